@@ -1,0 +1,1 @@
+"""The conversation hub: channels, routing, handoff, call-backs and the agent panel."""

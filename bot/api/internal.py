@@ -1,0 +1,153 @@
+"""Internal API for Rasa's action server: knowledge answers, identity, cards, accounts and
+call-backs. Actions never touch the database themselves; the hub owns every table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot.auth import hub_of, require_service
+from bot.handoff import callbacks
+from bot.serialize import callback_json
+from bot.store.models import Card, Customer
+
+router = APIRouter(prefix="/internal", dependencies=[Depends(require_service)], tags=["internal"])
+
+
+def _parse_dob(raw: str) -> date | None:
+    raw = raw.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@router.get("/knowledge/answer")
+async def knowledge_answer(
+    request: Request, q: str = Query(..., min_length=1, max_length=4000), lang: str | None = None, k: int = 3
+) -> dict[str, Any]:
+    service = await request.app.state.knowledge.get()
+    if service is None:
+        raise HTTPException(503, "The knowledge index is still loading.")
+    hits = await request.app.state.knowledge.search(q, lang if lang in ("vi", "en") else None, k)
+    return {"hits": hits}
+
+
+class VerifyIn(BaseModel):
+    customer_id: str | None = None
+    card_last4: str = Field(pattern=r"^\d{4}$")
+    dob: str = Field(max_length=20)
+
+
+@router.post("/identity/verify")
+async def verify_identity(body: VerifyIn, request: Request) -> dict[str, Any]:
+    dob = _parse_dob(body.dob)
+    if dob is None:
+        return {"verified": False, "customer_id": None, "name": None}
+    async with hub_of(request).db.session() as session:
+        query = select(Customer).join(Card).where(Card.last4 == body.card_last4, Customer.dob == dob)
+        if body.customer_id:
+            query = query.where(Customer.id == body.customer_id)
+        customer = await session.scalar(query)
+    if customer is None:
+        return {"verified": False, "customer_id": None, "name": None}
+    return {"verified": True, "customer_id": customer.id, "name": customer.name}
+
+
+class BlockIn(BaseModel):
+    customer_id: str
+    card_last4: str = Field(pattern=r"^\d{4}$")
+    reason: Literal["lost", "stolen"] = "lost"
+
+
+@router.post("/cards/block")
+async def block_card(body: BlockIn, request: Request) -> dict[str, Any]:
+    async with hub_of(request).db.session() as session:
+        card = await session.scalar(
+            select(Card).where(Card.customer_id == body.customer_id, Card.last4 == body.card_last4)
+        )
+        if card is None:
+            raise HTTPException(404, "No such card for this customer.")
+        if card.status != "blocked":
+            card.status = "blocked"
+            card.blocked_reason = body.reason
+            card.blocked_at = datetime.now(timezone.utc)
+            await session.commit()
+        return {
+            "blocked": True,
+            "card_last4": card.last4,
+            "reference": f"BLK-{card.id:05d}",
+            "replacement_days": "5-7",
+        }
+
+
+@router.get("/customers/{customer_id}/account")
+async def account(customer_id: str, request: Request) -> dict[str, Any]:
+    async with hub_of(request).db.session() as session:
+        customer = await session.get(Customer, customer_id)
+        if customer is None:
+            raise HTTPException(404, "No such customer.")
+        return {
+            "customer_id": customer.id,
+            "name": customer.name,
+            "language": customer.language,
+            "cards": [
+                {
+                    "last4": c.last4,
+                    "product": c.product,
+                    "status": c.status,
+                    "payment_due_date": c.payment_due_date.isoformat() if c.payment_due_date else None,
+                    "statement_balance": c.statement_balance,
+                    "minimum_payment": c.minimum_payment,
+                }
+                for c in customer.cards
+            ],
+            "applications": [
+                {"product": a.product, "status": a.status, "submitted_at": a.submitted_at.isoformat()}
+                for a in customer.applications
+            ],
+        }
+
+
+class CallbackIn(BaseModel):
+    sender_id: str = Field(max_length=128)
+    customer_id: str | None = None
+    phone: str = Field(max_length=32)
+    preferred_time: str | None = Field(default=None, max_length=200)
+    language: Literal["vi", "en"] = "vi"
+    conversation_id: int | None = None
+
+
+@router.post("/callbacks")
+async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
+    phone = callbacks.normalise_phone(body.phone)
+    if phone is None:
+        raise HTTPException(422, "That is not a valid Vietnamese phone number.")
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        cb = await callbacks.schedule(
+            hub,
+            session,
+            phone=phone,
+            preferred_time=body.preferred_time,
+            customer_id=body.customer_id,
+            conversation_id=body.conversation_id,
+            sender_id=body.sender_id,
+            language=body.language,
+        )
+        return callback_json(cb)
+
+
+@router.get("/callbacks")
+async def list_callbacks(
+    request: Request, sender_id: str | None = None, customer_id: str | None = None, phone: str | None = None
+) -> dict[str, Any]:
+    async with hub_of(request).db.session() as session:
+        rows = await callbacks.find(session, sender_id=sender_id, customer_id=customer_id, phone=phone)
+        return {"callbacks": [callback_json(cb) for cb in rows]}

@@ -1,0 +1,107 @@
+"""The hub's ASGI application: wires storage, Rasa, knowledge, channels and the panel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from bot.api import agent, internal, widget
+from bot.handoff import scheduler
+from bot.knowledge_handle import KnowledgeHandle
+from bot.service import Hub
+from bot.states import InvalidTransition
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.text import InvalidMessage
+from tandem.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(upgrade, settings.database_url)
+        app.state.knowledge.start()
+        for start in app.state.startup_hooks:
+            await start(app)
+        ticker = asyncio.create_task(scheduler.run_forever(hub)) if run_scheduler else None
+        try:
+            yield
+        finally:
+            if ticker:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
+            for stop in app.state.shutdown_hooks:
+                await stop(app)
+            app.state.knowledge.stop()
+            await hub.close()
+            await hub.db.dispose()
+
+    app = FastAPI(title="Tandem hub", lifespan=lifespan)
+    hub = Hub(settings, Database(settings.database_url))
+    app.state.hub = hub
+    app.state.settings = settings
+    app.state.knowledge = KnowledgeHandle(settings)
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="tandem_session",
+        same_site="strict",
+        https_only=settings.mode == "production",
+    )
+
+    @app.exception_handler(InvalidMessage)
+    async def _invalid_message(_: Request, exc: InvalidMessage) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail, "code": exc.code}, status_code=413 if exc.code == "too_long" else 422)
+
+    @app.exception_handler(InvalidTransition)
+    async def _invalid_transition(_: Request, exc: InvalidTransition) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # Malformed JSON and wrong fields get one clear message instead of a stack trace.
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
+        return JSONResponse({"detail": "The request is not valid.", "errors": errors}, status_code=422)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, object]:
+        knowledge = app.state.knowledge
+        return {
+            "ok": True,
+            "rasa": await hub.rasa.healthy(),
+            "knowledge": "ready" if knowledge.service else (knowledge.error or "loading"),
+        }
+
+    app.include_router(internal.router)
+    app.include_router(agent.router)
+    app.include_router(widget.router)
+    _mount_optional(app)
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _mount_optional(app: FastAPI) -> None:
+    """Routers of channels and panels that register themselves with the app."""
+    from bot import extensions
+
+    extensions.install(app)

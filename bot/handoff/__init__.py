@@ -1,0 +1,1 @@
+"""Handoff to humans: the queue, assignment and acknowledgement, transfers and call-backs."""

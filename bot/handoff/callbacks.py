@@ -1,0 +1,216 @@
+"""The call-back ledger: offered, scheduled, reminded, done, or escalated when overdue."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.serialize import aware, callback_json
+from bot.store.models import Alert, Callback, Conversation, Customer, Message, User
+from bot.texts import text as t
+
+if TYPE_CHECKING:
+    from bot.service import Hub
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+OPEN_HOUR, CLOSE_HOUR = 8, 20  # call-backs are made during these local hours
+PHONE = re.compile(r"(?:\+?84|0)(?:[\s.-]?\d){9}")
+
+
+def normalise_phone(raw: str) -> str | None:
+    match = PHONE.search(raw)
+    if not match:
+        return None
+    digits = re.sub(r"\D", "", match.group(0))
+    if digits.startswith("84"):
+        digits = "0" + digits[2:]
+    return digits if len(digits) == 10 else None
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+    return "".join(c for c in text if unicodedata.category(c) != "Mn").replace("\u0111", "d")
+
+
+def parse_window(preferred: str | None, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Turn free text ("chiều mai", "tomorrow 3pm", "9h sáng thứ hai") into a one-hour window.
+
+    Unparseable text gets the next business hour; the agent sees the customer's own words too.
+    """
+    now = (now or datetime.now(timezone.utc)).astimezone(LOCAL_TZ)
+    text = _fold(preferred or "")
+    day = now.date()
+    if re.search(r"\b(ngay mai|mai|tomorrow)\b", text):
+        day = day + timedelta(days=1)
+    weekdays = {"thu hai": 0, "monday": 0, "thu ba": 1, "tuesday": 1, "thu tu": 2, "wednesday": 2,
+                "thu nam": 3, "thursday": 3, "thu sau": 4, "friday": 4, "thu bay": 5, "saturday": 5}
+    for word, wd in weekdays.items():
+        if word in text:
+            day = day + timedelta(days=(wd - day.weekday()) % 7 or 7)
+            break
+    hour: int | None = None
+    match = re.search(r"\b(\d{1,2})\s*(?:h|gio|:\d{2}|am|pm)", text)
+    if match:
+        hour = int(match.group(1))
+        if ("pm" in text[match.start():match.end() + 3] or "chieu" in text or "toi" in text) and hour < 12:
+            hour += 12
+    elif re.search(r"\b(sang|morning)\b", text):
+        hour = 9
+    elif re.search(r"\b(trua|noon|lunch)\b", text):
+        hour = 12
+    elif re.search(r"\b(chieu|afternoon)\b", text):
+        hour = 15
+    elif re.search(r"\b(toi|evening)\b", text):
+        hour = 18
+    if hour is None:
+        start = now + timedelta(minutes=30)
+    else:
+        start = datetime.combine(day, time(min(max(hour, 0), 23)), LOCAL_TZ)
+    if start < now:
+        start = start + timedelta(days=1)
+    if start.hour < OPEN_HOUR:
+        start = start.replace(hour=OPEN_HOUR, minute=0)
+    elif start.hour >= CLOSE_HOUR:
+        start = (start + timedelta(days=1)).replace(hour=OPEN_HOUR, minute=0)
+    start = start.replace(second=0, microsecond=0)
+    return start.astimezone(timezone.utc), (start + timedelta(hours=1)).astimezone(timezone.utc)
+
+
+def window_text(cb: Callback, language: str) -> str:
+    start = aware(cb.window_start).astimezone(LOCAL_TZ)  # type: ignore[union-attr]
+    end = aware(cb.window_end).astimezone(LOCAL_TZ)  # type: ignore[union-attr]
+    if language == "vi":
+        return f"{start:%H:%M}–{end:%H:%M} ngày {start:%d/%m/%Y}"
+    return f"{start:%H:%M}–{end:%H:%M} on {start:%d %b %Y}"
+
+
+async def schedule(
+    hub: Hub,
+    session: AsyncSession,
+    *,
+    phone: str,
+    preferred_time: str | None,
+    customer_id: str | None = None,
+    conversation_id: int | None = None,
+    sender_id: str | None = None,
+    language: str = "vi",
+    owner_id: int | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    note: str | None = None,
+) -> Callback:
+    start, end = window or parse_window(preferred_time)
+    cb = Callback(
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        sender_id=sender_id,
+        phone=phone,
+        preferred_time=preferred_time,
+        window_start=start,
+        window_end=end,
+        owner_id=owner_id,
+        status="scheduled",
+        language=language,
+        note=note,
+        reminders_sent=0,
+    )
+    session.add(cb)
+    await session.commit()
+    hub.broker.publish("agents", {"type": "callback", "callback": callback_json(cb)})
+    return cb
+
+
+async def handle_waiting_message(
+    hub: Hub, session: AsyncSession, conv: Conversation, msg: Message, body: str
+) -> list[dict[str, Any]]:
+    """In the queue the bot stays out; the hub itself handles the call-back offer."""
+    context = dict(conv.context or {})
+    phone = normalise_phone(body)
+    wants = body.strip() == "/request_callback" or re.search(r"\b(goi lai|call me back|callback)\b", _fold(body))
+    if wants and not phone:
+        customer = await session.get(Customer, conv.customer_id) if conv.customer_id else None
+        phone = customer.phone if customer else None
+        if phone is None:
+            context["awaiting_phone"] = True
+            conv.context = context
+            await session.commit()
+            return [await hub.send(session, conv, "system", t("ask_phone", conv.language), reply_to=msg.id)]
+    if phone and (wants or context.get("awaiting_phone")):
+        cb = await schedule(
+            hub, session, phone=phone, preferred_time=None, customer_id=conv.customer_id,
+            conversation_id=conv.id, sender_id=f"{conv.channel}:{conv.channel_key}", language=conv.language,
+        )
+        context["awaiting_phone"] = False
+        context["callback_id"] = cb.id
+        conv.context = context
+        await session.commit()
+        hub.publish_conversation(conv)
+        reply = t("callback_scheduled", conv.language, phone=phone, window=window_text(cb, conv.language), reference=f"CB-{cb.id}")
+        return [await hub.send(session, conv, "system", reply, reply_to=msg.id)]
+    return []
+
+
+async def find(
+    session: AsyncSession, *, sender_id: str | None = None, customer_id: str | None = None, phone: str | None = None
+) -> list[Callback]:
+    clauses = []
+    if sender_id:
+        clauses.append(Callback.sender_id == sender_id)
+    if customer_id:
+        clauses.append(Callback.customer_id == customer_id)
+    if phone:
+        clauses.append(Callback.phone == (normalise_phone(phone) or phone))
+    if not clauses:
+        return []
+    from sqlalchemy import or_
+
+    rows = await session.scalars(select(Callback).where(or_(*clauses)).order_by(Callback.id.desc()))
+    return list(rows.all())
+
+
+async def set_status(hub: Hub, callback_id: int, status: str, user: User) -> Callback:
+    if status not in ("done", "missed", "scheduled"):
+        raise ValueError("status must be scheduled, done or missed")
+    async with hub.db.session() as session:
+        cb = await session.get(Callback, callback_id)
+        if cb is None:
+            raise LookupError(f"Call-back {callback_id} does not exist.")
+        cb.status = status
+        cb.done_at = datetime.now(timezone.utc) if status == "done" else None
+        if cb.owner_id is None:
+            cb.owner_id = user.id
+        await session.commit()
+        hub.broker.publish("agents", {"type": "callback", "callback": callback_json(cb)})
+        return cb
+
+
+async def sweep(hub: Hub, now: datetime | None = None) -> dict[str, int]:
+    """Remind owners before the window; escalate call-backs whose window passed unmet."""
+    now = now or datetime.now(timezone.utc)
+    reminded = escalated = 0
+    async with hub.db.session() as session:
+        rows = (await session.scalars(select(Callback).where(Callback.status == "scheduled"))).all()
+        for cb in rows:
+            start, end = aware(cb.window_start), aware(cb.window_end)
+            assert start is not None and end is not None
+            if end < now and cb.escalated_at is None:
+                cb.status = "missed"
+                cb.escalated_at = now
+                text_ = f"Call-back CB-{cb.id} to {cb.phone} is overdue (window ended {end:%Y-%m-%d %H:%M} UTC)."
+                session.add(Alert(kind="callback_overdue", audience="supervisor", callback_id=cb.id, conversation_id=cb.conversation_id, text=text_))
+                hub.broker.publish("supervisors", {"type": "alert", "kind": "callback_overdue", "callback_id": cb.id, "text": text_})
+                escalated += 1
+            elif cb.reminders_sent == 0 and start - now <= timedelta(seconds=hub.settings.callback_reminder_before_s):
+                cb.reminders_sent += 1
+                text_ = f"Reminder: call {cb.phone} (CB-{cb.id}) between {window_text(cb, 'en')}."
+                session.add(Alert(kind="callback_reminder", audience="agent" if cb.owner_id else "supervisor", user_id=cb.owner_id, callback_id=cb.id, text=text_))
+                hub.broker.publish(f"user:{cb.owner_id}" if cb.owner_id else "supervisors", {"type": "alert", "kind": "callback_reminder", "callback_id": cb.id, "text": text_})
+                reminded += 1
+        await session.commit()
+    return {"reminded": reminded, "escalated": escalated}

@@ -1,0 +1,338 @@
+"""The human queue: hand-off, claim, assignment with acknowledgement, transfer and resolve.
+
+Invariant: a conversation out of bot mode is always either waiting in the queue (owned by
+its team) or assigned to one agent; requeues and transfers keep it that way.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import states
+from bot.serialize import aware
+from bot.store.models import Alert, Conversation, Message, User
+from bot.texts import CALLBACK_BUTTONS, CSAT_BUTTONS
+from bot.texts import text as t
+
+if TYPE_CHECKING:
+    from bot.service import Hub
+
+DEFAULT_HANDLE_S = 240.0
+
+
+class QueueError(Exception):
+    """A queue operation that cannot be done (wrong owner, not found...)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+async def transcript(session: AsyncSession, conv_id: int) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(Message).where(Message.conversation_id == conv_id).order_by(Message.seq)
+    )
+    return [{"seq": m.seq, "sender": m.sender, "text": m.text} for m in rows]
+
+
+async def waiting_position(session: AsyncSession, conv: Conversation) -> int:
+    ahead = await session.scalar(
+        select(func.count(Conversation.id)).where(
+            Conversation.state == states.WAITING,
+            Conversation.team == conv.team,
+            (Conversation.priority > conv.priority)
+            | ((Conversation.priority == conv.priority) & (Conversation.waiting_since < conv.waiting_since)),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+async def online_agents(session: AsyncSession, team: str | None = None) -> list[User]:
+    query = select(User).where(User.role.in_(("agent", "supervisor")), User.online.is_(True))
+    if team:
+        query = query.where(User.team == team)
+    return list((await session.scalars(query)).all())
+
+
+async def average_handle_s(session: AsyncSession) -> float:
+    rows = (
+        await session.execute(
+            select(Conversation.agent_joined_at, Conversation.resolved_at)
+            .where(Conversation.agent_joined_at.is_not(None), Conversation.resolved_at.is_not(None))
+            .order_by(Conversation.id.desc())
+            .limit(50)
+        )
+    ).all()
+    durations = [(aware(b) - aware(a)).total_seconds() for a, b in rows if a and b]  # type: ignore[operator]
+    return statistics.median(durations) if durations else DEFAULT_HANDLE_S
+
+
+async def expected_wait_s(session: AsyncSession, conv: Conversation, position: int) -> float | None:
+    """Expected wait, or None when nobody who could take it is online."""
+    agents = await online_agents(session, conv.team)
+    if not agents:
+        return None
+    return position * await average_handle_s(session) / len(agents)
+
+
+async def hand_off(
+    hub: Hub, session: AsyncSession, conv: Conversation, packet: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Queue a bot conversation for a human with its context packet; tell the customer."""
+    if conv.state != states.BOT:
+        return []
+    reason = str(packet.get("reason") or "customer_request")
+    context = dict(conv.context or {})
+    context.update(
+        {
+            "customer_id": packet.get("customer_id") or conv.customer_id,
+            "language": packet.get("language") or conv.language,
+            "intents": list(packet.get("intents") or []),
+            "slots": dict(packet.get("slots") or {}),
+            "failed_turns": list(packet.get("failed_turns") or []),
+            "reason": reason,
+        }
+    )
+    context.setdefault("transfer_notes", [])
+    if not conv.customer_id and packet.get("customer_id"):
+        conv.customer_id = str(packet["customer_id"])
+    conv.context = context
+    conv.handoff_reason = reason
+    conv.waiting_since = datetime.now(timezone.utc)
+    # Customers the bot failed, or who are upset, go ahead of routine questions.
+    conv.priority = max(conv.priority, 1 if reason in ("fallback", "frustration", "bot_unavailable") else 0)
+    await hub.transition(session, conv, states.WAITING, actor="bot", note=reason)
+    await session.commit()
+    hub.publish_conversation(conv)
+    replies = await tell_position(hub, session, conv, first=True)
+    await auto_assign(hub, session)
+    return replies
+
+
+async def tell_position(
+    hub: Hub, session: AsyncSession, conv: Conversation, *, first: bool
+) -> list[dict[str, Any]]:
+    position = await waiting_position(session, conv)
+    wait = await expected_wait_s(session, conv, position)
+    replies = []
+    if wait is not None:
+        key = "queued" if first else "still_waiting"
+        minutes = max(1, round(wait / 60))
+        replies.append(await hub.send(session, conv, "system", t(key, conv.language, position=position, minutes=minutes)))
+    context = dict(conv.context or {})
+    if (wait is None or wait > hub.settings.max_wait_before_callback_s) and not context.get("callback_offered"):
+        context["callback_offered"] = True
+        conv.context = context
+        replies.append(
+            await hub.send(
+                session, conv, "system", t("offer_callback", conv.language), buttons=CALLBACK_BUTTONS[conv.language]
+            )
+        )
+    context = dict(conv.context or {})
+    context["last_position_update"] = datetime.now(timezone.utc).isoformat()
+    conv.context = context
+    await session.commit()
+    return replies
+
+
+async def auto_assign(hub: Hub, session: AsyncSession) -> None:
+    """Offer waiting conversations to the least busy online agent of their team."""
+    waiting = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.state == states.WAITING)
+            .order_by(Conversation.priority.desc(), Conversation.waiting_since)
+        )
+    ).all()
+    for conv in waiting:
+        agents = await online_agents(session, conv.team)
+        skip = set((conv.context or {}).get("declined_by", []))
+        candidates = [a for a in agents if a.role == "agent" and a.id not in skip]
+        if not candidates:
+            continue
+        loads = {
+            a.id: await session.scalar(
+                select(func.count(Conversation.id)).where(
+                    Conversation.state == states.ASSIGNED, Conversation.assigned_to == a.id
+                )
+            )
+            or 0
+            for a in candidates
+        }
+        agent = min(candidates, key=lambda a: (loads[a.id], a.id))
+        await assign(hub, session, conv, agent, actor="router", acknowledged=False)
+
+
+async def assign(
+    hub: Hub, session: AsyncSession, conv: Conversation, agent: User, *, actor: str, acknowledged: bool, note: str = ""
+) -> None:
+    await hub.transition(session, conv, states.ASSIGNED, actor=actor, note=note or f"assigned to {agent.username}")
+    conv.assigned_to = agent.id
+    conv.assigned_at = datetime.now(timezone.utc)
+    conv.acknowledged_at = conv.assigned_at if acknowledged else None
+    await session.commit()
+    hub.publish_conversation(conv)
+    hub.broker.publish(f"user:{agent.id}", {"type": "assigned", "conversation_id": conv.id, "needs_ack": not acknowledged})
+    if acknowledged:
+        await _agent_joined(hub, session, conv, agent)
+
+
+async def _agent_joined(hub: Hub, session: AsyncSession, conv: Conversation, agent: User) -> None:
+    if conv.agent_joined_at is None:
+        conv.agent_joined_at = datetime.now(timezone.utc)
+    await hub.send(session, conv, "system", t("agent_joined", conv.language, agent=agent.display_name))
+
+
+async def load(session: AsyncSession, conv_id: int) -> Conversation:
+    conv = await session.get(Conversation, conv_id)
+    if conv is None:
+        raise QueueError(404, f"Conversation {conv_id} does not exist.")
+    return conv
+
+
+async def claim(hub: Hub, conv_id: int, agent: User) -> Conversation:
+    """An agent takes a waiting conversation; claiming is also acknowledging."""
+    async with hub.db.session() as session:
+        conv = await load(session, conv_id)
+        async with hub.lock_for_conversation(conv):
+            await session.refresh(conv)
+            if conv.state == states.ASSIGNED and conv.assigned_to == agent.id:
+                return await acknowledge(hub, conv_id, agent)
+            if conv.state != states.WAITING:
+                raise QueueError(409, f"Conversation {conv_id} is '{conv.state}', not waiting.")
+            await assign(hub, session, conv, agent, actor=agent.username, acknowledged=True, note="claimed")
+            return conv
+
+
+async def acknowledge(hub: Hub, conv_id: int, agent: User) -> Conversation:
+    async with hub.db.session() as session:
+        conv = await load(session, conv_id)
+        if conv.state != states.ASSIGNED or conv.assigned_to != agent.id:
+            raise QueueError(409, "Only the assigned agent can acknowledge this conversation.")
+        if conv.acknowledged_at is None:
+            conv.acknowledged_at = datetime.now(timezone.utc)
+            await hub.record_event(session, conv, "acknowledged", actor=agent.username)
+            await session.commit()
+            hub.publish_conversation(conv)
+            await _agent_joined(hub, session, conv, agent)
+        return conv
+
+
+async def requeue_unacknowledged(hub: Hub) -> int:
+    """Assignments not acknowledged in time go back to the queue, ahead, with a note."""
+    limit = datetime.now(timezone.utc) - timedelta(seconds=hub.settings.ack_timeout_s)
+    moved = 0
+    async with hub.db.session() as session:
+        stale = (
+            await session.scalars(
+                select(Conversation).where(
+                    Conversation.state == states.ASSIGNED, Conversation.acknowledged_at.is_(None)
+                )
+            )
+        ).all()
+        for conv in stale:
+            if aware(conv.assigned_at) is None or aware(conv.assigned_at) > limit:  # type: ignore[operator]
+                continue
+            agent = await session.get(User, conv.assigned_to) if conv.assigned_to else None
+            name = agent.username if agent else "?"
+            note = f"Not acknowledged by {name} within {int(hub.settings.ack_timeout_s)} s; requeued."
+            context = dict(conv.context or {})
+            context["transfer_notes"] = [*context.get("transfer_notes", []), note]
+            context["declined_by"] = sorted({*context.get("declined_by", []), conv.assigned_to})
+            conv.context = context
+            conv.priority += 1
+            await hub.transition(session, conv, states.WAITING, actor="router", note=note)
+            conv.assigned_to = None
+            conv.assigned_at = None
+            await session.commit()
+            hub.publish_conversation(conv)
+            moved += 1
+        if moved:
+            await auto_assign(hub, session)
+    return moved
+
+
+async def transfer(
+    hub: Hub, conv_id: int, agent: User, note: str, to_agent: str | None = None, to_team: str | None = None
+) -> Conversation:
+    if not note.strip():
+        raise QueueError(422, "A transfer needs a note for the next person.")
+    async with hub.db.session() as session:
+        conv = await load(session, conv_id)
+        if conv.state != states.ASSIGNED or (conv.assigned_to != agent.id and agent.role != "supervisor"):
+            raise QueueError(409, "Only the assigned agent or a supervisor can transfer this conversation.")
+        conv.transfer_count += 1
+        context = dict(conv.context or {})
+        entry = f"{agent.display_name}: {note.strip()}"
+        context["transfer_notes"] = [*context.get("transfer_notes", []), entry]
+        context.pop("declined_by", None)
+        conv.context = context
+        if conv.transfer_count > hub.settings.transfer_cap:
+            text_ = f"Conversation {conv.id} has been transferred {conv.transfer_count} times (cap {hub.settings.transfer_cap})."
+            session.add(Alert(kind="transfer_cap", audience="supervisor", conversation_id=conv.id, text=text_))
+            conv.priority += 1
+            hub.broker.publish("supervisors", {"type": "alert", "kind": "transfer_cap", "conversation_id": conv.id, "text": text_})
+        await hub.record_event(session, conv, "transfer", actor=agent.username, note=note, data={"to_agent": to_agent, "to_team": to_team})
+        if to_agent:
+            target = await session.scalar(select(User).where(User.username == to_agent))
+            if target is None:
+                raise QueueError(404, f"No agent named {to_agent!r}.")
+            await assign(hub, session, conv, target, actor=agent.username, acknowledged=False, note=f"transfer: {note}")
+        else:
+            conv.team = to_team or conv.team
+            conv.assigned_to = None
+            conv.waiting_since = datetime.now(timezone.utc)
+            await hub.transition(session, conv, states.WAITING, actor=agent.username, note=f"transfer: {note}")
+            await session.commit()
+            hub.publish_conversation(conv)
+        await hub.send(session, conv, "system", t("transferred", conv.language))
+        if not to_agent:
+            await auto_assign(hub, session)
+        return conv
+
+
+async def agent_message(hub: Hub, conv_id: int, agent: User, body: str) -> dict[str, Any]:
+    async with hub.db.session() as session:
+        conv = await load(session, conv_id)
+        if conv.state != states.ASSIGNED or conv.assigned_to != agent.id:
+            raise QueueError(409, "Claim or acknowledge the conversation before replying.")
+        async with hub.lock_for_conversation(conv):
+            if conv.acknowledged_at is None:
+                conv.acknowledged_at = datetime.now(timezone.utc)
+            return await hub.send(session, conv, "agent", body, agent=agent)
+
+
+async def resolve(hub: Hub, conv_id: int, agent: User, code: str) -> Conversation:
+    async with hub.db.session() as session:
+        conv = await load(session, conv_id)
+        if conv.state == states.ASSIGNED and conv.assigned_to != agent.id and agent.role != "supervisor":
+            raise QueueError(409, "Only the assigned agent or a supervisor can resolve this conversation.")
+        await hub.transition(session, conv, states.RESOLVED, actor=agent.username, note=code)
+        conv.resolution_code = code
+        conv.resolved_at = datetime.now(timezone.utc)
+        await session.commit()
+        hub.publish_conversation(conv)
+        await hub.send(session, conv, "system", t("resolved", conv.language), buttons=CSAT_BUTTONS)
+        return conv
+
+
+async def handle_feedback(
+    hub: Hub, session: AsyncSession, conv: Conversation, msg: Message, body: str
+) -> list[dict[str, Any]]:
+    """A message that arrives after resolution: a CSAT/NPS answer (otherwise it is stored only)."""
+    parts = body.strip().split()
+    if len(parts) == 2 and parts[0] in ("/csat", "/nps") and parts[1].isdigit():
+        score = int(parts[1])
+        if parts[0] == "/csat" and 1 <= score <= 5:
+            conv.csat = score
+        elif parts[0] == "/nps" and 0 <= score <= 10:
+            conv.nps = score
+        await session.commit()
+        return [await hub.send(session, conv, "system", t("thanks_feedback", conv.language), reply_to=msg.id)]
+    return []

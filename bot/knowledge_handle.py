@@ -1,0 +1,54 @@
+"""The hub's one live knowledge index, loaded in the background at start-up so the hub
+answers health checks at once; searches run in a worker thread to keep the event loop free."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from tandem.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class KnowledgeHandle:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.service: Any = None
+        self.error: str | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._load())
+
+    async def _load(self) -> None:
+        from knowledge.service import KnowledgeService
+
+        try:
+            self.service = await asyncio.to_thread(KnowledgeService.from_settings, self.settings)
+            self.service.start_watching()
+            log.info("knowledge index ready")
+        except Exception as exc:  # keep the hub up; FAQ answers report 503 with the reason
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.exception("knowledge index failed to load")
+
+    async def get(self, wait_s: float = 30.0) -> Any:
+        if self.service is None and self._task is not None and not self._task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), wait_s)
+            except asyncio.TimeoutError:
+                return None
+        return self.service
+
+    async def search(self, query: str, lang: str | None, k: int = 3) -> list[dict[str, Any]]:
+        service = await self.get()
+        if service is None:
+            return []
+        hits = await asyncio.to_thread(service.search, query, lang, k)
+        return [asdict(hit) for hit in hits]
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop_watching()

@@ -1,0 +1,55 @@
+"""In-process publish/subscribe for websocket pushes.
+
+Topics: ``conv:<id>`` (a customer's widget and agents viewing that conversation),
+``agents`` (queue changes for every signed-in panel), ``user:<id>`` (one agent: alerts,
+suggestions for conversations they own). The database stays the source of truth; a
+subscriber that reconnects re-reads state over HTTP, so a dropped push loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+
+class Broker:
+    def __init__(self, max_queue: int = 1000) -> None:
+        self._subscribers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self._max_queue = max_queue
+
+    def publish(self, topic: str, event: dict[str, Any]) -> int:
+        """Queue an event for every subscriber of a topic; returns how many got it."""
+        delivered = 0
+        for queue in list(self._subscribers.get(topic, ())):
+            try:
+                queue.put_nowait(event)
+                delivered += 1
+            except asyncio.QueueFull:
+                # A stuck client must not stall the hub; it resynchronises over HTTP.
+                pass
+        return delivered
+
+    def subscriber_count(self, topic: str) -> int:
+        return len(self._subscribers.get(topic, ()))
+
+    @asynccontextmanager
+    async def subscribe(self, *topics: str) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self._max_queue)
+        for topic in topics:
+            self._subscribers[topic].add(queue)
+        try:
+            yield queue
+        finally:
+            for topic in topics:
+                self._subscribers[topic].discard(queue)
+                if not self._subscribers[topic]:
+                    self._subscribers.pop(topic, None)
+
+    def add_topic(self, queue: asyncio.Queue[dict[str, Any]], topic: str) -> None:
+        self._subscribers[topic].add(queue)
+
+    def remove_topic(self, queue: asyncio.Queue[dict[str, Any]], topic: str) -> None:
+        self._subscribers[topic].discard(queue)

@@ -1,0 +1,80 @@
+"""JSON shapes the hub sends to widgets, panels and API clients."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.store.models import Callback, Conversation, Message
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC.
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def message_json(msg: Message, agent_name: str | None = None) -> dict[str, Any]:
+    return {
+        "id": msg.id,
+        "conversation_id": msg.conversation_id,
+        "seq": msg.seq,
+        "direction": msg.direction,
+        "sender": msg.sender,
+        "agent_name": agent_name,
+        "text": msg.text,
+        "buttons": (msg.payload or {}).get("buttons", []),
+        "client_id": msg.channel_message_id if msg.direction == "in" else None,
+        "reply_to": msg.reply_to,
+        "created_at": iso(msg.created_at),
+    }
+
+
+def conversation_json(conv: Conversation, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(timezone.utc)
+    waiting_since = aware(conv.waiting_since)
+    return {
+        "id": conv.id,
+        "channel": conv.channel,
+        "customer_id": conv.customer_id,
+        "language": conv.language,
+        "state": conv.state,
+        "priority": conv.priority,
+        "team": conv.team,
+        "assigned_to": conv.assigned_to,
+        "acknowledged": conv.acknowledged_at is not None,
+        "handoff_reason": conv.handoff_reason,
+        "transfer_count": conv.transfer_count,
+        "waiting_since": iso(conv.waiting_since),
+        "wait_s": (now - waiting_since).total_seconds() if waiting_since else None,
+        "context": conv.context or {},
+        "resolution_code": conv.resolution_code,
+        "csat": conv.csat,
+        "created_at": iso(conv.created_at),
+    }
+
+
+def callback_json(cb: Callback) -> dict[str, Any]:
+    return {
+        "id": cb.id,
+        "reference": f"CB-{cb.id}",
+        "customer_id": cb.customer_id,
+        "conversation_id": cb.conversation_id,
+        "phone": cb.phone,
+        "preferred_time": cb.preferred_time,
+        "window_start": iso(cb.window_start),
+        "window_end": iso(cb.window_end),
+        "owner_id": cb.owner_id,
+        "status": cb.status,
+        "reminders_sent": cb.reminders_sent,
+        "escalated": cb.escalated_at is not None,
+        "note": cb.note,
+    }

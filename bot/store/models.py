@@ -1,0 +1,216 @@
+"""ORM models for everything the hub owns: customers, conversations, messages, agents,
+call-backs, suggestion feedback and offer outcomes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    dob: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    customer_since: Mapped[date] = mapped_column(Date)
+    segment: Mapped[str] = mapped_column(String(40), default="mass")
+    # Monthly spend by category, e.g. {"2026-10": {"retail": 9500000, "travel": 0}}.
+    spend: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    products: Mapped[list[Any]] = mapped_column(default=list)
+    cards: Mapped[list[Card]] = relationship(back_populates="customer", lazy="selectin")
+    applications: Mapped[list[Application]] = relationship(lazy="selectin")
+
+
+class Card(Base):
+    __tablename__ = "cards"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    last4: Mapped[str] = mapped_column(String(4), index=True)
+    product: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10), default="credit")
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | blocked
+    blocked_reason: Mapped[str | None] = mapped_column(String(20))
+    blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    payment_due_date: Mapped[date | None] = mapped_column(Date)
+    statement_balance: Mapped[int | None] = mapped_column(Integer)
+    minimum_payment: Mapped[int | None] = mapped_column(Integer)
+    customer: Mapped[Customer] = relationship(back_populates="cards")
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    product: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[date] = mapped_column(Date)
+
+
+class User(Base):
+    """A person who signs in to the panel: agent, knowledge manager or supervisor."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # agent | knowledge_manager | supervisor
+    team: Mapped[str] = mapped_column(String(40), default="cards")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))  # web | telegram | api
+    # The channel's id for the customer's thread: widget visitor id or Telegram chat id.
+    channel_key: Mapped[str] = mapped_column(String(128), index=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    state: Mapped[str] = mapped_column(String(20), default="bot", index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    team: Mapped[str] = mapped_column(String(40), default="cards")
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handoff_reason: Mapped[str | None] = mapped_column(String(40))
+    # Context packet: intents, slots, failed turns, transfer notes (transcript is the messages).
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0)
+    rasa_episode: Mapped[int] = mapped_column(Integer, default=0)
+    resolution_code: Mapped[str | None] = mapped_column(String(40))
+    csat: Mapped[int | None] = mapped_column(Integer)
+    nps: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    agent_joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.seq", lazy="raise"
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("channel", "channel_message_id", name="uq_channel_msg"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    sender: Mapped[str] = mapped_column(String(10))  # customer | bot | agent | system
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    # The channel's own id (widget client id, Telegram update id): makes intake idempotent.
+    channel_message_id: Mapped[str | None] = mapped_column(String(128))
+    reply_to: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # buttons, intent, etc.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class ConversationEvent(Base):
+    """Audit trail: every state change, assignment, transfer, note and alert."""
+
+    __tablename__ = "conversation_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Callback(Base):
+    __tablename__ = "callbacks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    sender_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    preferred_time: Mapped[str | None] = mapped_column(String(200))
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # scheduled|done|missed
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Alert(Base):
+    """Something a supervisor or owner must see: transfer cap, overdue call-back, reminder."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    audience: Mapped[str] = mapped_column(String(20), default="supervisor")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SuggestionEvent(Base):
+    """Shown / inserted / edited / dismissed feedback for one knowledge suggestion."""
+
+    __tablename__ = "suggestion_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    entry_id: Mapped[str] = mapped_column(String(128), index=True)
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float | None] = mapped_column(Float)
+    event: Mapped[str] = mapped_column(String(16))  # shown|inserted|sent|sent_edited|dismissed
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OfferEvent(Base):
+    """A cross-sell or retention prompt shown to an agent, and its outcome."""
+
+    __tablename__ = "offer_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(64), index=True)
+    offer_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # shown|accepted|declined|not_relevant
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

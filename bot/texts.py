@@ -1,0 +1,66 @@
+"""Messages the hub itself sends to customers, in Vietnamese and English."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "bot_unavailable": {
+        "vi": "Xin lỗi, trợ lý tự động đang gặp sự cố. Mình đã chuyển bạn tới hàng chờ "
+        "nhân viên, bạn không cần gửi lại tin nhắn.",
+        "en": "Sorry, our assistant is having trouble right now. You are in the queue for a "
+        "person; there is no need to send your message again.",
+    },
+    "queued": {
+        "vi": "Bạn đang ở vị trí {position} trong hàng chờ, thời gian chờ dự kiến khoảng "
+        "{minutes} phút. Nhân viên sẽ xem toàn bộ cuộc trò chuyện.",
+        "en": "You are number {position} in the queue; the expected wait is about {minutes} "
+        "min. The agent will see the whole conversation.",
+    },
+    "still_waiting": {
+        "vi": "Cảm ơn bạn đã chờ. Bạn hiện ở vị trí {position}, còn khoảng {minutes} phút.",
+        "en": "Thanks for waiting. You are now number {position}, about {minutes} min to go.",
+    },
+    "offer_callback": {
+        "vi": "Hiện chưa có nhân viên sẵn sàng ngay. Bạn có thể tiếp tục chờ, hoặc để lại "
+        "số điện thoại để chúng tôi gọi lại.",
+        "en": "No agent is free right now. You can keep waiting, or leave a phone number "
+        "and we will call you back.",
+    },
+    "ask_phone": {
+        "vi": "Vui lòng nhập số điện thoại để chúng tôi gọi lại (ví dụ 0901234567).",
+        "en": "Please type the phone number we should call (for example 0901234567).",
+    },
+    "callback_scheduled": {
+        "vi": "Đã hẹn gọi lại số {phone} trong khoảng {window} (mã {reference}). Bạn vẫn "
+        "giữ chỗ trong hàng chờ.",
+        "en": "Call-back booked to {phone} between {window} (reference {reference}). You "
+        "keep your place in the queue.",
+    },
+    "agent_joined": {
+        "vi": "{agent} đã tham gia cuộc trò chuyện.",
+        "en": "{agent} has joined the conversation.",
+    },
+    "transferred": {
+        "vi": "Mình đang chuyển bạn tới đồng nghiệp phù hợp hơn; họ sẽ thấy toàn bộ nội dung.",
+        "en": "I'm transferring you to a colleague who can help; they will see everything.",
+    },
+    "resolved": {
+        "vi": "Cuộc trò chuyện đã kết thúc. Bạn hài lòng thế nào với hỗ trợ hôm nay?",
+        "en": "This conversation is closed. How satisfied are you with today's help?",
+    },
+    "thanks_feedback": {
+        "vi": "Cảm ơn bạn đã đánh giá!",
+        "en": "Thank you for the feedback!",
+    },
+}
+
+CALLBACK_BUTTONS = {
+    "vi": [{"title": "Gọi lại cho tôi", "payload": "/request_callback"}],
+    "en": [{"title": "Call me back", "payload": "/request_callback"}],
+}
+
+CSAT_BUTTONS = [{"title": f"{n} ★", "payload": f"/csat {n}"} for n in range(5, 0, -1)]
+
+
+def text(key: str, language: str, **values: object) -> str:
+    entry = TEXTS[key]
+    return entry.get(language, entry["vi"]).format(**values)

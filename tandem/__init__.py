@@ -1,0 +1,1 @@
+"""Tandem: the bot and the human agent work in tandem."""
