@@ -17,6 +17,7 @@ PARTS = (
     "bot.channels.widget_assets",
     "bot.panel",
     "bot.knowledge_api",
+    "bot.assist",
 )
 
 

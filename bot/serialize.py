@@ -32,7 +32,8 @@ def message_json(msg: Message, agent_name: str | None = None) -> dict[str, Any]:
         "agent_name": agent_name,
         "text": msg.text,
         "buttons": (msg.payload or {}).get("buttons", []),
-        "client_id": msg.channel_message_id if msg.direction == "in" else None,
+        # Channel ids are stored as "<thread>:<client id>"; clients only know the last part.
+        "client_id": (msg.channel_message_id or "").rsplit(":", 1)[-1] or None,
         "reply_to": msg.reply_to,
         "created_at": iso(msg.created_at),
     }

@@ -164,7 +164,8 @@ class Hub:
                         )
                 feedback = body.startswith(("/csat ", "/nps "))
                 conv = await self.open_conversation(session, inbound, feedback=feedback)
-                language = guess_language(body)
+                # Button payloads ("/request_human") say nothing about the customer's language.
+                language = None if body.startswith("/") else guess_language(body)
                 if language:
                     conv.language = language
                 msg = self._new_message(

@@ -21,16 +21,28 @@ log = logging.getLogger(__name__)
 WAITING_UPDATE_S = 120.0
 
 
+def _due(conv: Conversation, now: datetime) -> bool:
+    """A waiting customer not told their position for a while."""
+    last = (conv.context or {}).get("last_position_update")
+    if conv.state != states.WAITING:
+        return False
+    return not last or now - datetime.fromisoformat(last) >= timedelta(seconds=WAITING_UPDATE_S)
+
+
 async def update_waiting_customers(hub: Hub) -> int:
     now = datetime.now(timezone.utc)
     told = 0
     async with hub.db.session() as session:
         rows = (await session.scalars(select(Conversation).where(Conversation.state == states.WAITING))).all()
         for conv in rows:
-            last = (conv.context or {}).get("last_position_update")
-            if last and now - datetime.fromisoformat(last) < timedelta(seconds=WAITING_UPDATE_S):
+            if not _due(conv, now):
                 continue
             async with hub.lock_for_conversation(conv):
+                # The row was read before the lock: intake may have just queued it and told
+                # the customer already (same seq, same message twice otherwise).
+                await session.refresh(conv)
+                if not _due(conv, now):
+                    continue
                 await queue.tell_position(hub, session, conv, first=False)
             told += 1
     return told

@@ -1,0 +1,43 @@
+# Tandem — run `make help` for the list of targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+APP := .venv/bin
+RASA := .venv-rasa/bin
+
+.PHONY: help setup demo test test-rasa test-app lint types bench clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## Create or refresh both virtualenvs from the pinned requirements
+	@scripts/setup.sh
+
+demo: setup ## Run the product on embedded defaults (SQLite, bundled embeddings, Rasa)
+	@$(APP)/tandem demo
+
+test: setup ## Run the whole test suite (installs Chromium and PostgreSQL when missing)
+	@$(APP)/tandem train
+	@$(MAKE) --no-print-directory test-rasa
+	@$(MAKE) --no-print-directory test-app
+
+test-rasa: ## Rasa checks: data validation, end-to-end test stories, actions and NLU unit tests
+	$(RASA)/rasa data validate
+	$(RASA)/rasa test core --stories tests/rasa --model models/rasa/tandem.tar.gz --fail-on-prediction-errors --out results/rasa
+	$(RASA)/python -m pytest tests/actions tests/nlu -q
+
+test-app: ## Hub, knowledge, channels, panel and browser tests against real services
+	TANDEM_TEST_POSTGRES_URL=$$(scripts/test_services.sh) CI=$${CI:-} \
+	  $(APP)/python -m pytest tests -q --ignore=tests/actions --ignore=tests/nlu
+
+lint: ## Ruff lint and format check
+	$(APP)/ruff check .
+	$(APP)/ruff format --check .
+
+types: ## mypy over the application packages
+	$(APP)/mypy bot knowledge tandem
+
+bench: setup ## Benchmarks (slow); results go to docs/benchmarks.md
+	@ls bench/*.py
+
+clean: ## Remove build outputs (models, database, caches)
+	rm -rf models/rasa models/index models/cache var results .pytest_cache

@@ -1,0 +1,31 @@
+"""Agent assist: live answer suggestions, the one offer (cross-sell or retention) with its
+churn-risk flag, feedback and outcome recording, and the customer profile for the panel.
+
+Usage: listed in ``bot.extensions``; the hub calls ``install(app)`` when it builds the app.
+Every customer message then yields, over the agent websocket (topics ``agents`` and
+``conv:<id>``)::
+
+    {"type": "suggestions", "conversation_id", "message_id", "suggestions": [top 3]}
+    {"type": "offer", "conversation_id", "offer": {...} | None, "churn_risk", "suppressed"}
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bot.assist.live import Assistant
+from bot.assist.routes import router
+
+
+def install(app: FastAPI) -> None:
+    hub = app.state.hub
+    assistant = Assistant(hub, app.state.knowledge)
+    app.state.assistant = assistant
+    hub.inbound_hooks.append(assistant.on_inbound)
+
+    async def load_rules(_: FastAPI) -> None:
+        # Read at start-up, not import, so a broken rules file stops the hub with its reason.
+        assistant.rules()
+
+    app.state.startup_hooks.append(load_rules)
+    app.include_router(router)

@@ -1,0 +1,224 @@
+"""Agent-assist API: customer profile, current assist, suggestion feedback, offer outcomes,
+and the supervisors' and knowledge managers' reports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from bot.assist.live import Assistant
+from bot.assist.profiles import profile_json
+from bot.auth import hub_of, require_agent, require_editor, require_supervisor
+from bot.serialize import iso
+from bot.store.models import Conversation, Message, OfferEvent, SuggestionEvent, User
+from knowledge.crosssell import ConversationSignals
+
+router = APIRouter(prefix="/api", tags=["assist"])
+Agent = Annotated[User, Depends(require_agent)]
+Editor = Annotated[User, Depends(require_editor)]
+Supervisor = Annotated[User, Depends(require_supervisor)]
+
+SuggestionEventName = Literal["shown", "inserted", "dismissed", "sent", "sent_edited"]
+OfferOutcome = Literal["accepted", "declined", "not_relevant"]
+
+
+def assistant_of(request: Request) -> Assistant:
+    return request.app.state.assistant  # type: ignore[no-any-return]
+
+
+@router.get("/customers/{customer_id}/profile")
+async def customer_profile(customer_id: str, request: Request, user: Agent) -> dict[str, Any]:
+    assistant = assistant_of(request)
+    profile = await assistant.profile(customer_id)
+    if profile is None:
+        raise HTTPException(404, "No such customer.")
+    churn = bool(
+        assistant.rules().churn_reasons(profile, ConversationSignals(), datetime.now(timezone.utc))
+    )
+    async with hub_of(request).db.session() as session:
+        body = await profile_json(session, customer_id, churn_risk=churn)
+    if body is None:
+        raise HTTPException(404, "No such customer.")
+    return body
+
+
+@router.get("/conversations/{conv_id}/assist")
+async def conversation_assist(conv_id: int, request: Request, user: Agent) -> dict[str, Any]:
+    assist = await assistant_of(request).current(conv_id)
+    if assist is None:
+        raise HTTPException(404, "No such conversation.")
+    return {
+        "conversation_id": conv_id,
+        "message_id": assist.get("message_id"),
+        "suggestions": assist.get("suggestions") or [],
+        "offer": assist.get("offer"),
+        "churn_risk": bool(assist.get("churn_risk")),
+        "suppressed": assist.get("suppressed"),
+    }
+
+
+class FeedbackIn(BaseModel):
+    conversation_id: int
+    message_id: int | None = None
+    entry_id: str = Field(min_length=1, max_length=128)
+    rank: int = Field(ge=0, le=50)
+    event: SuggestionEventName
+
+
+@router.post("/suggestions/feedback")
+async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -> dict[str, Any]:
+    assistant = assistant_of(request)
+    async with hub_of(request).db.session() as session:
+        if await session.get(Conversation, body.conversation_id) is None:
+            raise HTTPException(404, "No such conversation.")
+        if body.message_id is not None:
+            msg = await session.get(Message, body.message_id)
+            if msg is None or msg.conversation_id != body.conversation_id:
+                raise HTTPException(422, "That message is not in this conversation.")
+        row = SuggestionEvent(
+            conversation_id=body.conversation_id,
+            message_id=body.message_id,
+            entry_id=body.entry_id,
+            rank=body.rank,
+            score=assistant.score_of(body.conversation_id, body.entry_id),
+            event=body.event,
+            agent_id=user.id,
+        )
+        session.add(row)
+        await session.commit()
+    return {
+        "id": row.id,
+        "conversation_id": row.conversation_id,
+        "message_id": row.message_id,
+        "entry_id": row.entry_id,
+        "rank": row.rank,
+        "event": row.event,
+        "created_at": iso(row.created_at),
+    }
+
+
+class OutcomeIn(BaseModel):
+    conversation_id: int
+    rule_id: str = Field(min_length=1, max_length=64)
+    offer_id: str = Field(min_length=1, max_length=64)
+    outcome: OfferOutcome
+
+
+@router.post("/offers/outcome")
+async def offer_outcome(body: OutcomeIn, request: Request, user: Agent) -> dict[str, Any]:
+    assistant = assistant_of(request)
+    async with hub_of(request).db.session() as session:
+        conv = await session.get(Conversation, body.conversation_id)
+        if conv is None:
+            raise HTTPException(404, "No such conversation.")
+        row = OfferEvent(
+            conversation_id=conv.id,
+            customer_id=conv.customer_id,
+            rule_id=body.rule_id,
+            offer_id=body.offer_id,
+            outcome=body.outcome,
+            agent_id=user.id,
+        )
+        session.add(row)
+        await session.commit()
+    # The declined offer now cools down and an accepted one is held: show what comes next.
+    assistant.forget_profile(row.customer_id)
+    hub_of(request).spawn(assistant.refresh_offer(row.conversation_id))
+    return {
+        "id": row.id,
+        "conversation_id": row.conversation_id,
+        "customer_id": row.customer_id,
+        "rule_id": row.rule_id,
+        "offer_id": row.offer_id,
+        "outcome": row.outcome,
+        "created_at": iso(row.created_at),
+    }
+
+
+@router.get("/reports/offers")
+async def offers_report(
+    request: Request,
+    user: Supervisor,
+    days: Annotated[int, Query(ge=1, le=3650)] = 90,
+) -> dict[str, Any]:
+    """Per rule: how often its offer was shown and what came of it.
+
+    ``acceptance_rate`` is accepted / shown; an offer is counted as shown once per
+    conversation, however many messages it stayed on screen for.
+    """
+    since = datetime.now(timezone.utc) - timedelta(days=days)
+    async with hub_of(request).db.session() as session:
+        rows = (
+            await session.execute(
+                select(OfferEvent.rule_id, OfferEvent.outcome, func.count())
+                .where(OfferEvent.created_at >= since)
+                .group_by(OfferEvent.rule_id, OfferEvent.outcome)
+            )
+        ).all()
+    by_rule: dict[str, dict[str, Any]] = {}
+    for rule_id, outcome, count in rows:
+        item = by_rule.setdefault(
+            rule_id,
+            {"rule_id": rule_id, "shown": 0, "accepted": 0, "declined": 0, "not_relevant": 0},
+        )
+        item[outcome] = item.get(outcome, 0) + int(count)
+    for item in by_rule.values():
+        # Outcomes recorded without a push (an offer made from the profile view) still count.
+        shown = max(item["shown"], item["accepted"] + item["declined"] + item["not_relevant"])
+        item["shown"] = shown
+        item["acceptance_rate"] = round(item["accepted"] / shown, 4) if shown else None
+    return {"since": iso(since), "rules": sorted(by_rule.values(), key=lambda r: r["rule_id"])}
+
+
+@router.get("/reports/knowledge-gaps")
+async def knowledge_gaps(
+    request: Request,
+    user: Editor,
+    days: Annotated[int, Query(ge=1, le=3650)] = 30,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Customer questions the knowledge base answered weakly: the top suggestion was not
+    confident, or an agent dismissed it. The knowledge manager's to-do list."""
+    threshold = float(hub_of(request).settings.self_service_threshold)
+    since = datetime.now(timezone.utc) - timedelta(days=days)
+    async with hub_of(request).db.session() as session:
+        rows = (
+            await session.execute(
+                select(SuggestionEvent, Message.text)
+                .join(Message, Message.id == SuggestionEvent.message_id)
+                .where(
+                    SuggestionEvent.created_at >= since,
+                    SuggestionEvent.rank == 0,
+                    (SuggestionEvent.event == "dismissed")
+                    | ((SuggestionEvent.event == "shown") & (SuggestionEvent.score < threshold)),
+                )
+                .order_by(SuggestionEvent.id.desc())
+                .limit(limit * 4)
+            )
+        ).all()
+    gaps: dict[int, dict[str, Any]] = {}
+    for event, text in rows:
+        assert event.message_id is not None
+        item = gaps.setdefault(
+            event.message_id,
+            {
+                "conversation_id": event.conversation_id,
+                "message_id": event.message_id,
+                "query": text,
+                "top_entry_id": event.entry_id,
+                "top_score": event.score,
+                "weak": False,
+                "dismissed": False,
+                "at": iso(event.created_at),
+            },
+        )
+        if event.event == "dismissed":
+            item["dismissed"] = True
+        else:
+            item["weak"] = True
+            item["top_score"] = event.score
+    return {"threshold": threshold, "gaps": list(gaps.values())[:limit]}

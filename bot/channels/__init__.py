@@ -1,0 +1,1 @@
+"""Customer channels of the hub: the website widget's assets and Telegram."""

@@ -1,0 +1,73 @@
+"""Serves the website widget (script and stylesheet) and, in demo mode, the demo bank page.
+
+The widget is one tag on the bank's page; the hub serves the files itself, so no CDN is
+involved. ``/demo/signed-in`` shows how a bank's server vouches for a signed-in customer:
+the hub computes the HMAC with the demo site's secret and writes only the signature into
+the page, never the secret.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot.api.widget import sign_customer
+from bot.store.models import Customer
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+WIDGET_DIR = STATIC / "widget"
+DEMO_PAGE = STATIC / "demo" / "index.html"
+DEMO_SITE = "demo-bank"
+SCRIPT_ATTR = f'data-site="{DEMO_SITE}"'
+SIGNED_IN_SLOT = "<!--signed-in-->"
+
+
+def install(app: FastAPI) -> None:
+    settings = app.state.settings
+    app.mount("/widget", StaticFiles(directory=WIDGET_DIR), name="widget")
+    if settings.widget_allowed_origins:
+        # Lets listed bank sites call the widget API; no cookies cross origins (the panel's
+        # session cookie is SameSite=Strict and needs a CSRF token anyway).
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.widget_allowed_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            allow_credentials=False,
+        )
+    if settings.mode != "demo":
+        return
+
+    @app.get("/demo", response_class=HTMLResponse, include_in_schema=False)
+    async def demo_page() -> HTMLResponse:
+        """The fictional bank's landing page with the widget for an anonymous visitor."""
+        return HTMLResponse(DEMO_PAGE.read_text(encoding="utf-8"))
+
+    @app.get("/demo/signed-in", response_class=HTMLResponse, include_in_schema=False)
+    async def demo_signed_in(request: Request) -> HTMLResponse:
+        """The same page as a signed-in customer sees it: the widget carries a signed id."""
+        secret = settings.widget_sites.get(DEMO_SITE)
+        if secret is None:
+            raise HTTPException(404, f"The demo site {DEMO_SITE!r} is not configured.")
+        customer_id = settings.widget_demo_customer_id
+        async with request.app.state.hub.db.session() as session:
+            customer = await session.get(Customer, customer_id)
+        name = customer.name if customer else customer_id
+        signature = sign_customer(secret, customer_id)
+        page = DEMO_PAGE.read_text(encoding="utf-8")
+        page = page.replace(
+            SCRIPT_ATTR,
+            f'{SCRIPT_ATTR} data-customer-id="{html.escape(customer_id)}" '
+            f'data-signature="{signature}"',
+            1,
+        )
+        banner = (
+            '<p class="signed-in">Xin chào,<strong>'
+            f"{html.escape(name)}</strong></p>"
+        )
+        return HTMLResponse(page.replace(SIGNED_IN_SLOT, banner, 1))

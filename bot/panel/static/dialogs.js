@@ -1,0 +1,99 @@
+// Modal forms (transfer, call-back, resolve, assign) built on the native <dialog> element.
+
+import { h } from "./dom.js";
+import { label, RESOLUTION_CODES, t, TEAMS } from "./i18n.js";
+
+/** Show a modal form; resolves with the form's values, or null when cancelled. */
+function modal(title, fields, { submitLabel = t("confirm"), validate } = {}) {
+  return new Promise((resolve) => {
+    const error = h("p", { class: "form-error", role: "alert" });
+    const form = h("form", { method: "dialog", class: "dialog-form" },
+      h("h2", {}, title),
+      fields,
+      error,
+      h("div", { class: "dialog-actions" },
+        h("button", { type: "button", class: "btn btn-ghost", value: "cancel", onclick: () => dialog.close("cancel") }, t("cancel")),
+        h("button", { type: "submit", class: "btn btn-primary", value: "ok" }, submitLabel)));
+    const dialog = h("dialog", { class: "dialog" }, form);
+    form.addEventListener("submit", (event) => {
+      const values = Object.fromEntries(new FormData(form).entries());
+      const problem = validate ? validate(values) : null;
+      if (problem) {
+        event.preventDefault();
+        error.textContent = problem;
+        return;
+      }
+      dialog.dataset.values = JSON.stringify(values);
+    });
+    dialog.addEventListener("close", () => {
+      const values = dialog.returnValue === "ok" && dialog.dataset.values ? JSON.parse(dialog.dataset.values) : null;
+      dialog.remove();
+      resolve(values);
+    });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    const first = form.querySelector("input, textarea, select");
+    if (first) first.focus();
+  });
+}
+
+function field(text, control) {
+  return h("label", { class: "field" }, h("span", {}, text), control);
+}
+
+export function transferDialog() {
+  const target = h("select", { name: "team" }, TEAMS.map((team) => h("option", { value: team }, label("team", team))));
+  return modal(t("transfer_title"), [
+    field(t("transfer_note"), h("textarea", { name: "note", rows: 3, required: true, maxlength: 2000 })),
+    h("div", { class: "field-row" },
+      field(t("to_team"), target),
+      field(t("to_agent"), h("input", { name: "agent", placeholder: "minh", autocomplete: "off", maxlength: 64 }))),
+  ], { submitLabel: t("transfer"), validate: (v) => (v.note.trim() ? null : t("transfer_note")) });
+}
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+export function callbackDialog(defaultPhone) {
+  const soon = new Date(Date.now() + 60 * 60 * 1000);
+  const day = `${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}`;
+  const from = `${pad(soon.getHours())}:00`;
+  const to = `${pad((soon.getHours() + 1) % 24)}:00`;
+  return modal(t("callback_title"), [
+    field(t("phone"), h("input", { name: "phone", type: "tel", required: true, value: defaultPhone || "", placeholder: "0901234567", maxlength: 32 })),
+    h("div", { class: "field-row" },
+      field(t("date"), h("input", { name: "date", type: "date", required: true, value: day })),
+      field(t("from"), h("input", { name: "from", type: "time", required: true, value: from })),
+      field(t("to"), h("input", { name: "to", type: "time", required: true, value: to }))),
+    field(t("note"), h("textarea", { name: "note", rows: 2, maxlength: 2000 })),
+  ], {
+    submitLabel: t("callback"),
+    validate: (v) => (v.to > v.from ? null : `${t("to")} > ${t("from")}`),
+  }).then((values) => {
+    if (!values) return null;
+    // Local wall-clock times become absolute instants, so the hub stores the right window.
+    const start = new Date(`${values.date}T${values.from}`);
+    const end = new Date(`${values.date}T${values.to}`);
+    return {
+      phone: values.phone.trim(),
+      window_start: start.toISOString(),
+      window_end: end.toISOString(),
+      preferred_time: `${values.date} ${values.from}–${values.to}`,
+      note: values.note || null,
+    };
+  });
+}
+
+export function resolveDialog() {
+  return modal(t("resolve_title"), [
+    field(t("resolution_code"), h("select", { name: "code", required: true },
+      RESOLUTION_CODES.map((code) => h("option", { value: code }, label("code", code))))),
+  ], { submitLabel: t("resolve") });
+}
+
+export function assignDialog() {
+  return modal(t("assign"), [
+    field(t("assign_to"), h("input", { name: "username", required: true, placeholder: "linh", maxlength: 64 })),
+  ], { submitLabel: t("assign") });
+}

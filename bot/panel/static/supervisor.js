@@ -1,0 +1,62 @@
+// Supervision tab: alerts, offer acceptance per rule, and call-backs.
+
+import { get, post } from "./api.js";
+import { fill, h } from "./dom.js";
+import { alertIcon } from "./icons.js";
+import { t } from "./i18n.js";
+
+function rowsOf(data) {
+  if (Array.isArray(data)) return data;
+  for (const key of ["rules", "rows", "report", "items"]) if (data && Array.isArray(data[key])) return data[key];
+  return [];
+}
+
+function cell(value) {
+  if (typeof value === "number" && value > 0 && value < 1) return `${Math.round(value * 100)}%`;
+  if (value && typeof value === "object") return JSON.stringify(value);
+  return value === null || value === undefined ? "—" : String(value);
+}
+
+function table(rows) {
+  if (!rows.length) return h("p", { class: "empty" }, t("report_empty"));
+  const columns = Object.keys(rows[0]);
+  return h("table", { class: "report" },
+    h("thead", {}, h("tr", {}, columns.map((c) => h("th", {}, c.replace(/_/g, " "))))),
+    h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => h("td", {}, cell(r[c])))))));
+}
+
+export async function renderSupervisor(container, app) {
+  const [alerts, report, callbacks] = await Promise.all([
+    get("/api/alerts").catch(() => ({ alerts: [] })),
+    get("/api/reports/offers").catch((err) => ({ error: err.message })),
+    get("/api/callbacks?status=scheduled").catch(() => ({ callbacks: [] })),
+  ]);
+  const alertList = alerts.alerts || [];
+  const cbs = callbacks.callbacks || [];
+  const setStatus = async (id, status) => {
+    try {
+      await post(`/api/callbacks/${id}`, { status });
+      renderSupervisor(container, app);
+    } catch (err) {
+      app.toast(t("error", { detail: err.message }), "error");
+    }
+  };
+  fill(container,
+    h("section", { class: "card sup-card" }, h("h3", {}, t("alerts")),
+      alertList.length
+        ? h("ul", { class: "alerts" }, alertList.map((a) => h("li", { class: `alert alert-${a.kind}` },
+          alertIcon(), h("span", { class: "chip" }, a.kind), h("span", {}, a.text),
+          a.conversation_id ? h("button", { class: "btn btn-sm btn-ghost", onclick: () => app.openConversation(a.conversation_id, true) }, `#${a.conversation_id}`) : null,
+          h("time", {}, new Date(a.created_at).toLocaleString()))))
+        : h("p", { class: "empty" }, t("alerts_empty"))),
+    h("section", { class: "card sup-card" }, h("h3", {}, t("offer_report")),
+      report.error ? h("p", { class: "empty" }, t("error", { detail: report.error })) : table(rowsOf(report))),
+    h("section", { class: "card sup-card" }, h("h3", {}, t("callbacks_all")),
+      cbs.length
+        ? h("table", { class: "report" }, h("tbody", {}, cbs.map((cb) => h("tr", {},
+          h("td", {}, cb.reference), h("td", {}, cb.customer_id || "—"), h("td", {}, cb.phone),
+          h("td", {}, cb.preferred_time || ""), h("td", {}, cb.escalated ? "⚠" : ""),
+          h("td", {}, h("button", { class: "btn btn-sm", onclick: () => setStatus(cb.id, "done") }, t("mark_done")),
+            h("button", { class: "btn btn-sm btn-ghost", onclick: () => setStatus(cb.id, "missed") }, t("mark_missed")))))))
+        : h("p", { class: "empty" }, t("none"))));
+}

@@ -1,0 +1,48 @@
+"""The hub on a real PostgreSQL server (the URL comes from scripts/test_services.sh)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.support.clients import Agent, Customer
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    base = os.environ.get("TANDEM_TEST_POSTGRES_URL")
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail("TANDEM_TEST_POSTGRES_URL is not set; `make test` starts PostgreSQL and sets it.")
+        pytest.skip("no PostgreSQL server (run through `make test`)")
+    name = f"tandem_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield str(make_url(base).set(database=name).render_as_string(hide_password=False))
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_hub_on_postgres_stores_routes_and_survives_restart(start_hub, postgres_url: str) -> None:
+    hub = start_hub(database_url=postgres_url)
+    customer = Customer(hub.url)
+    first = customer.say("Tôi bị mất thẻ", client_id="pg-1").json()
+    assert customer.say("Tôi bị mất thẻ", client_id="pg-1").json()["duplicate"] is True
+    agent = Agent(hub.url)
+    conv_id = first["conversation_id"]
+    agent.post(f"/api/conversations/{conv_id}/claim").raise_for_status()
+    agent.post(f"/api/conversations/{conv_id}/messages", text="Em khoá thẻ giúp anh ngay.").raise_for_status()
+    hub.restart()
+    texts = customer.texts()
+    assert texts[0] == ("customer", "Tôi bị mất thẻ")
+    assert texts[-1] == ("agent", "Em khoá thẻ giúp anh ngay.")
+    assert sum(1 for s, t in texts if t == "Tôi bị mất thẻ") == 1

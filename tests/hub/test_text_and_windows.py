@@ -1,0 +1,65 @@
+"""Inbound text clean-up and call-back window parsing."""
+
+import unicodedata
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.handoff.callbacks import LOCAL_TZ, normalise_phone, parse_window
+from bot.text import InvalidMessage, validate_text
+
+
+def test_nfd_vietnamese_becomes_nfc() -> None:
+    nfd = unicodedata.normalize("NFD", "Tôi muốn gặp nhân viên")
+    assert nfd != "Tôi muốn gặp nhân viên"
+    assert validate_text(nfd, 100) == "Tôi muốn gặp nhân viên"
+
+
+def test_control_characters_are_removed_but_newlines_kept() -> None:
+    assert validate_text("a\x00b\x07c\nd\u200b", 100) == "abc\nd"
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\x00\x01", "\u200b"])
+def test_empty_is_rejected(raw: str) -> None:
+    with pytest.raises(InvalidMessage) as err:
+        validate_text(raw, 100)
+    assert err.value.code == "empty"
+
+
+def test_too_long_is_rejected_with_the_limit() -> None:
+    with pytest.raises(InvalidMessage, match="max 100"):
+        validate_text("x" * 101, 100)
+
+
+def test_non_text_is_rejected() -> None:
+    with pytest.raises(InvalidMessage):
+        validate_text({"a": 1}, 100)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("0901234567", "0901234567"), ("+84 901 234 567", "0901234567"), ("số 090.123.4567 nhé", "0901234567"), ("12345", None)],
+)
+def test_phone_normalisation(raw: str, expected: str | None) -> None:
+    assert normalise_phone(raw) == expected
+
+
+def test_window_tomorrow_afternoon() -> None:
+    now = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)  # 10:00 in Hanoi
+    start, end = parse_window("chiều mai", now)
+    local = start.astimezone(LOCAL_TZ)
+    assert (local.day, local.hour) == (23, 15)
+    assert (end - start).total_seconds() == 3600
+
+
+def test_window_unaccented_and_english() -> None:
+    now = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
+    assert parse_window("9h sang mai", now)[0].astimezone(LOCAL_TZ).hour == 9
+    assert parse_window("tomorrow 3pm", now)[0].astimezone(LOCAL_TZ).hour == 15
+
+
+def test_window_never_in_the_past_or_at_night() -> None:
+    now = datetime(2026, 11, 22, 14, 0, tzinfo=timezone.utc)  # 21:00 in Hanoi
+    start, _ = parse_window("ngay bay gio", now)
+    local = start.astimezone(LOCAL_TZ)
+    assert start > now and 8 <= local.hour < 20

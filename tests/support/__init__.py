@@ -1,0 +1,1 @@
+"""Helpers that start the product's real processes for tests."""
