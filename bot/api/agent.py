@@ -282,6 +282,15 @@ async def list_alerts(request: Request, user: User = Depends(require_supervisor)
     return {"alerts": [{"id": a.id, "kind": a.kind, "text": a.text, "conversation_id": a.conversation_id, "callback_id": a.callback_id, "created_at": a.created_at.isoformat()} for a in rows]}
 
 
+@router.get("/metrics")
+async def metrics(request: Request, days: int = 30, user: User = Depends(require_supervisor)) -> dict[str, Any]:
+    """First response, response and handling times, CSAT and NPS over recent days."""
+    from bot.metrics import service_metrics
+
+    async with hub_of(request).db.session() as session:
+        return await service_metrics(session, days)
+
+
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
     """Pushes queue, message, alert and suggestion events. Clients may send

@@ -156,12 +156,30 @@ async def handle_waiting_message(
     return []
 
 
+async def thread_conversation_ids(session: AsyncSession, sender_id: str) -> list[int]:
+    """Conversations on the same customer thread as a Rasa sender id ("c<conv>-<episode>")."""
+    match = re.fullmatch(r"c(\d+)-\d+", sender_id)
+    if not match:
+        return []
+    conv = await session.get(Conversation, int(match.group(1)))
+    if conv is None:
+        return []
+    rows = await session.scalars(
+        select(Conversation.id).where(Conversation.channel == conv.channel, Conversation.channel_key == conv.channel_key)
+    )
+    return list(rows.all())
+
+
 async def find(
     session: AsyncSession, *, sender_id: str | None = None, customer_id: str | None = None, phone: str | None = None
 ) -> list[Callback]:
+    """Call-backs of one customer, found by any identity the caller has."""
     clauses = []
     if sender_id:
         clauses.append(Callback.sender_id == sender_id)
+        thread = await thread_conversation_ids(session, sender_id)
+        if thread:
+            clauses.append(Callback.conversation_id.in_(thread))
     if customer_id:
         clauses.append(Callback.customer_id == customer_id)
     if phone:

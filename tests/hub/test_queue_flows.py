@@ -174,3 +174,25 @@ def test_bad_input_gets_clear_errors_and_nothing_is_lost(start_hub) -> None:
     assert customer.say("ab\x07c\x1b[31m").status_code == 200
     stored = [t for s, t in customer.texts() if s == "customer"]
     assert stored == [script, "Tôi muốn gặp nhân viên", "abc[31m"]
+
+
+def test_supervisor_sees_service_metrics(start_hub) -> None:
+    hub = start_hub()
+    customer = Customer(hub.url)
+    conv_id = customer.say("Xin chào").json()["conversation_id"]
+    agent = Agent(hub.url)
+    agent.post(f"/api/conversations/{conv_id}/claim").raise_for_status()
+    agent.post(f"/api/conversations/{conv_id}/messages", text="Chào chị").raise_for_status()
+    agent.post(f"/api/conversations/{conv_id}/resolve", code="answered").raise_for_status()
+    supervisor = Agent(hub.url, "quan")
+    before = supervisor.http.get("/api/metrics").json()  # the demo history has some scores
+    customer.say("/csat 4")
+    customer.say("/nps 9")
+    assert agent.http.get("/api/metrics").status_code == 403
+    after = supervisor.http.get("/api/metrics").json()
+    assert after["first_response_s_median"] is not None and after["first_response_s_median"] >= 0
+    assert after["handling_s_median"] is not None
+    assert after["csat_responses"] == before["csat_responses"] + 1
+    n = before["csat_responses"]
+    assert after["csat_mean"] == round((before["csat_mean"] * n + 4) / (n + 1), 2)
+    assert after["nps_responses"] == before["nps_responses"] + 1
