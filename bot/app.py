@@ -70,7 +70,10 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
 
     @app.exception_handler(InvalidMessage)
     async def _invalid_message(_: Request, exc: InvalidMessage) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, "code": exc.code}, status_code=413 if exc.code == "too_long" else 422)
+        return JSONResponse(
+            {"detail": exc.detail, "code": exc.code},
+            status_code=413 if exc.code == "too_long" else 422,
+        )
 
     @app.exception_handler(InvalidTransition)
     async def _invalid_transition(_: Request, exc: InvalidTransition) -> JSONResponse:
@@ -80,7 +83,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         # Malformed JSON and wrong fields get one clear message instead of a stack trace.
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
-        return JSONResponse({"detail": "The request is not valid.", "errors": errors}, status_code=422)
+        return JSONResponse(
+            {"detail": "The request is not valid.", "errors": errors}, status_code=422
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, object]:

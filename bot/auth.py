@@ -64,7 +64,9 @@ async def websocket_user(websocket: WebSocket) -> User | None:
 def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, User]]:
     async def dependency(user: User = Depends(current_user)) -> User:
         if user.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"This needs the role: {', '.join(roles)}.")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"This needs the role: {', '.join(roles)}."
+            )
         return user
 
     return dependency

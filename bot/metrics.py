@@ -20,11 +20,21 @@ def _median(values: list[float]) -> float | None:
 
 async def service_metrics(session: AsyncSession, days: int = 30) -> dict[str, Any]:
     since = datetime.now(timezone.utc) - timedelta(days=days)
-    convs = (await session.scalars(select(Conversation).where(Conversation.created_at >= since))).all()
+    convs = (
+        await session.scalars(select(Conversation).where(Conversation.created_at >= since))
+    ).all()
     ids = [c.id for c in convs]
     messages = (
-        await session.scalars(select(Message).where(Message.conversation_id.in_(ids)).order_by(Message.conversation_id, Message.seq))
-    ).all() if ids else []
+        (
+            await session.scalars(
+                select(Message)
+                .where(Message.conversation_id.in_(ids))
+                .order_by(Message.conversation_id, Message.seq)
+            )
+        ).all()
+        if ids
+        else []
+    )
 
     first_response, responses = [], []
     pending: dict[int, datetime] = {}

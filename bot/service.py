@@ -37,9 +37,41 @@ _VI_HINT = re.compile(
     r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I
 )
 _VI_WORDS = {
-    "toi", "khong", "gap", "nguoi", "muon", "cho", "duoc", "bao", "nhieu", "the", "tai",
-    "khoan", "ngan", "hang", "minh", "ban", "oi", "a", "nhe", "vay", "sao", "la", "gi",
-    "chao", "cam", "on", "nhan", "vien", "mat", "phi", "lam", "the", "nao", "em", "anh", "chi",
+    "toi",
+    "khong",
+    "gap",
+    "nguoi",
+    "muon",
+    "cho",
+    "duoc",
+    "bao",
+    "nhieu",
+    "the",
+    "tai",
+    "khoan",
+    "ngan",
+    "hang",
+    "minh",
+    "ban",
+    "oi",
+    "a",
+    "nhe",
+    "vay",
+    "sao",
+    "la",
+    "gi",
+    "chao",
+    "cam",
+    "on",
+    "nhan",
+    "vien",
+    "mat",
+    "phi",
+    "lam",
+    "nao",
+    "em",
+    "anh",
+    "chi",
 }
 
 
@@ -153,7 +185,9 @@ class Hub:
                     if seen is not None:
                         replies = (
                             await session.scalars(
-                                select(Message).where(Message.reply_to == seen.id).order_by(Message.seq)
+                                select(Message)
+                                .where(Message.reply_to == seen.id)
+                                .order_by(Message.seq)
                             )
                         ).all()
                         return IntakeResult(
@@ -175,8 +209,12 @@ class Hub:
                 await session.commit()
                 msg_out = message_json(msg)
                 self.broker.publish(f"conv:{conv.id}", {"type": "message", "message": msg_out})
-                self.broker.publish(self.thread_topic(conv), {"type": "message", "message": msg_out})
-                self.broker.publish("agents", {"type": "message", "message": msg_out, "state": conv.state})
+                self.broker.publish(
+                    self.thread_topic(conv), {"type": "message", "message": msg_out}
+                )
+                self.broker.publish(
+                    "agents", {"type": "message", "message": msg_out, "state": conv.state}
+                )
                 for hook in self.inbound_hooks:
                     self.spawn(hook(conv, msg_out))
                 replies = await self._route(session, conv, msg, body)
@@ -349,7 +387,9 @@ class Hub:
             bot_replies = await self.rasa.send(sender, body, metadata)
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable for conversation %s: %s", conv.id, exc)
-            out = await self.send(session, conv, "system", t("bot_unavailable", conv.language), reply_to=msg.id)
+            out = await self.send(
+                session, conv, "system", t("bot_unavailable", conv.language), reply_to=msg.id
+            )
             queued = await queue.hand_off(
                 self, session, conv, {"reason": "bot_unavailable", "language": conv.language}
             )
@@ -366,7 +406,12 @@ class Hub:
                 continue
             replies.append(
                 await self.send(
-                    session, conv, "bot", str(body_out), reply_to=msg.id, buttons=reply.get("buttons")
+                    session,
+                    conv,
+                    "bot",
+                    str(body_out),
+                    reply_to=msg.id,
+                    buttons=reply.get("buttons"),
                 )
             )
         if packet is not None:

@@ -17,7 +17,10 @@ db_app = typer.Typer(no_args_is_help=True)
 eval_app = typer.Typer(no_args_is_help=True)
 
 # The evaluation commands live beside the code they evaluate.
-_EVAL_COMMANDS = {"intents": "tandem.eval_intents:intents", "retrieval": "knowledge.evaluate:retrieval"}
+_EVAL_COMMANDS = {
+    "intents": "tandem.eval_intents:intents",
+    "retrieval": "knowledge.evaluate:retrieval",
+}
 for _name, _target in _EVAL_COMMANDS.items():
     _module, _func = _target.split(":")
     try:
@@ -49,7 +52,9 @@ async def _init_db(demo: bool, password: str | None) -> dict[str, str]:
 @db_app.command("init")
 def db_init(
     demo: bool = typer.Option(False, help="Load the fictional demo customers and panel accounts."),
-    password: str = typer.Option(None, envvar="TANDEM_DEMO_PASSWORD", help="Password for the demo accounts."),
+    password: str = typer.Option(
+        None, envvar="TANDEM_DEMO_PASSWORD", help="Password for the demo accounts."
+    ),
 ) -> None:
     """Create or migrate the database schema (Alembic), optionally loading demo data."""
     settings = get_settings()
@@ -73,8 +78,15 @@ def register_runtime_commands(app: typer.Typer) -> None:
         from bot.app import create_app
 
         settings = get_settings()
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        uvicorn.run(create_app(settings), host=host or settings.hub_host, port=port or settings.hub_port, log_level="info")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        uvicorn.run(
+            create_app(settings),
+            host=host or settings.hub_host,
+            port=port or settings.hub_port,
+            log_level="info",
+        )
 
     @app.command()
     def train(force: bool = typer.Option(False, help="Retrain even if nothing changed.")) -> None:

@@ -41,7 +41,10 @@ def run_demo(port: int) -> None:
     try:
         typer.echo("Starting the action server and Rasa (logs in var/logs/)...")
         if not processes.wait_http(settings.rasa_url, 180, children[1]):
-            typer.echo("Rasa did not come up; the hub will queue customers for humans. See var/logs/rasa.log.")
+            typer.echo(
+                "Rasa did not come up; the hub will queue customers for humans. "
+                "See var/logs/rasa.log."
+            )
         base = f"http://127.0.0.1:{port}"
         typer.echo("")
         typer.echo("Tandem is running (demo mode):")
@@ -55,7 +58,9 @@ def run_demo(port: int) -> None:
 
         from bot.app import create_app
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         uvicorn.run(create_app(settings), host=settings.hub_host, port=port, log_level="warning")
     finally:
         for child in children:

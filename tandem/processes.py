@@ -31,16 +31,36 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 def start_action_server(settings: Settings, log_dir: Path) -> subprocess.Popen[bytes]:
     return _spawn(
-        [str(RASA_BIN), "run", "actions", "--port", str(settings.action_port), "--actions", "actions"],
+        [
+            str(RASA_BIN),
+            "run",
+            "actions",
+            "--port",
+            str(settings.action_port),
+            "--actions",
+            "actions",
+        ],
         settings,
         log_dir / "actions.log",
     )
 
 
-def start_rasa(settings: Settings, model: Path, log_dir: Path, port: int = 5005) -> subprocess.Popen[bytes]:
+def start_rasa(
+    settings: Settings, model: Path, log_dir: Path, port: int = 5005
+) -> subprocess.Popen[bytes]:
     return _spawn(
-        [str(RASA_BIN), "run", "-m", str(model), "--port", str(port), "--endpoints", "endpoints.yml",
-         "--credentials", "credentials.yml"],
+        [
+            str(RASA_BIN),
+            "run",
+            "-m",
+            str(model),
+            "--port",
+            str(port),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+        ],
         settings,
         log_dir / "rasa.log",
     )
@@ -49,7 +69,14 @@ def start_rasa(settings: Settings, model: Path, log_dir: Path, port: int = 5005)
 def _spawn(cmd: list[str], settings: Settings, log_file: Path) -> subprocess.Popen[bytes]:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handle = log_file.open("ab")
-    return subprocess.Popen(cmd, cwd=ROOT, env=child_env(settings), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=child_env(settings),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> bool:

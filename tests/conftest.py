@@ -17,11 +17,15 @@ def shared_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_stack(tmp_path_factory: pytest.TempPathFactory, shared_index_dir: Path) -> Iterator[tuple[HubProcess, RasaStack]]:
+def live_stack(
+    tmp_path_factory: pytest.TempPathFactory, shared_index_dir: Path
+) -> Iterator[tuple[HubProcess, RasaStack]]:
     """Hub + Rasa + action server, wired together as in production. Session-scoped because
     Rasa takes a while to load; tests keep apart by using their own conversations."""
     if not RASA_BIN.exists() or not MODEL.exists():
-        pytest.fail("The Rasa environment or trained model is missing: run `make test` (it trains first).")
+        pytest.fail(
+            "The Rasa environment or trained model is missing: run `make test` (it trains first)."
+        )
     workdir = tmp_path_factory.mktemp("stack")
     hub_port = free_port()
     rasa = RasaStack(workdir, hub_url=f"http://127.0.0.1:{hub_port}")
@@ -50,11 +54,18 @@ def start_hub(tmp_path: Path, shared_index_dir: Path) -> Iterator[Callable[..., 
     """Factory: start a hub (Rasa down unless rasa_url is given) with extra settings."""
     started: list[HubProcess] = []
 
-    def factory(rasa_url: str = "http://127.0.0.1:9", database_url: str | None = None, **env: str) -> HubProcess:
+    def factory(
+        rasa_url: str = "http://127.0.0.1:9", database_url: str | None = None, **env: str
+    ) -> HubProcess:
         workdir = tmp_path / f"hub{len(started)}"
         workdir.mkdir()
-        hub = HubProcess(workdir, rasa_url=rasa_url, database_url=database_url, index_dir=shared_index_dir,
-                         extra_env={f"TANDEM_{k.upper()}": v for k, v in env.items()})
+        hub = HubProcess(
+            workdir,
+            rasa_url=rasa_url,
+            database_url=database_url,
+            index_dir=shared_index_dir,
+            extra_env={f"TANDEM_{k.upper()}": v for k, v in env.items()},
+        )
         hub.init_db()
         started.append(hub.start())
         return hub

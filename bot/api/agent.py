@@ -89,7 +89,9 @@ class StatusIn(BaseModel):
 
 
 @router.post("/agents/me/status")
-async def my_status(body: StatusIn, request: Request, user: User = Depends(require_agent)) -> dict[str, bool]:
+async def my_status(
+    body: StatusIn, request: Request, user: User = Depends(require_agent)
+) -> dict[str, bool]:
     await set_online(request, user, body.online)
     return {"online": body.online}
 
@@ -114,32 +116,49 @@ async def list_queue(request: Request, user: User = Depends(require_agent)) -> d
 
 
 @router.get("/conversations/{conv_id}")
-async def get_conversation(conv_id: int, request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def get_conversation(
+    conv_id: int, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     async with hub_of(request).db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
             raise HTTPException(404, "No such conversation.")
         messages = (
-            await session.scalars(select(Message).where(Message.conversation_id == conv_id).order_by(Message.seq))
+            await session.scalars(
+                select(Message).where(Message.conversation_id == conv_id).order_by(Message.seq)
+            )
         ).all()
         names = {u.id: u.display_name for u in (await session.scalars(select(User))).all()}
         events = (
             await session.scalars(
-                select(ConversationEvent).where(ConversationEvent.conversation_id == conv_id).order_by(ConversationEvent.id)
+                select(ConversationEvent)
+                .where(ConversationEvent.conversation_id == conv_id)
+                .order_by(ConversationEvent.id)
             )
         ).all()
     return {
         "conversation": conversation_json(conv),
-        "messages": [message_json(m, names.get(m.agent_id) if m.agent_id else None) for m in messages],
+        "messages": [
+            message_json(m, names.get(m.agent_id) if m.agent_id else None) for m in messages
+        ],
         "events": [
-            {"kind": e.kind, "from": e.from_state, "to": e.to_state, "actor": e.actor, "note": e.note, "at": e.created_at.isoformat()}
+            {
+                "kind": e.kind,
+                "from": e.from_state,
+                "to": e.to_state,
+                "actor": e.actor,
+                "note": e.note,
+                "at": e.created_at.isoformat(),
+            }
             for e in events
         ],
     }
 
 
 @router.post("/conversations/{conv_id}/claim")
-async def claim(conv_id: int, request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def claim(
+    conv_id: int, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     try:
         conv = await queue.claim(hub_of(request), conv_id, user)
     except queue.QueueError as exc:
@@ -148,7 +167,9 @@ async def claim(conv_id: int, request: Request, user: User = Depends(require_age
 
 
 @router.post("/conversations/{conv_id}/ack")
-async def acknowledge(conv_id: int, request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def acknowledge(
+    conv_id: int, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     try:
         conv = await queue.acknowledge(hub_of(request), conv_id, user)
     except queue.QueueError as exc:
@@ -161,7 +182,9 @@ class AssignIn(BaseModel):
 
 
 @router.post("/conversations/{conv_id}/assign")
-async def assign(conv_id: int, body: AssignIn, request: Request, user: User = Depends(require_supervisor)) -> dict[str, Any]:
+async def assign(
+    conv_id: int, body: AssignIn, request: Request, user: User = Depends(require_supervisor)
+) -> dict[str, Any]:
     hub = hub_of(request)
     async with hub.db.session() as session:
         conv = await session.get(Conversation, conv_id)
@@ -179,7 +202,9 @@ class MessageIn(BaseModel):
 
 
 @router.post("/conversations/{conv_id}/messages")
-async def send_message(conv_id: int, body: MessageIn, request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def send_message(
+    conv_id: int, body: MessageIn, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     hub = hub_of(request)
     try:
         text = validate_text(body.text, hub.settings.max_message_chars)
@@ -198,9 +223,13 @@ class TransferIn(BaseModel):
 
 
 @router.post("/conversations/{conv_id}/transfer")
-async def transfer(conv_id: int, body: TransferIn, request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def transfer(
+    conv_id: int, body: TransferIn, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     try:
-        conv = await queue.transfer(hub_of(request), conv_id, user, body.note, body.to_agent, body.to_team)
+        conv = await queue.transfer(
+            hub_of(request), conv_id, user, body.note, body.to_agent, body.to_team
+        )
     except queue.QueueError as exc:
         _raise(exc)
     return conversation_json(conv)
@@ -215,7 +244,9 @@ class CallbackIn(BaseModel):
 
 
 @router.post("/conversations/{conv_id}/callbacks")
-async def schedule_callback(conv_id: int, body: CallbackIn, request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def schedule_callback(
+    conv_id: int, body: CallbackIn, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     hub = hub_of(request)
     phone = callbacks.normalise_phone(body.phone)
     if phone is None:
@@ -230,9 +261,17 @@ async def schedule_callback(conv_id: int, body: CallbackIn, request: Request, us
         if conv is None:
             raise HTTPException(404, "No such conversation.")
         cb = await callbacks.schedule(
-            hub, session, phone=phone, preferred_time=body.preferred_time, customer_id=conv.customer_id,
-            conversation_id=conv.id, sender_id=f"{conv.channel}:{conv.channel_key}", language=conv.language,
-            owner_id=user.id, window=window, note=body.note,
+            hub,
+            session,
+            phone=phone,
+            preferred_time=body.preferred_time,
+            customer_id=conv.customer_id,
+            conversation_id=conv.id,
+            sender_id=f"{conv.channel}:{conv.channel_key}",
+            language=conv.language,
+            owner_id=user.id,
+            window=window,
+            note=body.note,
         )
         return callback_json(cb)
 
@@ -242,7 +281,9 @@ class ResolveIn(BaseModel):
 
 
 @router.post("/conversations/{conv_id}/resolve")
-async def resolve(conv_id: int, body: ResolveIn, request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def resolve(
+    conv_id: int, body: ResolveIn, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     try:
         conv = await queue.resolve(hub_of(request), conv_id, user, body.code)
     except queue.QueueError as exc:
@@ -253,7 +294,9 @@ async def resolve(conv_id: int, body: ResolveIn, request: Request, user: User = 
 
 
 @router.get("/callbacks")
-async def list_callbacks(request: Request, status: str | None = None, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def list_callbacks(
+    request: Request, status: str | None = None, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     async with hub_of(request).db.session() as session:
         query = select(Callback).order_by(Callback.window_start)
         if status:
@@ -267,7 +310,9 @@ class CallbackStatusIn(BaseModel):
 
 
 @router.post("/callbacks/{callback_id}")
-async def update_callback(callback_id: int, body: CallbackStatusIn, request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
+async def update_callback(
+    callback_id: int, body: CallbackStatusIn, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
     try:
         cb = await callbacks.set_status(hub_of(request), callback_id, body.status, user)
     except LookupError as exc:
@@ -279,11 +324,25 @@ async def update_callback(callback_id: int, body: CallbackStatusIn, request: Req
 async def list_alerts(request: Request, user: User = Depends(require_supervisor)) -> dict[str, Any]:
     async with hub_of(request).db.session() as session:
         rows = (await session.scalars(select(Alert).order_by(Alert.id.desc()).limit(200))).all()
-    return {"alerts": [{"id": a.id, "kind": a.kind, "text": a.text, "conversation_id": a.conversation_id, "callback_id": a.callback_id, "created_at": a.created_at.isoformat()} for a in rows]}
+    return {
+        "alerts": [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "text": a.text,
+                "conversation_id": a.conversation_id,
+                "callback_id": a.callback_id,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in rows
+        ]
+    }
 
 
 @router.get("/metrics")
-async def metrics(request: Request, days: int = 30, user: User = Depends(require_supervisor)) -> dict[str, Any]:
+async def metrics(
+    request: Request, days: int = 30, user: User = Depends(require_supervisor)
+) -> dict[str, Any]:
     """First response, response and handling times, CSAT and NPS over recent days."""
     from bot.metrics import service_metrics
 

@@ -30,7 +30,10 @@ def _parse_dob(raw: str) -> date | None:
 
 @router.get("/knowledge/answer")
 async def knowledge_answer(
-    request: Request, q: str = Query(..., min_length=1, max_length=4000), lang: str | None = None, k: int = 3
+    request: Request,
+    q: str = Query(..., min_length=1, max_length=4000),
+    lang: str | None = None,
+    k: int = 3,
 ) -> dict[str, Any]:
     service = await request.app.state.knowledge.get()
     if service is None:
@@ -51,7 +54,9 @@ async def verify_identity(body: VerifyIn, request: Request) -> dict[str, Any]:
     if dob is None:
         return {"verified": False, "customer_id": None, "name": None}
     async with hub_of(request).db.session() as session:
-        query = select(Customer).join(Card).where(Card.last4 == body.card_last4, Customer.dob == dob)
+        query = (
+            select(Customer).join(Card).where(Card.last4 == body.card_last4, Customer.dob == dob)
+        )
         if body.customer_id:
             query = query.where(Customer.id == body.customer_id)
         customer = await session.scalar(query)
@@ -102,14 +107,20 @@ async def account(customer_id: str, request: Request) -> dict[str, Any]:
                     "last4": c.last4,
                     "product": c.product,
                     "status": c.status,
-                    "payment_due_date": c.payment_due_date.isoformat() if c.payment_due_date else None,
+                    "payment_due_date": c.payment_due_date.isoformat()
+                    if c.payment_due_date
+                    else None,
                     "statement_balance": c.statement_balance,
                     "minimum_payment": c.minimum_payment,
                 }
                 for c in customer.cards
             ],
             "applications": [
-                {"product": a.product, "status": a.status, "submitted_at": a.submitted_at.isoformat()}
+                {
+                    "product": a.product,
+                    "status": a.status,
+                    "submitted_at": a.submitted_at.isoformat(),
+                }
                 for a in customer.applications
             ],
         }
@@ -146,8 +157,13 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
 
 @router.get("/callbacks")
 async def list_callbacks(
-    request: Request, sender_id: str | None = None, customer_id: str | None = None, phone: str | None = None
+    request: Request,
+    sender_id: str | None = None,
+    customer_id: str | None = None,
+    phone: str | None = None,
 ) -> dict[str, Any]:
     async with hub_of(request).db.session() as session:
-        rows = await callbacks.find(session, sender_id=sender_id, customer_id=customer_id, phone=phone)
+        rows = await callbacks.find(
+            session, sender_id=sender_id, customer_id=customer_id, phone=phone
+        )
         return {"callbacks": [callback_json(cb) for cb in rows]}

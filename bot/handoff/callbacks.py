@@ -49,8 +49,20 @@ def parse_window(preferred: str | None, now: datetime | None = None) -> tuple[da
     day = now.date()
     if re.search(r"\b(ngay mai|mai|tomorrow)\b", text):
         day = day + timedelta(days=1)
-    weekdays = {"thu hai": 0, "monday": 0, "thu ba": 1, "tuesday": 1, "thu tu": 2, "wednesday": 2,
-                "thu nam": 3, "thursday": 3, "thu sau": 4, "friday": 4, "thu bay": 5, "saturday": 5}
+    weekdays = {
+        "thu hai": 0,
+        "monday": 0,
+        "thu ba": 1,
+        "tuesday": 1,
+        "thu tu": 2,
+        "wednesday": 2,
+        "thu nam": 3,
+        "thursday": 3,
+        "thu sau": 4,
+        "friday": 4,
+        "thu bay": 5,
+        "saturday": 5,
+    }
     for word, wd in weekdays.items():
         if word in text:
             day = day + timedelta(days=(wd - day.weekday()) % 7 or 7)
@@ -59,7 +71,9 @@ def parse_window(preferred: str | None, now: datetime | None = None) -> tuple[da
     match = re.search(r"\b(\d{1,2})\s*(?:h|gio|:\d{2}|am|pm)", text)
     if match:
         hour = int(match.group(1))
-        if ("pm" in text[match.start():match.end() + 3] or "chieu" in text or "toi" in text) and hour < 12:
+        if (
+            "pm" in text[match.start() : match.end() + 3] or "chieu" in text or "toi" in text
+        ) and hour < 12:
             hour += 12
     elif re.search(r"\b(sang|morning)\b", text):
         hour = 9
@@ -132,7 +146,9 @@ async def handle_waiting_message(
     """In the queue the bot stays out; the hub itself handles the call-back offer."""
     context = dict(conv.context or {})
     phone = normalise_phone(body)
-    wants = body.strip() == "/request_callback" or re.search(r"\b(goi lai|call me back|callback)\b", _fold(body))
+    wants = body.strip() == "/request_callback" or re.search(
+        r"\b(goi lai|call me back|callback)\b", _fold(body)
+    )
     if wants and not phone:
         customer = await session.get(Customer, conv.customer_id) if conv.customer_id else None
         phone = customer.phone if customer else None
@@ -140,18 +156,34 @@ async def handle_waiting_message(
             context["awaiting_phone"] = True
             conv.context = context
             await session.commit()
-            return [await hub.send(session, conv, "system", t("ask_phone", conv.language), reply_to=msg.id)]
+            return [
+                await hub.send(
+                    session, conv, "system", t("ask_phone", conv.language), reply_to=msg.id
+                )
+            ]
     if phone and (wants or context.get("awaiting_phone")):
         cb = await schedule(
-            hub, session, phone=phone, preferred_time=None, customer_id=conv.customer_id,
-            conversation_id=conv.id, sender_id=f"{conv.channel}:{conv.channel_key}", language=conv.language,
+            hub,
+            session,
+            phone=phone,
+            preferred_time=None,
+            customer_id=conv.customer_id,
+            conversation_id=conv.id,
+            sender_id=f"{conv.channel}:{conv.channel_key}",
+            language=conv.language,
         )
         context["awaiting_phone"] = False
         context["callback_id"] = cb.id
         conv.context = context
         await session.commit()
         hub.publish_conversation(conv)
-        reply = t("callback_scheduled", conv.language, phone=phone, window=window_text(cb, conv.language), reference=f"CB-{cb.id}")
+        reply = t(
+            "callback_scheduled",
+            conv.language,
+            phone=phone,
+            window=window_text(cb, conv.language),
+            reference=f"CB-{cb.id}",
+        )
         return [await hub.send(session, conv, "system", reply, reply_to=msg.id)]
     return []
 
@@ -165,13 +197,19 @@ async def thread_conversation_ids(session: AsyncSession, sender_id: str) -> list
     if conv is None:
         return []
     rows = await session.scalars(
-        select(Conversation.id).where(Conversation.channel == conv.channel, Conversation.channel_key == conv.channel_key)
+        select(Conversation.id).where(
+            Conversation.channel == conv.channel, Conversation.channel_key == conv.channel_key
+        )
     )
     return list(rows.all())
 
 
 async def find(
-    session: AsyncSession, *, sender_id: str | None = None, customer_id: str | None = None, phone: str | None = None
+    session: AsyncSession,
+    *,
+    sender_id: str | None = None,
+    customer_id: str | None = None,
+    phone: str | None = None,
 ) -> list[Callback]:
     """Call-backs of one customer, found by any identity the caller has."""
     clauses = []
@@ -220,15 +258,52 @@ async def sweep(hub: Hub, now: datetime | None = None) -> dict[str, int]:
             if end < now and cb.escalated_at is None:
                 cb.status = "missed"
                 cb.escalated_at = now
-                text_ = f"Call-back CB-{cb.id} to {cb.phone} is overdue (window ended {end:%Y-%m-%d %H:%M} UTC)."
-                session.add(Alert(kind="callback_overdue", audience="supervisor", callback_id=cb.id, conversation_id=cb.conversation_id, text=text_))
-                hub.broker.publish("supervisors", {"type": "alert", "kind": "callback_overdue", "callback_id": cb.id, "text": text_})
+                text_ = (
+                    f"Call-back CB-{cb.id} to {cb.phone} is overdue "
+                    f"(window ended {end:%Y-%m-%d %H:%M} UTC)."
+                )
+                session.add(
+                    Alert(
+                        kind="callback_overdue",
+                        audience="supervisor",
+                        callback_id=cb.id,
+                        conversation_id=cb.conversation_id,
+                        text=text_,
+                    )
+                )
+                hub.broker.publish(
+                    "supervisors",
+                    {
+                        "type": "alert",
+                        "kind": "callback_overdue",
+                        "callback_id": cb.id,
+                        "text": text_,
+                    },
+                )
                 escalated += 1
-            elif cb.reminders_sent == 0 and start - now <= timedelta(seconds=hub.settings.callback_reminder_before_s):
+            elif cb.reminders_sent == 0 and start - now <= timedelta(
+                seconds=hub.settings.callback_reminder_before_s
+            ):
                 cb.reminders_sent += 1
                 text_ = f"Reminder: call {cb.phone} (CB-{cb.id}) between {window_text(cb, 'en')}."
-                session.add(Alert(kind="callback_reminder", audience="agent" if cb.owner_id else "supervisor", user_id=cb.owner_id, callback_id=cb.id, text=text_))
-                hub.broker.publish(f"user:{cb.owner_id}" if cb.owner_id else "supervisors", {"type": "alert", "kind": "callback_reminder", "callback_id": cb.id, "text": text_})
+                session.add(
+                    Alert(
+                        kind="callback_reminder",
+                        audience="agent" if cb.owner_id else "supervisor",
+                        user_id=cb.owner_id,
+                        callback_id=cb.id,
+                        text=text_,
+                    )
+                )
+                hub.broker.publish(
+                    f"user:{cb.owner_id}" if cb.owner_id else "supervisors",
+                    {
+                        "type": "alert",
+                        "kind": "callback_reminder",
+                        "callback_id": cb.id,
+                        "text": text_,
+                    },
+                )
                 reminded += 1
         await session.commit()
     return {"reminded": reminded, "escalated": escalated}

@@ -47,7 +47,10 @@ async def waiting_position(session: AsyncSession, conv: Conversation) -> int:
             Conversation.state == states.WAITING,
             Conversation.team == conv.team,
             (Conversation.priority > conv.priority)
-            | ((Conversation.priority == conv.priority) & (Conversation.waiting_since < conv.waiting_since)),
+            | (
+                (Conversation.priority == conv.priority)
+                & (Conversation.waiting_since < conv.waiting_since)
+            ),
         )
     )
     return int(ahead or 0) + 1
@@ -106,7 +109,9 @@ async def hand_off(
     conv.handoff_reason = reason
     conv.waiting_since = datetime.now(timezone.utc)
     # Customers the bot failed, or who are upset, go ahead of routine questions.
-    conv.priority = max(conv.priority, 1 if reason in ("fallback", "frustration", "bot_unavailable") else 0)
+    conv.priority = max(
+        conv.priority, 1 if reason in ("fallback", "frustration", "bot_unavailable") else 0
+    )
     await hub.transition(session, conv, states.WAITING, actor="bot", note=reason)
     await session.commit()
     hub.publish_conversation(conv)
@@ -124,14 +129,24 @@ async def tell_position(
     if wait is not None:
         key = "queued" if first else "still_waiting"
         minutes = max(1, round(wait / 60))
-        replies.append(await hub.send(session, conv, "system", t(key, conv.language, position=position, minutes=minutes)))
+        replies.append(
+            await hub.send(
+                session, conv, "system", t(key, conv.language, position=position, minutes=minutes)
+            )
+        )
     context = dict(conv.context or {})
-    if (wait is None or wait > hub.settings.max_wait_before_callback_s) and not context.get("callback_offered"):
+    if (wait is None or wait > hub.settings.max_wait_before_callback_s) and not context.get(
+        "callback_offered"
+    ):
         context["callback_offered"] = True
         conv.context = context
         replies.append(
             await hub.send(
-                session, conv, "system", t("offer_callback", conv.language), buttons=CALLBACK_BUTTONS[conv.language]
+                session,
+                conv,
+                "system",
+                t("offer_callback", conv.language),
+                buttons=CALLBACK_BUTTONS[conv.language],
             )
         )
     context = dict(conv.context or {})
@@ -170,15 +185,27 @@ async def auto_assign(hub: Hub, session: AsyncSession) -> None:
 
 
 async def assign(
-    hub: Hub, session: AsyncSession, conv: Conversation, agent: User, *, actor: str, acknowledged: bool, note: str = ""
+    hub: Hub,
+    session: AsyncSession,
+    conv: Conversation,
+    agent: User,
+    *,
+    actor: str,
+    acknowledged: bool,
+    note: str = "",
 ) -> None:
-    await hub.transition(session, conv, states.ASSIGNED, actor=actor, note=note or f"assigned to {agent.username}")
+    await hub.transition(
+        session, conv, states.ASSIGNED, actor=actor, note=note or f"assigned to {agent.username}"
+    )
     conv.assigned_to = agent.id
     conv.assigned_at = datetime.now(timezone.utc)
     conv.acknowledged_at = conv.assigned_at if acknowledged else None
     await session.commit()
     hub.publish_conversation(conv)
-    hub.broker.publish(f"user:{agent.id}", {"type": "assigned", "conversation_id": conv.id, "needs_ack": not acknowledged})
+    hub.broker.publish(
+        f"user:{agent.id}",
+        {"type": "assigned", "conversation_id": conv.id, "needs_ack": not acknowledged},
+    )
     if acknowledged:
         await _agent_joined(hub, session, conv, agent)
 
@@ -186,7 +213,9 @@ async def assign(
 async def _agent_joined(hub: Hub, session: AsyncSession, conv: Conversation, agent: User) -> None:
     if conv.agent_joined_at is None:
         conv.agent_joined_at = datetime.now(timezone.utc)
-    await hub.send(session, conv, "system", t("agent_joined", conv.language, agent=agent.display_name))
+    await hub.send(
+        session, conv, "system", t("agent_joined", conv.language, agent=agent.display_name)
+    )
 
 
 async def load(session: AsyncSession, conv_id: int) -> Conversation:
@@ -206,7 +235,9 @@ async def claim(hub: Hub, conv_id: int, agent: User) -> Conversation:
                 return await acknowledge(hub, conv_id, agent)
             if conv.state != states.WAITING:
                 raise QueueError(409, f"Conversation {conv_id} is '{conv.state}', not waiting.")
-            await assign(hub, session, conv, agent, actor=agent.username, acknowledged=True, note="claimed")
+            await assign(
+                hub, session, conv, agent, actor=agent.username, acknowledged=True, note="claimed"
+            )
             return conv
 
 
@@ -241,7 +272,9 @@ async def requeue_unacknowledged(hub: Hub) -> int:
                 continue
             agent = await session.get(User, conv.assigned_to) if conv.assigned_to else None
             name = agent.username if agent else "?"
-            note = f"Not acknowledged by {name} within {int(hub.settings.ack_timeout_s)} s; requeued."
+            note = (
+                f"Not acknowledged by {name} within {int(hub.settings.ack_timeout_s)} s; requeued."
+            )
             context = dict(conv.context or {})
             context["transfer_notes"] = [*context.get("transfer_notes", []), note]
             context["declined_by"] = sorted({*context.get("declined_by", []), conv.assigned_to})
@@ -259,14 +292,23 @@ async def requeue_unacknowledged(hub: Hub) -> int:
 
 
 async def transfer(
-    hub: Hub, conv_id: int, agent: User, note: str, to_agent: str | None = None, to_team: str | None = None
+    hub: Hub,
+    conv_id: int,
+    agent: User,
+    note: str,
+    to_agent: str | None = None,
+    to_team: str | None = None,
 ) -> Conversation:
     if not note.strip():
         raise QueueError(422, "A transfer needs a note for the next person.")
     async with hub.db.session() as session:
         conv = await load(session, conv_id)
-        if conv.state != states.ASSIGNED or (conv.assigned_to != agent.id and agent.role != "supervisor"):
-            raise QueueError(409, "Only the assigned agent or a supervisor can transfer this conversation.")
+        if conv.state != states.ASSIGNED or (
+            conv.assigned_to != agent.id and agent.role != "supervisor"
+        ):
+            raise QueueError(
+                409, "Only the assigned agent or a supervisor can transfer this conversation."
+            )
         conv.transfer_count += 1
         context = dict(conv.context or {})
         entry = f"{agent.display_name}: {note.strip()}"
@@ -274,21 +316,53 @@ async def transfer(
         context.pop("declined_by", None)
         conv.context = context
         if conv.transfer_count > hub.settings.transfer_cap:
-            text_ = f"Conversation {conv.id} has been transferred {conv.transfer_count} times (cap {hub.settings.transfer_cap})."
-            session.add(Alert(kind="transfer_cap", audience="supervisor", conversation_id=conv.id, text=text_))
+            text_ = (
+                f"Conversation {conv.id} has been transferred {conv.transfer_count} times "
+                f"(cap {hub.settings.transfer_cap})."
+            )
+            session.add(
+                Alert(
+                    kind="transfer_cap", audience="supervisor", conversation_id=conv.id, text=text_
+                )
+            )
             conv.priority += 1
-            hub.broker.publish("supervisors", {"type": "alert", "kind": "transfer_cap", "conversation_id": conv.id, "text": text_})
-        await hub.record_event(session, conv, "transfer", actor=agent.username, note=note, data={"to_agent": to_agent, "to_team": to_team})
+            hub.broker.publish(
+                "supervisors",
+                {
+                    "type": "alert",
+                    "kind": "transfer_cap",
+                    "conversation_id": conv.id,
+                    "text": text_,
+                },
+            )
+        await hub.record_event(
+            session,
+            conv,
+            "transfer",
+            actor=agent.username,
+            note=note,
+            data={"to_agent": to_agent, "to_team": to_team},
+        )
         if to_agent:
             target = await session.scalar(select(User).where(User.username == to_agent))
             if target is None:
                 raise QueueError(404, f"No agent named {to_agent!r}.")
-            await assign(hub, session, conv, target, actor=agent.username, acknowledged=False, note=f"transfer: {note}")
+            await assign(
+                hub,
+                session,
+                conv,
+                target,
+                actor=agent.username,
+                acknowledged=False,
+                note=f"transfer: {note}",
+            )
         else:
             conv.team = to_team or conv.team
             conv.assigned_to = None
             conv.waiting_since = datetime.now(timezone.utc)
-            await hub.transition(session, conv, states.WAITING, actor=agent.username, note=f"transfer: {note}")
+            await hub.transition(
+                session, conv, states.WAITING, actor=agent.username, note=f"transfer: {note}"
+            )
             await session.commit()
             hub.publish_conversation(conv)
         await hub.send(session, conv, "system", t("transferred", conv.language))
@@ -311,8 +385,14 @@ async def agent_message(hub: Hub, conv_id: int, agent: User, body: str) -> dict[
 async def resolve(hub: Hub, conv_id: int, agent: User, code: str) -> Conversation:
     async with hub.db.session() as session:
         conv = await load(session, conv_id)
-        if conv.state == states.ASSIGNED and conv.assigned_to != agent.id and agent.role != "supervisor":
-            raise QueueError(409, "Only the assigned agent or a supervisor can resolve this conversation.")
+        if (
+            conv.state == states.ASSIGNED
+            and conv.assigned_to != agent.id
+            and agent.role != "supervisor"
+        ):
+            raise QueueError(
+                409, "Only the assigned agent or a supervisor can resolve this conversation."
+            )
         await hub.transition(session, conv, states.RESOLVED, actor=agent.username, note=code)
         conv.resolution_code = code
         conv.resolved_at = datetime.now(timezone.utc)
@@ -334,5 +414,9 @@ async def handle_feedback(
         elif parts[0] == "/nps" and 0 <= score <= 10:
             conv.nps = score
         await session.commit()
-        return [await hub.send(session, conv, "system", t("thanks_feedback", conv.language), reply_to=msg.id)]
+        return [
+            await hub.send(
+                session, conv, "system", t("thanks_feedback", conv.language), reply_to=msg.id
+            )
+        ]
     return []

@@ -33,7 +33,9 @@ async def update_waiting_customers(hub: Hub) -> int:
     now = datetime.now(timezone.utc)
     told = 0
     async with hub.db.session() as session:
-        rows = (await session.scalars(select(Conversation).where(Conversation.state == states.WAITING))).all()
+        rows = (
+            await session.scalars(select(Conversation).where(Conversation.state == states.WAITING))
+        ).all()
         for conv in rows:
             if not _due(conv, now):
                 continue

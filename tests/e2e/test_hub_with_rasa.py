@@ -36,14 +36,23 @@ def test_handoff_then_agent_claims_replies_and_resolves_in_order(live_stack) -> 
     # While waiting, the customer's messages are stored but never go to the bot.
     customer.say("Mình đợi nhé")
     assert agent.post(f"/api/conversations/{conv_id}/claim").status_code == 200
-    agent.post(f"/api/conversations/{conv_id}/messages", text="Chào anh, em là Minh, em hỗ trợ anh nhé.").raise_for_status()
+    agent.post(
+        f"/api/conversations/{conv_id}/messages", text="Chào anh, em là Minh, em hỗ trợ anh nhé."
+    ).raise_for_status()
     customer.say("Cảm ơn em")
     agent.post(f"/api/conversations/{conv_id}/resolve", code="answered").raise_for_status()
     messages = customer.history()["messages"]
     senders = [m["sender"] for m in messages]
     texts = [m["text"] for m in messages]
-    i_wait, i_agent, i_thanks = texts.index("Mình đợi nhé"), texts.index("Chào anh, em là Minh, em hỗ trợ anh nhé."), texts.index("Cảm ơn em")
+    i_wait, i_agent, i_thanks = (
+        texts.index("Mình đợi nhé"),
+        texts.index("Chào anh, em là Minh, em hỗ trợ anh nhé."),
+        texts.index("Cảm ơn em"),
+    )
     assert i_wait < i_agent < i_thanks
     assert "bot" not in senders[i_wait:], "no bot reply once the conversation is handed off"
-    assert senders[-1] == "system" and agent.conversation(conv_id)["conversation"]["state"] == "resolved"
+    assert (
+        senders[-1] == "system"
+        and agent.conversation(conv_id)["conversation"]["state"] == "resolved"
+    )
     assert [m["seq"] for m in messages] == sorted(m["seq"] for m in messages)

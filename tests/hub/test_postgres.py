@@ -20,7 +20,9 @@ def postgres_url() -> Iterator[str]:
     base = os.environ.get("TANDEM_TEST_POSTGRES_URL")
     if not base:
         if os.environ.get("CI"):
-            pytest.fail("TANDEM_TEST_POSTGRES_URL is not set; `make test` starts PostgreSQL and sets it.")
+            pytest.fail(
+                "TANDEM_TEST_POSTGRES_URL is not set; `make test` starts PostgreSQL and sets it."
+            )
         pytest.skip("no PostgreSQL server (run through `make test`)")
     name = f"tandem_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -40,7 +42,9 @@ def test_hub_on_postgres_stores_routes_and_survives_restart(start_hub, postgres_
     agent = Agent(hub.url)
     conv_id = first["conversation_id"]
     agent.post(f"/api/conversations/{conv_id}/claim").raise_for_status()
-    agent.post(f"/api/conversations/{conv_id}/messages", text="Em khoá thẻ giúp anh ngay.").raise_for_status()
+    agent.post(
+        f"/api/conversations/{conv_id}/messages", text="Em khoá thẻ giúp anh ngay."
+    ).raise_for_status()
     hub.restart()
     texts = customer.texts()
     assert texts[0] == ("customer", "Tôi bị mất thẻ")

@@ -25,7 +25,9 @@ def test_rasa_down_puts_customer_in_the_human_queue(start_hub) -> None:
     assert [c["id"] for c in waiting] == [body["conversation_id"]]
     assert waiting[0]["handoff_reason"] == "bot_unavailable"
     # Nobody online: the customer is offered a call-back instead of waiting blindly.
-    assert any(r["buttons"] and r["buttons"][0]["payload"] == "/request_callback" for r in body["replies"])
+    assert any(
+        r["buttons"] and r["buttons"][0]["payload"] == "/request_callback" for r in body["replies"]
+    )
 
 
 def test_handoff_claim_reply_resolve_in_order(start_hub) -> None:
@@ -34,7 +36,12 @@ def test_handoff_claim_reply_resolve_in_order(start_hub) -> None:
     conv_id = customer.say("xin chào").json()["conversation_id"]
     agent = Agent(hub.url)
     assert agent.post(f"/api/conversations/{conv_id}/claim").status_code == 200
-    assert agent.post(f"/api/conversations/{conv_id}/messages", text="Chào anh, em là Linh.").status_code == 200
+    assert (
+        agent.post(
+            f"/api/conversations/{conv_id}/messages", text="Chào anh, em là Linh."
+        ).status_code
+        == 200
+    )
     customer.say("Cảm ơn em")
     assert agent.post(f"/api/conversations/{conv_id}/resolve", code="answered").status_code == 200
     senders = [s for s, _ in customer.texts()]
@@ -70,13 +77,17 @@ def test_unacknowledged_assignment_is_requeued_with_priority_and_note(start_hub)
     conv_id = Customer(hub.url).say("cho tôi gặp nhân viên").json()["conversation_id"]
     first = agent.conversation(conv_id)["conversation"]
     assert first["state"] == "assigned" and not first["acknowledged"]
-    requeued = wait_for(lambda: (c := agent.conversation(conv_id)["conversation"])["state"] == "waiting" and c, 10)
+    requeued = wait_for(
+        lambda: (c := agent.conversation(conv_id)["conversation"])["state"] == "waiting" and c, 10
+    )
     assert requeued["priority"] > first["priority"]
     assert any("Not acknowledged by linh" in n for n in requeued["context"]["transfer_notes"])
     # Someone else takes it; the conversation is never without an owner for long.
     other = Agent(hub.url, "minh")
     other.online()
-    taken = wait_for(lambda: (c := other.conversation(conv_id)["conversation"])["state"] == "assigned" and c, 10)
+    taken = wait_for(
+        lambda: (c := other.conversation(conv_id)["conversation"])["state"] == "assigned" and c, 10
+    )
     assert taken["assigned_to"] == other.user["id"]
     assert other.post(f"/api/conversations/{conv_id}/ack").status_code == 200
 
@@ -86,9 +97,16 @@ def test_transfers_carry_notes_and_past_the_cap_alert_a_supervisor(start_hub) ->
     linh, minh, quan = Agent(hub.url, "linh"), Agent(hub.url, "minh"), Agent(hub.url, "quan")
     conv_id = Customer(hub.url).say("Tôi cần hỏi về khoản vay").json()["conversation_id"]
     linh.post(f"/api/conversations/{conv_id}/claim").raise_for_status()
-    assert linh.post(f"/api/conversations/{conv_id}/transfer", note="", to_agent="minh").status_code == 422
+    assert (
+        linh.post(f"/api/conversations/{conv_id}/transfer", note="", to_agent="minh").status_code
+        == 422
+    )
     for holder, target in [(linh, "minh"), (minh, "linh"), (linh, "minh")]:
-        holder.post(f"/api/conversations/{conv_id}/transfer", note=f"to {target}: loan question", to_agent=target).raise_for_status()
+        holder.post(
+            f"/api/conversations/{conv_id}/transfer",
+            note=f"to {target}: loan question",
+            to_agent=target,
+        ).raise_for_status()
         Agent(hub.url, target).post(f"/api/conversations/{conv_id}/ack").raise_for_status()
     conv = minh.conversation(conv_id)["conversation"]
     assert conv["transfer_count"] == 3
@@ -114,15 +132,24 @@ def test_callback_offered_scheduled_and_escalated_when_overdue(start_hub) -> Non
     past = datetime.now(timezone.utc) - timedelta(hours=2)
     conv_id = first["conversation_id"]
     overdue = agent.post(
-        f"/api/conversations/{conv_id}/callbacks", phone="0912345678",
-        window_start=past.isoformat(), window_end=(past + timedelta(hours=1)).isoformat(),
+        f"/api/conversations/{conv_id}/callbacks",
+        phone="0912345678",
+        window_start=past.isoformat(),
+        window_end=(past + timedelta(hours=1)).isoformat(),
     ).json()
     escalated = wait_for(
-        lambda: [c for c in agent.http.get("/api/callbacks").json()["callbacks"] if c["id"] == overdue["id"] and c["escalated"]], 10
+        lambda: [
+            c
+            for c in agent.http.get("/api/callbacks").json()["callbacks"]
+            if c["id"] == overdue["id"] and c["escalated"]
+        ],
+        10,
     )
     assert escalated[0]["status"] == "missed"
     alerts = supervisor.http.get("/api/alerts").json()["alerts"]
-    assert any(a["kind"] == "callback_overdue" and a["callback_id"] == overdue["id"] for a in alerts)
+    assert any(
+        a["kind"] == "callback_overdue" and a["callback_id"] == overdue["id"] for a in alerts
+    )
 
 
 def test_restart_mid_conversation_loses_nothing(start_hub) -> None:
@@ -138,8 +165,10 @@ def test_restart_mid_conversation_loses_nothing(start_hub) -> None:
     assert customer.texts() == before
     assert _conv_state(agent, conv_id) == "assigned"
     assert customer.say("Tin nhắn sau khi khởi động lại").json()["conversation_id"] == conv_id
-    agent.post(f"/api/conversations/{conv_id}/messages", text="Anh còn đó không?").raise_for_status()
-    assert customer.texts()[len(before):] == [
+    agent.post(
+        f"/api/conversations/{conv_id}/messages", text="Anh còn đó không?"
+    ).raise_for_status()
+    assert customer.texts()[len(before) :] == [
         ("customer", "Tin nhắn sau khi khởi động lại"),
         ("agent", "Anh còn đó không?"),
     ]
@@ -163,10 +192,17 @@ def test_bad_input_gets_clear_errors_and_nothing_is_lost(start_hub) -> None:
     assert customer.say("   \x00 ").status_code == 422
     assert customer.say("x" * 100_000).status_code == 413
     assert customer.say({"not": "text"}).status_code == 422
-    malformed = customer.http.post("/api/widget/messages", content=b"{not json", headers={"content-type": "application/json"})
+    malformed = customer.http.post(
+        "/api/widget/messages", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 422 and "not valid" in malformed.json()["detail"]
     assert customer.http.post("/api/widget/messages", json={"text": "no token"}).status_code == 422
-    assert customer.http.post("/api/widget/messages", json={"token": "forged", "text": "hi"}).status_code == 401
+    assert (
+        customer.http.post(
+            "/api/widget/messages", json={"token": "forged", "text": "hi"}
+        ).status_code
+        == 401
+    )
     script = "<script>alert('x')</script><b>bold</b>"
     assert customer.say(script).status_code == 200
     nfd = unicodedata.normalize("NFD", "Tôi muốn gặp nhân viên")

@@ -7,8 +7,15 @@ from bot import states
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [("bot", "waiting"), ("waiting", "assigned"), ("assigned", "resolved"), ("assigned", "waiting"),
-     ("assigned", "assigned"), ("resolved", "closed"), ("bot", "closed")],
+    [
+        ("bot", "waiting"),
+        ("waiting", "assigned"),
+        ("assigned", "resolved"),
+        ("assigned", "waiting"),
+        ("assigned", "assigned"),
+        ("resolved", "closed"),
+        ("bot", "closed"),
+    ],
 )
 def test_allowed_moves(current: str, target: str) -> None:
     states.check_transition(current, target)
@@ -16,7 +23,13 @@ def test_allowed_moves(current: str, target: str) -> None:
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [("bot", "assigned"), ("closed", "bot"), ("resolved", "assigned"), ("closed", "waiting"), ("waiting", "bot")],
+    [
+        ("bot", "assigned"),
+        ("closed", "bot"),
+        ("resolved", "assigned"),
+        ("closed", "waiting"),
+        ("waiting", "bot"),
+    ],
 )
 def test_impossible_moves_are_refused(current: str, target: str) -> None:
     with pytest.raises(states.InvalidTransition, match=f"'{current}' cannot move to '{target}'"):

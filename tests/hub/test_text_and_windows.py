@@ -38,7 +38,12 @@ def test_non_text_is_rejected() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("0901234567", "0901234567"), ("+84 901 234 567", "0901234567"), ("số 090.123.4567 nhé", "0901234567"), ("12345", None)],
+    [
+        ("0901234567", "0901234567"),
+        ("+84 901 234 567", "0901234567"),
+        ("số 090.123.4567 nhé", "0901234567"),
+        ("12345", None),
+    ],
 )
 def test_phone_normalisation(raw: str, expected: str | None) -> None:
     assert normalise_phone(raw) == expected

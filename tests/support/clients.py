@@ -37,7 +37,9 @@ class Customer:
 class Agent:
     def __init__(self, hub_url: str, username: str = "linh", password: str = DEMO_PASSWORD) -> None:
         self.http = httpx.Client(base_url=hub_url, timeout=30)
-        response = self.http.post("/api/auth/login", json={"username": username, "password": password})
+        response = self.http.post(
+            "/api/auth/login", json={"username": username, "password": password}
+        )
         response.raise_for_status()
         self.http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
         self.user = response.json()["user"]

@@ -91,14 +91,21 @@ class HubProcess:
     def init_db(self) -> None:
         subprocess.run(
             [str(APP_BIN / "tandem"), "db", "init", "--demo", "--password", DEMO_PASSWORD],
-            env=self.env(), cwd=ROOT, check=True, capture_output=True,
+            env=self.env(),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
 
     def start(self) -> HubProcess:
         log = (self.workdir / "hub.log").open("ab")
         self.proc = subprocess.Popen(
             [str(APP_BIN / "tandem"), "hub", "--port", str(self.port)],
-            env=self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=self.env(),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_http(f"{self.url}/healthz", 60, self.proc)
         return self
@@ -139,19 +146,53 @@ class RasaStack:
 
     def start(self) -> RasaStack:
         env = dict(os.environ)
-        env.update({"TANDEM_HUB_URL": self.hub_url, "TANDEM_SERVICE_TOKEN": SERVICE_TOKEN, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)})
+        env.update(
+            {
+                "TANDEM_HUB_URL": self.hub_url,
+                "TANDEM_SERVICE_TOKEN": SERVICE_TOKEN,
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                "PYTHONPATH": str(ROOT),
+            }
+        )
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(
             f"action_endpoint:\n  url: http://127.0.0.1:{self.action_port}/webhook\n"
         )
         actions = subprocess.Popen(
-            [str(RASA_BIN), "run", "actions", "--port", str(self.action_port), "--actions", "actions"],
-            cwd=ROOT, env=env, stdout=(self.workdir / "actions.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(RASA_BIN),
+                "run",
+                "actions",
+                "--port",
+                str(self.action_port),
+                "--actions",
+                "actions",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=(self.workdir / "actions.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         rasa = subprocess.Popen(
-            [str(RASA_BIN), "run", "-m", str(MODEL), "--enable-api", "--port", str(self.rasa_port),
-             "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")],
-            cwd=ROOT, env=env, stdout=(self.workdir / "rasa.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(RASA_BIN),
+                "run",
+                "-m",
+                str(MODEL),
+                "--enable-api",
+                "--port",
+                str(self.rasa_port),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=(self.workdir / "rasa.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.procs = [actions, rasa]
         wait_http(f"http://127.0.0.1:{self.action_port}/health", 120, actions)
