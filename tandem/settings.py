@@ -37,10 +37,18 @@ class Settings(BaseSettings):
     secret_key: str = DEMO_SECRET
     service_token: str = DEMO_SECRET  # Rasa actions -> hub internal API
     widget_sites: dict[str, str] = Field(default_factory=lambda: {"demo-bank": DEMO_SECRET})
+    # Bank sites (scheme://host[:port]) allowed to call the widget API from their own pages;
+    # the hub's own origin (the demo page) needs no entry.
+    widget_allowed_origins: list[str] = Field(default_factory=list)
+    # The signed-in customer the demo page at /demo/signed-in vouches for (demo mode only).
+    widget_demo_customer_id: str = "C001"
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_mode: Literal["off", "webhook", "polling"] = "off"
     telegram_base_url: str = "https://api.telegram.org/bot"
+    # Public HTTPS address of /telegram/webhook; when set, the hub registers it (with the
+    # secret) at start-up. Empty: register it yourself with setWebhook.
+    telegram_webhook_url: str = ""
 
     # Knowledge and retrieval.
     corpus_dir: Path = ROOT / "knowledge" / "corpus"

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.auth import hub_of
 from bot.serialize import message_json
 from bot.service import Inbound
-from bot.store.models import Conversation, Message
+from bot.store.models import Conversation, Message, User
 from bot.text import InvalidMessage
 
 router = APIRouter(prefix="/api/widget", tags=["widget"])
@@ -75,9 +75,12 @@ async def history(request: Request, token: str) -> dict[str, Any]:
     session_data = read_token(request, token)
     async with hub_of(request).db.session() as session:
         rows = (
-            await session.scalars(
-                select(Message)
-                .join(Conversation)
+            await session.execute(
+                select(Message, User.display_name)
+                .select_from(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                # A reloaded page still names the agent who wrote each reply.
+                .outerjoin(User, User.id == Message.agent_id)
                 .where(Conversation.channel == CHANNEL, Conversation.channel_key == session_data["key"])
                 .order_by(Message.conversation_id, Message.seq)
             )
@@ -87,7 +90,7 @@ async def history(request: Request, token: str) -> dict[str, Any]:
             .where(Conversation.channel == CHANNEL, Conversation.channel_key == session_data["key"])
             .order_by(Conversation.id.desc())
         )
-    return {"messages": [message_json(m) for m in rows], "state": state}
+    return {"messages": [message_json(m, agent_name=name) for m, name in rows], "state": state}
 
 
 class WidgetMessageIn(BaseModel):

@@ -66,8 +66,5 @@ def install(app: FastAPI) -> None:
             f'data-signature="{signature}"',
             1,
         )
-        banner = (
-            '<p class="signed-in">Xin chào,<strong>'
-            f"{html.escape(name)}</strong></p>"
-        )
+        banner = f'<p class="signed-in">Xin chào,<strong>{html.escape(name)}</strong></p>'
         return HTMLResponse(page.replace(SIGNED_IN_SLOT, banner, 1))

@@ -37,7 +37,6 @@
   var TEXT = {
     vi: {
       title: "Hỗ trợ Sen Vàng",
-      subtitle: "Trợ lý ảo và nhân viên tư vấn",
       open: "Mở cửa sổ trò chuyện",
       close: "Thu nhỏ cửa sổ trò chuyện",
       placeholder: "Nhập tin nhắn…",
@@ -51,7 +50,7 @@
       online: "Trực tuyến",
       connecting: "Đang kết nối…",
       offline: "Mất kết nối. Tin nhắn sẽ tự gửi khi có mạng.",
-      fallback: "Kết nối dự phòng",
+      fallback: "Đã kết nối (chế độ dự phòng)",
       pending: "Đang gửi…",
       failed: "Không gửi được",
       tooLong: "Tin nhắn quá dài (tối đa {n} ký tự).",
@@ -66,7 +65,6 @@
     },
     en: {
       title: "Golden Lotus support",
-      subtitle: "Virtual assistant and advisers",
       open: "Open the chat window",
       close: "Minimise the chat window",
       placeholder: "Type a message…",
@@ -80,7 +78,7 @@
       online: "Online",
       connecting: "Connecting…",
       offline: "Offline. Your messages will be sent when you are back online.",
-      fallback: "Fallback connection",
+      fallback: "Connected (backup mode)",
       pending: "Sending…",
       failed: "Not sent",
       tooLong: "The message is too long (max {n} characters).",
@@ -311,7 +309,7 @@
   function renderStatus() {
     var open = state.socket && state.socket.readyState === WebSocket.OPEN;
     var key = !state.online ? "offline" : open ? "online" : state.fallback ? "fallback" : "connecting";
-    statusEl.textContent = key === "online" ? t("subtitle") + " · " + t("online") : t(key);
+    statusEl.textContent = t(key);
     root.setAttribute("data-connection", key);
   }
 
@@ -535,7 +533,7 @@
 
   function flush() {
     var items = readOutbox();
-    if (!items.length || !state.token) return;
+    if (!items.length) return;
     var ws = state.socket;
     if (ws && ws.readyState === WebSocket.OPEN) {
       items.forEach(function (item) {
@@ -552,6 +550,7 @@
     if (state.httpBusy) return;
     state.httpBusy = true;
     try {
+      await ensureSession();
       var items = readOutbox();
       for (var i = 0; i < items.length; i++) {
         var item = items[i];
@@ -600,7 +599,10 @@
   }
 
   async function ensureSession() {
-    if (state.token) return true;
+    return state.token ? true : startSession();
+  }
+
+  async function startSession() {
     var res = await openSession(Boolean(CUSTOMER_ID && SIGNATURE));
     if (res.status === 403) {
       // The page's identity did not verify: chat on as an anonymous visitor.
@@ -621,12 +623,13 @@
     return true;
   }
 
-  async function loadHistory() {
+  async function loadHistory(retried) {
     if (!state.token) return;
     var res = await fetch(BASE + "/api/widget/history?token=" + encodeURIComponent(state.token));
-    if (res.status === 401) {
-      state.token = null;
-      return;
+    if (res.status === 401 && !retried) {
+      state.token = null; // the hub no longer accepts it (e.g. a rotated key): start afresh
+      await ensureSession();
+      return loadHistory(true);
     }
     if (!res.ok) return;
     var data = await res.json();
@@ -665,7 +668,8 @@
         };
         ws.onclose = function (event) {
           if (state.socket === ws) state.socket = null;
-          if (event.code === 4401) state.token = null; // token no longer valid: new session
+          // A refused handshake is a blocked network or a token the hub no longer accepts;
+          // the HTTP fallback tells them apart (a 401 there starts a new session).
           if (!opened) state.failedOpens += 1;
           // Two failed opens in a row: the network blocks websockets; use HTTP meanwhile.
           if (state.failedOpens >= 2) setFallback(true);
@@ -696,9 +700,9 @@
     if (on) {
       state.pollTimer = setInterval(function () {
         if (!state.online) return;
-        httpFlush().then(loadHistory);
+        httpFlush().then(function () { return loadHistory(false); });
       }, POLL_MS);
-      httpFlush().then(loadHistory);
+      httpFlush().then(function () { return loadHistory(false); });
     }
   }
 
@@ -736,11 +740,7 @@
     save(PREFIX + "lang", lang);
     applyLanguage();
     // A fresh token carries the language, so new conversations start in it.
-    var old = state.token;
-    state.token = null;
-    ensureSession().catch(function () {
-      state.token = old;
-    });
+    startSession().catch(function () {});
   }
 
   launcher.addEventListener("click", function () {
@@ -806,7 +806,7 @@
     setOpen(state.open);
     readOutbox().forEach(addPending); // unsent messages from before a reload or drop
     ensureSession()
-      .then(loadHistory)
+      .then(function () { return loadHistory(false); })
       .catch(function () {})
       .then(connect);
   }

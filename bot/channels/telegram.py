@@ -1,0 +1,329 @@
+"""Telegram channel (python-telegram-bot): customers chat with the bank's Telegram bot, and
+their messages go through the same intake, routing, hand-off and storage as the widget.
+
+Usage:
+    Webhook, inside the hub's ASGI app (production):
+        TANDEM_TELEGRAM_MODE=webhook TANDEM_TELEGRAM_TOKEN=... \\
+        TANDEM_TELEGRAM_WEBHOOK_SECRET=... \\
+        TANDEM_TELEGRAM_WEBHOOK_URL=https://hub.example/telegram/webhook \\
+        tandem hub
+    Polling, for local development without a public address:
+        TANDEM_TELEGRAM_TOKEN=... .venv/bin/python -m bot.channels.telegram_polling
+
+Telegram's ``update_id`` is the message's channel id, so the hub's idempotent intake stores
+a redelivered update once and never answers it twice. A webhook update is processed before
+the request is answered: if the hub fails, Telegram redelivers instead of the update being
+lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from sqlalchemy import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.serialize import message_json
+from bot.service import Hub, Inbound
+from bot.store.models import Conversation, Message
+from bot.text import InvalidMessage
+from tandem.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MAX_TELEGRAM_TEXT = 4096
+# Telegram commands mapped to what the dialogue model understands.
+COMMANDS = {"start": "/greet", "nhanvien": "/request_human", "human": "/request_human"}
+
+TEXTS = {
+    "text_only": {
+        "vi": "Xin lỗi, hiện mình chỉ đọc được tin nhắn dạng chữ. Bạn vui lòng gõ nội dung "
+        "cần hỗ trợ nhé.",
+        "en": "Sorry, I can only read text messages for now. Please type what you need help with.",
+    },
+    "too_long": {
+        "vi": "Tin nhắn dài quá, bạn vui lòng chia thành vài tin ngắn hơn nhé.",
+        "en": "That message is too long; please split it into a few shorter ones.",
+    },
+    "empty": {
+        "vi": "Mình chưa thấy nội dung nào trong tin nhắn. Bạn gõ lại giúp mình nhé.",
+        "en": "That message looks empty. Could you type it again?",
+    },
+    "agent": {"vi": "nhân viên", "en": "adviser"},
+}
+
+router = APIRouter(tags=["telegram"])
+
+
+def language_of(user: User | None) -> str | None:
+    code = (user.language_code or "").lower() if user else ""
+    return code[:2] if code[:2] in ("vi", "en") else None
+
+
+def command_text(text: str) -> str:
+    """Map Telegram commands (``/start``, ``/start@SenVangBot``) to dialogue payloads."""
+    if not text.startswith("/"):
+        return text
+    command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+    return COMMANDS.get(command, text)
+
+
+def keyboard(out: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    """Buttons as an inline keyboard; callback data points at the stored message, because
+    Telegram caps it at 64 bytes and payloads can be longer."""
+    buttons = out.get("buttons") or []
+    if not buttons:
+        return None
+    keys = [
+        InlineKeyboardButton(
+            str(b.get("title") or b.get("payload")), callback_data=f"m{out['id']}:{i}"
+        )
+        for i, b in enumerate(buttons)
+    ]
+    per_row = 3 if all(len(k.text) <= 8 for k in keys) else 1
+    return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])
+
+
+def outbound_text(out: dict[str, Any], language: str) -> str:
+    """Plain text (no parse mode, so nothing is read as markup); agents are named."""
+    text = str(out["text"])
+    if out.get("sender") == "agent":
+        name = out.get("agent_name") or TEXTS["agent"][language].capitalize()
+        return f"👤 {name} ({TEXTS['agent'][language]}):\n{text}"
+    if out.get("sender") == "system":
+        return f"ℹ️ {text}"
+    return text
+
+
+def chunks(text: str, size: int = MAX_TELEGRAM_TEXT) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def attachment_kind(update: Update) -> str:
+    message = update.effective_message
+    if message is None:
+        return "update"
+    for kind in (
+        "sticker",
+        "photo",
+        "voice",
+        "audio",
+        "video",
+        "video_note",
+        "document",
+        "animation",
+        "location",
+        "contact",
+        "poll",
+    ):
+        if getattr(message, kind, None):
+            return kind
+    return "non-text message"
+
+
+class TelegramChannel:
+    """Wires one python-telegram-bot Application to the hub."""
+
+    def __init__(self, hub: Hub, settings: Settings) -> None:
+        self.hub = hub
+        self.settings = settings
+        builder = Application.builder().token(settings.telegram_token)
+        builder = builder.base_url(settings.telegram_base_url)
+        if settings.telegram_mode == "webhook":
+            builder = builder.updater(None)  # updates arrive through our own ASGI route
+        self.application = builder.build()
+        self.application.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self.on_text)
+        )
+        self.application.add_handler(CallbackQueryHandler(self.on_button))
+        self.application.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & ~filters.TEXT, self.on_other)
+        )
+        self.application.add_error_handler(self.on_error)
+        self._failed: set[int] = set()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self, _: FastAPI) -> None:
+        app = self.application
+        await app.initialize()
+        if self.settings.telegram_mode == "polling" and app.updater is not None:
+            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        elif self.settings.telegram_webhook_url:
+            await app.bot.set_webhook(
+                self.settings.telegram_webhook_url,
+                secret_token=self.settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        await app.start()
+
+    async def stop(self, _: FastAPI) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    # -- inbound ------------------------------------------------------------------------------
+    async def process(self, update: Update) -> bool:
+        """Run one update through the handlers; False when it failed and should be retried."""
+        await self.application.process_update(update)
+        if update.update_id in self._failed:
+            self._failed.discard(update.update_id)
+            return False
+        return True
+
+    async def _receive(self, update: Update, text: str) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        inbound = Inbound(
+            channel=CHANNEL,
+            channel_key=str(chat.id),
+            text=text,
+            channel_message_id=str(update.update_id),
+            language=language_of(update.effective_user),
+        )
+        try:
+            await self.hub.receive(inbound)
+        except InvalidMessage as exc:
+            # Nothing was stored; tell the customer why instead of failing silently.
+            key = "too_long" if exc.code == "too_long" else "empty"
+            language = inbound.language or "vi"
+            await self.application.bot.send_message(chat.id, TEXTS[key][language])
+
+    async def on_text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A customer's text message: into the hub like any channel's."""
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        await self._receive(update, command_text(message.text))
+
+    async def on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tap on an inline button: its payload goes in as the customer's message."""
+        query = update.callback_query
+        assert query is not None
+        with contextlib.suppress(TelegramError):  # a redelivered, expired query: still store it
+            await query.answer()
+        chat = update.effective_chat
+        payload = await self._button_payload(query.data or "", str(chat.id) if chat else "")
+        if payload is not None:
+            await self._receive(update, payload)
+
+    async def _button_payload(self, data: str, chat_key: str) -> str | None:
+        try:
+            message_id, index = (int(part) for part in data.removeprefix("m").split(":", 1))
+        except ValueError:
+            return None
+        async with self.hub.db.session() as session:
+            row = await session.scalar(
+                select(Message)
+                .join(Conversation)
+                .where(
+                    Message.id == message_id,
+                    Conversation.channel == CHANNEL,
+                    Conversation.channel_key == chat_key,  # only buttons sent to this chat
+                )
+            )
+        buttons = (row.payload or {}).get("buttons", []) if row is not None else []
+        if not 0 <= index < len(buttons):
+            return None
+        return str(buttons[index].get("payload") or "")
+
+    async def on_other(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice notes: kept for the agent, and the customer is asked for text."""
+        chat = update.effective_chat
+        assert chat is not None
+        hub, key = self.hub, str(chat.id)
+        update_key = str(update.update_id)
+        async with hub.lock_for(CHANNEL, key), hub.db.session() as session:
+            seen = await session.scalar(
+                select(Message.id).where(
+                    Message.channel == CHANNEL, Message.channel_message_id == update_key
+                )
+            )
+            if seen is not None:
+                return
+            inbound = Inbound(
+                CHANNEL, key, "", update_key, language=language_of(update.effective_user)
+            )
+            conv = await hub.open_conversation(session, inbound)
+            kind = attachment_kind(update)
+            # Stored like any inbound message (but not routed: there is no text to route).
+            msg = hub._new_message(
+                conv,
+                "in",
+                "customer",
+                f"[{kind}]",
+                channel_message_id=update_key,
+                payload={"unsupported": kind},
+            )
+            session.add(msg)
+            await session.commit()
+            msg_out = message_json(msg)
+            hub.broker.publish(f"conv:{conv.id}", {"type": "message", "message": msg_out})
+            hub.broker.publish(
+                "agents", {"type": "message", "message": msg_out, "state": conv.state}
+            )
+            language = inbound.language or conv.language or "vi"
+            await hub.send(session, conv, "system", TEXTS["text_only"][language], reply_to=msg.id)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log a failed update and mark it, so the webhook answers 500 and Telegram retries."""
+        log.error("Telegram update failed", exc_info=context.error)
+        if isinstance(update, Update):
+            self._failed.add(update.update_id)
+
+    # -- outbound -----------------------------------------------------------------------------
+    async def deliver(self, conv: Conversation, out: dict[str, Any]) -> None:
+        """Send a stored bot, agent or hub message to the customer's chat."""
+        language = conv.language if conv.language in ("vi", "en") else "vi"
+        parts = chunks(outbound_text(out, language))
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await self.application.bot.send_message(
+                chat_id=int(conv.channel_key),
+                text=part,
+                reply_markup=keyboard(out) if last else None,
+            )
+
+
+@router.post("/telegram/webhook", include_in_schema=False)
+async def telegram_webhook(request: Request) -> Response:
+    """Telegram's webhook: only requests carrying the secret set with setWebhook count."""
+    channel: TelegramChannel = request.app.state.telegram
+    given = request.headers.get(SECRET_HEADER)
+    if not given:
+        return Response("Missing secret token.", status_code=401)
+    secret = channel.settings.telegram_webhook_secret
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return Response("Wrong secret token.", status_code=403)
+    try:
+        data = await request.json()
+        update = Update.de_json(data, channel.application.bot) if isinstance(data, dict) else None
+    except (ValueError, TypeError, KeyError):
+        update = None
+    if update is None:
+        return Response("Not a Telegram update.", status_code=400)
+    ok = await channel.process(update)
+    return Response(status_code=200 if ok else 500)
+
+
+def install(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    if settings.telegram_mode == "off" or not settings.telegram_token:
+        return
+    channel = TelegramChannel(app.state.hub, settings)
+    app.state.telegram = channel
+    app.state.hub.deliverers[CHANNEL] = channel.deliver
+    app.state.startup_hooks.append(channel.start)
+    app.state.shutdown_hooks.append(channel.stop)
+    if settings.telegram_mode == "webhook":
+        app.include_router(router)
