@@ -3,7 +3,7 @@
 
 import { fill, h } from "./dom.js";
 import { flag } from "./icons.js";
-import { t } from "./i18n.js";
+import { loc, t } from "./i18n.js";
 
 function confidenceBar(score, confident) {
   const pct = Math.max(0, Math.min(100, Math.round((Number(score) || 0) * 100)));
@@ -33,7 +33,7 @@ export function renderSuggestions(container, app) {
   fill(container,
     h("h3", {}, t("suggestions")),
     list.length
-      ? h("ol", { class: "suggestions" }, list.map((s) => suggestionCard(s, assist.suggestions.indexOf(s), app)))
+      ? h("ol", { class: "suggestions" }, list.map((s) => suggestionCard(s, s.rank ?? assist.suggestions.indexOf(s), app)))
       : h("p", { class: "empty" }, t("suggestions_empty")));
 }
 
@@ -51,9 +51,9 @@ export function renderOffer(container, app) {
     parts.push(h("article", { class: `offer offer-${kind}`, dataset: { ruleId: offer.rule_id, offerId: offer.offer_id } },
       h("div", { class: "offer-head" },
         h("span", { class: `tag tag-${kind}` }, t(kind)),
-        h("h4", {}, offer.title || offer.offer_id)),
-      offer.pitch ? h("p", { class: "offer-pitch" }, offer.pitch) : null,
-      h("p", { class: "offer-reason" }, h("strong", {}, `${t("why")}: `), offer.reason || ""),
+        h("h4", {}, loc(offer.title) || offer.offer_id)),
+      loc(offer.pitch) ? h("p", { class: "offer-pitch" }, loc(offer.pitch)) : null,
+      h("p", { class: "offer-reason" }, h("strong", {}, `${t("why")}: `), loc(offer.reason)),
       offerOutcome
         ? h("p", { class: "offer-done" }, t("outcome_saved", { outcome: t(offerOutcome) }))
         : h("div", { class: "offer-actions" }, outcomes.map((o) => h("button", {

@@ -3,12 +3,12 @@
 
 import { fill, h } from "./dom.js";
 import { channelIcon, flag } from "./icons.js";
-import { label, t } from "./i18n.js";
+import { label, locale, t } from "./i18n.js";
 
 function timeOf(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return date.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 function senderName(msg) {
@@ -64,6 +64,12 @@ export function contextCard(conv) {
         : h("span", { class: "muted" }, t("none")))));
 }
 
+function customerName(conv, app) {
+  if (!conv.customer_id) return t("guest");
+  const name = app.state.profile?.customer?.name;
+  return name ? `${name} (${conv.customer_id})` : conv.customer_id;
+}
+
 function header(conv, app) {
   const mine = conv.state === "assigned" && conv.assigned_to === app.user.id;
   const open = ["waiting", "assigned"].includes(conv.state);
@@ -84,7 +90,7 @@ function header(conv, app) {
     h("div", { class: "conv-title" },
       flag(conv.language),
       h("span", { class: "q-channel" }, channelIcon(conv.channel)),
-      h("h2", {}, `#${conv.id} · `, conv.customer_id || t("guest")),
+      h("h2", {}, `#${conv.id} · `, customerName(conv, app)),
       h("span", { class: `state state-${conv.state}` }, label("state", conv.state))),
     h("div", { class: "conv-actions" }, buttons));
 }
@@ -143,7 +149,8 @@ export function updateComposer(app) {
   const allowed = conv.state === "assigned" && conv.assigned_to === app.user.id;
   reply.disabled = !allowed;
   send.disabled = !allowed;
-  reply.placeholder = allowed ? t("reply_placeholder") : t("reply_locked");
+  const closed = ["resolved", "closed"].includes(conv.state);
+  reply.placeholder = allowed ? t("reply_placeholder") : closed ? label("state", conv.state) : t("reply_locked");
 }
 
 export function appendMessage(container, msg) {

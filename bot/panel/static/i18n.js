@@ -144,6 +144,9 @@ const STRINGS = {
     alerts: "Cảnh báo",
     alerts_empty: "Không có cảnh báo.",
     offer_report: "Tỉ lệ chấp nhận đề xuất",
+    shown: "Đã hiện",
+    rule: "Quy tắc",
+    acceptance: "Tỉ lệ đồng ý",
     report_empty: "Chưa có dữ liệu.",
     callbacks_all: "Lịch gọi lại",
     mark_done: "Đã gọi",
@@ -298,6 +301,9 @@ const STRINGS = {
     alerts: "Alerts",
     alerts_empty: "No alerts.",
     offer_report: "Offer acceptance",
+    shown: "Shown",
+    rule: "Rule",
+    acceptance: "Acceptance",
     report_empty: "No data yet.",
     callbacks_all: "Call-backs",
     mark_done: "Called",
@@ -327,6 +333,18 @@ export function setLang(value) {
 export function t(key, vars = {}) {
   const template = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/** The locale for dates and times in the interface language. */
+export function locale() {
+  return lang === "vi" ? "vi-VN" : "en-GB";
+}
+
+/** Text the hub sends in both languages ({vi, en}): the interface language first. */
+export function loc(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value !== "object") return String(value);
+  return value[lang] || value.en || value.vi || Object.values(value).find(Boolean) || "";
 }
 
 /** A label for a code (reason_x, code_x) or the raw code when there is no translation. */

@@ -58,3 +58,10 @@ export function alertIcon() {
     s("path", { d: "M12 10v5M12 17.5v.5", stroke: "#fff", "stroke-width": 2, "stroke-linecap": "round" }),
   );
 }
+
+export function clockIcon() {
+  return svg(12, "0 0 24 24",
+    s("circle", { cx: 12, cy: 12, r: 9, fill: "none", stroke: "currentColor", "stroke-width": 2.4 }),
+    s("path", { d: "M12 7v5l3 2", fill: "none", stroke: "currentColor", "stroke-width": 2.4, "stroke-linecap": "round" }),
+  );
+}

@@ -37,7 +37,6 @@ const app = {
     profileError: null,
     unread: new Set(),
     inserted: null,
-    shown: new Set(),
   },
 };
 window.tandemPanel = app; // handy in the browser console when supporting agents
@@ -240,8 +239,18 @@ app.openConversation = async (id, switchTab = false) => {
     renderConversation(el("conversation"), app);
     renderQueue(el("queue"), app);
     renderAssist();
-    await Promise.all([loadAssist(id), changed ? loadProfile(data.conversation.customer_id) : null]);
-    if (app.state.current && app.state.current.id === id) renderAssist();
+    // Profile and assist load side by side; each shows as soon as it arrives, so a slow
+    // knowledge search never holds back the customer's profile.
+    const stillOpen = () => app.state.current && app.state.current.id === id;
+    if (changed) {
+      loadProfile(data.conversation.customer_id).then(() => {
+        if (!stillOpen()) return;
+        renderAssist();
+        updateConversation(el("conversation"), app); // the header shows the customer's name
+      });
+    }
+    await loadAssist(id);
+    if (stillOpen()) renderAssist();
   } catch (err) {
     fail(err);
   }
@@ -365,19 +374,15 @@ app.sendReply = async () => {
 
 // ---- assist ------------------------------------------------------------------------------
 function applySuggestions(suggestions, messageId) {
+  // "shown" rows are written by the hub when it pushes suggestions; the panel records what
+  // the agent does with them (inserted, dismissed, sent, sent_edited).
   const assist = app.state.assist;
-  const current = app.state.current;
+  // Searches finish out of order; answers to an older message must not replace newer ones.
+  if (messageId !== null && assist.message_id !== null && messageId < assist.message_id) return false;
   assist.suggestions = suggestions.slice(0, 3);
   assist.message_id = messageId;
   assist.dismissed = new Set();
-  assist.suggestions.forEach((sug, rank) => {
-    const key = `${current.id}:${messageId}:${sug.entry_id}`;
-    if (app.state.shown.has(key)) return;
-    app.state.shown.add(key);
-    record("/api/suggestions/feedback", {
-      conversation_id: current.id, message_id: messageId, entry_id: sug.entry_id, rank, event: "shown",
-    });
-  });
+  return true;
 }
 
 function applyOffer(offer, churn) {
@@ -418,6 +423,7 @@ app.offerOutcome = async (offer, outcome) => {
   try {
     await post("/api/offers/outcome", { conversation_id: current.id, rule_id: offer.rule_id, offer_id: offer.offer_id, outcome });
     app.state.assist.offerOutcome = outcome;
+    app.toast(t("outcome_saved", { outcome: t(outcome) }), "ok");
     renderOffer(el("offer"), app);
   } catch (err) {
     fail(err);
@@ -455,7 +461,7 @@ function onEvent(event) {
       break;
     }
     case "assigned":
-      app.toast(t("assigned_toast", { id: event.conversation_id }), "warn");
+      if (event.needs_ack) app.toast(t("assigned_toast", { id: event.conversation_id }), "warn");
       loadQueue();
       break;
     case "alert":
@@ -464,8 +470,9 @@ function onEvent(event) {
       break;
     case "suggestions":
       if (isCurrent(event.conversation_id)) {
-        applySuggestions(event.suggestions || [], event.message_id ?? null);
-        renderSuggestions(el("suggestions"), app);
+        if (applySuggestions(event.suggestions || [], event.message_id ?? null)) {
+          renderSuggestions(el("suggestions"), app);
+        }
       }
       break;
     case "offer":

@@ -1,7 +1,7 @@
 // The customer profile card, with a small stacked bar chart of spend by category per month.
 
 import { fill, h, s } from "./dom.js";
-import { t } from "./i18n.js";
+import { locale, t } from "./i18n.js";
 
 const PALETTE = ["#2563eb", "#e8a317", "#0d9488", "#db2777", "#7c3aed", "#64748b", "#16a34a", "#ea580c"];
 
@@ -55,7 +55,7 @@ function stars(score) {
 }
 
 function dateOf(iso) {
-  return iso ? new Date(iso).toLocaleDateString() : "";
+  return iso ? new Date(iso).toLocaleDateString(locale()) : "";
 }
 
 function block(title, content) {
@@ -78,7 +78,7 @@ export function renderProfile(container, app) {
     return;
   }
   const c = profile.customer || {};
-  const convs = profile.conversations || [];
+  const convs = (profile.conversations || []).filter((pc) => pc.id !== current.id);
   const callbacks = profile.callbacks || [];
   const csat = profile.csat || [];
   fill(container,

@@ -2,7 +2,7 @@
 // priority) and the agent's own. Timers tick in place so clicks are never lost to re-renders.
 
 import { fill, h } from "./dom.js";
-import { channelIcon, flag } from "./icons.js";
+import { channelIcon, clockIcon, flag } from "./icons.js";
 import { label, t } from "./i18n.js";
 
 export function formatWait(seconds) {
@@ -70,7 +70,8 @@ function item(conv, app, section) {
   h("div", { class: "q-reason" }, label("reason", conv.handoff_reason || (conv.context || {}).reason) || "—"),
   h("div", { class: "q-bottom" },
     start !== null
-      ? h("span", { class: "wait", title: t("wait"), dataset: { waitStart: String(start) } }, formatWait((Date.now() - start) / 1000))
+      ? h("span", { class: "wait-wrap", title: t("wait") }, clockIcon(),
+        h("span", { class: "wait", dataset: { waitStart: String(start) } }, formatWait((Date.now() - start) / 1000)))
       : h("span", { class: "wait muted" }, "—"),
     conv.transfer_count ? h("span", { class: "q-transfers" }, t("transfers", { n: conv.transfer_count })) : null,
     section === "mine" && !conv.acknowledged ? h("span", { class: "tag tag-warn" }, t("needs_ack")) : null,

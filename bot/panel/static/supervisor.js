@@ -3,7 +3,7 @@
 import { get, post } from "./api.js";
 import { fill, h } from "./dom.js";
 import { alertIcon } from "./icons.js";
-import { t } from "./i18n.js";
+import { locale, t } from "./i18n.js";
 
 function rowsOf(data) {
   if (Array.isArray(data)) return data;
@@ -11,18 +11,22 @@ function rowsOf(data) {
   return [];
 }
 
-function cell(value) {
-  if (typeof value === "number" && value > 0 && value < 1) return `${Math.round(value * 100)}%`;
-  if (value && typeof value === "object") return JSON.stringify(value);
-  return value === null || value === undefined ? "—" : String(value);
+function pct(value) {
+  return value === null || value === undefined ? "—" : `${Math.round(Number(value) * 100)}%`;
 }
 
-function table(rows) {
+/** Offer acceptance per rule, with a bar so the weak rules stand out. */
+function offerTable(rows) {
   if (!rows.length) return h("p", { class: "empty" }, t("report_empty"));
-  const columns = Object.keys(rows[0]);
+  const columns = ["shown", "accepted", "declined", "not_relevant"];
   return h("table", { class: "report" },
-    h("thead", {}, h("tr", {}, columns.map((c) => h("th", {}, c.replace(/_/g, " "))))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => h("td", {}, cell(r[c])))))));
+    h("thead", {}, h("tr", {}, h("th", {}, t("rule")), columns.map((c) => h("th", { class: "num" }, t(c === "shown" ? "shown" : c))), h("th", {}, t("acceptance")))),
+    h("tbody", {}, rows.map((r) => h("tr", {},
+      h("td", { class: "mono" }, r.rule_id),
+      columns.map((c) => h("td", { class: "num" }, String(r[c] ?? 0))),
+      h("td", {}, h("div", { class: "confidence" },
+        h("div", { class: "bar" }, h("div", { class: "bar-fill bar-high", style: { width: pct(r.acceptance_rate).replace("—", "0%") } })),
+        h("span", { class: "pct" }, pct(r.acceptance_rate))))))));
 }
 
 export async function renderSupervisor(container, app) {
@@ -47,10 +51,10 @@ export async function renderSupervisor(container, app) {
         ? h("ul", { class: "alerts" }, alertList.map((a) => h("li", { class: `alert alert-${a.kind}` },
           alertIcon(), h("span", { class: "chip" }, a.kind), h("span", {}, a.text),
           a.conversation_id ? h("button", { class: "btn btn-sm btn-ghost", onclick: () => app.openConversation(a.conversation_id, true) }, `#${a.conversation_id}`) : null,
-          h("time", {}, new Date(a.created_at).toLocaleString()))))
+          h("time", {}, new Date(a.created_at).toLocaleString(locale())))))
         : h("p", { class: "empty" }, t("alerts_empty"))),
     h("section", { class: "card sup-card" }, h("h3", {}, t("offer_report")),
-      report.error ? h("p", { class: "empty" }, t("error", { detail: report.error })) : table(rowsOf(report))),
+      report.error ? h("p", { class: "empty" }, t("error", { detail: report.error })) : offerTable(rowsOf(report))),
     h("section", { class: "card sup-card" }, h("h3", {}, t("callbacks_all")),
       cbs.length
         ? h("table", { class: "report" }, h("tbody", {}, cbs.map((cb) => h("tr", {},
