@@ -13,19 +13,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.assist.live import Assistant
+from bot.assist.live import AssistEngine
 from bot.assist.routes import router
 
 
 def install(app: FastAPI) -> None:
     hub = app.state.hub
-    assistant = Assistant(hub, app.state.knowledge)
-    app.state.assistant = assistant
-    hub.inbound_hooks.append(assistant.on_inbound)
+    engine = AssistEngine(hub, app.state.knowledge)
+    app.state.assist = engine
+    hub.inbound_hooks.append(engine.on_inbound)
 
     async def load_rules(_: FastAPI) -> None:
         # Read at start-up, not import, so a broken rules file stops the hub with its reason.
-        assistant.rules()
+        engine.rules()
 
     app.state.startup_hooks.append(load_rules)
     app.include_router(router)

@@ -81,7 +81,7 @@ def suggestion_json(hit: dict[str, Any], rank: int) -> dict[str, Any]:
     }
 
 
-class Assistant:
+class AssistEngine:
     def __init__(self, hub: Any, knowledge: Any, rules_path: Path | None = None) -> None:
         self.hub = hub
         self.knowledge = knowledge
@@ -261,8 +261,8 @@ class Assistant:
         offer_event: dict[str, Any],
     ) -> None:
         state = self.state(conv.id)
-        offer = offer_event.get("offer")
-        new_offer = offer is not None and (offer["rule_id"], offer["offer_id"]) != state.shown_offer
+        offer: dict[str, Any] | None = offer_event.get("offer")
+        key = (offer["rule_id"], offer["offer_id"]) if offer is not None else None
         async with self.hub.db.session() as session:
             for s in suggestions:
                 session.add(
@@ -275,7 +275,7 @@ class Assistant:
                         event="shown",
                     )
                 )
-            if new_offer:
+            if offer is not None and key != state.shown_offer:
                 session.add(
                     OfferEvent(
                         conversation_id=conv.id,
@@ -286,8 +286,8 @@ class Assistant:
                     )
                 )
             await session.commit()
-        if new_offer:
-            state.shown_offer = (offer["rule_id"], offer["offer_id"])
+        if key is not None:
+            state.shown_offer = key
 
     # ---- on demand (panel opened after the push, or reconnected) ----------------------
     async def current(self, conv_id: int) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from bot.assist.live import Assistant
+from bot.assist.live import AssistEngine
 from bot.assist.profiles import profile_json
 from bot.auth import hub_of, require_agent, require_editor, require_supervisor
 from bot.serialize import iso
@@ -26,18 +26,18 @@ SuggestionEventName = Literal["shown", "inserted", "dismissed", "sent", "sent_ed
 OfferOutcome = Literal["accepted", "declined", "not_relevant"]
 
 
-def assistant_of(request: Request) -> Assistant:
-    return request.app.state.assistant  # type: ignore[no-any-return]
+def engine_of(request: Request) -> AssistEngine:
+    return request.app.state.assist  # type: ignore[no-any-return]
 
 
 @router.get("/customers/{customer_id}/profile")
 async def customer_profile(customer_id: str, request: Request, user: Agent) -> dict[str, Any]:
-    assistant = assistant_of(request)
-    profile = await assistant.profile(customer_id)
+    engine = engine_of(request)
+    profile = await engine.profile(customer_id)
     if profile is None:
         raise HTTPException(404, "No such customer.")
     churn = bool(
-        assistant.rules().churn_reasons(profile, ConversationSignals(), datetime.now(timezone.utc))
+        engine.rules().churn_reasons(profile, ConversationSignals(), datetime.now(timezone.utc))
     )
     async with hub_of(request).db.session() as session:
         body = await profile_json(session, customer_id, churn_risk=churn)
@@ -48,7 +48,7 @@ async def customer_profile(customer_id: str, request: Request, user: Agent) -> d
 
 @router.get("/conversations/{conv_id}/assist")
 async def conversation_assist(conv_id: int, request: Request, user: Agent) -> dict[str, Any]:
-    assist = await assistant_of(request).current(conv_id)
+    assist = await engine_of(request).current(conv_id)
     if assist is None:
         raise HTTPException(404, "No such conversation.")
     return {
@@ -71,7 +71,7 @@ class FeedbackIn(BaseModel):
 
 @router.post("/suggestions/feedback")
 async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -> dict[str, Any]:
-    assistant = assistant_of(request)
+    engine = engine_of(request)
     async with hub_of(request).db.session() as session:
         if await session.get(Conversation, body.conversation_id) is None:
             raise HTTPException(404, "No such conversation.")
@@ -84,7 +84,7 @@ async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -
             message_id=body.message_id,
             entry_id=body.entry_id,
             rank=body.rank,
-            score=assistant.score_of(body.conversation_id, body.entry_id),
+            score=engine.score_of(body.conversation_id, body.entry_id),
             event=body.event,
             agent_id=user.id,
         )
@@ -110,7 +110,7 @@ class OutcomeIn(BaseModel):
 
 @router.post("/offers/outcome")
 async def offer_outcome(body: OutcomeIn, request: Request, user: Agent) -> dict[str, Any]:
-    assistant = assistant_of(request)
+    engine = engine_of(request)
     async with hub_of(request).db.session() as session:
         conv = await session.get(Conversation, body.conversation_id)
         if conv is None:
@@ -126,8 +126,8 @@ async def offer_outcome(body: OutcomeIn, request: Request, user: Agent) -> dict[
         session.add(row)
         await session.commit()
     # The declined offer now cools down and an accepted one is held: show what comes next.
-    assistant.forget_profile(row.customer_id)
-    hub_of(request).spawn(assistant.refresh_offer(row.conversation_id))
+    engine.forget_profile(row.customer_id)
+    hub_of(request).spawn(engine.refresh_offer(row.conversation_id))
     return {
         "id": row.id,
         "conversation_id": row.conversation_id,
