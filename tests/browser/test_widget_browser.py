@@ -121,7 +121,8 @@ def journey(context: Any, hub_url: str, *, with_bot: bool) -> None:
     customer.get_by_text("<b>Sen Vàng</b>", exact=False).wait_for()
     assert page.locator(".tw-msg--customer .tw-bubble b").count() == 0
     if with_bot:
-        page.locator(".tw-msg--bot:not(.tw-msg--welcome)").first.wait_for()
+        # The first reply of a fresh stack also warms the embedding model: allow for it.
+        page.locator(".tw-msg--bot:not(.tw-msg--welcome)").first.wait_for(timeout=60_000)
     else:
         page.locator(".tw-msg--system").first.wait_for()  # "assistant unavailable, queued"
 
