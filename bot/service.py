@@ -33,59 +33,18 @@ log = logging.getLogger(__name__)
 Deliverer = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
 InboundHook = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
 
-_VI_HINT = re.compile(
-    r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I
-)
-_VI_WORDS = {
-    "toi",
-    "khong",
-    "gap",
-    "nguoi",
-    "muon",
-    "cho",
-    "duoc",
-    "bao",
-    "nhieu",
-    "the",
-    "tai",
-    "khoan",
-    "ngan",
-    "hang",
-    "minh",
-    "ban",
-    "oi",
-    "a",
-    "nhe",
-    "vay",
-    "sao",
-    "la",
-    "gi",
-    "chao",
-    "cam",
-    "on",
-    "nhan",
-    "vien",
-    "mat",
-    "phi",
-    "lam",
-    "nao",
-    "em",
-    "anh",
-    "chi",
-}
-
-
 def guess_language(text: str) -> str | None:
-    """A cheap vi/en guess for routing messages; None when the text gives no clue."""
-    if _VI_HINT.search(text):
+    """vi/en for the hub's own messages; None when the text gives too little to go on,
+    so a lone "ok" or an emoji does not flip a Vietnamese conversation to English."""
+    from knowledge.text import detect_language, has_vietnamese_marks
+
+    # Markup a customer pasted ("<script>") says nothing about the language they write in.
+    plain = re.sub(r"<[^>]*>", " ", text)
+    if has_vietnamese_marks(plain):
         return "vi"
-    words = re.findall(r"[a-z]+", text.lower())
-    if not words:
+    if len(re.findall(r"[A-Za-z]+", plain)) < 2:
         return None
-    vi = sum(w in _VI_WORDS for w in words)
-    if vi >= max(1, len(words) // 3):
-        return "vi"
-    return "en" if len(words) >= 2 else None
+    return detect_language(plain)
 
 
 @dataclass
