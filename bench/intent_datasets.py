@@ -1,0 +1,104 @@
+"""Write intent-evaluation CSVs (`text,intent`) from the shared public data sets.
+
+The data sets stay where they are (read-only, outside the repository); the CSVs go to an
+output folder, /tmp/tandem-intents by default. Splits:
+
+- banking77: stratified 80/20 hold-out of `train.csv` (seed 13), plus the whole train set
+  (`banking77_full_train.csv`) for timing a full training run.
+- clinc150: train = `train` + `oos_train`; test = `val` + `oos_val` (label `oos`). A
+  validation split carved from train (stratified 80/20, half of `oos_train` held out) is
+  written as `clinc150_dev_*` for tuning, so the thresholds never see `val`.
+- vimq: `train.json` -> `dev.json`; word-segmentation underscores become spaces.
+
+Usage:
+    python bench/intent_datasets.py [--datasets ../shared/datasets] [--out /tmp/tandem-intents]
+    tandem eval intents --train /tmp/tandem-intents/banking77_train.csv \
+        --test /tmp/tandem-intents/banking77_test.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+
+Rows = list[tuple[str, str]]
+SEED = 13
+
+
+def _write(path: Path, rows: Rows) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "intent"])
+        writer.writerows(rows)
+    print(f"{path}: {len(rows)} rows")
+
+
+def _stratified_split(rows: Rows, test_share: float, seed: int = SEED) -> tuple[Rows, Rows]:
+    """Split each label's rows with a fixed seed so every label is in both parts."""
+    by_label: dict[str, Rows] = defaultdict(list)
+    for row in rows:
+        by_label[row[1]].append(row)
+    rng = random.Random(seed)
+    train: Rows = []
+    test: Rows = []
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        cut = max(1, round(len(group) * test_share))
+        test.extend(group[:cut])
+        train.extend(group[cut:])
+    return train, test
+
+
+def banking77(src: Path, out: Path) -> None:
+    with (src / "banking77" / "train.csv").open(encoding="utf-8") as fh:
+        rows = [(r["text"].strip(), r["category"]) for r in csv.DictReader(fh)]
+    train, test = _stratified_split(rows, 0.2)
+    _write(out / "banking77_train.csv", train)
+    _write(out / "banking77_test.csv", test)
+    _write(out / "banking77_full_train.csv", rows)
+
+
+def clinc150(src: Path, out: Path) -> None:
+    data = json.loads((src / "clinc150" / "train_val.json").read_text(encoding="utf-8"))
+    train = [(t, i) for t, i in data["train"]] + [(t, "oos") for t, _ in data["oos_train"]]
+    test = [(t, i) for t, i in data["val"]] + [(t, "oos") for t, _ in data["oos_val"]]
+    _write(out / "clinc150_train.csv", train)
+    _write(out / "clinc150_test.csv", test)
+    # Tuning split from train only: 20% of in-scope rows and half of the oos rows.
+    dev_train, dev_test = _stratified_split(train, 0.2)
+    oos = [r for r in train if r[1] == "oos"]
+    random.Random(SEED).shuffle(oos)
+    dev_train = [r for r in dev_train if r[1] != "oos"] + oos[:50]
+    dev_test = [r for r in dev_test if r[1] != "oos"] + oos[50:]
+    _write(out / "clinc150_dev_train.csv", dev_train)
+    _write(out / "clinc150_dev_test.csv", dev_test)
+
+
+def vimq(src: Path, out: Path) -> None:
+    def load(name: str) -> Rows:
+        items = json.loads((src / "vimq" / name).read_text(encoding="utf-8"))
+        return [(it["sentence"].replace("_", " "), it["sent_label"]) for it in items]
+
+    _write(out / "vimq_train.csv", load("train.json"))
+    _write(out / "vimq_test.csv", load("dev.json"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_src = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    parser.add_argument("--datasets", type=Path, default=default_src)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/tandem-intents"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    banking77(args.datasets, args.out)
+    clinc150(args.datasets, args.out)
+    vimq(args.datasets, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Convert the shared retrieval data sets into the JSONL files `tandem eval retrieval` reads.
+
+Usage:
+    .venv/bin/python bench/retrieval_datasets.py [--shared ../shared/datasets] [--out models/eval]
+
+Writes, for each set, ``<name>.corpus.jsonl`` and ``<name>.queries.jsonl``:
+- stackfaq (English): corpus = each thread's question and its answers; queries = the
+  user paraphrases, each relevant to its thread.
+- uit_vicov19qa (Vietnamese, train + val): corpus = the answers only; queries = the
+  questions. Rows that share an identical answer are all counted as relevant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def stackfaq(src: Path, out: Path) -> None:
+    pairs = json.loads((src / "stackExchange-FAQ.json").read_text(encoding="utf-8"))["root"][
+        "qapair"
+    ]
+    corpus, queries = [], []
+    for i, pair in enumerate(pairs):
+        fid = f"faq-{i}"
+        answers = pair["answer"] if isinstance(pair["answer"], list) else [pair["answer"]]
+        answers = [a for a in answers if a]
+        corpus.append(
+            {"id": fid, "question": pair["question"], "answer": "\n\n".join(answers), "lang": "en"}
+        )
+        for rephr in pair["rephr"]:
+            if rephr and len(rephr.strip()) > 3:
+                queries.append({"query": rephr.strip(), "relevant": [fid]})
+    write_jsonl(out / "stackfaq.corpus.jsonl", corpus)
+    write_jsonl(out / "stackfaq.queries.jsonl", queries)
+    print(f"stackfaq: {len(corpus)} entries, {len(queries)} queries")
+
+
+def uit(src: Path, out: Path) -> None:
+    rows: list[list[str]] = []
+    for split in ("train", "val"):
+        with (src / f"UIT-ViCoV19QA_{split}.csv").open(encoding="utf-8", newline="") as f:
+            rows.extend(list(csv.reader(f, delimiter="|"))[1:])
+    by_answer: dict[str, list[str]] = defaultdict(list)
+    for rid, _question, answer in rows:
+        by_answer[answer.strip()].append(f"uit-{rid}")
+    corpus = [
+        {"id": f"uit-{rid}", "answer": answer.strip(), "lang": "vi"} for rid, _, answer in rows
+    ]
+    queries = [
+        {"query": q.strip(), "relevant": by_answer[a.strip()]} for _, q, a in rows if q.strip()
+    ]
+    write_jsonl(out / "uit_vicov19qa.corpus.jsonl", corpus)
+    write_jsonl(out / "uit_vicov19qa.queries.jsonl", queries)
+    print(f"uit_vicov19qa: {len(corpus)} entries, {len(queries)} queries")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--out", type=Path, default=Path("models/eval"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    stackfaq(args.shared / "stackfaq", args.out)
+    uit(args.shared / "uit_vicov19qa", args.out)
+
+
+if __name__ == "__main__":
+    main()

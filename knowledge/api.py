@@ -1,0 +1,78 @@
+"""HTTP routes for searching and editing the knowledge base (mounted by the hub).
+
+Reads are open to any caller the hub lets through; changes need the ``require_editor``
+dependency the hub passes in (the knowledge-manager role).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query
+
+from knowledge.corpus import CorpusError
+from knowledge.service import KnowledgeService
+
+
+def build_router(
+    get_service: Callable[[], KnowledgeService], require_editor: Callable[..., Any]
+) -> APIRouter:
+    router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
+
+    @router.get("/search")
+    def search(
+        q: str = Query(..., min_length=1, max_length=1000),
+        lang: str | None = Query(None, pattern="^(vi|en)$"),
+        k: int = Query(3, ge=1, le=20),
+    ) -> list[dict[str, Any]]:
+        """Best matching entries, in the query's language."""
+        return [asdict(h) for h in get_service().search(q, lang=lang, k=k)]  # type: ignore[arg-type]
+
+    @router.get("/entries")
+    def entries() -> list[dict[str, Any]]:
+        """All entries, sorted by id."""
+        return get_service().entries()
+
+    @router.get("/entries/{entry_id}")
+    def get_entry(entry_id: str) -> dict[str, Any]:
+        """One entry."""
+        entry = get_service().get(entry_id)
+        if entry is None:
+            raise HTTPException(404, f"no entry with id {entry_id!r}")
+        return entry
+
+    @router.put("/entries/{entry_id}", dependencies=[Depends(require_editor)])
+    def put_entry(entry_id: str, entry: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        """Create or update an entry; it is searchable as soon as this returns."""
+        if entry.get("id", entry_id) != entry_id:
+            raise HTTPException(422, f"id in the body ({entry.get('id')!r}) differs from the URL")
+        service = get_service()
+        try:
+            service.upsert({**entry, "id": entry_id})
+        except CorpusError as err:
+            raise HTTPException(422, str(err)) from None
+        return {"entry": service.get(entry_id), "version": service.version}
+
+    @router.delete("/entries/{entry_id}", dependencies=[Depends(require_editor)])
+    def delete_entry(entry_id: str) -> dict[str, Any]:
+        """Delete an entry."""
+        service = get_service()
+        try:
+            service.delete(entry_id)
+        except KeyError:
+            raise HTTPException(404, f"no entry with id {entry_id!r}") from None
+        return {"deleted": entry_id, "version": service.version}
+
+    @router.post("/reload", dependencies=[Depends(require_editor)])
+    def reload() -> dict[str, Any]:
+        """Apply edits made to the corpus files."""
+        service = get_service()
+        try:
+            changes = service.reload()
+        except CorpusError as err:
+            raise HTTPException(422, str(err)) from None
+        return {"changes": changes, "version": service.version}
+
+    return router

