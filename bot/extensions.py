@@ -23,10 +23,4 @@ PARTS = (
 
 def install(app: FastAPI) -> None:
     for name in PARTS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # part not present in this build
-            raise
-        module.install(app)
+        importlib.import_module(name).install(app)

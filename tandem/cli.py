@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import typer
 
+from knowledge.cli import app as knowledge_app
 from tandem.commands import db_app, eval_app, register_runtime_commands
 
 app = typer.Typer(help="Tandem: agent-assist contact-centre bot.", no_args_is_help=True)
-try:
-    from knowledge.cli import app as knowledge_app
-
-    app.add_typer(knowledge_app, name="knowledge", help="Manage the FAQ corpus and its index.")
-except ModuleNotFoundError as exc:  # pragma: no cover - only while the part is absent
-    if exc.name != "knowledge.cli":
-        raise
+app.add_typer(knowledge_app, name="knowledge", help="Manage the FAQ corpus and its index.")
 app.add_typer(eval_app, name="eval", help="Evaluate intent classification and retrieval.")
 app.add_typer(db_app, name="db", help="Create, migrate and seed the database.")
 register_runtime_commands(app)

@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-import secrets
 import sys
-from pathlib import Path
 
 import typer
 
-from tandem.settings import ROOT, get_settings
+from knowledge.evaluate import retrieval as eval_retrieval
+from tandem.eval_intents import intents as eval_intents
+from tandem.settings import get_settings
 
 db_app = typer.Typer(no_args_is_help=True)
 eval_app = typer.Typer(no_args_is_help=True)
 
 # The evaluation commands live beside the code they evaluate.
-_EVAL_COMMANDS = {
-    "intents": "tandem.eval_intents:intents",
-    "retrieval": "knowledge.evaluate:retrieval",
-}
-for _name, _target in _EVAL_COMMANDS.items():
-    _module, _func = _target.split(":")
-    try:
-        eval_app.command(_name)(getattr(importlib.import_module(_module), _func))
-    except ModuleNotFoundError as _exc:  # pragma: no cover - only while a part is absent
-        if _exc.name != _module:
-            raise
+eval_app.command("intents")(eval_intents)
+eval_app.command("retrieval")(eval_retrieval)
 
 
 async def _init_db(demo: bool, password: str | None) -> dict[str, str]:
@@ -101,10 +91,3 @@ def register_runtime_commands(app: typer.Typer) -> None:
         from tandem.demo import run_demo
 
         run_demo(port)
-
-
-def new_password() -> str:
-    return secrets.token_urlsafe(9)
-
-
-__all__ = ["db_app", "eval_app", "register_runtime_commands", "ROOT", "Path"]
