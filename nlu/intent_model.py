@@ -1,0 +1,187 @@
+"""The intent model behind the Rasa classifier: a linear classifier over sparse n-gram
+counts and dense sentence embeddings, plus a nearest-example similarity signal.
+
+Kept free of Rasa so it can be tested and tuned on plain arrays.
+
+Why this design:
+- A linear SVM (one-vs-rest, liblinear) on TF-IDF-weighted n-grams + e5 embeddings trains
+  in well under a minute on 10k examples: on BANKING77 about 15 times faster than
+  logistic regression on the same features, within a point of its accuracy. Its margins
+  go through a softmax with a fixed temperature (`scale`) so the fallback threshold has
+  probabilities to act on.
+- Linear probabilities alone are over-confident on out-of-scope text that shares words
+  with an intent. The cosine similarity of the message to its nearest training example
+  of the predicted intent is a second, independent signal: out-of-scope text is far from
+  every example. The confidence reported is the probability scaled down when that
+  similarity is low, so one threshold (FallbackClassifier) acts on both.
+- When the training data has an out-of-scope intent it is learnt like any other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.svm import LinearSVC
+
+
+@dataclass
+class IntentModelConfig:
+    # Inverse regularisation strength of the SVM.
+    C: float = 1.0
+    # Softmax temperature applied to SVM margins (higher: more peaked confidences).
+    scale: float = 5.0
+    # Relative weight of the dense block against the (unit-length) sparse block.
+    dense_weight: float = 3.0
+    max_iter: int = 2000
+    # Similarity-based damping: confidence *= clip((sim - sim_floor) / (sim_full - sim_floor)).
+    # e5 cosines between unrelated sentences sit around 0.75, near-paraphrases above 0.9.
+    sim_floor: float = 0.81
+    sim_full: float = 0.91
+    # Intent names treated as out of scope in training data.
+    oos_labels: tuple[str, ...] = ("oos", "out_of_scope")
+
+
+@dataclass
+class IntentModel:
+    config: IntentModelConfig = field(default_factory=IntentModelConfig)
+    classes: np.ndarray | None = None
+    idf: np.ndarray | None = None
+    coef: np.ndarray | None = None
+    intercept: np.ndarray | None = None
+    # Unit-length dense vectors of in-scope training examples and their class indices,
+    # for the nearest-example similarity.
+    memory: np.ndarray | None = None
+    memory_labels: np.ndarray | None = None
+
+    # --- features -------------------------------------------------------------------
+
+    def _sparse_block(self, counts: sp.spmatrix | None, n: int) -> sp.csr_matrix:
+        if counts is None or self.idf is None or self.idf.size == 0:
+            return sp.csr_matrix((n, 0), dtype=np.float32)
+        x = sp.csr_matrix(counts, dtype=np.float32)
+        x.data = np.log1p(x.data)  # sublinear term frequency
+        x = x @ sp.diags(self.idf.astype(np.float32))
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
+
+    @staticmethod
+    def _unit(dense: np.ndarray) -> np.ndarray:
+        norms = np.linalg.norm(dense, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return (dense / norms).astype(np.float32)
+
+    def _design(
+        self, counts: sp.spmatrix | None, dense: np.ndarray | None, n: int
+    ) -> sp.csr_matrix:
+        blocks = [self._sparse_block(counts, n)]
+        if dense is not None and dense.shape[1]:
+            blocks.append(sp.csr_matrix(self._unit(dense) * self.config.dense_weight))
+        return sp.csr_matrix(sp.hstack(blocks, format="csr"))
+
+    # --- training and prediction -----------------------------------------------------
+
+    def fit(self, counts: sp.spmatrix | None, dense: np.ndarray | None, labels: list[str]) -> None:
+        n = len(labels)
+        if counts is not None and counts.shape[1]:
+            df = np.asarray((sp.csr_matrix(counts) > 0).sum(axis=0)).ravel()
+            self.idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+        else:
+            self.idf = np.zeros(0, dtype=np.float32)
+        x = self._design(counts, dense, n)
+        y = np.asarray(labels)
+        self.classes = np.unique(y)
+        if len(self.classes) == 1:
+            # A single intent: nothing to learn, always predict it.
+            self.coef = np.zeros((1, x.shape[1]), dtype=np.float32)
+            self.intercept = np.zeros(1, dtype=np.float32)
+        else:
+            clf = LinearSVC(C=self.config.C, max_iter=self.config.max_iter)
+            clf.fit(x, y)
+            self.classes = clf.classes_
+            coef, intercept = clf.coef_, clf.intercept_
+            if len(self.classes) == 2:
+                # A binary SVM keeps one weight row; expand to one row per class.
+                coef = np.vstack([-coef, coef])
+                intercept = np.array([-intercept[0], intercept[0]])
+            self.coef = coef.astype(np.float32)
+            self.intercept = intercept.astype(np.float32)
+        in_scope = ~np.isin(y, self.config.oos_labels)
+        if dense is not None and dense.shape[1] and in_scope.any():
+            index = {c: i for i, c in enumerate(self.classes)}
+            label_ids = np.array([index[c] for c in y[in_scope]], dtype=np.int32)
+            order = np.argsort(label_ids, kind="stable")
+            self.memory = self._unit(dense[in_scope][order]).astype(np.float16)
+            self.memory_labels = label_ids[order]
+
+    def predict(
+        self, counts: sp.spmatrix | None, dense: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (probabilities, confidences), both (n, n_classes).
+
+        Confidences are the probabilities damped by nearest-example similarity for
+        in-scope classes; the out-of-scope class keeps its probability.
+        """
+        assert self.coef is not None and self.intercept is not None and self.classes is not None
+        n = dense.shape[0] if dense is not None else counts.shape[0]  # type: ignore[union-attr]
+        x = self._design(counts, dense, n)
+        logits = (np.asarray(x @ self.coef.T) + self.intercept) * self.config.scale
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        conf = probs.copy()
+        sims = self.class_similarity(dense)
+        if sims is not None:
+            c = self.config
+            damp = np.clip((sims - c.sim_floor) / max(c.sim_full - c.sim_floor, 1e-6), 0.0, 1.0)
+            oos = np.isin(self.classes, c.oos_labels)
+            damp[:, oos] = 1.0
+            conf = probs * damp
+        return probs, conf
+
+    def class_similarity(self, dense: np.ndarray | None) -> np.ndarray | None:
+        """(n, n_classes) cosine of each message to its nearest example of each class."""
+        if dense is None or self.memory is None or self.memory_labels is None:
+            return None
+        assert self.classes is not None
+        q = self._unit(dense)
+        out = np.full((q.shape[0], len(self.classes)), -1.0, dtype=np.float32)
+        # Memory rows are sorted by class at training time, so a per-class maximum is
+        # one reduceat over contiguous column runs.
+        labels = self.memory_labels
+        starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+        memory = self.memory.astype(np.float32)
+        for begin in range(0, q.shape[0], 512):
+            block = q[begin : begin + 512] @ memory.T
+            out[begin : begin + 512, labels[starts]] = np.maximum.reduceat(block, starts, axis=1)
+        return out
+
+    # --- persistence (plain arrays, no pickle) -------------------------------------
+
+    def save(self, path: Path) -> None:
+        arrays = {
+            "classes": np.asarray(self.classes, dtype=str),
+            "idf": self.idf,
+            "coef": self.coef,
+            "intercept": self.intercept,
+        }
+        if self.memory is not None:
+            arrays["memory"] = self.memory
+            arrays["memory_labels"] = self.memory_labels
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: Path, config: IntentModelConfig) -> IntentModel:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(
+                config=config,
+                classes=data["classes"],
+                idf=data["idf"],
+                coef=data["coef"],
+                intercept=data["intercept"],
+                memory=data["memory"] if "memory" in data else None,
+                memory_labels=data["memory_labels"] if "memory_labels" in data else None,
+            )
