@@ -1,0 +1,131 @@
+"""Account questions answered from the bank's records: payment due date, applications.
+
+Signed-in customers (customer_id known) are answered directly; others pass account_form
+(card digits and date of birth) and the hub's identity check first.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.hub import HubError
+from actions.common import call_hub, customer_id, language
+from actions.fallback import offer_human
+from actions.identity import validate_card_last4_value, validate_dob_value, verify_customer
+from actions.texts import format_date, format_vnd, t
+
+APPLICATION_STATUSES = ("submitted", "under_review", "needs_documents", "approved", "declined")
+
+
+class ValidateAccountForm(FormValidationAction):
+    """Check the card digits and date of birth used to verify the customer."""
+
+    def name(self) -> str:
+        return "validate_account_form"
+
+    async def validate_card_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_card_last4_value(value, dispatcher, language(tracker))
+
+    async def validate_dob(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_dob_value(value, dispatcher, language(tracker))
+
+
+class AccountAction(Action, ABC):
+    """Shared flow: find the customer, fetch the account, let the subclass answer.
+
+    Abstract, so the action server does not register it as an action of its own.
+    """
+
+    retry_payload = "/check_due_date"
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @abstractmethod
+    def answer(self, account: dict[str, Any], tracker: Tracker, lang: str) -> str:
+        """The reply text for this account's data."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lang = language(tracker)
+        events: list[EventType] = []
+        cid = customer_id(tracker)
+        if cid is None:
+            verification = await verify_customer(dispatcher, tracker, self.retry_payload)
+            if verification.customer_id is None:
+                return verification.events
+            cid, events = verification.customer_id, verification.events
+        try:
+            account = await call_hub(lambda hub: hub.account(cid))
+        except HubError:
+            dispatcher.utter_message(text=t("hub_unavailable", lang))
+            return events + offer_human(dispatcher, "hub_unavailable", "utter_offer_human")
+        dispatcher.utter_message(text=self.answer(account, tracker, lang))
+        return [*events, SlotSet("card_last4", None), SlotSet("dob", None)]
+
+
+class ActionCheckDueDate(AccountAction):
+    """Payment due date, statement balance and minimum payment of the credit cards."""
+
+    retry_payload = "/check_due_date"
+
+    def name(self) -> str:
+        return "action_check_due_date"
+
+    def answer(self, account: dict[str, Any], tracker: Tracker, lang: str) -> str:
+        cards = [c for c in account.get("cards") or [] if c.get("payment_due_date")]
+        # When the customer named a card, answer for that one if it has a due date.
+        chosen = [c for c in cards if c.get("last4") == tracker.get_slot("card_last4")]
+        if not cards:
+            return t("no_due_date", lang)
+        return "\n".join(
+            t(
+                "due_date_line",
+                lang,
+                product=card.get("product", ""),
+                last4=card.get("last4", ""),
+                due=format_date(card.get("payment_due_date"), lang),
+                balance=format_vnd(card.get("statement_balance"), lang),
+                minimum=format_vnd(card.get("minimum_payment"), lang),
+            )
+            for card in (chosen or cards)
+        )
+
+
+class ActionCheckApplicationStatus(AccountAction):
+    """Where the customer's card or loan applications stand."""
+
+    retry_payload = "/check_application_status"
+
+    def name(self) -> str:
+        return "action_check_application_status"
+
+    def answer(self, account: dict[str, Any], tracker: Tracker, lang: str) -> str:
+        applications = account.get("applications") or []
+        if not applications:
+            return t("no_applications", lang)
+        lines = []
+        for application in applications:
+            status = str(application.get("status", ""))
+            label = t(f"status_{status}", lang) if status in APPLICATION_STATUSES else status
+            lines.append(
+                t(
+                    "application_line",
+                    lang,
+                    product=application.get("product", ""),
+                    submitted=format_date(application.get("submitted_at"), lang),
+                    status=label,
+                )
+            )
+        return "\n".join(lines)

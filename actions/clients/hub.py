@@ -1,0 +1,103 @@
+"""Client for the hub's internal API, the actions' only way to customer data and knowledge.
+
+Usage:
+    client = HubClient.from_env()
+    client.verify_identity(None, "4821", "1988-03-14")
+
+Settings come from the environment (`TANDEM_HUB_URL`, `TANDEM_SERVICE_TOKEN`) each time a
+client is built, so the action server and the tests can point it anywhere. Calls are
+synchronous; actions run them in a worker thread so one slow call does not stall the
+action server's event loop.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import requests
+
+DEFAULT_HUB_URL = "http://127.0.0.1:8000"
+DEFAULT_SERVICE_TOKEN = "demo-only-not-secret"
+DEFAULT_TIMEOUT_S = 5.0
+
+
+class HubError(Exception):
+    """The hub could not be reached or answered with an error."""
+
+
+class HubNotFound(HubError):
+    """The hub answered 404: the customer, card or record does not exist."""
+
+
+class HubClient:
+    """Thin wrapper over the hub's `/internal/...` endpoints."""
+
+    def __init__(self, base_url: str, token: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Bearer {token}"
+
+    @classmethod
+    def from_env(cls) -> HubClient:
+        return cls(
+            os.environ.get("TANDEM_HUB_URL", DEFAULT_HUB_URL),
+            os.environ.get("TANDEM_SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN),
+            float(os.environ.get("TANDEM_HUB_TIMEOUT_S", DEFAULT_TIMEOUT_S)),
+        )
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        url = f"{self.base_url}{path}"
+        try:
+            response = self._session.request(method, url, timeout=self.timeout_s, **kwargs)
+            if response.status_code == 404:
+                raise HubNotFound(f"{method} {path}: not found")
+            response.raise_for_status()
+            body = response.json()
+        except HubError:
+            raise
+        except (requests.RequestException, ValueError) as exc:
+            raise HubError(f"{method} {path} failed: {exc}") from exc
+        if not isinstance(body, dict):
+            raise HubError(f"{method} {path}: unexpected response shape")
+        return body
+
+    def answer(self, question: str, lang: str) -> list[dict[str, Any]]:
+        """Knowledge-base hits for a question, best first."""
+        body = self._request(
+            "GET", "/internal/knowledge/answer", params={"q": question, "lang": lang}
+        )
+        return list(body.get("hits") or [])
+
+    def verify_identity(self, customer_id: str | None, card_last4: str, dob: str) -> dict[str, Any]:
+        """`{"verified": bool, "customer_id": str | None, "name": str | None}`."""
+        payload = {"customer_id": customer_id, "card_last4": card_last4, "dob": dob}
+        return self._request("POST", "/internal/identity/verify", json=payload)
+
+    def block_card(self, customer_id: str, card_last4: str, reason: str) -> dict[str, Any]:
+        """Block a card; raises HubNotFound when the customer has no such card."""
+        payload = {"customer_id": customer_id, "card_last4": card_last4, "reason": reason}
+        return self._request("POST", "/internal/cards/block", json=payload)
+
+    def account(self, customer_id: str) -> dict[str, Any]:
+        """Cards (due dates, balances) and applications of one customer."""
+        return self._request(
+            "GET", f"/internal/customers/{requests.utils.quote(customer_id)}/account"
+        )
+
+    def create_callback(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Record a call-back request; returns its reference and scheduled window."""
+        return self._request("POST", "/internal/callbacks", json=payload)
+
+    def list_callbacks(
+        self, sender_id: str | None, customer_id: str | None, phone: str | None
+    ) -> list[dict[str, Any]]:
+        """Call-backs matching any of the given keys."""
+        params = {
+            k: v
+            for k, v in (("sender_id", sender_id), ("customer_id", customer_id), ("phone", phone))
+            if v
+        }
+        body = self._request("GET", "/internal/callbacks", params=params)
+        return list(body.get("callbacks") or [])

@@ -1,0 +1,193 @@
+"""Bilingual texts the actions build at run time, and the formatting of money and dates.
+
+Static replies live in domain.yml as responses; the texts here carry values (amounts,
+dates, references) and are picked by the `language` slot ("vi" default, "en").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+HOTLINE = "1900 6868"
+
+TEXTS: dict[str, dict[str, str]] = {
+    "faq_not_sure": {
+        "vi": "Mình chưa chắc đã hiểu đúng câu hỏi của bạn.",
+        "en": "I'm not sure I understood your question.",
+    },
+    "faq_suggestions": {
+        "vi": "Có phải bạn muốn hỏi một trong những câu sau không?",
+        "en": "Did you mean one of these?",
+    },
+    "faq_rephrase": {
+        "vi": "Bạn có thể hỏi lại theo cách khác được không ạ?",
+        "en": "Could you ask it another way?",
+    },
+    "hub_unavailable": {
+        "vi": "Xin lỗi, hệ thống của ngân hàng đang tạm thời gián đoạn nên mình chưa tra cứu "
+        "được. Bạn có thể gọi hotline {hotline} (24/7) hoặc để mình chuyển tới nhân viên.",
+        "en": "Sorry, I can't reach our banking systems right now. You can call our hotline "
+        "{hotline} (24/7), or I can connect you with a person.",
+    },
+    "invalid_card_last4": {
+        "vi": "Mình cần đúng 4 chữ số cuối in trên thẻ (ví dụ 4821). Nếu cần hỗ trợ, bạn cứ "
+        'nhắn "gặp nhân viên".',
+        "en": "I need exactly the last 4 digits printed on the card (for example 4821). "
+        'If you need help, just say "talk to an agent".',
+    },
+    "full_card_number_warning": {
+        "vi": "Để an toàn, bạn đừng gửi toàn bộ số thẻ qua chat nhé. Mình chỉ dùng 4 số cuối.",
+        "en": "For your safety, please don't send your full card number in chat. "
+        "I'll only use the last 4 digits.",
+    },
+    "invalid_dob": {
+        "vi": "Mình chưa đọc được ngày sinh. Bạn nhập giúp theo dạng ngày/tháng/năm, ví dụ "
+        '14/03/1988. Nếu cần hỗ trợ, bạn cứ nhắn "gặp nhân viên".',
+        "en": "I couldn't read that date of birth. Please use day/month/year, for example "
+        '14/03/1988. If you need help, just say "talk to an agent".',
+    },
+    "invalid_phone": {
+        "vi": "Số điện thoại chưa hợp lệ. Bạn nhập giúp số di động Việt Nam 10 chữ số, ví dụ "
+        "0901234567.",
+        "en": "That doesn't look like a valid Vietnamese mobile number. Please enter 10 digits, "
+        "for example 0901234567.",
+    },
+    "invalid_time": {
+        "vi": 'Bạn cho mình biết khung giờ mong muốn, ví dụ "chiều mai" hoặc "9h sáng thứ hai".',
+        "en": 'Please tell me a time that suits you, for example "tomorrow after 3pm".',
+    },
+    "verify_failed_retry": {
+        "vi": "Thông tin chưa khớp với hồ sơ của ngân hàng nên mình chưa xác minh được. Bạn "
+        "muốn thử lại hay nói chuyện với nhân viên?",
+        "en": "Those details don't match our records, so I couldn't verify you. Would you "
+        "like to try again or talk to a person?",
+    },
+    "verify_failed_final": {
+        "vi": "Thông tin vẫn chưa khớp nên mình không thể tiếp tục qua chat. Nếu thẻ bị mất, "
+        "bạn có thể gọi ngay hotline {hotline} (24/7) để khoá thẻ.",
+        "en": "The details still don't match, so I can't go further in chat. If your card is "
+        "lost, you can call our hotline {hotline} (24/7) to block it straight away.",
+    },
+    "button_try_again": {"vi": "Thử lại", "en": "Try again"},
+    "button_human": {"vi": "Gặp nhân viên", "en": "Talk to a person"},
+    "button_callback": {"vi": "Đặt lịch gọi lại", "en": "Request a call-back"},
+    "card_blocked": {
+        "vi": "Thẻ đuôi {last4} đã được khoá (mã tham chiếu {reference}). Các bước tiếp theo:\n"
+        "1. Thẻ mới sẽ được gửi tới bạn trong {days} ngày làm việc.\n"
+        "2. Bạn hãy kiểm tra các giao dịch gần đây trên Sen Vàng Mobile.\n"
+        "3. Nếu thấy giao dịch lạ, hãy báo để ngân hàng tra soát.\n"
+        "4. Cần hỗ trợ gấp, gọi hotline {hotline} (24/7).",
+        "en": "Your card ending {last4} is now blocked (reference {reference}). Next steps:\n"
+        "1. A replacement card will reach you in {days} working days.\n"
+        "2. Check your recent transactions in Sen Vàng Mobile.\n"
+        "3. If you see anything you don't recognise, tell us and we'll dispute it.\n"
+        "4. For urgent help, call our hotline {hotline} (24/7).",
+    },
+    "card_not_found": {
+        "vi": "Mình không tìm thấy thẻ đuôi {last4} trong hồ sơ của bạn. Bạn kiểm tra lại 4 số "
+        "cuối, hoặc gọi hotline {hotline} để được khoá thẻ ngay.",
+        "en": "I couldn't find a card ending {last4} on your profile. Please check the last 4 "
+        "digits, or call our hotline {hotline} to block it straight away.",
+    },
+    "due_date_line": {
+        "vi": "Thẻ {product} đuôi {last4}: hạn thanh toán {due}, dư nợ sao kê {balance}, "
+        "thanh toán tối thiểu {minimum}.",
+        "en": "{product} ending {last4}: payment due {due}, statement balance {balance}, "
+        "minimum payment {minimum}.",
+    },
+    "no_due_date": {
+        "vi": "Bạn chưa có thẻ tín dụng nào có kỳ thanh toán (thẻ ghi nợ không có hạn thanh toán).",
+        "en": "You have no credit card with a payment due (debit cards have no due date).",
+    },
+    "application_line": {
+        "vi": "Hồ sơ {product} (nộp ngày {submitted}): {status}.",
+        "en": "{product} application (submitted {submitted}): {status}.",
+    },
+    "no_applications": {
+        "vi": "Hiện bạn không có hồ sơ đăng ký nào đang xử lý.",
+        "en": "You have no applications in progress.",
+    },
+    "status_submitted": {"vi": "đã tiếp nhận", "en": "received"},
+    "status_under_review": {"vi": "đang được thẩm định", "en": "under review"},
+    "status_needs_documents": {
+        "vi": "cần bổ sung giấy tờ, bạn vui lòng xem email hoặc liên hệ chi nhánh",
+        "en": "we need more documents; please check your email or visit a branch",
+    },
+    "status_approved": {"vi": "đã được phê duyệt", "en": "approved"},
+    "status_declined": {"vi": "chưa được phê duyệt", "en": "not approved"},
+    "callback_scheduled": {
+        "vi": "Mình đã ghi nhận yêu cầu gọi lại (mã {reference}). Nhân viên sẽ gọi số {phone} "
+        "{window}.",
+        "en": "Your call-back is booked (reference {reference}). We'll call {phone} {window}.",
+    },
+    "callback_window": {
+        "vi": "trong khoảng {start} – {end} ngày {day}",
+        "en": "between {start} and {end} on {day}",
+    },
+    "callback_line": {
+        "vi": "Yêu cầu {reference} (số {phone}), {window}: {status}.",
+        "en": "Call-back {reference} (to {phone}), {window}: {status}.",
+    },
+    "callback_status_scheduled": {"vi": "đã lên lịch", "en": "scheduled"},
+    "callback_status_done": {"vi": "đã gọi xong", "en": "done"},
+    "callback_status_missed": {
+        "vi": "nhân viên đã gọi nhưng chưa liên lạc được",
+        "en": "we called but couldn't reach you",
+    },
+    "no_callbacks": {
+        "vi": "Mình chưa thấy yêu cầu gọi lại nào của bạn. Bạn có muốn đặt lịch gọi lại không?",
+        "en": "I can't find any call-back for you. Would you like to request one?",
+    },
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text for `key` in `lang` (Vietnamese when the language is unknown)."""
+    variants = TEXTS[key]
+    text = variants.get(lang) or variants["vi"]
+    return text.format(hotline=HOTLINE, **values) if ("{" in text) else text
+
+
+def format_vnd(amount: float | int | None, lang: str) -> str:
+    """12450000 -> '12.450.000 ₫' (vi) or 'VND 12,450,000' (en)."""
+    if amount is None:
+        return "—"
+    grouped = f"{round(amount):,}"
+    if lang == "en":
+        return f"VND {grouped}"
+    return f"{grouped.replace(',', '.')} ₫"
+
+
+def format_date(value: str | None, lang: str) -> str:
+    """'2026-12-05' -> '05/12/2026' (vi) or '5 Dec 2026' (en); unknown input is returned as is."""
+    if not value:
+        return "—"
+    try:
+        parsed = date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    if lang == "en":
+        return f"{parsed.day} {parsed.strftime('%b %Y')}"
+    return parsed.strftime("%d/%m/%Y")
+
+
+def _local(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    # Naive timestamps from the hub are already local time.
+    return moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment
+
+
+def format_window(start: str | None, end: str | None, lang: str) -> str:
+    """A call-back window in local time, e.g. 'trong khoảng 15:00 – 17:00 ngày 23/11/2026'."""
+    begin = _local(start or "")
+    finish = _local(end or "")
+    if begin is None:
+        return ""
+    day = format_date(begin.date().isoformat(), lang)
+    until = finish.strftime("%H:%M") if finish else "—"
+    return t("callback_window", lang, start=begin.strftime("%H:%M"), end=until, day=day)

@@ -1,0 +1,90 @@
+"""Pure parsers for what customers type into forms: card digits, dates of birth, phones.
+
+Each returns the normalised value, or None when the text does not hold a valid one.
+Input may be NFD, carry extra words ("ngày sinh 14/03/1988") or be typed with spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+_FOUR_DIGITS = re.compile(r"(?<![\d/.-])\d{4}(?![\d/.-])")
+_CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")
+_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)")
+_YMD = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_PHONE_CHARS = re.compile(r"[\s.()-]")
+_VN_MOBILE = re.compile(r"0[35789]\d{8}")
+_WORDISH = re.compile(r"\w", re.UNICODE)
+_TAG = re.compile(r"<[^>]*>")
+
+MAX_TIME_CHARS = 200
+
+
+def _clean(value: object) -> str:
+    return unicodedata.normalize("NFC", str(value or "")).strip()
+
+
+def looks_like_full_card_number(value: object) -> bool:
+    """True when the text seems to hold a whole card number (16 to 19 digits)."""
+    return bool(_CARD_NUMBER.search(_clean(value)))
+
+
+def parse_card_last4(value: object) -> str | None:
+    """'4821', 'số cuối 4821', '4 8 2 1' or a full card number -> '4821'."""
+    text = _clean(value)
+    full = _CARD_NUMBER.search(text)
+    if full:
+        return re.sub(r"\D", "", full.group())[-4:]
+    matches = _FOUR_DIGITS.findall(text)
+    if len(matches) == 1:
+        return matches[0]
+    digits = re.sub(r"[\s-]", "", text)
+    return digits if re.fullmatch(r"\d{4}", digits) else None
+
+
+def parse_dob(value: object, today: date | None = None) -> str | None:
+    """dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy or yyyy-mm-dd -> ISO 'yyyy-mm-dd' if a real past date."""
+    text = _clean(value)
+    candidate: tuple[int, int, int] | None = None
+    ymd = _YMD.search(text)
+    if ymd:
+        candidate = (int(ymd.group(1)), int(ymd.group(2)), int(ymd.group(3)))
+    else:
+        dmy = _DMY.search(text)
+        if dmy:
+            candidate = (int(dmy.group(3)), int(dmy.group(2)), int(dmy.group(1)))
+    if candidate is None:
+        return None
+    try:
+        born = date(*candidate)
+    except ValueError:
+        return None
+    if not date(1900, 1, 1) <= born <= (today or date.today()):
+        return None
+    return born.isoformat()
+
+
+def parse_phone(value: object) -> str | None:
+    """'090 123 4567', '+84 901 234 567', '84901234567' -> '0901234567' (VN mobile)."""
+    text = _PHONE_CHARS.sub("", _clean(value))
+    match = re.search(r"(?:\+?84|0)\d{9}", text)
+    if not match:
+        return None
+    number = match.group()
+    start, end = match.span()
+    # Reject numbers embedded in a longer run of digits.
+    if (start > 0 and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
+        return None
+    local = "0" + number[-9:]
+    return local if _VN_MOBILE.fullmatch(local) else None
+
+
+def parse_preferred_time(value: object) -> str | None:
+    """Free text such as 'chiều mai' or 'tomorrow after 3pm'; needs a letter or digit."""
+    # Markup is never a time; drop it so that agents only see the words.
+    text = " ".join(_TAG.sub(" ", _clean(value)).split())
+    if not text or not _WORDISH.search(text):
+        return None
+    return text[:MAX_TIME_CHARS]

@@ -1,0 +1,79 @@
+"""The handoff packet the hub queues, and pausing the bot."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("rasa_sdk")
+
+from actions.handoff import ActionHandoffToHuman  # noqa: E402
+from tests.actions.trackers import action, make_tracker, responses, run, slot, user  # noqa: E402
+
+
+def packet_of(dispatcher) -> dict:
+    [custom] = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    return custom["handoff"]
+
+
+def test_request_for_a_person_sends_the_packet_and_pauses() -> None:
+    meta = {"customer_id": "C002", "language": "vi", "channel": "web", "conversation_id": 7}
+    events = [
+        user("xin chào", "greet", meta),
+        action("utter_greet"),
+        user("thời tiết hôm nay", "out_of_scope", meta),
+        action("action_handle_fallback"),
+        user("cho tôi gặp nhân viên", "request_human", meta),
+    ]
+    dispatcher, result = run(ActionHandoffToHuman(), make_tracker(events))
+    assert responses(dispatcher) == ["utter_handoff"]
+    packet = packet_of(dispatcher)
+    assert packet == {
+        "customer_id": "C002",
+        "language": "vi",
+        "intents": ["greet", "out_of_scope", "request_human"],
+        "slots": {"language": "vi"},
+        "failed_turns": ["thời tiết hôm nay"],
+        "reason": "customer_request",
+    }
+    assert result[-1]["event"] == "pause"
+
+
+def test_mid_form_request_reports_the_form_and_its_slots() -> None:
+    events = [
+        user("I lost my card", "report_lost_card"),
+        action("lost_card_form"),
+        user("4821", "inform"),
+        slot("card_last4", "4821"),
+        action("lost_card_form"),
+        user("talk to an agent", "request_human"),
+        action("action_deactivate_loop"),
+    ]
+    tracker = make_tracker(
+        events,
+        {"card_last4": "4821", "language": "en", "requested_slot": "dob", "human_offered": False},
+    )
+    dispatcher, _ = run(ActionHandoffToHuman(), tracker)
+    packet = packet_of(dispatcher)
+    assert packet["reason"] == "form_abandoned"
+    assert packet["language"] == "en"
+    assert packet["slots"] == {"card_last4": "4821", "language": "en"}
+    assert packet["customer_id"] is None
+
+
+def test_accepting_an_offer_keeps_the_offer_reason() -> None:
+    events = [
+        user("tệ quá", "express_frustration"),
+        action("action_offer_human"),
+        user("có", "affirm"),
+    ]
+    tracker = make_tracker(events, {"human_offered": True, "offer_reason": "frustration"})
+    dispatcher, result = run(ActionHandoffToHuman(), tracker)
+    assert packet_of(dispatcher)["reason"] == "frustration"
+    assert {"event": "slot", "name": "human_offered", "value": False, "timestamp": None} in result
+
+
+def test_an_active_form_is_closed() -> None:
+    tracker = make_tracker([user("gap nguoi that", "request_human")], active_loop="callback_form")
+    _, result = run(ActionHandoffToHuman(), tracker)
+    kinds = [e["event"] for e in result]
+    assert "active_loop" in kinds and kinds[-1] == "pause"

@@ -1,0 +1,99 @@
+"""Parsers for form input and the formatting of money and dates (no hub needed)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+import pytest
+
+pytest.importorskip("rasa_sdk")
+
+from actions.texts import format_date, format_vnd, format_window  # noqa: E402
+from actions.validation import (  # noqa: E402
+    looks_like_full_card_number,
+    parse_card_last4,
+    parse_dob,
+    parse_phone,
+    parse_preferred_time,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4821", "4821"),
+        ("số cuối là 4821", "4821"),
+        ("4 8 2 1", "4821"),
+        ("4111 1111 1111 4821", "4821"),
+        ("482", None),
+        ("48210", None),
+        ("14/03/1988", None),
+        ("😀😀", None),
+        ("", None),
+    ],
+)
+def test_card_last4(text: str, expected: str | None) -> None:
+    assert parse_card_last4(text) == expected
+
+
+def test_full_card_number_is_noticed() -> None:
+    assert looks_like_full_card_number("4111-1111-1111-4821")
+    assert not looks_like_full_card_number("4821")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14/03/1988", "1988-03-14"),
+        ("14-03-1988", "1988-03-14"),
+        ("14.03.1988", "1988-03-14"),
+        ("1988-03-14", "1988-03-14"),
+        ("ngày sinh của tôi là 2/11/1992", "1992-11-02"),
+        ("31/02/1990", None),
+        ("14/03/2999", None),
+        ("hôm qua", None),
+    ],
+)
+def test_dob(text: str, expected: str | None) -> None:
+    assert parse_dob(text, today=date(2026, 11, 22)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0901234567", "0901234567"),
+        ("090 123 4567", "0901234567"),
+        ("+84 901 234 567", "0901234567"),
+        ("84901234567", "0901234567"),
+        ("số của tôi là 0912.345.678", "0912345678"),
+        ("0123", None),
+        ("0201234567", None),
+        ("abc", None),
+    ],
+)
+def test_phone(text: str, expected: str | None) -> None:
+    assert parse_phone(text) == expected
+
+
+def test_preferred_time_keeps_words_and_drops_markup() -> None:
+    assert parse_preferred_time("  chiều   mai ") == "chiều mai"
+    assert parse_preferred_time("<b>tomorrow</b> after 3pm") == "tomorrow after 3pm"
+    assert parse_preferred_time("🙂🙂") is None
+    assert parse_preferred_time("") is None
+    assert len(parse_preferred_time("x" * 5000) or "") == 200
+
+
+def test_nfd_input_is_understood() -> None:
+    nfd = unicodedata.normalize("NFD", "ngày sinh 14/03/1988, số cuối 4821")
+    assert parse_dob(nfd) == "1988-03-14"
+    assert parse_card_last4(unicodedata.normalize("NFD", "số cuối 4821")) == "4821"
+
+
+def test_money_and_dates_follow_the_language() -> None:
+    assert format_vnd(12450000, "vi") == "12.450.000 ₫"
+    assert format_vnd(12450000, "en") == "VND 12,450,000"
+    assert format_date("2026-12-05", "vi") == "05/12/2026"
+    assert format_date("2026-12-05", "en") == "5 Dec 2026"
+    window = format_window("2026-11-23T08:00:00+00:00", "2026-11-23T10:00:00+00:00", "vi")
+    assert window == "trong khoảng 15:00 – 17:00 ngày 23/11/2026"
