@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 Deliverer = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
 InboundHook = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
 
+
 def guess_language(text: str) -> str | None:
     """vi/en for the hub's own messages; None when the text gives too little to go on,
     so a lone "ok" or an emoji does not flip a Vietnamese conversation to English."""
@@ -55,6 +56,8 @@ class Inbound:
     channel_message_id: str | None = None
     customer_id: str | None = None
     language: str | None = None
+    # A sticker, photo or voice note: stored for the agent as "[kind]", never routed.
+    attachment: str | None = None
 
 
 @dataclass
@@ -162,7 +165,12 @@ class Hub:
                 if language:
                     conv.language = language
                 msg = self._new_message(
-                    conv, "in", "customer", body, channel_message_id=inbound.channel_message_id
+                    conv,
+                    "in",
+                    "customer",
+                    body,
+                    channel_message_id=inbound.channel_message_id,
+                    payload={"attachment": inbound.attachment} if inbound.attachment else None,
                 )
                 session.add(msg)
                 await session.commit()
@@ -176,7 +184,11 @@ class Hub:
                 )
                 for hook in self.inbound_hooks:
                     self.spawn(hook(conv, msg_out))
-                replies = await self._route(session, conv, msg, body)
+                if inbound.attachment:
+                    note = t("text_only", inbound.language or conv.language)
+                    replies = [await self.send(session, conv, "system", note, reply_to=msg.id)]
+                else:
+                    replies = await self._route(session, conv, msg, body)
         return IntakeResult(conv.id, msg_out, duplicate=False, replies=replies)
 
     async def open_conversation(

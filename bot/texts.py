@@ -47,6 +47,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "Cuộc trò chuyện đã kết thúc. Bạn hài lòng thế nào với hỗ trợ hôm nay?",
         "en": "This conversation is closed. How satisfied are you with today's help?",
     },
+    "text_only": {
+        "vi": "Xin lỗi, hiện mình chỉ đọc được tin nhắn dạng chữ. Bạn vui lòng gõ nội dung "
+        "cần hỗ trợ nhé.",
+        "en": "Sorry, I can only read text messages for now. Please type what you need help with.",
+    },
     "thanks_feedback": {
         "vi": "Cảm ơn bạn đã đánh giá!",
         "en": "Thank you for the feedback!",

@@ -29,7 +29,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.serialize import message_json
 from bot.service import Hub, Inbound
 from bot.store.models import Conversation, Message
 from bot.text import InvalidMessage
@@ -45,11 +44,6 @@ MAX_TELEGRAM_TEXT = 4096
 COMMANDS = {"start": "/greet", "nhanvien": "/request_human", "human": "/request_human"}
 
 TEXTS = {
-    "text_only": {
-        "vi": "Xin lỗi, hiện mình chỉ đọc được tin nhắn dạng chữ. Bạn vui lòng gõ nội dung "
-        "cần hỗ trợ nhé.",
-        "en": "Sorry, I can only read text messages for now. Please type what you need help with.",
-    },
     "too_long": {
         "vi": "Tin nhắn dài quá, bạn vui lòng chia thành vài tin ngắn hơn nhé.",
         "en": "That message is too long; please split it into a few shorter ones.",
@@ -241,39 +235,16 @@ class TelegramChannel:
         """Stickers, photos, voice notes: kept for the agent, and the customer is asked for text."""
         chat = update.effective_chat
         assert chat is not None
-        hub, key = self.hub, str(chat.id)
-        update_key = str(update.update_id)
-        async with hub.lock_for(CHANNEL, key), hub.db.session() as session:
-            seen = await session.scalar(
-                select(Message.id).where(
-                    Message.channel == CHANNEL, Message.channel_message_id == update_key
-                )
-            )
-            if seen is not None:
-                return
-            inbound = Inbound(
-                CHANNEL, key, "", update_key, language=language_of(update.effective_user)
-            )
-            conv = await hub.open_conversation(session, inbound)
-            kind = attachment_kind(update)
-            # Stored like any inbound message (but not routed: there is no text to route).
-            msg = hub._new_message(
-                conv,
-                "in",
-                "customer",
-                f"[{kind}]",
-                channel_message_id=update_key,
-                payload={"unsupported": kind},
-            )
-            session.add(msg)
-            await session.commit()
-            msg_out = message_json(msg)
-            hub.broker.publish(f"conv:{conv.id}", {"type": "message", "message": msg_out})
-            hub.broker.publish(
-                "agents", {"type": "message", "message": msg_out, "state": conv.state}
-            )
-            language = inbound.language or conv.language or "vi"
-            await hub.send(session, conv, "system", TEXTS["text_only"][language], reply_to=msg.id)
+        kind = attachment_kind(update)
+        inbound = Inbound(
+            CHANNEL,
+            str(chat.id),
+            f"[{kind}]",
+            str(update.update_id),
+            language=language_of(update.effective_user),
+            attachment=kind,
+        )
+        await self.hub.receive(inbound)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update and mark it, so the webhook answers 500 and Telegram retries."""
