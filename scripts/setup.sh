@@ -16,14 +16,15 @@ esac
 stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
 
 # --- application environment ----------------------------------------------------------
-app_stamp=$(stamp_of requirements/app-lock.txt pyproject.toml)
+app_lock=requirements/app-lock-py${pyver/./}.txt
+app_stamp=$(stamp_of "$app_lock" pyproject.toml)
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.tandem-stamp 2>/dev/null)" != "$app_stamp" ]; then
   echo "==> Installing the application environment (.venv)"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/pip install --quiet --upgrade pip
-  # torch first, from its CPU build, so sentence-transformers does not pull CUDA wheels.
-  .venv/bin/pip install --quiet "$(grep -E '^torch==' requirements/app-lock.txt)"
-  .venv/bin/pip install --quiet -r requirements/app-lock.txt
+  # torch first: on 3.11 pip finds the local CPU build, so nothing pulls CUDA wheels.
+  .venv/bin/pip install --quiet "$(grep -E '^torch==' "$app_lock")"
+  .venv/bin/pip install --quiet -r "$app_lock"
   .venv/bin/pip install --quiet --no-deps -e .
   echo "$app_stamp" > .venv/.tandem-stamp
 fi
