@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, HTTPException
 
-from bot.auth import require_editor
+from bot.auth import current_user, require_editor
 
 
 def install(app: FastAPI) -> None:
@@ -13,7 +13,9 @@ def install(app: FastAPI) -> None:
     def get_service():  # type: ignore[no-untyped-def]
         service = app.state.knowledge.service
         if service is None:
-            raise HTTPException(503, app.state.knowledge.error or "The knowledge index is still loading.")
+            raise HTTPException(
+                503, app.state.knowledge.error or "The knowledge index is still loading."
+            )
         return service
 
-    app.include_router(build_router(get_service, require_editor))
+    app.include_router(build_router(get_service, require_editor, current_user))

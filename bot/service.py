@@ -48,6 +48,14 @@ def guess_language(text: str) -> str | None:
     return detect_language(plain)
 
 
+def rasa_sender(conv: Conversation) -> str:
+    """Rasa's tracker id for a conversation. The creation time makes it unique beyond this
+    database, so a reset hub never lands on an old (perhaps paused) tracker in Rasa's store."""
+    created = conv.created_at.replace(tzinfo=None) if conv.created_at else None
+    stamp = int(created.timestamp() * 1000) if created else 0
+    return f"c{conv.id}-{stamp}-{conv.rasa_episode}"
+
+
 @dataclass
 class Inbound:
     channel: str
@@ -352,7 +360,7 @@ class Hub:
             "channel": conv.channel,
             "conversation_id": conv.id,
         }
-        sender = f"c{conv.id}-{conv.rasa_episode}"
+        sender = rasa_sender(conv)
         self.broker.publish(self.thread_topic(conv), {"type": "typing", "sender": "bot"})
         try:
             bot_replies = await self.rasa.send(sender, body, metadata)

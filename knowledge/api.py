@@ -17,11 +17,16 @@ from knowledge.service import KnowledgeService
 
 
 def build_router(
-    get_service: Callable[[], KnowledgeService], require_editor: Callable[..., Any]
+    get_service: Callable[[], KnowledgeService],
+    require_editor: Callable[..., Any],
+    require_reader: Callable[..., Any] | None = None,
 ) -> APIRouter:
+    """Entries are the knowledge managers' (require_editor); search is for any signed-in
+    staff member (require_reader), e.g. an agent looking something up by hand."""
     router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
+    readers = [Depends(require_reader)] if require_reader else []
 
-    @router.get("/search")
+    @router.get("/search", dependencies=readers)
     def search(
         q: str = Query(..., min_length=1, max_length=1000),
         lang: str | None = Query(None, pattern="^(vi|en)$"),
@@ -30,12 +35,12 @@ def build_router(
         """Best matching entries, in the query's language."""
         return [asdict(h) for h in get_service().search(q, lang=lang, k=k)]  # type: ignore[arg-type]
 
-    @router.get("/entries")
+    @router.get("/entries", dependencies=[Depends(require_editor)])
     def entries() -> list[dict[str, Any]]:
         """All entries, sorted by id."""
         return get_service().entries()
 
-    @router.get("/entries/{entry_id}")
+    @router.get("/entries/{entry_id}", dependencies=[Depends(require_editor)])
     def get_entry(entry_id: str) -> dict[str, Any]:
         """One entry."""
         entry = get_service().get(entry_id)

@@ -66,7 +66,9 @@ async def open_session(body: SessionIn, request: Request) -> dict[str, Any]:
         customer_id = body.customer_id
     visitor = body.visitor_id or secrets.token_urlsafe(12)
     key = f"{body.site}:{customer_id or visitor}"
-    token = _serializer(request).dumps({"key": key, "customer_id": customer_id, "language": body.language})
+    token = _serializer(request).dumps(
+        {"key": key, "customer_id": customer_id, "language": body.language}
+    )
     return {"token": token, "visitor_id": visitor, "customer_id": customer_id}
 
 
@@ -81,7 +83,9 @@ async def history(request: Request, token: str) -> dict[str, Any]:
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 # A reloaded page still names the agent who wrote each reply.
                 .outerjoin(User, User.id == Message.agent_id)
-                .where(Conversation.channel == CHANNEL, Conversation.channel_key == session_data["key"])
+                .where(
+                    Conversation.channel == CHANNEL, Conversation.channel_key == session_data["key"]
+                )
                 .order_by(Message.conversation_id, Message.seq)
             )
         ).all()
@@ -99,7 +103,9 @@ class WidgetMessageIn(BaseModel):
     client_id: str | None = Field(default=None, max_length=128)
 
 
-async def _intake(request: Request | WebSocket, token: str, text: Any, client_id: str | None) -> dict[str, Any]:
+async def _intake(
+    request: Request | WebSocket, token: str, text: Any, client_id: str | None
+) -> dict[str, Any]:
     data = read_token(request, token)
     hub = hub_of(request)
     inbound = Inbound(
@@ -150,17 +156,37 @@ async def widget_socket(websocket: WebSocket, token: str) -> None:
                 try:
                     frame = await websocket.receive_json()
                 except ValueError:
-                    await websocket.send_json({"type": "error", "code": "malformed", "detail": "Frames must be JSON."})
+                    await websocket.send_json(
+                        {"type": "error", "code": "malformed", "detail": "Frames must be JSON."}
+                    )
                     continue
                 if not isinstance(frame, dict) or frame.get("type") != "message":
-                    await websocket.send_json({"type": "error", "code": "malformed", "detail": "Unknown frame."})
+                    await websocket.send_json(
+                        {"type": "error", "code": "malformed", "detail": "Unknown frame."}
+                    )
                     continue
                 client_id = frame.get("client_id")
                 try:
-                    result = await _intake(websocket, token, frame.get("text"), str(client_id) if client_id else None)
-                    await websocket.send_json({"type": "ack", "client_id": client_id, "message": result["message"], "duplicate": result["duplicate"]})
+                    result = await _intake(
+                        websocket, token, frame.get("text"), str(client_id) if client_id else None
+                    )
+                    await websocket.send_json(
+                        {
+                            "type": "ack",
+                            "client_id": client_id,
+                            "message": result["message"],
+                            "duplicate": result["duplicate"],
+                        }
+                    )
                 except InvalidMessage as exc:
-                    await websocket.send_json({"type": "error", "client_id": client_id, "code": exc.code, "detail": exc.detail})
+                    await websocket.send_json(
+                        {
+                            "type": "error",
+                            "client_id": client_id,
+                            "code": exc.code,
+                            "detail": exc.detail,
+                        }
+                    )
         except WebSocketDisconnect:
             pass
         finally:

@@ -189,8 +189,8 @@ async def handle_waiting_message(
 
 
 async def thread_conversation_ids(session: AsyncSession, sender_id: str) -> list[int]:
-    """Conversations on the same customer thread as a Rasa sender id ("c<conv>-<episode>")."""
-    match = re.fullmatch(r"c(\d+)-\d+", sender_id)
+    """Conversations on the same customer thread as a Rasa sender id (bot.service.rasa_sender)."""
+    match = re.fullmatch(r"c(\d+)-\d+-\d+", sender_id)
     if not match:
         return []
     conv = await session.get(Conversation, int(match.group(1)))

@@ -5,9 +5,11 @@ Playwright never downloads a browser here; CI installs Debian's ``chromium`` pac
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,31 +29,50 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """One browser for the session, on a fresh profile directory; each test opens its own
-    context, so cookies never leak between tests."""
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the session: a second sync driver in the same thread fails."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
-        pytest.fail(
-            "Chromium is missing: apt-get install -y chromium (never `playwright install`)."
-        )
+        message = "Chromium is missing: apt-get install -y chromium (never `playwright install`)."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_api.sync_playwright() as driver:
+        yield driver
+
+
+def _launch(playwright: Any, profile: Path, **options: Any) -> Any:
+    # launch_persistent_context owns --user-data-dir; a persistent context on a fresh
+    # directory is the closest to "a new browser" that still lets us pick the path.
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_FLAGS,
+        headless=True,
+        locale="vi-VN",
+        **options,
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One browser for the panel tests, on a fresh profile directory."""
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as playwright:
-        # launch_persistent_context owns --user-data-dir; a persistent context on a fresh
-        # directory is the closest to "a new browser" that still lets us pick the path.
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_FLAGS,
-            headless=True,
-            viewport={"width": 1366, "height": 768},
-            locale="vi-VN",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
+    context = _launch(playwright, profile, viewport={"width": 1366, "height": 768})
+    try:
+        yield context
+    finally:
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser_context(playwright: Any, tmp_path: Path) -> Iterator[Any]:
+    """A browser with a brand-new profile: no stored visitor id or outbox (widget tests)."""
+    context = _launch(playwright, tmp_path / "profile", viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
 
 
 @pytest.fixture

@@ -346,9 +346,13 @@ def test_api(settings: Settings) -> None:
 
     r = client.get("/api/knowledge/search", params={"q": "mat the", "k": 2})
     assert r.status_code == 200 and r.json()[0]["id"] == "cards-lost-card"
-    assert client.get("/api/knowledge/entries/fees-annual-fee").json()["product"] == "credit-card"
-    assert client.get("/api/knowledge/entries/nope").status_code == 404
-    assert len(client.get("/api/knowledge/entries").json()) == len(service.entries())
+    # Reading entries is the knowledge managers' too; search is open to any signed-in reader.
+    assert client.get("/api/knowledge/entries").status_code == 403
+    fee = client.get("/api/knowledge/entries/fees-annual-fee", headers=editor)
+    assert fee.json()["product"] == "credit-card"
+    assert client.get("/api/knowledge/entries/nope", headers=editor).status_code == 404
+    listed = client.get("/api/knowledge/entries", headers=editor).json()
+    assert len(listed) == len(service.entries())
 
     url = "/api/knowledge/entries/cards-virtual-card"
     assert client.put(url, json=NEW_ENTRY).status_code == 403

@@ -58,6 +58,7 @@ def call(client: httpx.Client, method: str, path: str, body: object) -> int:
 
 @pytest.fixture
 def hub(hub_without_rasa: HubProcess) -> HubProcess:
+    hub_without_rasa.wait_knowledge()  # the knowledge routes answer 503 while it loads
     return hub_without_rasa
 
 
