@@ -303,6 +303,10 @@ class AssistEngine:
         suggestions, state.topics = await self.suggest(build_query(state.turns), conv.language)
         offer_event = await self.offer_for(_snapshot(conv), state)
         message_id = state.turns[-1].message_id if state.turns else None
+        latest = state.assist
+        if latest is not None and (latest.get("message_id") or 0) >= (message_id or 0):
+            # A customer message arrived while this ran and its push is newer: keep that.
+            return latest
         state.assist = {"message_id": message_id, "suggestions": suggestions, **offer_event}
         return state.assist
 

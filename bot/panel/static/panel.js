@@ -378,7 +378,7 @@ function applySuggestions(suggestions, messageId) {
   // the agent does with them (inserted, dismissed, sent, sent_edited).
   const assist = app.state.assist;
   // Searches finish out of order; answers to an older message must not replace newer ones.
-  if (messageId !== null && assist.message_id !== null && messageId < assist.message_id) return false;
+  if (assist.message_id !== null && (messageId === null || messageId < assist.message_id)) return false;
   assist.suggestions = suggestions.slice(0, 3);
   assist.message_id = messageId;
   assist.dismissed = new Set();
