@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import secrets
+import sys
 
 import typer
 
@@ -25,7 +26,7 @@ def run_demo(port: int) -> None:
     get_settings.cache_clear()
     settings = get_settings()
     if settings.mode != "demo":
-        raise typer.Exit("`tandem demo` runs in demo mode only; use `tandem hub` in production.")
+        sys.exit("`tandem demo` runs in demo mode only; use `tandem hub` in production.")
 
     from tandem.commands import _init_db
 
