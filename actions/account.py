@@ -17,27 +17,17 @@ from rasa_sdk.types import DomainDict
 from actions.clients.hub import HubError
 from actions.common import call_hub, customer_id, language
 from actions.fallback import offer_human
-from actions.identity import validate_card_last4_value, validate_dob_value, verify_customer
+from actions.identity import IdentitySlotsValidation, verify_customer
 from actions.texts import format_date, format_vnd, t
 
 APPLICATION_STATUSES = ("submitted", "under_review", "needs_documents", "approved", "declined")
 
 
-class ValidateAccountForm(FormValidationAction):
+class ValidateAccountForm(IdentitySlotsValidation, FormValidationAction):
     """Check the card digits and date of birth used to verify the customer."""
 
     def name(self) -> str:
         return "validate_account_form"
-
-    async def validate_card_last4(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return validate_card_last4_value(value, dispatcher, language(tracker))
-
-    async def validate_dob(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return validate_dob_value(value, dispatcher, language(tracker))
 
 
 class AccountAction(Action, ABC):

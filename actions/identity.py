@@ -13,6 +13,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.clients.hub import HubError
 from actions.common import call_hub, customer_id, language
@@ -40,6 +41,22 @@ def validate_dob_value(value: Any, dispatcher: CollectingDispatcher, lang: str) 
     if dob is None:
         dispatcher.utter_message(text=t("invalid_dob", lang))
     return {"dob": dob}
+
+
+class IdentitySlotsValidation:
+    """Slot checks shared by every form that verifies identity (card digits, birth date).
+
+    A plain mixin, not an Action, so rasa-sdk does not register it as an action itself."""
+
+    async def validate_card_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_card_last4_value(value, dispatcher, language(tracker))
+
+    async def validate_dob(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_dob_value(value, dispatcher, language(tracker))
 
 
 @dataclass

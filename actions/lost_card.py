@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -13,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.clients.hub import HubError, HubNotFound
 from actions.common import call_hub, language
 from actions.fallback import offer_human
-from actions.identity import validate_card_last4_value, validate_dob_value, verify_customer
+from actions.identity import IdentitySlotsValidation, verify_customer
 from actions.texts import t
 
 # Words that say the card was taken rather than mislaid (with and without diacritics).
@@ -33,21 +32,11 @@ def block_reason(tracker: Tracker) -> str:
     return "lost"
 
 
-class ValidateLostCardForm(FormValidationAction):
+class ValidateLostCardForm(IdentitySlotsValidation, FormValidationAction):
     """Check the card digits and date of birth before anything is sent to the hub."""
 
     def name(self) -> str:
         return "validate_lost_card_form"
-
-    async def validate_card_last4(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return validate_card_last4_value(value, dispatcher, language(tracker))
-
-    async def validate_dob(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return validate_dob_value(value, dispatcher, language(tracker))
 
 
 class ActionBlockCard(Action):

@@ -6,7 +6,6 @@ Tests talk to them over HTTP exactly as channels and browsers do in production.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -14,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from tandem.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_BIN = ROOT / ".venv" / "bin"
@@ -44,16 +45,8 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None =
 
 
 def _stop(proc: subprocess.Popen[bytes] | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    if proc is not None:
+        stop(proc)
 
 
 @dataclass
