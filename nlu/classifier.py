@@ -1,14 +1,16 @@
 """Rasa intent classifier wrapping `nlu.intent_model.IntentModel`.
 
-Reads the sentence-level sparse features (CountVectorsFeaturizer) and dense features
-(E5Featurizer) of each message and sets `intent` and `intent_ranking`. The confidences
-are damped for messages unlike any training example, so `FallbackClassifier` with one
-threshold catches both unsure and out-of-scope messages.
+Reads the sentence-level sparse features (CountVectorsFeaturizer n-gram counts and
+E5LatentTermsFeaturizer latent terms) and dense features (E5Featurizer) of each message
+and sets `intent` and `intent_ranking`. The confidences are damped for messages unlike
+any training example, so `FallbackClassifier` with one threshold catches both unsure and
+out-of-scope messages.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -29,29 +36,45 @@ logger = logging.getLogger(__name__)
 _FILE = "intent_model.npz"
 
 
-def _features(messages: list[Message]) -> tuple[sp.csr_matrix | None, np.ndarray | None]:
-    """Stack the sentence features of all messages (missing ones become zero rows)."""
-    sparse_rows: list[sp.spmatrix | None] = []
+def _stack_sparse(rows: list[sp.spmatrix | None], width: int) -> sp.csr_matrix | None:
+    if not width:
+        return None
+    return sp.vstack(
+        [sp.csr_matrix(r) if r is not None else sp.csr_matrix((1, width)) for r in rows],
+        format="csr",
+    )
+
+
+def _features(
+    messages: list[Message], latent_origins: Collection[str] = ()
+) -> tuple[sp.csr_matrix | None, np.ndarray | None, sp.csr_matrix | None]:
+    """Stack the sentence features of all messages (missing ones become zero rows).
+
+    Returns (counts, dense, latent): sparse features from featurizers named in
+    `latent_origins` are kept apart from the n-gram counts, since they are weights to be
+    normalised as one block, not counts to be TF-IDF weighted.
+    """
+    count_rows: list[sp.spmatrix | None] = []
+    latent_rows: list[sp.spmatrix | None] = []
     dense_rows: list[np.ndarray | None] = []
     for message in messages:
-        _, sparse_sentence = message.get_sparse_features(TEXT)
+        counts, latent = [], []
+        for feature in message.features:
+            if (
+                feature.attribute == TEXT
+                and feature.type == FEATURE_TYPE_SENTENCE
+                and feature.is_sparse()
+            ):
+                (latent if feature.origin in latent_origins else counts).append(feature.features)
+        count_rows.append(sp.hstack(counts, format="csr") if counts else None)
+        latent_rows.append(sp.hstack(latent, format="csr") if latent else None)
         _, dense_sentence = message.get_dense_features(TEXT)
-        sparse_rows.append(sparse_sentence.features if sparse_sentence is not None else None)
         dense_rows.append(dense_sentence.features if dense_sentence is not None else None)
 
     def width(rows: list[Any]) -> int:
         return next((r.shape[-1] for r in rows if r is not None), 0)
 
-    sparse_width, dense_width = width(sparse_rows), width(dense_rows)
-    counts = None
-    if sparse_width:
-        counts = sp.vstack(
-            [
-                sp.csr_matrix(r) if r is not None else sp.csr_matrix((1, sparse_width))
-                for r in sparse_rows
-            ],
-            format="csr",
-        )
+    dense_width = width(dense_rows)
     dense = None
     if dense_width:
         dense = np.vstack(
@@ -60,7 +83,9 @@ def _features(messages: list[Message]) -> tuple[sp.csr_matrix | None, np.ndarray
                 for r in dense_rows
             ]
         ).astype(np.float32)
-    return counts, dense
+    counts = _stack_sparse(count_rows, width(count_rows))
+    latent = _stack_sparse(latent_rows, width(latent_rows))
+    return counts, dense, latent
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -78,6 +103,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "C": defaults.C,
             "scale": defaults.scale,
             "dense_weight": defaults.dense_weight,
+            "latent_weight": defaults.latent_weight,
+            # Sparse featurizers (by alias) whose features are latent terms, not counts.
+            "latent_featurizers": ["e5_latent_terms"],
             "max_iter": defaults.max_iter,
             "sim_floor": defaults.sim_floor,
             "sim_full": defaults.sim_full,
@@ -103,6 +131,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             C=float(c["C"]),
             scale=float(c["scale"]),
             dense_weight=float(c["dense_weight"]),
+            latent_weight=float(c["latent_weight"]),
             max_iter=int(c["max_iter"]),
             sim_floor=float(c["sim_floor"]),
             sim_full=float(c["sim_full"]),
@@ -124,9 +153,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if not examples:
             logger.debug("No intent examples; the intent classifier is left untrained.")
             return self._resource
-        counts, dense = _features(examples)
+        counts, dense, latent = _features(examples, self._config["latent_featurizers"])
         model = IntentModel(self._model_config())
-        model.fit(counts, dense, [e.get(INTENT) for e in examples])
+        model.fit(counts, dense, [e.get(INTENT) for e in examples], latent)
         self.model = model
         with self._storage.write_to(self._resource) as directory:
             model.save(directory / _FILE)
@@ -153,8 +182,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         todo = [m for m in messages if m.get(TEXT)]
         if self.model is None or self.model.classes is None or not todo:
             return messages
-        counts, dense = _features(todo)
-        _, conf = self.model.predict(counts, dense)
+        counts, dense, latent = _features(todo, self._config["latent_featurizers"])
+        _, conf = self.model.predict(counts, dense, latent)
         classes = self.model.classes
         limit = int(self._config["ranking_length"]) or len(classes)
         for message, row in zip(todo, conf, strict=True):

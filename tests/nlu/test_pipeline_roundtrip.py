@@ -19,7 +19,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.classifier import LinearIntentClassifier
-from nlu.e5_featurizer import E5Featurizer
+from nlu.e5_featurizer import E5Featurizer, E5LatentTermsFeaturizer
 from nlu.extractors import LanguageDetector, PatternEntityExtractor
 from nlu.tokenizer import FoldingTokenizer
 
@@ -52,10 +52,13 @@ def components(tmp_path: Path) -> tuple:
     e5 = E5Featurizer(
         {**E5Featurizer.get_default_config(), "cache_dir": str(tmp_path / "cache")}, "e5"
     )
+    latent = E5LatentTermsFeaturizer.create(
+        {"cache_dir": str(tmp_path / "cache")}, storage, Resource("latent"), context
+    )
     clf = LinearIntentClassifier.create(
         LinearIntentClassifier.get_default_config(), storage, Resource("clf"), context
     )
-    return storage, context, tokenizer, words, e5, clf
+    return storage, context, tokenizer, words, e5, latent, clf
 
 
 def test_folding_tokenizer_makes_spelling_variants_equal() -> None:
@@ -71,7 +74,7 @@ def test_folding_tokenizer_makes_spelling_variants_equal() -> None:
 
 
 def test_train_persist_load_predict(components: tuple) -> None:
-    storage, context, tokenizer, words, e5, clf = components
+    storage, context, tokenizer, words, e5, latent, clf = components
     data = TrainingData(
         [Message(data={"text": t, "intent": i}) for i, texts in EXAMPLES.items() for t in texts]
     )
@@ -79,7 +82,10 @@ def test_train_persist_load_predict(components: tuple) -> None:
     words.train(data)
     words.process_training_data(data)
     e5.process_training_data(data)
+    latent.process_training_data(data)
     clf.train(data)
+    # The latent terms are a block of their own, not mixed into the n-gram counts.
+    assert clf.model.latent_width == latent._embedder.latent_dim > 0
 
     loaded = LinearIntentClassifier.load(
         LinearIntentClassifier.get_default_config(), storage, Resource("clf"), context
@@ -90,7 +96,7 @@ def test_train_persist_load_predict(components: tuple) -> None:
         "what's my account balance": "check_balance",
     }
     messages = [Message(data={"text": q}) for q in queries]
-    for component in (tokenizer, words, e5, loaded):
+    for component in (tokenizer, words, e5, latent, loaded):
         component.process(messages)
     for message, expected in zip(messages, queries.values(), strict=True):
         intent = message.get("intent")
