@@ -35,11 +35,15 @@ if [ ! -x .venv-rasa/bin/rasa ] || [ "$(cat .venv-rasa/.tandem-stamp 2>/dev/null
   echo "==> Installing the Rasa environment (.venv-rasa); this takes a few minutes the first time"
   [ -x .venv-rasa/bin/python ] || "$PYTHON" -m venv .venv-rasa
   .venv-rasa/bin/pip install --quiet --upgrade pip
-  # Rasa 3.6 declares Python <3.11 but runs on 3.11: install it without the check, then
-  # its dependency set, pinned (requirements/rasa-lock.txt), without resolution. The same
-  # pins serve 3.10, so both Python versions get the same Rasa environment.
-  .venv-rasa/bin/pip install --quiet --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
-  .venv-rasa/bin/pip install --quiet --no-deps -r requirements/rasa-lock.txt
+  if [ "$pyver" = "3.10" ]; then
+    # Rasa supports 3.10 officially: let pip resolve its own dependencies.
+    .venv-rasa/bin/pip install --quiet rasa==3.6.21 rasa-sdk==3.6.2
+  else
+    # Rasa 3.6 declares Python <3.11 but runs on 3.11: install it without the check,
+    # then its dependency set, pinned (requirements/rasa-lock.txt), without resolution.
+    .venv-rasa/bin/pip install --quiet --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+    .venv-rasa/bin/pip install --quiet --no-deps -r requirements/rasa-lock.txt
+  fi
   .venv-rasa/bin/pip install --quiet -r requirements/rasa-extra.txt
   echo "$rasa_stamp" > .venv-rasa/.tandem-stamp
 fi
