@@ -3,8 +3,9 @@
 The data sets stay where they are (read-only, outside the repository); the CSVs go to an
 output folder, /tmp/tandem-intents by default. Splits:
 
-- banking77: stratified 80/20 hold-out of `train.csv` (seed 13), plus the whole train set
-  (`banking77_full_train.csv`) for timing a full training run.
+- banking77: stratified 80/20 hold-out of `train.csv` (seed 13), stratified 5-fold
+  cross-validation of `train.csv` (`banking77_fold<k>_{train,test}.csv`, k = 1..5), plus
+  the whole train set (`banking77_full_train.csv`) for timing a full training run.
 - clinc150: train = `train` + `oos_train`; test = `val` + `oos_val` (label `oos`). A
   validation split carved from train (stratified 80/20, half of `oos_train` held out) is
   written as `clinc150_dev_*` for tuning, so the thresholds never see `val`.
@@ -54,6 +55,21 @@ def _stratified_split(rows: Rows, test_share: float, seed: int = SEED) -> tuple[
     return train, test
 
 
+def _stratified_folds(rows: Rows, k: int, seed: int = SEED) -> list[Rows]:
+    """Deal each label's shuffled rows round-robin into k folds."""
+    by_label: dict[str, Rows] = defaultdict(list)
+    for row in rows:
+        by_label[row[1]].append(row)
+    rng = random.Random(seed)
+    folds: list[Rows] = [[] for _ in range(k)]
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        for i, row in enumerate(group):
+            folds[i % k].append(row)
+    return folds
+
+
 def banking77(src: Path, out: Path) -> None:
     with (src / "banking77" / "train.csv").open(encoding="utf-8") as fh:
         rows = [(r["text"].strip(), r["category"]) for r in csv.DictReader(fh)]
@@ -61,6 +77,11 @@ def banking77(src: Path, out: Path) -> None:
     _write(out / "banking77_train.csv", train)
     _write(out / "banking77_test.csv", test)
     _write(out / "banking77_full_train.csv", rows)
+    folds = _stratified_folds(rows, 5)
+    for k, held_out in enumerate(folds, start=1):
+        rest = [row for j, fold in enumerate(folds, start=1) if j != k for row in fold]
+        _write(out / f"banking77_fold{k}_train.csv", rest)
+        _write(out / f"banking77_fold{k}_test.csv", held_out)
 
 
 def clinc150(src: Path, out: Path) -> None:

@@ -104,6 +104,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "scale": defaults.scale,
             "dense_weight": defaults.dense_weight,
             "latent_weight": defaults.latent_weight,
+            "nearest_weight": defaults.nearest_weight,
             # Sparse featurizers (by alias) whose features are latent terms, not counts.
             "latent_featurizers": ["e5_latent_terms"],
             "max_iter": defaults.max_iter,
@@ -132,6 +133,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             scale=float(c["scale"]),
             dense_weight=float(c["dense_weight"]),
             latent_weight=float(c["latent_weight"]),
+            nearest_weight=float(c["nearest_weight"]),
             max_iter=int(c["max_iter"]),
             sim_floor=float(c["sim_floor"]),
             sim_full=float(c["sim_full"]),

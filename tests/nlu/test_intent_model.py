@@ -1,0 +1,49 @@
+"""The intent model's nearest-example vote, on hand-made weights and examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from nlu.intent_model import IntentModel, IntentModelConfig
+
+
+def _model(nearest_weight: float) -> IntentModel:
+    # Three classes whose linear margins are equal; the stored examples of "a" point
+    # along the first axis and those of "b" along the second. "oos" has no examples.
+    return IntentModel(
+        config=IntentModelConfig(nearest_weight=nearest_weight, sim_floor=-1.0, sim_full=0.0),
+        classes=np.array(["a", "b", "oos"]),
+        idf=np.zeros(0, dtype=np.float32),
+        coef=np.zeros((3, 2), dtype=np.float32),
+        intercept=np.zeros(3, dtype=np.float32),
+        memory=np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float16),
+        memory_labels=np.array([0, 1], dtype=np.int32),
+    )
+
+
+def test_nearest_example_breaks_a_tie_between_in_scope_classes() -> None:
+    message = np.array([[0.2, 1.0]], dtype=np.float32)  # much nearer "b"
+    flat, _ = _model(0.0).predict(None, message)
+    voted, _ = _model(8.0).predict(None, message)
+    np.testing.assert_allclose(flat[0], [1 / 3] * 3, rtol=1e-5)
+    assert voted[0, 1] > voted[0, 0]
+    assert voted[0].argmax() == 1
+
+
+def test_nearest_vote_never_takes_weight_from_out_of_scope() -> None:
+    message = np.array([[0.2, 1.0]], dtype=np.float32)
+    flat, _ = _model(0.0).predict(None, message)
+    voted, _ = _model(8.0).predict(None, message)
+    # Only the farther in-scope class loses margin, so "oos" can only gain probability.
+    assert voted[0, 2] >= flat[0, 2]
+    assert voted[0, 0] < flat[0, 0]
+
+
+def test_saved_model_predicts_the_same(tmp_path: Path) -> None:
+    model = _model(8.0)
+    model.save(tmp_path / "m.npz")
+    loaded = IntentModel.load(tmp_path / "m.npz", model.config)
+    message = np.array([[1.0, 0.1]], dtype=np.float32)
+    np.testing.assert_allclose(loaded.predict(None, message)[0], model.predict(None, message)[0])
