@@ -54,6 +54,13 @@ class _E5MessageFeaturizer:
     def validate_config(cls, config: dict[str, Any]) -> None:
         pass
 
+    _config: dict[str, Any]
+
+    def _cached_embedder(self) -> E5Embedder:
+        # An empty `cache_dir` turns the on-disk cache off.
+        cache = self._config.get("cache_dir") or ""
+        return E5Embedder(Path(cache) if cache else None)
+
     def _featurize(self, messages: list[Message]) -> None:
         raise NotImplementedError
 
@@ -83,8 +90,7 @@ class E5Featurizer(_E5MessageFeaturizer, DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
-        cache = self._config.get("cache_dir") or ""
-        self._embedder = E5Embedder(Path(cache) if cache else None)
+        self._embedder = self._cached_embedder()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors for raw texts, in the same layout the classifier is trained on."""
@@ -133,8 +139,7 @@ class E5LatentTermsFeaturizer(_E5MessageFeaturizer, SparseFeaturizer, GraphCompo
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, {**self.get_default_config(), **config})
-        cache = self._config.get("cache_dir") or ""
-        self._embedder = E5Embedder(Path(cache) if cache else None)
+        self._embedder = self._cached_embedder()
 
     def _featurize(self, messages: list[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT)]

@@ -74,10 +74,7 @@ class IntentModel:
             return sp.csr_matrix((n, 0), dtype=np.float32)
         x = sp.csr_matrix(counts, dtype=np.float32)
         x.data = np.log1p(x.data)  # sublinear term frequency
-        x = x @ sp.diags(self.idf.astype(np.float32))
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
+        return self._unit_rows(x @ sp.diags(self.idf.astype(np.float32)))
 
     @staticmethod
     def _unit(dense: np.ndarray) -> np.ndarray:
