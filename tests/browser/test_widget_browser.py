@@ -44,12 +44,15 @@ class Agent:
 
 def widget_thread(page: Any, hub_url: str) -> dict[str, Any]:
     """The conversation behind the page's widget, read the way a reloaded page reads it."""
-    visitor = page.evaluate(f"JSON.parse(localStorage.getItem('tandem:{SITE}:visitor'))")
-    session = httpx.post(
-        f"{hub_url}/api/widget/session", json={"site": SITE, "visitor_id": visitor}
-    )
+    # The hub's resume token, which the widget keeps, leads back to the same thread.
+    resume = page.evaluate(f"JSON.parse(localStorage.getItem('tandem:{SITE}:resume'))")
+    assert resume, "the widget must keep the resume token the hub gave it"
+    session = httpx.post(f"{hub_url}/api/widget/session", json={"site": SITE, "resume": resume})
+    token = session.json()["token"]
     return dict(
-        httpx.get(f"{hub_url}/api/widget/history", params={"token": session.json()["token"]}).json()
+        httpx.get(
+            f"{hub_url}/api/widget/history", headers={"Authorization": f"Bearer {token}"}
+        ).json()
     )
 
 
