@@ -144,7 +144,8 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
     hub = hub_of(request)
     async with hub.db.session() as session:
         # Checked here so an unknown id is a clear 404, not a foreign-key failure.
-        if body.customer_id and await session.get(Customer, body.customer_id) is None:
+        customer_id = body.customer_id or None  # "" from an action means "not known"
+        if customer_id and await session.get(Customer, customer_id) is None:
             raise HTTPException(404, "No such customer.")
         if body.conversation_id and await session.get(Conversation, body.conversation_id) is None:
             raise HTTPException(404, "No such conversation.")
@@ -153,7 +154,7 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
             session,
             phone=phone,
             preferred_time=body.preferred_time,
-            customer_id=body.customer_id,
+            customer_id=customer_id,
             conversation_id=body.conversation_id,
             sender_id=body.sender_id,
             language=body.language,
