@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # A widget token authorises API calls for this long; the open websocket pushes a fresh
     # one before it runs out. The resume token, kept by the browser, lets an anonymous
     # visitor come back to the same thread for this long after the last visit.
-    widget_token_ttl_s: int = Field(default=3600, ge=60)
+    widget_token_ttl_s: int = Field(default=3600, ge=10)
     widget_resume_ttl_s: int = Field(default=30 * 24 * 3600, ge=3600)
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
