@@ -233,7 +233,10 @@ async def link_customer(
         conv.customer_id = body.customer_id
         await session.commit()
         hub.publish_conversation(conv)
-        return conversation_json(conv)
+    assist = getattr(request.app.state, "assist", None)
+    if assist is not None:  # offers depend on who the customer is
+        hub.spawn(assist.refresh_offer(conv_id))
+    return conversation_json(conv)
 
 
 class MessageIn(BaseModel):

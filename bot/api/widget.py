@@ -329,12 +329,16 @@ async def widget_socket(websocket: WebSocket) -> None:
     async with hub.broker.subscribe(f"thread:{CHANNEL}:{identity.key}") as inbox:
 
         async def pump() -> None:
-            """Pushes the thread's events, and a fresh token halfway through each lifetime."""
+            """Pushes the thread's events, and a fresh token halfway through each lifetime
+            (on a schedule of its own, so a busy thread still gets one in time)."""
+            loop = asyncio.get_running_loop()
+            refresh_at = loop.time() + ttl / 2
             while True:
                 try:
-                    event = await asyncio.wait_for(inbox.get(), ttl / 2)
+                    event = await asyncio.wait_for(inbox.get(), max(0.0, refresh_at - loop.time()))
                 except asyncio.TimeoutError:
                     await send_token()
+                    refresh_at = loop.time() + ttl / 2
                     continue
                 await websocket.send_json(event)
 
