@@ -278,7 +278,7 @@ def main() -> None:
     ready.wait(10)
 
     tokens = []
-    for i, cid in enumerate(["C001", "C002", "C003", "C004", "C005", None, None, None]):
+    for cid in ["C001", "C002", "C003", "C004", "C005", None, None, None]:
         body: dict[str, str] = {"site": "demo-bank"}
         if cid:
             body |= {"customer_id": cid, "signature": sign_customer(DEMO_SECRET, cid)}
