@@ -32,9 +32,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "{hotline} (24/7), or I can connect you with a person.",
     },
     "invalid_card_last4": {
-        "vi": "Mình cần đúng 4 chữ số cuối in trên thẻ (ví dụ 4821). Nếu cần hỗ trợ, bạn cứ "
+        "vi": "Mình cần đúng 4 chữ số cuối in trên thẻ (ví dụ 6071). Nếu cần hỗ trợ, bạn cứ "
         'nhắn "gặp nhân viên".',
-        "en": "I need exactly the last 4 digits printed on the card (for example 4821). "
+        "en": "I need exactly the last 4 digits printed on the card (for example 6071). "
         'If you need help, just say "talk to an agent".',
     },
     "full_card_number_warning": {
@@ -44,15 +44,15 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "invalid_dob": {
         "vi": "Mình chưa đọc được ngày sinh. Bạn nhập giúp theo dạng ngày/tháng/năm, ví dụ "
-        '14/03/1988. Nếu cần hỗ trợ, bạn cứ nhắn "gặp nhân viên".',
+        '25/12/1990. Nếu cần hỗ trợ, bạn cứ nhắn "gặp nhân viên".',
         "en": "I couldn't read that date of birth. Please use day/month/year, for example "
-        '14/03/1988. If you need help, just say "talk to an agent".',
+        '25/12/1990. If you need help, just say "talk to an agent".',
     },
     "invalid_phone": {
         "vi": "Số điện thoại chưa hợp lệ. Bạn nhập giúp số di động Việt Nam 10 chữ số, ví dụ "
-        "0901234567.",
+        "0909000111.",
         "en": "That doesn't look like a valid Vietnamese mobile number. Please enter 10 digits, "
-        "for example 0901234567.",
+        "for example 0909000111.",
     },
     "invalid_time": {
         "vi": 'Bạn cho mình biết khung giờ mong muốn, ví dụ "chiều mai" hoặc "9h sáng thứ hai".',

@@ -278,8 +278,8 @@ def main() -> None:
     ready.wait(10)
 
     tokens = []
-    for i, cid in enumerate(["C001", "C002", "C003", "C004", "C005", None, None, None]):
-        body = {"site": "demo-bank", "visitor_id": f"bench{i}"}
+    for cid in ["C001", "C002", "C003", "C004", "C005", None, None, None]:
+        body: dict[str, str] = {"site": "demo-bank"}
         if cid:
             body |= {"customer_id": cid, "signature": sign_customer(DEMO_SECRET, cid)}
         tokens.append(http.post("/api/widget/session", json=body).json()["token"])
@@ -289,7 +289,11 @@ def main() -> None:
     latencies: list[float] = []
     for n in range(args.warmup + args.messages):
         text = rng.choice(queries)
-        reply = http.post("/api/widget/messages", json={"token": rng.choice(tokens), "text": text})
+        reply = http.post(
+            "/api/widget/messages",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {rng.choice(tokens)}"},
+        )
         reply.raise_for_status()
         msg = reply.json()["message"]
         stored = datetime.fromisoformat(msg["created_at"]).timestamp()

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 log = logging.getLogger(__name__)
 
 PARTS = (
+    "bot.api.errors",
     "bot.channels.telegram",
     "bot.channels.widget_assets",
     "bot.panel",

@@ -238,7 +238,9 @@ class Hub:
             conv = Conversation(
                 channel=inbound.channel,
                 channel_key=inbound.channel_key,
-                customer_id=inbound.customer_id or (previous.customer_id if previous else None),
+                # The customer comes only from this message's verified identity (or, later,
+                # an agent's explicit link); never from an earlier conversation on the thread.
+                customer_id=inbound.customer_id,
                 language=inbound.language or (previous.language if previous else "vi"),
                 state=states.BOT,
                 context={},

@@ -26,8 +26,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "and we will call you back.",
     },
     "ask_phone": {
-        "vi": "Vui lòng nhập số điện thoại để chúng tôi gọi lại (ví dụ 0901234567).",
-        "en": "Please type the phone number we should call (for example 0901234567).",
+        "vi": "Vui lòng nhập số điện thoại để chúng tôi gọi lại (ví dụ 0909000111).",
+        "en": "Please type the phone number we should call (for example 0909000111).",
     },
     "callback_scheduled": {
         "vi": "Đã hẹn gọi lại số {phone} trong khoảng {window} (mã {reference}). Bạn vẫn "

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     widget_allowed_origins: list[str] = Field(default_factory=list)
     # The signed-in customer the demo page at /demo/signed-in vouches for (demo mode only).
     widget_demo_customer_id: str = "C001"
+    # A widget token authorises API calls for this long; the open websocket pushes a fresh
+    # one before it runs out. The resume token, kept by the browser, lets an anonymous
+    # visitor come back to the same thread for this long after the last visit.
+    widget_token_ttl_s: int = Field(default=3600, ge=10)
+    widget_resume_ttl_s: int = Field(default=30 * 24 * 3600, ge=3600)
     telegram_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_mode: Literal["off", "webhook", "polling"] = "off"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot import states
+from bot.api.params import Days, DbId
 from bot.auth import (
     authenticate,
     current_user,
@@ -24,7 +25,15 @@ from bot.auth import (
 )
 from bot.handoff import callbacks, queue
 from bot.serialize import callback_json, conversation_json, message_json
-from bot.store.models import Alert, Callback, Conversation, ConversationEvent, Message, User
+from bot.store.models import (
+    Alert,
+    Callback,
+    Conversation,
+    ConversationEvent,
+    Customer,
+    Message,
+    User,
+)
 from bot.text import InvalidMessage, validate_text
 
 router = APIRouter(prefix="/api", tags=["agent"])
@@ -117,7 +126,7 @@ async def list_queue(request: Request, user: User = Depends(require_agent)) -> d
 
 @router.get("/conversations/{conv_id}")
 async def get_conversation(
-    conv_id: int, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     async with hub_of(request).db.session() as session:
         conv = await session.get(Conversation, conv_id)
@@ -157,7 +166,7 @@ async def get_conversation(
 
 @router.post("/conversations/{conv_id}/claim")
 async def claim(
-    conv_id: int, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
         conv = await queue.claim(hub_of(request), conv_id, user)
@@ -168,7 +177,7 @@ async def claim(
 
 @router.post("/conversations/{conv_id}/ack")
 async def acknowledge(
-    conv_id: int, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
         conv = await queue.acknowledge(hub_of(request), conv_id, user)
@@ -183,7 +192,7 @@ class AssignIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/assign")
 async def assign(
-    conv_id: int, body: AssignIn, request: Request, user: User = Depends(require_supervisor)
+    conv_id: DbId, body: AssignIn, request: Request, user: User = Depends(require_supervisor)
 ) -> dict[str, Any]:
     hub = hub_of(request)
     async with hub.db.session() as session:
@@ -197,13 +206,46 @@ async def assign(
         return conversation_json(conv)
 
 
+class LinkCustomerIn(BaseModel):
+    customer_id: str = Field(min_length=1, max_length=32)
+
+
+@router.post("/conversations/{conv_id}/customer")
+async def link_customer(
+    conv_id: DbId, body: LinkCustomerIn, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
+    """An agent who has checked who the customer is links the conversation to them: the
+    only way, besides a site's signed identity, that a conversation gets a customer."""
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        conv = await session.get(Conversation, conv_id)
+        if conv is None:
+            raise HTTPException(404, "No such conversation.")
+        if await session.get(Customer, body.customer_id) is None:
+            raise HTTPException(404, "No such customer.")
+        await hub.record_event(
+            session,
+            conv,
+            "customer_linked",
+            actor=user.username,
+            data={"customer_id": body.customer_id, "previous": conv.customer_id},
+        )
+        conv.customer_id = body.customer_id
+        await session.commit()
+        hub.publish_conversation(conv)
+    assist = getattr(request.app.state, "assist", None)
+    if assist is not None:  # offers depend on who the customer is
+        hub.spawn(assist.refresh_offer(conv_id))
+    return conversation_json(conv)
+
+
 class MessageIn(BaseModel):
     text: str
 
 
 @router.post("/conversations/{conv_id}/messages")
 async def send_message(
-    conv_id: int, body: MessageIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, body: MessageIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     hub = hub_of(request)
     try:
@@ -224,7 +266,7 @@ class TransferIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/transfer")
 async def transfer(
-    conv_id: int, body: TransferIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, body: TransferIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
         conv = await queue.transfer(
@@ -245,7 +287,7 @@ class CallbackIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/callbacks")
 async def schedule_callback(
-    conv_id: int, body: CallbackIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, body: CallbackIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     hub = hub_of(request)
     phone = callbacks.normalise_phone(body.phone)
@@ -253,9 +295,9 @@ async def schedule_callback(
         raise HTTPException(422, "That is not a valid Vietnamese phone number.")
     window = None
     if body.window_start and body.window_end:
-        if body.window_end <= body.window_start:
-            raise HTTPException(422, "The window must end after it starts.")
-        window = (body.window_start, body.window_end)
+        window = callbacks.checked_window(body.window_start, body.window_end)
+        if window is None:
+            raise HTTPException(422, "The window must end after it starts, within a year from now.")
     async with hub.db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
@@ -282,7 +324,7 @@ class ResolveIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/resolve")
 async def resolve(
-    conv_id: int, body: ResolveIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, body: ResolveIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
         conv = await queue.resolve(hub_of(request), conv_id, user, body.code)
@@ -311,7 +353,7 @@ class CallbackStatusIn(BaseModel):
 
 @router.post("/callbacks/{callback_id}")
 async def update_callback(
-    callback_id: int, body: CallbackStatusIn, request: Request, user: User = Depends(require_agent)
+    callback_id: DbId, body: CallbackStatusIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
         cb = await callbacks.set_status(hub_of(request), callback_id, body.status, user)
@@ -341,7 +383,7 @@ async def list_alerts(request: Request, user: User = Depends(require_supervisor)
 
 @router.get("/metrics")
 async def metrics(
-    request: Request, days: int = 30, user: User = Depends(require_supervisor)
+    request: Request, days: Days = 30, user: User = Depends(require_supervisor)
 ) -> dict[str, Any]:
     """First response, response and handling times, CSAT and NPS over recent days."""
     from bot.metrics import service_metrics

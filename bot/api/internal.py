@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot.api.params import DbIdField
 from bot.auth import hub_of, require_service
 from bot.handoff import callbacks
 from bot.serialize import callback_json
-from bot.store.models import Card, Customer
+from bot.store.models import Card, Conversation, Customer
 
 router = APIRouter(prefix="/internal", dependencies=[Depends(require_service)], tags=["internal"])
 
@@ -33,7 +34,7 @@ async def knowledge_answer(
     request: Request,
     q: str = Query(..., min_length=1, max_length=4000),
     lang: str | None = None,
-    k: int = 3,
+    k: int = Query(3, ge=1, le=20),
 ) -> dict[str, Any]:
     service = await request.app.state.knowledge.get()
     if service is None:
@@ -128,11 +129,11 @@ async def account(customer_id: str, request: Request) -> dict[str, Any]:
 
 class CallbackIn(BaseModel):
     sender_id: str = Field(max_length=128)
-    customer_id: str | None = None
+    customer_id: str | None = Field(default=None, max_length=32)
     phone: str = Field(max_length=32)
     preferred_time: str | None = Field(default=None, max_length=200)
     language: Literal["vi", "en"] = "vi"
-    conversation_id: int | None = None
+    conversation_id: DbIdField | None = None
 
 
 @router.post("/callbacks")
@@ -142,12 +143,18 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
         raise HTTPException(422, "That is not a valid Vietnamese phone number.")
     hub = hub_of(request)
     async with hub.db.session() as session:
+        # Checked here so an unknown id is a clear 404, not a foreign-key failure.
+        customer_id = body.customer_id or None  # "" from an action means "not known"
+        if customer_id and await session.get(Customer, customer_id) is None:
+            raise HTTPException(404, "No such customer.")
+        if body.conversation_id and await session.get(Conversation, body.conversation_id) is None:
+            raise HTTPException(404, "No such conversation.")
         cb = await callbacks.schedule(
             hub,
             session,
             phone=phone,
             preferred_time=body.preferred_time,
-            customer_id=body.customer_id,
+            customer_id=customer_id,
             conversation_id=body.conversation_id,
             sender_id=body.sender_id,
             language=body.language,

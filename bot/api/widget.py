@@ -1,80 +1,205 @@
-"""Website widget channel: a signed session token, message intake over a websocket (with an
+"""Website widget channel: signed session tokens, message intake over a websocket (with an
 HTTP fallback), and the history a reloaded page resumes from.
 
-A site may vouch for a signed-in customer by sending customer_id plus
-HMAC-SHA256(site secret, customer_id) as hex, as Chatwoot's identity validation does.
+Identity comes only from proof. A site vouches for a signed-in customer by sending
+customer_id plus HMAC-SHA256(site secret, customer_id) as hex, as Chatwoot's identity
+validation does; everyone else is an anonymous visitor whose id the hub makes itself. The
+two live in separate key spaces (``<site>:c:<customer id>`` and ``<site>:v:<random>``), so
+no visitor id can ever name a customer's thread.
+
+Tokens travel in an ``Authorization: Bearer`` header over HTTP and in the first frame of the
+websocket, never in a URL, so they stay out of access logs. They expire after
+``widget_token_ttl_s``; the open websocket pushes a fresh one before that. An anonymous
+visitor comes back to the same thread with the resume token the hub gave them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
+import logging
+import re
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
-from itsdangerous import BadSignature, URLSafeSerializer
+from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.auth import hub_of
 from bot.serialize import message_json
 from bot.service import Inbound
+from bot.store.contacts import ensure_contact
 from bot.store.models import Conversation, Message, User
 from bot.text import InvalidMessage
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/widget", tags=["widget"])
 CHANNEL = "web"
+TOKEN_SALT = "widget-session"
+RESUME_SALT = "widget-resume"
+# A connected widget sends its auth frame at once; a socket that does not is dropped.
+AUTH_TIMEOUT_S = 10.0
+# Sizes keep "<site>:c:<customer id>:<client id>" within the 128 characters stored.
+SITE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,32}$"
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,40}$"
+_CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
+
+bearer = HTTPBearer(auto_error=False, description="The widget token from POST /session.")
 
 
 def sign_customer(secret: str, customer_id: str) -> str:
     return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
 
 
-def _serializer(request: Request | WebSocket) -> URLSafeSerializer:
-    return URLSafeSerializer(hub_of(request).settings.secret_key, salt="widget-session")
+@dataclass(frozen=True)
+class WidgetIdentity:
+    """Who a widget token speaks for: one thread (``key``) and, if signed, one customer."""
+
+    site: str
+    key: str
+    customer_id: str | None
+    language: str | None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "key": self.key,
+            "customer_id": self.customer_id,
+            "language": self.language,
+        }
 
 
-def read_token(request: Request | WebSocket, token: str) -> dict[str, Any]:
+def customer_key(site: str, customer_id: str) -> str:
+    return f"{site}:c:{customer_id}"
+
+
+def new_visitor_key(site: str) -> str:
+    # 18 random bytes: 144 bits, well beyond guessing.
+    return f"{site}:v:{secrets.token_urlsafe(18)}"
+
+
+def _serializer(conn: Request | WebSocket, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(hub_of(conn).settings.secret_key, salt=salt)
+
+
+def issue_token(conn: Request | WebSocket, identity: WidgetIdentity) -> str:
+    return str(_serializer(conn, TOKEN_SALT).dumps(identity.payload()))
+
+
+def read_token(conn: Request | WebSocket, token: str) -> WidgetIdentity:
+    """The identity a token carries; 401 when it is forged, malformed or expired."""
+    max_age = hub_of(conn).settings.widget_token_ttl_s
     try:
-        data = _serializer(request).loads(token)
+        data = _serializer(conn, TOKEN_SALT).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise HTTPException(401, "The widget session token has expired.") from exc
     except BadSignature as exc:
         raise HTTPException(401, "Invalid widget session token.") from exc
-    return dict(data)
+    try:
+        return WidgetIdentity(
+            site=str(data["site"]),
+            key=str(data["key"]),
+            customer_id=data.get("customer_id"),
+            language=data.get("language"),
+        )
+    except (KeyError, TypeError) as exc:  # a token of an older format
+        raise HTTPException(401, "Invalid widget session token.") from exc
+
+
+def _resume_key(request: Request, site: str, resume: str | None) -> str | None:
+    """The anonymous thread a resume token names, if it is genuine, recent and this site's."""
+    if not resume:
+        return None
+    max_age = hub_of(request).settings.widget_resume_ttl_s
+    try:
+        data = _serializer(request, RESUME_SALT).loads(resume, max_age=max_age)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("site") != site:
+        return None
+    key = data.get("key")
+    return key if isinstance(key, str) and key.startswith(f"{site}:v:") else None
+
+
+async def widget_identity(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> WidgetIdentity:
+    """The one permission check of the widget's HTTP API."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            401,
+            "Send the widget token as 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return read_token(request, credentials.credentials)
+
+
+WidgetAuth = Annotated[WidgetIdentity, Depends(widget_identity)]
 
 
 class SessionIn(BaseModel):
-    site: str = Field(max_length=64)
-    visitor_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    customer_id: str | None = Field(default=None, max_length=64)
+    site: str = Field(pattern=SITE_PATTERN)
+    customer_id: str | None = Field(default=None, pattern=CUSTOMER_ID_PATTERN)
     signature: str | None = Field(default=None, max_length=128)
+    # The resume token from an earlier session: an anonymous visitor's way back.
+    resume: str | None = Field(default=None, max_length=512)
     language: str | None = Field(default=None, pattern="^(vi|en)$")
 
 
+class SessionOut(BaseModel):
+    token: str
+    expires_in: int
+    resume: str | None
+    customer_id: str | None
+
+
 @router.post("/session")
-async def open_session(body: SessionIn, request: Request) -> dict[str, Any]:
-    sites = hub_of(request).settings.widget_sites
-    secret = sites.get(body.site)
+async def open_session(body: SessionIn, request: Request) -> SessionOut:
+    hub = hub_of(request)
+    settings = hub.settings
+    secret = settings.widget_sites.get(body.site)
     if secret is None:
         raise HTTPException(404, f"Unknown site {body.site!r}.")
-    customer_id = None
     if body.customer_id:
         expected = sign_customer(secret, body.customer_id)
-        if not body.signature or not hmac.compare_digest(expected, body.signature):
+        given = body.signature or ""
+        if not given.isascii() or not hmac.compare_digest(expected, given.lower()):
             raise HTTPException(403, "The customer identity signature is not valid.")
-        customer_id = body.customer_id
-    visitor = body.visitor_id or secrets.token_urlsafe(12)
-    key = f"{body.site}:{customer_id or visitor}"
-    token = _serializer(request).dumps(
-        {"key": key, "customer_id": customer_id, "language": body.language}
+        # Signed but unknown to the hub: a contact, so intake never fails on it later.
+        if await ensure_contact(hub.db, body.customer_id, body.language):
+            log.info("created a contact for signed customer id %s", body.customer_id)
+        identity = WidgetIdentity(
+            body.site, customer_key(body.site, body.customer_id), body.customer_id, body.language
+        )
+        resume = None
+    else:
+        key = _resume_key(request, body.site, body.resume) or new_visitor_key(body.site)
+        identity = WidgetIdentity(body.site, key, None, body.language)
+        resume = _serializer(request, RESUME_SALT).dumps({"site": body.site, "key": key})
+    return SessionOut(
+        token=issue_token(request, identity),
+        expires_in=settings.widget_token_ttl_s,
+        resume=resume,
+        customer_id=identity.customer_id,
     )
-    return {"token": token, "visitor_id": visitor, "customer_id": customer_id}
+
+
+class HistoryOut(BaseModel):
+    messages: list[dict[str, Any]]
+    state: str | None
 
 
 @router.get("/history")
-async def history(request: Request, token: str) -> dict[str, Any]:
-    session_data = read_token(request, token)
+async def history(request: Request, identity: WidgetAuth) -> HistoryOut:
     async with hub_of(request).db.session() as session:
         rows = (
             await session.execute(
@@ -83,40 +208,35 @@ async def history(request: Request, token: str) -> dict[str, Any]:
                 .join(Conversation, Conversation.id == Message.conversation_id)
                 # A reloaded page still names the agent who wrote each reply.
                 .outerjoin(User, User.id == Message.agent_id)
-                .where(
-                    Conversation.channel == CHANNEL, Conversation.channel_key == session_data["key"]
-                )
+                .where(Conversation.channel == CHANNEL, Conversation.channel_key == identity.key)
                 .order_by(Message.conversation_id, Message.seq)
             )
         ).all()
         state = await session.scalar(
             select(Conversation.state)
-            .where(Conversation.channel == CHANNEL, Conversation.channel_key == session_data["key"])
+            .where(Conversation.channel == CHANNEL, Conversation.channel_key == identity.key)
             .order_by(Conversation.id.desc())
         )
-    return {"messages": [message_json(m, agent_name=name) for m, name in rows], "state": state}
+    return HistoryOut(messages=[message_json(m, agent_name=name) for m, name in rows], state=state)
 
 
 class WidgetMessageIn(BaseModel):
-    token: str
     text: Any = None
-    client_id: str | None = Field(default=None, max_length=128)
+    client_id: str | None = Field(default=None, pattern=CLIENT_ID_PATTERN)
 
 
 async def _intake(
-    request: Request | WebSocket, token: str, text: Any, client_id: str | None
+    conn: Request | WebSocket, identity: WidgetIdentity, text: Any, client_id: str | None
 ) -> dict[str, Any]:
-    data = read_token(request, token)
-    hub = hub_of(request)
     inbound = Inbound(
         channel=CHANNEL,
-        channel_key=data["key"],
+        channel_key=identity.key,
         text=text,
-        channel_message_id=f"{data['key']}:{client_id}" if client_id else None,
-        customer_id=data.get("customer_id"),
-        language=data.get("language"),
+        channel_message_id=f"{identity.key}:{client_id}" if client_id else None,
+        customer_id=identity.customer_id,
+        language=identity.language,
     )
-    result = await hub.receive(inbound)
+    result = await hub_of(conn).receive(inbound)
     return {
         "conversation_id": result.conversation_id,
         "message": result.message,
@@ -126,66 +246,117 @@ async def _intake(
 
 
 @router.post("/messages")
-async def post_message(body: WidgetMessageIn, request: Request) -> dict[str, Any]:
+async def post_message(
+    body: WidgetMessageIn, request: Request, identity: WidgetAuth
+) -> dict[str, Any]:
     """HTTP fallback for browsers or networks where the websocket does not connect."""
     try:
-        return await _intake(request, body.token, body.text, body.client_id)
+        return await _intake(request, identity, body.text, body.client_id)
     except InvalidMessage as exc:
         raise HTTPException(413 if exc.code == "too_long" else 422, exc.detail) from exc
 
 
-@router.websocket("/ws")
-async def widget_socket(websocket: WebSocket, token: str) -> None:
+# -- websocket ----------------------------------------------------------------------------
+class FrameError(ValueError):
+    """A frame the socket answers with an error frame, staying open."""
+
+    def __init__(self, detail: str, code: str = "malformed") -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def parse_frame(message: dict[str, Any]) -> dict[str, Any]:
+    """One received websocket message as a JSON object, or FrameError."""
+    if message.get("text") is None:
+        raise FrameError("Binary frames are not accepted; send JSON text frames.", "binary")
     try:
-        data = read_token(websocket, token)
-    except HTTPException:
-        await websocket.close(code=4401)
-        return
+        frame = json.loads(message["text"])
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        raise FrameError("Frames must be JSON objects.") from exc
+    if not isinstance(frame, dict):
+        raise FrameError("Frames must be JSON objects.")
+    return frame
+
+
+async def _receive(websocket: WebSocket) -> dict[str, Any]:
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    return message
+
+
+async def _authenticate(websocket: WebSocket) -> WidgetIdentity | None:
+    """The first frame must be {"type": "auth", "token": ...}; otherwise close with a reason."""
+    try:
+        first = await asyncio.wait_for(_receive(websocket), AUTH_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        await websocket.close(4408, "No auth frame received in time.")
+        return None
+    try:
+        frame = parse_frame(first)
+    except FrameError:
+        frame = {}
+    token = frame.get("token")
+    if frame.get("type") != "auth" or not isinstance(token, str):
+        await websocket.close(4400, 'The first frame must be {"type": "auth", "token": ...}.')
+        return None
+    try:
+        return read_token(websocket, token)
+    except HTTPException as exc:
+        await websocket.close(4401, str(exc.detail))
+        return None
+
+
+@router.websocket("/ws")
+async def widget_socket(websocket: WebSocket) -> None:
     await websocket.accept()
+    try:
+        identity = await _authenticate(websocket)
+    except WebSocketDisconnect:
+        return
+    if identity is None:
+        return
     hub = hub_of(websocket)
-    async with hub.broker.subscribe(f"thread:{CHANNEL}:{data['key']}") as inbox:
-        import asyncio
+    ttl = hub.settings.widget_token_ttl_s
+
+    async def send_token() -> None:
+        await websocket.send_json(
+            {"type": "token", "token": issue_token(websocket, identity), "expires_in": ttl}
+        )
+
+    await websocket.send_json({"type": "ready", "customer_id": identity.customer_id})
+    async with hub.broker.subscribe(f"thread:{CHANNEL}:{identity.key}") as inbox:
 
         async def pump() -> None:
+            """Pushes the thread's events, and a fresh token halfway through each lifetime
+            (on a schedule of its own, so a busy thread still gets one in time)."""
+            loop = asyncio.get_running_loop()
+            refresh_at = loop.time() + ttl / 2
             while True:
-                await websocket.send_json(await inbox.get())
+                try:
+                    event = await asyncio.wait_for(inbox.get(), max(0.0, refresh_at - loop.time()))
+                except asyncio.TimeoutError:
+                    await send_token()
+                    refresh_at = loop.time() + ttl / 2
+                    continue
+                await websocket.send_json(event)
 
         sender = asyncio.create_task(pump())
         try:
             while True:
                 try:
-                    frame = await websocket.receive_json()
-                except ValueError:
+                    frame = parse_frame(await _receive(websocket))
+                    kind = frame.get("type")
+                    if kind == "refresh":
+                        await send_token()
+                        continue
+                    if kind != "message":
+                        raise FrameError("Unknown frame.")
+                    await _on_message(websocket, identity, frame)
+                except FrameError as exc:
                     await websocket.send_json(
-                        {"type": "error", "code": "malformed", "detail": "Frames must be JSON."}
-                    )
-                    continue
-                if not isinstance(frame, dict) or frame.get("type") != "message":
-                    await websocket.send_json(
-                        {"type": "error", "code": "malformed", "detail": "Unknown frame."}
-                    )
-                    continue
-                client_id = frame.get("client_id")
-                try:
-                    result = await _intake(
-                        websocket, token, frame.get("text"), str(client_id) if client_id else None
-                    )
-                    await websocket.send_json(
-                        {
-                            "type": "ack",
-                            "client_id": client_id,
-                            "message": result["message"],
-                            "duplicate": result["duplicate"],
-                        }
-                    )
-                except InvalidMessage as exc:
-                    await websocket.send_json(
-                        {
-                            "type": "error",
-                            "client_id": client_id,
-                            "code": exc.code,
-                            "detail": exc.detail,
-                        }
+                        {"type": "error", "code": exc.code, "detail": exc.detail}
                     )
         except WebSocketDisconnect:
             pass
@@ -193,3 +364,27 @@ async def widget_socket(websocket: WebSocket, token: str) -> None:
             sender.cancel()
             with contextlib.suppress(BaseException):
                 await sender
+
+
+async def _on_message(
+    websocket: WebSocket, identity: WidgetIdentity, frame: dict[str, Any]
+) -> None:
+    raw_id = frame.get("client_id")
+    if raw_id is not None and not (isinstance(raw_id, str) and _CLIENT_ID.match(raw_id)):
+        # Not echoed back: it may hold characters that cannot even be encoded.
+        raise FrameError("client_id must be 1-40 letters, digits, '.', '_' or '-'.")
+    try:
+        result = await _intake(websocket, identity, frame.get("text"), raw_id)
+    except InvalidMessage as exc:
+        await websocket.send_json(
+            {"type": "error", "client_id": raw_id, "code": exc.code, "detail": exc.detail}
+        )
+        return
+    await websocket.send_json(
+        {
+            "type": "ack",
+            "client_id": raw_id,
+            "message": result["message"],
+            "duplicate": result["duplicate"],
+        }
+    )

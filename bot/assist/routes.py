@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from bot.api.params import DbId, DbIdField
 from bot.assist.live import AssistEngine
 from bot.assist.profiles import profile_json
 from bot.auth import hub_of, require_agent, require_editor, require_supervisor
@@ -47,7 +48,7 @@ async def customer_profile(customer_id: str, request: Request, user: Agent) -> d
 
 
 @router.get("/conversations/{conv_id}/assist")
-async def conversation_assist(conv_id: int, request: Request, user: Agent) -> dict[str, Any]:
+async def conversation_assist(conv_id: DbId, request: Request, user: Agent) -> dict[str, Any]:
     assist = await engine_of(request).current(conv_id)
     if assist is None:
         raise HTTPException(404, "No such conversation.")
@@ -62,8 +63,8 @@ async def conversation_assist(conv_id: int, request: Request, user: Agent) -> di
 
 
 class FeedbackIn(BaseModel):
-    conversation_id: int
-    message_id: int | None = None
+    conversation_id: DbIdField
+    message_id: DbIdField | None = None
     entry_id: str = Field(min_length=1, max_length=128)
     rank: int = Field(ge=0, le=50)
     event: SuggestionEventName
@@ -102,7 +103,7 @@ async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -
 
 
 class OutcomeIn(BaseModel):
-    conversation_id: int
+    conversation_id: DbIdField
     rule_id: str = Field(min_length=1, max_length=64)
     offer_id: str = Field(min_length=1, max_length=64)
     outcome: OfferOutcome

@@ -24,8 +24,9 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from pydantic import BaseModel, Field, StrictInt, StrictStr, ValidationError
 from sqlalchemy import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -53,7 +54,43 @@ TEXTS = {
         "en": "That message looks empty. Could you type it again?",
     },
     "agent": {"vi": "nhân viên", "en": "adviser"},
+    "group": {
+        "vi": "Mình chỉ hỗ trợ trong cuộc trò chuyện riêng, để thông tin của bạn không lộ ra "
+        "nhóm. Bạn nhắn riêng cho mình nhé.",
+        "en": "I can only help in a private chat, so your details are not shared with a "
+        "group. Please message me directly.",
+    },
 }
+
+
+class _Chat(BaseModel):
+    id: StrictInt
+    type: StrictStr
+
+
+class _Message(BaseModel):
+    message_id: StrictInt
+    date: StrictInt
+    chat: _Chat
+    text: StrictStr | None = None
+
+
+class _CallbackQuery(BaseModel):
+    id: StrictStr
+    from_: dict[str, Any] = Field(alias="from")
+    data: StrictStr | None = None
+    message: _Message | None = None
+
+
+class _UpdateShape(BaseModel):
+    """The parts of an update the handlers rely on. Checked before python-telegram-bot
+    parses it, so a malformed update (a message that is a string, no chat, numeric text)
+    is a clear 400 rather than a handler failure that Telegram would retry for ever."""
+
+    update_id: StrictInt
+    message: _Message | None = None
+    callback_query: _CallbackQuery | None = None
+
 
 router = APIRouter(tags=["telegram"])
 
@@ -144,6 +181,7 @@ class TelegramChannel:
         )
         self.application.add_error_handler(self.on_error)
         self._failed: set[int] = set()
+        self._refused_chats: set[int] = set()
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self, _: FastAPI) -> None:
@@ -176,9 +214,25 @@ class TelegramChannel:
             return False
         return True
 
-    async def _receive(self, update: Update, text: str) -> None:
+    async def _private_chat(self, update: Update) -> Chat | None:
+        """The chat, when it is one customer's private chat. A group, supergroup or channel
+        is not one customer: nothing from it is routed, and it is told so once."""
         chat = update.effective_chat
-        assert chat is not None
+        if chat is None:
+            return None
+        if chat.type == Chat.PRIVATE:
+            return chat
+        if chat.id not in self._refused_chats:
+            self._refused_chats.add(chat.id)
+            language = language_of(update.effective_user) or "vi"
+            with contextlib.suppress(TelegramError):
+                await self.application.bot.send_message(chat.id, TEXTS["group"][language])
+        return None
+
+    async def _receive(self, update: Update, text: str) -> None:
+        chat = await self._private_chat(update)
+        if chat is None:
+            return
         inbound = Inbound(
             channel=CHANNEL,
             channel_key=str(chat.id),
@@ -197,7 +251,8 @@ class TelegramChannel:
     async def on_text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A customer's text message: into the hub like any channel's."""
         message = update.effective_message
-        assert message is not None and message.text is not None
+        if message is None or not isinstance(message.text, str):
+            return
         await self._receive(update, command_text(message.text))
 
     async def on_button(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -206,8 +261,10 @@ class TelegramChannel:
         assert query is not None
         with contextlib.suppress(TelegramError):  # a redelivered, expired query: still store it
             await query.answer()
-        chat = update.effective_chat
-        payload = await self._button_payload(query.data or "", str(chat.id) if chat else "")
+        chat = await self._private_chat(update)
+        if chat is None:
+            return
+        payload = await self._button_payload(query.data or "", str(chat.id))
         if payload is not None:
             await self._receive(update, payload)
 
@@ -233,8 +290,9 @@ class TelegramChannel:
 
     async def on_other(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice notes: kept for the agent, and the customer is asked for text."""
-        chat = update.effective_chat
-        assert chat is not None
+        chat = await self._private_chat(update)
+        if chat is None:
+            return
         kind = attachment_kind(update)
         inbound = Inbound(
             CHANNEL,
@@ -278,8 +336,9 @@ async def telegram_webhook(request: Request) -> Response:
         return Response("Wrong secret token.", status_code=403)
     try:
         data = await request.json()
-        update = Update.de_json(data, channel.application.bot) if isinstance(data, dict) else None
-    except (ValueError, TypeError, KeyError):
+        _UpdateShape.model_validate(data)
+        update = Update.de_json(data, channel.application.bot)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, ValidationError):
         update = None
     if update is None:
         return Response("Not a Telegram update.", status_code=400)

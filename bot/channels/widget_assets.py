@@ -57,7 +57,7 @@ def install(app: FastAPI) -> None:
         customer_id = settings.widget_demo_customer_id
         async with request.app.state.hub.db.session() as session:
             customer = await session.get(Customer, customer_id)
-        name = customer.name if customer else customer_id
+        name = (customer.name if customer else None) or customer_id
         signature = sign_customer(secret, customer_id)
         page = DEMO_PAGE.read_text(encoding="utf-8")
         page = page.replace(

@@ -97,6 +97,23 @@ def parse_window(preferred: str | None, now: datetime | None = None) -> tuple[da
     return start.astimezone(timezone.utc), (start + timedelta(hours=1)).astimezone(timezone.utc)
 
 
+def checked_window(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """A window an agent typed, in UTC; None when it ends before it starts or lies absurdly
+    far away. A time without a zone is the bank's local time (as the panel's clock shows),
+    so a window may mix both forms without comparing naive with aware times."""
+    try:
+        start, end = (
+            (t if t.tzinfo else t.replace(tzinfo=LOCAL_TZ)).astimezone(timezone.utc)
+            for t in (start, end)
+        )
+    except (OverflowError, ValueError):  # e.g. year 1 or 9999 shifted past the calendar
+        return None
+    now = datetime.now(timezone.utc)
+    if end <= start or start < now - timedelta(days=1) or end > now + timedelta(days=366):
+        return None
+    return start, end
+
+
 def window_text(cb: Callback, language: str) -> str:
     start = aware(cb.window_start).astimezone(LOCAL_TZ)  # type: ignore[union-attr]
     end = aware(cb.window_end).astimezone(LOCAL_TZ)  # type: ignore[union-attr]

@@ -30,13 +30,17 @@ class Base(DeclarativeBase):
 
 
 class Customer(Base):
+    """A customer, or a contact the hub knows only by a site's signed id: a bank site may
+    vouch for a customer the hub's records do not hold yet, so profile fields may be unknown
+    (as Chatwoot creates a contact for an identified visitor)."""
+
     __tablename__ = "customers"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    dob: Mapped[date] = mapped_column(Date)
-    phone: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    dob: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
     language: Mapped[str] = mapped_column(String(2), default="vi")
-    customer_since: Mapped[date] = mapped_column(Date)
+    customer_since: Mapped[date | None] = mapped_column(Date)
     segment: Mapped[str] = mapped_column(String(40), default="mass")
     # Monthly spend by category, e.g. {"2026-10": {"retail": 9500000, "travel": 0}}.
     spend: Mapped[dict[str, Any]] = mapped_column(default=dict)

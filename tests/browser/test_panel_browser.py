@@ -54,7 +54,8 @@ class Customer:
     def say(self, text: str) -> dict[str, Any]:
         response = httpx.post(
             f"{self.base}/api/widget/messages",
-            json={"token": self.token, "text": text, "client_id": uuid.uuid4().hex},
+            json={"text": text, "client_id": uuid.uuid4().hex},
+            headers={"Authorization": f"Bearer {self.token}"},
             timeout=60,
         )
         response.raise_for_status()
@@ -62,7 +63,9 @@ class Customer:
 
     def history(self) -> list[dict[str, Any]]:
         response = httpx.get(
-            f"{self.base}/api/widget/history", params={"token": self.token}, timeout=10
+            f"{self.base}/api/widget/history",
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=10,
         )
         response.raise_for_status()
         return list(response.json()["messages"])

@@ -44,12 +44,15 @@ class Agent:
 
 def widget_thread(page: Any, hub_url: str) -> dict[str, Any]:
     """The conversation behind the page's widget, read the way a reloaded page reads it."""
-    visitor = page.evaluate(f"JSON.parse(localStorage.getItem('tandem:{SITE}:visitor'))")
-    session = httpx.post(
-        f"{hub_url}/api/widget/session", json={"site": SITE, "visitor_id": visitor}
-    )
+    # The hub's resume token, which the widget keeps, leads back to the same thread.
+    resume = page.evaluate(f"JSON.parse(localStorage.getItem('tandem:{SITE}:resume'))")
+    assert resume, "the widget must keep the resume token the hub gave it"
+    session = httpx.post(f"{hub_url}/api/widget/session", json={"site": SITE, "resume": resume})
+    token = session.json()["token"]
     return dict(
-        httpx.get(f"{hub_url}/api/widget/history", params={"token": session.json()["token"]}).json()
+        httpx.get(
+            f"{hub_url}/api/widget/history", headers={"Authorization": f"Bearer {token}"}
+        ).json()
     )
 
 
@@ -67,6 +70,10 @@ def journey(context: Any, hub_url: str, *, with_bot: bool) -> None:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Every address the page asks for: widget tokens must never be part of one.
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.on("websocket", lambda ws: urls.append(ws.url))
     page.goto(f"{hub_url}/demo")
 
     page.get_by_role("button", name="Mở cửa sổ trò chuyện").click()
@@ -119,6 +126,8 @@ def journey(context: Any, hub_url: str, *, with_bot: bool) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / ("widget.png" if with_bot else "widget-no-bot.png")))
     assert errors == []
+    assert any("/api/widget/ws" in url for url in urls)  # the live connection was used
+    assert [url for url in urls if "token" in url] == []
 
 
 @pytest.mark.rasa

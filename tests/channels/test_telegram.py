@@ -267,6 +267,57 @@ def test_bad_text_is_cleaned_or_politely_refused(hub: HubProcess, api: FakeBotAp
     assert all("parse_mode" not in m for m in api.sent(chat))
 
 
+def group_update(update_id: int, chat_id: int, text: str, kind: str) -> dict[str, Any]:
+    update = text_update(update_id, chat_id, text)
+    update["message"]["chat"] = {"id": chat_id, "type": kind, "title": "Nhóm gia đình"}
+    update["message"]["from"]["id"] = 424242
+    return update
+
+
+@pytest.mark.parametrize("kind", ["group", "supergroup", "channel"])
+def test_group_chats_are_refused_once_and_nothing_is_routed(
+    hub: HubProcess, api: FakeBotApi, kind: str
+) -> None:
+    chat = -new_chat()  # groups have negative ids
+    first = 12_000 + next(_ids) * 10
+    opening = group_update(first, chat, "Số dư thẻ của tôi?", kind)
+    assert post_update(hub, opening).status_code == 200
+    refusal = api.wait_sent(chat, 1)
+    assert "trò chuyện riêng" in refusal[0]["text"]
+    for offset, text in enumerate(["Cho tôi gặp nhân viên", "/start"], start=1):
+        update = group_update(first + offset, chat, text, kind)
+        assert post_update(hub, update).status_code == 200
+    sticker = sticker_update(first + 3, chat)
+    sticker["message"]["chat"] = {"id": chat, "type": kind, "title": "Nhóm gia đình"}
+    assert post_update(hub, sticker).status_code == 200
+    time.sleep(0.5)
+    assert len(api.sent(chat)) == 1  # one polite reply, not one per message
+    agent = Agent(hub)
+    for text in ("Số dư thẻ của tôi?", "Cho tôi gặp nhân viên"):
+        with pytest.raises(AssertionError):
+            agent.conversation_with(text)
+
+
+def test_malformed_updates_with_the_right_secret_get_400(hub: HubProcess, api: FakeBotApi) -> None:
+    chat = new_chat()
+    message_is_a_string = {"update_id": 13_001, "message": "just a string"}
+    no_chat = text_update(13_002, chat, "không có chat")
+    del no_chat["message"]["chat"]
+    integer_text = text_update(13_003, chat, "")
+    integer_text["message"]["text"] = 12345
+    button_without_sender = button_update(13_004, chat, "m1:0")
+    del button_without_sender["callback_query"]["from"]
+    for update in (message_is_a_string, no_chat, integer_text, button_without_sender):
+        response = post_update(hub, update)
+        assert response.status_code == 400, (update, response.text)
+    time.sleep(0.3)
+    assert api.sent(chat) == []
+    # The channel still works for well-formed updates.
+    good = text_update(13_005, chat, "Xin chào, tôi cần hỗ trợ")
+    assert post_update(hub, good).status_code == 200
+    assert api.wait_sent(chat, 1)[0]["text"].startswith("ℹ️ Xin lỗi")
+
+
 # -- polling mode ----------------------------------------------------------------------------------
 def test_polling_mode_uses_the_same_hub(tmp_path: Path, shared_index_dir: Path) -> None:
     api = FakeBotApi().start()

@@ -9,12 +9,13 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from bot.api.widget import sign_customer
@@ -50,8 +51,12 @@ def open_session(client: httpx.Client, **fields: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def history(client: httpx.Client, token: str) -> list[dict[str, Any]]:
-    response = client.get("/api/widget/history", params={"token": token})
+    response = client.get("/api/widget/history", headers=bearer(token))
     assert response.status_code == 200, response.text
     return list(response.json()["messages"])
 
@@ -61,12 +66,23 @@ def post(
 ) -> httpx.Response:
     return client.post(
         "/api/widget/messages",
-        json={"token": token, "text": text, "client_id": client_id or uuid.uuid4().hex},
+        json={"text": text, "client_id": client_id or uuid.uuid4().hex},
+        headers=bearer(token),
     )
 
 
-def socket(hub: HubProcess, token: str) -> ClientConnection:
-    return connect(f"{hub.url.replace('http', 'ws')}/api/widget/ws?token={token}", open_timeout=10)
+def raw_socket(hub: HubProcess) -> ClientConnection:
+    return connect(f"{hub.url.replace('http', 'ws')}/api/widget/ws", open_timeout=10)
+
+
+@contextmanager
+def socket(hub: HubProcess, token: str) -> Iterator[ClientConnection]:
+    """A widget websocket, authenticated the way the widget does: token in the first frame."""
+    with raw_socket(hub) as ws:
+        ws.send(json.dumps({"type": "auth", "token": token}))
+        ready = json.loads(ws.recv(timeout=10))
+        assert ready["type"] == "ready", ready
+        yield ws
 
 
 def frames_until(ws: ClientConnection, done: Any, timeout_s: float = 15) -> list[dict[str, Any]]:
@@ -89,13 +105,13 @@ def test_reload_resumes_the_same_conversation(client: httpx.Client) -> None:
     # Rasa is down: the customer is told so and queued, nothing is lost.
     assert body["replies"] and body["replies"][0]["sender"] == "system"
 
-    reloaded = open_session(client, visitor_id=first["visitor_id"])
-    assert reloaded["visitor_id"] == first["visitor_id"]
+    # A reloaded page comes back with the resume token the hub issued, not an id of its own.
+    reloaded = open_session(client, resume=first["resume"])
     messages = history(client, reloaded["token"])
     assert [m["text"] for m in messages][0] == "Thẻ của tôi bị khóa"
     assert {m["conversation_id"] for m in messages} == {body["conversation_id"]}
     assert (
-        client.get("/api/widget/history", params={"token": reloaded["token"]}).json()["state"]
+        client.get("/api/widget/history", headers=bearer(reloaded["token"])).json()["state"]
         == "waiting"
     )
 
@@ -132,12 +148,15 @@ def test_forged_customer_identity_is_rejected(client: httpx.Client, fields: dict
 
 def test_unknown_site_and_bad_tokens_are_rejected(client: httpx.Client, hub: HubProcess) -> None:
     assert client.post("/api/widget/session", json={"site": "evil-bank"}).status_code == 404
-    assert client.get("/api/widget/history", params={"token": "forged.token"}).status_code == 401
+    assert client.get("/api/widget/history", headers=bearer("forged.token")).status_code == 401
     assert post(client, "forged.token", "hi").status_code == 401
-    # The hub closes before accepting, which the server turns into a refused handshake.
-    with pytest.raises(InvalidStatus) as refused:
-        socket(hub, "forged.token")
-    assert refused.value.response.status_code == 403
+    # A forged token in the auth frame: the socket is closed with a reason.
+    with raw_socket(hub) as ws:
+        ws.send(json.dumps({"type": "auth", "token": "forged.token"}))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    assert "token" in closed.value.rcvd.reason
 
 
 # -- idempotent intake --------------------------------------------------------------------------
@@ -209,13 +228,8 @@ def test_malformed_requests_get_a_clear_4xx(client: httpx.Client) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert broken.status_code == 422 and broken.json()["detail"]
-    assert client.post("/api/widget/session", json={"visitor_id": "x"}).status_code == 422
-    assert (
-        client.post(
-            "/api/widget/session", json={"site": SITE, "visitor_id": "<script>"}
-        ).status_code
-        == 422
-    )
+    assert client.post("/api/widget/session", json={"language": "vi"}).status_code == 422
+    assert client.post("/api/widget/session", json={"site": "<script>"}).status_code == 422
     assert client.get("/healthz").status_code == 200  # still serving
 
 

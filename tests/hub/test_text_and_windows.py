@@ -68,3 +68,35 @@ def test_window_never_in_the_past_or_at_night() -> None:
     start, _ = parse_window("ngay bay gio", now)
     local = start.astimezone(LOCAL_TZ)
     assert start > now and 8 <= local.hour < 20
+
+
+@pytest.mark.parametrize(
+    "control",
+    ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+    + ["\u200e", "\u200f", "\u061c"],
+)
+def test_bidirectional_controls_are_removed(control: str) -> None:
+    # A right-to-left override would make the panel show the text reversed.
+    assert validate_text(f"Hoàn {control}0005{control} đồng", 100) == "Hoàn 0005 đồng"
+
+
+@pytest.mark.parametrize("surrogate", ["\ud800", "\udfff", "a\udc00b"])
+def test_lone_surrogates_are_refused(surrogate: str) -> None:
+    with pytest.raises(InvalidMessage) as err:
+        validate_text(surrogate, 100)
+    assert err.value.code == "not_text"
+
+
+def test_agent_window_may_mix_zoned_and_local_times() -> None:
+    from datetime import timedelta
+
+    from bot.handoff.callbacks import checked_window
+
+    start_local = datetime.now(LOCAL_TZ).replace(tzinfo=None, microsecond=0) + timedelta(days=1)
+    end_utc = (start_local.replace(tzinfo=LOCAL_TZ) + timedelta(hours=1)).astimezone(timezone.utc)
+    window = checked_window(start_local, end_utc)
+    assert window is not None
+    assert window[0] == start_local.replace(tzinfo=LOCAL_TZ)
+    assert window[1] == end_utc and window[0].tzinfo is not None
+    assert checked_window(end_utc, start_local) is None  # ends before it starts
+    assert checked_window(datetime(9999, 12, 31, 23), datetime(9999, 12, 31, 23, 30)) is None

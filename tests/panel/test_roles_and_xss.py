@@ -125,7 +125,8 @@ def test_customer_html_is_stored_verbatim_and_never_parsed_by_the_panel(hub: Hub
     session = httpx.post(f"{hub.url}/api/widget/session", json={"site": "demo-bank"}).json()
     sent = httpx.post(
         f"{hub.url}/api/widget/messages",
-        json={"token": session["token"], "text": HOSTILE, "client_id": "xss-1"},
+        json={"text": HOSTILE, "client_id": "xss-1"},
+        headers={"Authorization": f"Bearer {session['token']}"},
         timeout=30,
     ).json()
     agent = sign_in(hub, "linh")

@@ -18,15 +18,16 @@ class Customer:
         response = self.http.post("/api/widget/session", json=body)
         response.raise_for_status()
         self.token = response.json()["token"]
+        # The widget token travels in a header, never in a URL.
+        self.http.headers["Authorization"] = f"Bearer {self.token}"
 
     def say(self, text: Any, client_id: str | None = None) -> httpx.Response:
         return self.http.post(
-            "/api/widget/messages",
-            json={"token": self.token, "text": text, "client_id": client_id or uuid.uuid4().hex},
+            "/api/widget/messages", json={"text": text, "client_id": client_id or uuid.uuid4().hex}
         )
 
     def history(self) -> dict[str, Any]:
-        response = self.http.get("/api/widget/history", params={"token": self.token})
+        response = self.http.get("/api/widget/history")
         response.raise_for_status()
         return response.json()
 

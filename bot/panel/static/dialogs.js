@@ -61,7 +61,7 @@ export function callbackDialog(defaultPhone) {
   const from = `${pad(soon.getHours())}:00`;
   const to = `${pad((soon.getHours() + 1) % 24)}:00`;
   return modal(t("callback_title"), [
-    field(t("phone"), h("input", { name: "phone", type: "tel", required: true, value: defaultPhone || "", placeholder: "0901234567", maxlength: 32 })),
+    field(t("phone"), h("input", { name: "phone", type: "tel", required: true, value: defaultPhone || "", placeholder: "0909000111", maxlength: 32 })),
     h("div", { class: "field-row" },
       field(t("date"), h("input", { name: "date", type: "date", required: true, value: day })),
       field(t("from"), h("input", { name: "from", type: "time", required: true, value: from })),

@@ -7,6 +7,11 @@
  * Optional: data-customer-id + data-signature (hex HMAC-SHA256 of the customer id with the
  * site's secret, computed by the site's server) for signed-in customers.
  *
+ * Identity: the hub, not the browser, names an anonymous visitor. It hands back a short-lived
+ * token (sent as an Authorization header, and as the websocket's first "auth" frame, never in
+ * a URL) and a resume token kept in localStorage, which brings a returning visitor back to
+ * the same thread. The open websocket pushes a fresh token before the current one expires.
+ *
  * Delivery model: every message typed goes to a persistent outbox (localStorage) with a
  * client id first, then over the websocket (or HTTP when the socket cannot connect). The
  * hub stores each client id once, so resending after a drop or reload never duplicates.
@@ -30,6 +35,7 @@
   var MAX_CHARS = parseInt(script.getAttribute("data-max-chars") || "4000", 10);
   var PREFIX = "tandem:" + SITE + ":";
   var OUTBOX_KEY = PREFIX + "outbox:" + (CUSTOMER_ID || "visitor");
+  var RESUME_KEY = PREFIX + "resume";
   var HUMAN_PAYLOAD = "/request_human";
   var POLL_MS = 4000;
   var MAX_BACKOFF_MS = 30000;
@@ -125,7 +131,9 @@
   var state = {
     lang: pickLanguage(),
     token: null,
-    visitorId: load(PREFIX + "visitor", null),
+    tokenExpires: 0, // Date.now() after which the hub no longer accepts the token
+    resume: load(RESUME_KEY, null),
+    stopped: false, // the hub refused this page's identity for good: no more retries
     socket: null,
     attempts: 0,
     failedOpens: 0,
@@ -307,7 +315,7 @@
 
   // -- connection status ------------------------------------------------------------------
   function renderStatus() {
-    var open = state.socket && state.socket.readyState === WebSocket.OPEN;
+    var open = state.socket && state.socket.ready && state.socket.readyState === WebSocket.OPEN;
     var key = !state.online ? "offline" : open ? "online" : state.fallback ? "fallback" : "connecting";
     statusEl.textContent = t(key);
     root.setAttribute("data-connection", key);
@@ -535,7 +543,7 @@
     var items = readOutbox();
     if (!items.length) return;
     var ws = state.socket;
-    if (ws && ws.readyState === WebSocket.OPEN) {
+    if (ws && ws.ready && ws.readyState === WebSocket.OPEN) {
       items.forEach(function (item) {
         if (ws.sentIds[item.client_id]) return;
         ws.sentIds[item.client_id] = true;
@@ -556,8 +564,8 @@
         var item = items[i];
         var res = await fetch(BASE + "/api/widget/messages", {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ token: state.token, text: item.text, client_id: item.client_id }),
+          headers: authHeaders({ "Content-Type": "application/json" }),
+          body: JSON.stringify({ text: item.text, client_id: item.client_id }),
         });
         if (res.status === 401) {
           state.token = null;
@@ -584,12 +592,19 @@
   }
 
   // -- session and history ------------------------------------------------------------------
+  function authHeaders(headers) {
+    headers = headers || {};
+    headers.Authorization = "Bearer " + state.token;
+    return headers;
+  }
+
   async function openSession(withIdentity) {
     var body = { site: SITE, language: state.lang };
-    if (state.visitorId) body.visitor_id = state.visitorId;
     if (withIdentity) {
       body.customer_id = CUSTOMER_ID;
       body.signature = SIGNATURE;
+    } else if (typeof state.resume === "string") {
+      body.resume = state.resume;
     }
     return fetch(BASE + "/api/widget/session", {
       method: "POST",
@@ -599,7 +614,16 @@
   }
 
   async function ensureSession() {
-    return state.token ? true : startSession();
+    // A token about to expire is replaced before use rather than refused mid-request.
+    return state.token && Date.now() < state.tokenExpires ? true : startSession();
+  }
+
+  function setToken(token, expiresIn) {
+    state.token = token;
+    // Renew early (a minute, or half the lifetime if shorter), so a request in flight never
+    // carries an expired token.
+    var seconds = expiresIn || 0;
+    state.tokenExpires = Date.now() + Math.max(seconds / 2, seconds - 60) * 1000;
   }
 
   async function startSession() {
@@ -609,23 +633,30 @@
       console.warn("Tandem widget: customer identity rejected; continuing anonymously.");
       res = await openSession(false);
     }
-    if (res.status === 422 && state.visitorId) {
-      state.visitorId = null; // a corrupted stored id: start afresh
+    if (res.status === 422 && state.resume) {
+      state.resume = null; // a corrupted stored resume token: start afresh
       res = await openSession(false);
+    }
+    if (res.status === 404) {
+      // The hub does not know this site: retrying cannot help.
+      state.stopped = true;
+      console.warn("Tandem widget: the hub does not know site " + SITE + ".");
     }
     if (!res.ok) throw new Error("session " + res.status);
     var data = await res.json();
-    state.token = data.token;
-    state.visitorId = data.visitor_id;
+    setToken(data.token, data.expires_in);
     state.verified = Boolean(data.customer_id);
     verifiedEl.hidden = !state.verified;
-    save(PREFIX + "visitor", data.visitor_id);
+    if (data.resume) {
+      state.resume = data.resume;
+      save(RESUME_KEY, data.resume);
+    }
     return true;
   }
 
   async function loadHistory(retried) {
     if (!state.token) return;
-    var res = await fetch(BASE + "/api/widget/history?token=" + encodeURIComponent(state.token));
+    var res = await fetch(BASE + "/api/widget/history", { headers: authHeaders() });
     if (res.status === 401 && !retried) {
       state.token = null; // the hub no longer accepts it (e.g. a rotated key): start afresh
       await ensureSession();
@@ -640,16 +671,22 @@
   // -- websocket with reconnect and HTTP fallback -------------------------------------------
   function connect() {
     clearTimeout(state.reconnectTimer);
-    if (state.socket || !state.online) return;
+    if (state.socket || !state.online || state.stopped) return;
     ensureSession()
       .then(function () {
         if (state.socket) return;
-        var ws = new WebSocket(WS_BASE + "/api/widget/ws?token=" + encodeURIComponent(state.token));
+        var ws = new WebSocket(WS_BASE + "/api/widget/ws");
         ws.sentIds = {};
+        ws.ready = false; // true once the hub accepted the auth frame
         state.socket = ws;
         var opened = false;
         ws.onopen = function () {
+          // The token goes in the first frame, not the URL, so no access log records it.
+          ws.send(JSON.stringify({ type: "auth", token: state.token }));
+        };
+        ws.onready = function () {
           opened = true;
+          ws.ready = true;
           state.attempts = 0;
           state.failedOpens = 0;
           setFallback(false);
@@ -664,10 +701,12 @@
           } catch (e) {
             return;
           }
-          onFrame(frame);
+          onFrame(frame, ws);
         };
         ws.onclose = function (event) {
           if (state.socket === ws) state.socket = null;
+          // 4401: the hub refused the token (expired, or a rotated key): a new session next.
+          if (event && event.code === 4401) state.token = null;
           // A refused handshake is a blocked network or a token the hub no longer accepts;
           // the HTTP fallback tells them apart (a 401 there starts a new session).
           if (!opened) state.failedOpens += 1;
@@ -706,8 +745,12 @@
     }
   }
 
-  function onFrame(frame) {
-    if (frame.type === "message") {
+  function onFrame(frame, ws) {
+    if (frame.type === "ready") {
+      ws.onready();
+    } else if (frame.type === "token") {
+      setToken(frame.token, frame.expires_in); // the hub's refresh before the old one expires
+    } else if (frame.type === "message") {
       addMessage(frame.message);
     } else if (frame.type === "typing") {
       if (frame.sender !== "customer") showTyping();
