@@ -1,6 +1,16 @@
-"""Password hashing with Argon2id (argon2-cffi)."""
+"""Password hashing with Argon2id (argon2-cffi), off the event loop.
+
+Each hash or verification takes a core and 64 MiB for a good fraction of a second, so the
+hub runs them in a small pool of worker threads (argon2-cffi releases the GIL) behind a
+semaphore: a burst of sign-ins queues there instead of stalling every other request.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,3 +27,44 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+class PasswordWorker:
+    """Bounded, threaded Argon2 for the hub's request handlers."""
+
+    def __init__(self, concurrency: int = 2) -> None:
+        self._executor = ThreadPoolExecutor(
+            max_workers=max(1, concurrency), thread_name_prefix="argon2"
+        )
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._dummy: str | None = None
+        self._dummy_lock = threading.Lock()
+
+    def dummy_hash(self) -> str:
+        """A hash of a random password with the same parameters as real ones: verifying an
+        unknown username against it costs what a real account costs, so timing does not
+        tell which usernames exist."""
+        with self._dummy_lock:
+            if self._dummy is None:
+                self._dummy = hash_password(secrets.token_urlsafe(16))
+            return self._dummy
+
+    async def _run(self, func, *args):  # type: ignore[no-untyped-def]
+        async with self._slots:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Check a password; ``None`` (no such user) is checked against the dummy hash."""
+        if password_hash is None:
+            return bool(await self._run(self._verify_dummy, password))
+        return bool(await self._run(verify_password, password_hash, password))
+
+    def _verify_dummy(self, password: str) -> bool:
+        verify_password(self.dummy_hash(), password)
+        return False
+
+    async def hash(self, password: str) -> str:
+        return str(await self._run(hash_password, password))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
