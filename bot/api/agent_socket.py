@@ -8,6 +8,8 @@ socket closes with a code and a reason when it must stop:
 - 4401: not signed in, or the session ended (signed out, password changed, revoked, timed out);
 - 4403: the page's Origin is neither the hub's own nor a configured panel origin;
 - 1003 / 1007: a binary frame, or text that is not JSON.
+
+The first frame is {"type": "ready"}: from then on every push reaches this socket.
 """
 
 from __future__ import annotations
@@ -156,6 +158,8 @@ async def agent_socket(websocket: WebSocket) -> None:
     topics = [sessions.topic(found.session.id), *permissions.live_topics(found.user)]
     async with hub.broker.subscribe(*topics) as inbox:
         conn = AgentConnection(websocket, found.user, found.session.id, inbox)
+        # Tells the client its pushes now flow (anything published from here on arrives).
+        inbox.put_nowait({"type": "ready", "user": found.user.username, "topics": topics[1:]})
         tasks = {asyncio.create_task(conn.pump()), asyncio.create_task(conn.listen())}
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
