@@ -8,6 +8,7 @@ semaphore: a burst of sign-ins queues there instead of stalling every other requ
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+# Niceness of the hashing threads: Argon2 runs its lanes in threads of its own, which inherit
+# it, so a burst of sign-ins yields the CPU to the event loop instead of starving it.
+HASHING_NICENESS = 10
+
+
+def _yield_to_requests() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
+        pass
 
 
 def hash_password(password: str) -> str:
@@ -34,7 +45,9 @@ class PasswordWorker:
 
     def __init__(self, concurrency: int = 2) -> None:
         self._executor = ThreadPoolExecutor(
-            max_workers=max(1, concurrency), thread_name_prefix="argon2"
+            max_workers=max(1, concurrency),
+            thread_name_prefix="argon2",
+            initializer=_yield_to_requests,
         )
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._dummy: str | None = None

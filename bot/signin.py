@@ -25,7 +25,8 @@ from tandem.settings import Settings
 
 ACCOUNT = "account"
 ADDRESS = "address"
-# How long a claimed account stays claimed if its process dies mid-check.
+# How long a claimed account stays claimed if its process dies mid-check (a verification
+# takes about a second, more while others queue for the hashing pool).
 CLAIM_HOLD = timedelta(seconds=30)
 
 
@@ -116,8 +117,9 @@ async def begin(db: Database, settings: Settings, attempt: Attempt) -> None:
                 SigninThrottle.key == attempt.account,
                 SigninThrottle.next_allowed_at <= now,
                 or_(SigninThrottle.locked_until.is_(None), SigninThrottle.locked_until <= now),
+                or_(SigninThrottle.claimed_until.is_(None), SigninThrottle.claimed_until <= now),
             )
-            .values(next_allowed_at=now + CLAIM_HOLD)
+            .values(claimed_until=now + CLAIM_HOLD)
             .execution_options(synchronize_session=False)
         )
         await session.commit()
@@ -129,9 +131,8 @@ async def succeeded(db: Database, attempt: Attempt) -> None:
     """The right password: the account's failures are forgiven (the address's are not)."""
     async with db.session() as session:
         await session.execute(
-            delete(SigninThrottle).where(
-                SigninThrottle.scope == ACCOUNT, SigninThrottle.key == attempt.account
-            )
+            delete(SigninThrottle)
+            .where(SigninThrottle.scope == ACCOUNT, SigninThrottle.key == attempt.account)
             .execution_options(synchronize_session=False)
         )
         await session.commit()
@@ -162,6 +163,7 @@ async def failed(db: Database, settings: Settings, attempt: Attempt) -> list[Loc
             if row is None:
                 continue
             _, lockout_at = _limits(settings, scope)
+            row.claimed_until = None
             row.next_allowed_at = now + timedelta(
                 seconds=delay_after(settings, scope, row.failures)
             )
@@ -171,7 +173,8 @@ async def failed(db: Database, settings: Settings, attempt: Attempt) -> list[Loc
                 lockouts.append(Lockout(scope, key, row.failures, row.locked_until))
         # Forget rows nobody has failed on for a whole window, so guessed names do not pile up.
         await session.execute(
-            delete(SigninThrottle).where(
+            delete(SigninThrottle)
+            .where(
                 SigninThrottle.window_start < cutoff,
                 SigninThrottle.next_allowed_at < cutoff,
                 or_(SigninThrottle.locked_until.is_(None), SigninThrottle.locked_until < now),

@@ -108,8 +108,10 @@ class SigninThrottle(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # No attempt is verified before this instant (growing delay, or one attempt in flight).
+    # No attempt is verified before this instant (the growing delay).
     next_allowed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # An attempt on this account is being verified (set by the process checking it).
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
