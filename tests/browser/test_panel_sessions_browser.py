@@ -22,7 +22,8 @@ def sign_in(page: Any, base: str, username: str, password: str = DEMO_PASSWORD) 
     page.fill("input[name=password]", password)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector(".topbar")
-    page.wait_for_function("document.querySelector('#conn.conn-live') !== null")
+    # Locators, not wait_for_function: the page's CSP forbids evaluating strings.
+    page.locator("#conn.conn-live").wait_for()
 
 
 def test_a_supervisor_signs_an_agent_out_everywhere(
@@ -43,7 +44,7 @@ def test_a_supervisor_signs_an_agent_out_everywhere(
     # The agent's open page hears it over its socket and asks to sign in again.
     agent_page.wait_for_selector("#login-form", timeout=20_000)
     assert "kết thúc" in agent_page.locator("#login-form .form-error").inner_text()
-    page.wait_for_function("document.querySelector('#sessions tr[data-user=linh]') === null")
+    page.locator("#sessions tr[data-user=linh]").wait_for(state="detached")
     assert page.locator(".topbar").is_visible()  # the supervisor is still signed in
     assert not page.errors and not [e for e in getattr(agent_page, "errors", [])]
 
@@ -64,7 +65,7 @@ def test_an_agent_changes_their_password_and_stays_signed_in_here(
     page.fill("dialog input[name=repeat]", NEW_PASSWORD)
     page.click("dialog button[value=ok]")
     page.locator(".toast-ok").wait_for()
-    page.wait_for_function("document.querySelector('#conn.conn-live') !== null")
+    page.locator("#conn.conn-live").wait_for()
 
     # This page works with its new session (a change needs the new CSRF token).
     page.click("#presence")
