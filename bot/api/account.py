@@ -52,18 +52,17 @@ async def _alert_lockouts(request: Request, lockouts: list[signin.Lockout]) -> N
     if not lockouts:
         return
     hub = hub_of(request)
+    texts = [
+        f"{lock.failures} failed sign-ins for "
+        f"{'account' if lock.scope == signin.ACCOUNT else 'address'} {lock.key!r}: "
+        f"locked until {lock.until:%H:%M} UTC."
+        for lock in lockouts
+    ]
     async with hub.db.session() as session:
-        for lock in lockouts:
-            what = "account" if lock.scope == signin.ACCOUNT else "address"
-            text = (
-                f"{lock.failures} failed sign-ins for {what} {lock.key!r}: "
-                f"locked until {lock.until:%H:%M} UTC."
-            )
-            session.add(Alert(kind="brute_force", audience="supervisor", text=text))
-            hub.broker.publish(
-                "supervisors", {"type": "alert", "kind": "brute_force", "text": text}
-            )
+        session.add_all(Alert(kind="brute_force", audience="supervisor", text=t) for t in texts)
         await session.commit()
+    for text in texts:  # after the commit: a panel that re-reads /api/alerts finds them
+        hub.broker.publish("supervisors", {"type": "alert", "kind": "brute_force", "text": text})
 
 
 async def check_password(request: Request, username: str, password: str) -> User | None:
