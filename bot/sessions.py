@@ -176,7 +176,7 @@ async def active_by_user(db: Database, settings: Settings) -> list[dict[str, Any
             "display_name": name,
             "role": role,
             "sessions": count,
-            "last_seen_at": aware(seen).isoformat() if seen else None,
+            "last_seen_at": seen.isoformat() if (seen := aware(last_seen)) else None,
         }
-        for username, name, role, count, seen in rows
+        for username, name, role, count, last_seen in rows
     ]

@@ -84,7 +84,7 @@ def wait_for(row: SigninThrottle, now: datetime) -> float:
 
 
 async def _ensure_rows(session: AsyncSession, attempt: Attempt, now: datetime) -> None:
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for scope, key in attempt.keys():
         await session.execute(
