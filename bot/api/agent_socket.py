@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,11 +29,13 @@ from bot.store.models import Conversation, User
 from tandem.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["agent"])
+log = logging.getLogger(__name__)
 
 CLOSE_SIGNED_OUT = 4401
 CLOSE_ORIGIN = 4403
 CLOSE_BINARY = 1003
 CLOSE_BAD_JSON = 1007
+CLOSE_INTERNAL = 1011
 MAX_ID = 2**63 - 1
 
 
@@ -164,11 +167,12 @@ async def agent_socket(websocket: WebSocket) -> None:
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                # A client that vanished mid-send is an ordinary end, not an error.
-                if not task.cancelled() and isinstance(
-                    task.exception(), (WebSocketDisconnect, RuntimeError, OSError)
-                ):
-                    conn.close_with = None
+                error = None if task.cancelled() else task.exception()
+                if isinstance(error, (WebSocketDisconnect, RuntimeError, OSError)):
+                    conn.close_with = None  # the client vanished mid-send: an ordinary end
+                elif error is not None:
+                    log.error("agent socket failed", exc_info=error)
+                    conn.close_with = (CLOSE_INTERNAL, "The hub hit an error; reconnect.")
         finally:
             for task in tasks:
                 task.cancel()
