@@ -13,11 +13,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
-from bot.api import agent, internal, widget
+from bot.api import account, agent, agent_socket, internal, widget
 from bot.handoff import scheduler
 from bot.knowledge_handle import KnowledgeHandle
+from bot.passwords import PasswordWorker
 from bot.service import Hub
 from bot.states import InvalidTransition
 from bot.store.db import Database
@@ -50,23 +50,26 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             for stop in app.state.shutdown_hooks:
                 await stop(app)
             app.state.knowledge.stop()
+            app.state.passwords.close()
             await hub.close()
             await hub.db.dispose()
 
-    app = FastAPI(title="Tandem hub", lifespan=lifespan)
+    # The interactive API docs are for developers; a production hub does not describe itself.
+    docs = settings.mode == "demo"
+    app = FastAPI(
+        title="Tandem hub",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     hub = Hub(settings, Database(settings.database_url))
     app.state.hub = hub
     app.state.settings = settings
     app.state.knowledge = KnowledgeHandle(settings)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.secret_key,
-        session_cookie="tandem_session",
-        same_site="strict",
-        https_only=settings.mode == "production",
-    )
+    app.state.passwords = PasswordWorker(settings.password_hash_concurrency)
 
     @app.exception_handler(InvalidMessage)
     async def _invalid_message(_: Request, exc: InvalidMessage) -> JSONResponse:
@@ -97,7 +100,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         }
 
     app.include_router(internal.router)
+    app.include_router(account.router)
     app.include_router(agent.router)
+    app.include_router(agent_socket.router)
     app.include_router(widget.router)
     _mount_optional(app)
     if STATIC.is_dir():

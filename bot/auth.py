@@ -1,20 +1,19 @@
-"""Panel sign-in: signed-cookie sessions, CSRF tokens, role checks; and the service token
-that Rasa's action server uses for the internal API."""
+"""Panel sign-in as FastAPI dependencies: the session behind the cookie, CSRF on every
+change, role checks from bot.permissions; and the service token that Rasa's action server
+uses for the internal API."""
 
 from __future__ import annotations
 
 import hmac
-import secrets
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Depends, HTTPException, Request, WebSocket, status
-from sqlalchemy import select
+from fastapi import Depends, HTTPException, Request, Response, WebSocket, status
 
-from bot.passwords import verify_password
+from bot import permissions, sessions
+from bot.sessions import SignedIn
 from bot.store.models import User
 
-ROLES = ("agent", "knowledge_manager", "supervisor")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -22,59 +21,66 @@ def hub_of(request: Request | WebSocket) -> Any:
     return request.app.state.hub
 
 
-async def authenticate(request: Request, username: str, password: str) -> User | None:
-    async with hub_of(request).db.session() as session:
-        user = await session.scalar(select(User).where(User.username == username))
-    if user is None or not verify_password(user.password_hash, password):
-        return None
-    return user
+def client_address(conn: Request | WebSocket) -> str:
+    # Behind a reverse proxy, run uvicorn with --proxy-headers so this is the real client.
+    return conn.client.host if conn.client else "unknown"
 
 
-def start_session(request: Request, user: User) -> str:
-    request.session.clear()
-    request.session["uid"] = user.id
-    request.session["csrf"] = secrets.token_urlsafe(24)
-    return request.session["csrf"]
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    settings = hub_of(request).settings
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        max_age=int(settings.session_max_age_s),
+        httponly=True,
+        samesite="strict",
+        secure=settings.mode == "production",
+        path="/",
+    )
 
 
-async def _user_from_session(conn: Request | WebSocket) -> User | None:
-    uid = conn.session.get("uid")
-    if uid is None:
-        return None
-    async with hub_of(conn).db.session() as session:
-        return await session.get(User, uid)
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(sessions.COOKIE, path="/")
 
 
-async def current_user(request: Request) -> User:
-    user = await _user_from_session(request)
-    if user is None:
+async def signed_in(conn: Request | WebSocket) -> SignedIn | None:
+    hub = hub_of(conn)
+    return await sessions.lookup(hub.db, hub.settings, conn.cookies.get(sessions.COOKIE))
+
+
+async def current_session(request: Request) -> SignedIn:
+    found = await signed_in(request)
+    if found is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Sign in first.")
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
-        expected = request.session.get("csrf", "")
-        if not expected or not hmac.compare_digest(sent, expected):
+        if not hmac.compare_digest(sent.encode(), found.session.csrf_token.encode()):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "Missing or wrong CSRF token.")
-    return user
+    return found
 
 
-async def websocket_user(websocket: WebSocket) -> User | None:
-    return await _user_from_session(websocket)
+async def current_user(found: SignedIn = Depends(current_session)) -> User:
+    return found.user
 
 
-def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, User]]:
+def require(
+    allowed: Callable[[User], bool], roles: frozenset[str]
+) -> Callable[..., Coroutine[Any, Any, User]]:
+    """A dependency that lets through the users a permission of bot.permissions allows."""
+
     async def dependency(user: User = Depends(current_user)) -> User:
-        if user.role not in roles:
+        if not allowed(user):
             raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"This needs the role: {', '.join(roles)}."
+                status.HTTP_403_FORBIDDEN, f"This needs the role: {', '.join(sorted(roles))}."
             )
         return user
 
     return dependency
 
 
-require_agent = require_roles("agent", "supervisor")
-require_editor = require_roles("knowledge_manager", "supervisor")
-require_supervisor = require_roles("supervisor")
+require_agent = require(permissions.can_work_conversations, permissions.CONVERSATION_WORKERS)
+require_editor = require(permissions.can_edit_knowledge, permissions.KNOWLEDGE_EDITORS)
+require_supervisor = require(permissions.can_supervise, permissions.SUPERVISORS)
 
 
 async def require_service(request: Request) -> None:
@@ -82,5 +88,5 @@ async def require_service(request: Request) -> None:
     expected = hub_of(request).settings.service_token
     header = request.headers.get("authorization", "")
     token = header.removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(token, expected):
+    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Missing or wrong service token.")

@@ -6,6 +6,8 @@ production process with a placeholder or missing secret.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SECRET = "demo-only-not-secret"
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+# 64 bits is the floor for a secret nobody can guess offline; token_urlsafe(32) has 256.
+MIN_SECRET_BITS = 64.0
 
 
 class Settings(BaseSettings):
@@ -55,6 +60,27 @@ class Settings(BaseSettings):
     # secret) at start-up. Empty: register it yourself with setWebhook.
     telegram_webhook_url: str = ""
 
+    # Panel sign-in. Sessions live in the database; the cookie carries only a random id.
+    session_idle_timeout_s: float = 3600.0  # signed out after an hour without a request
+    session_max_age_s: float = 12 * 3600.0  # and after one shift, however active
+    # How often an open agent websocket re-reads its session (revocation in another process).
+    session_recheck_s: float = 30.0
+    # Origins (scheme://host[:port]) besides the hub's own that may open the agent websocket.
+    panel_allowed_origins: list[str] = Field(default_factory=list)
+    # Failed sign-ins: a few free tries, then delays doubling from the base up to the cap, then
+    # a lockout; per account and (with more room, for offices behind one address) per address.
+    signin_free_failures: int = 5
+    signin_lockout_failures: int = 10
+    signin_address_free_failures: int = 20
+    signin_address_lockout_failures: int = 50
+    signin_base_delay_s: float = 1.0
+    signin_max_delay_s: float = 60.0
+    signin_lockout_s: float = 900.0
+    # Failures older than this are forgotten.
+    signin_window_s: float = 900.0
+    # Argon2 verifications at once (each takes ~64 MiB and a core for ~0.1-0.5 s).
+    password_hash_concurrency: int = 2
+
     # Knowledge and retrieval.
     corpus_dir: Path = ROOT / "knowledge" / "corpus"
     index_dir: Path = ROOT / "models" / "index"
@@ -90,21 +116,50 @@ class Settings(BaseSettings):
     max_message_chars: int = 4000
 
     def check(self) -> None:
-        """Refuse placeholder or missing secrets outside demo mode."""
+        """Refuse placeholder, missing or guessable secrets outside demo mode."""
         if self.mode == "demo":
             return
-        problems = []
-        for name in ("secret_key", "service_token"):
-            value = getattr(self, name)
-            if not value or value == DEMO_SECRET or len(value) < 16:
-                problems.append(f"TANDEM_{name.upper()} must be set to a real secret (16+ chars)")
+        secrets = {
+            "TANDEM_SECRET_KEY": self.secret_key,
+            "TANDEM_SERVICE_TOKEN": self.service_token,
+        }
         for site, secret in self.widget_sites.items():
-            if secret == DEMO_SECRET or len(secret) < 16:
-                problems.append(f"widget site {site!r} needs a real secret in TANDEM_WIDGET_SITES")
-        if self.telegram_mode == "webhook" and len(self.telegram_webhook_secret) < 16:
-            problems.append("TANDEM_TELEGRAM_WEBHOOK_SECRET must be set for webhook mode")
+            secrets[f"the secret of widget site {site!r} in TANDEM_WIDGET_SITES"] = secret
+        if self.telegram_mode == "webhook":
+            secrets["TANDEM_TELEGRAM_WEBHOOK_SECRET"] = self.telegram_webhook_secret
+        problems = [
+            f"{name} {reason}"
+            for name, value in secrets.items()
+            if (reason := weak_secret_reason(value)) is not None
+        ]
         if problems:
-            raise RuntimeError("Refusing to start in production mode:\n- " + "\n- ".join(problems))
+            raise RuntimeError(
+                "Refusing to start in production mode:\n- "
+                + "\n- ".join(problems)
+                + f"\nMake each secret with: {MAKE_SECRET}"
+            )
+
+
+def weak_secret_reason(value: str) -> str | None:
+    """Why a secret is too easy to guess, or None when it is good enough."""
+    if not value or not value.strip():
+        return "is not set"
+    if value == DEMO_SECRET:
+        return "is the demo placeholder"
+    if len(value) < 16:
+        return f"is too short ({len(value)} characters, at least 16)"
+    counts = Counter(value)
+    if len(counts) < 8:
+        return f"uses only {len(counts)} different characters"
+    # Shannon entropy of the characters as they occur: a crude but safe upper bound on how
+    # much guessing the string resists ("aaaa..." scores 0, a random url-safe token ~6/char).
+    per_char = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    if per_char * len(value) < MIN_SECRET_BITS:
+        return f"has too little entropy (about {per_char * len(value):.0f} bits, at least 64)"
+    steps = [ord(b) - ord(a) for a, b in zip(value, value[1:], strict=False)]
+    if sum(abs(step) <= 1 for step in steps) >= len(steps) / 2:
+        return "is a run of neighbouring characters (like 0123456789abcdef)"
+    return None
 
 
 @lru_cache

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from tests.support.stack import MODEL, RASA_BIN, HubProcess, RasaStack, free_port
 
@@ -73,3 +77,23 @@ def start_hub(tmp_path: Path, shared_index_dir: Path) -> Iterator[Callable[..., 
     yield factory
     for hub in started:
         hub.stop()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throw-away database on the test PostgreSQL server (scripts/test_services.sh)."""
+    base = os.environ.get("TANDEM_TEST_POSTGRES_URL")
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "TANDEM_TEST_POSTGRES_URL is not set; `make test` starts PostgreSQL and sets it."
+            )
+        pytest.skip("no PostgreSQL server (run through `make test`)")
+    name = f"tandem_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield str(make_url(base).set(database=name).render_as_string(hide_password=False))
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,28 +1,19 @@
-"""Agent-side API (session cookie + CSRF): sign-in, queue, claim, acknowledge, reply,
-transfer, call-backs and resolve; plus the websocket that pushes queue changes live."""
+"""Agent-side API (session cookie + CSRF): presence, queue, claim, acknowledge, reply,
+transfer, call-backs and resolve. Sign-in is in bot.api.account, the live websocket in
+bot.api.agent_socket."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import datetime, timezone
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot import states
 from bot.api.params import Days, DbId
-from bot.auth import (
-    authenticate,
-    current_user,
-    hub_of,
-    require_agent,
-    require_supervisor,
-    start_session,
-    websocket_user,
-)
+from bot.auth import hub_of, require_agent, require_supervisor
 from bot.handoff import callbacks, queue
 from bot.serialize import callback_json, conversation_json, message_json
 from bot.store.models import (
@@ -39,45 +30,8 @@ from bot.text import InvalidMessage, validate_text
 router = APIRouter(prefix="/api", tags=["agent"])
 
 
-def user_json(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "team": user.team,
-        "online": user.online,
-    }
-
-
 def _raise(exc: queue.QueueError) -> None:
     raise HTTPException(exc.status, exc.detail) from exc
-
-
-class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=200)
-
-
-@router.post("/auth/login")
-async def login(body: LoginIn, request: Request) -> dict[str, Any]:
-    user = await authenticate(request, body.username, body.password)
-    if user is None:
-        raise HTTPException(401, "Wrong username or password.")
-    csrf = start_session(request, user)
-    return {"user": user_json(user), "csrf_token": csrf}
-
-
-@router.post("/auth/logout")
-async def logout(request: Request, user: User = Depends(current_user)) -> dict[str, bool]:
-    await set_online(request, user, False)
-    request.session.clear()
-    return {"ok": True}
-
-
-@router.get("/auth/me")
-async def me(request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
-    return {"user": user_json(user), "csrf_token": request.session.get("csrf")}
 
 
 async def set_online(request: Request, user: User, online: bool) -> None:
@@ -390,40 +344,3 @@ async def metrics(
 
     async with hub_of(request).db.session() as session:
         return await service_metrics(session, days)
-
-
-@router.websocket("/ws/agent")
-async def agent_socket(websocket: WebSocket) -> None:
-    """Pushes queue, message, alert and suggestion events. Clients may send
-    {"type": "watch", "conversation_id": N} to follow one conversation live."""
-    user = await websocket_user(websocket)
-    if user is None or user.role not in ("agent", "supervisor", "knowledge_manager"):
-        await websocket.close(code=4401)
-        return
-    await websocket.accept()
-    broker = hub_of(websocket).broker
-    topics = ["agents", f"user:{user.id}"] + (["supervisors"] if user.role == "supervisor" else [])
-    async with broker.subscribe(*topics) as inbox:
-        watching: str | None = None
-
-        async def pump() -> None:
-            while True:
-                await websocket.send_json(await inbox.get())
-
-        sender = asyncio.create_task(pump())
-        try:
-            while True:
-                data = await websocket.receive_json()
-                if isinstance(data, dict) and data.get("type") == "watch":
-                    if watching:
-                        broker.remove_topic(inbox, watching)
-                    watching = f"conv:{int(data.get('conversation_id', 0))}"
-                    broker.add_topic(inbox, watching)
-        except (WebSocketDisconnect, ValueError, RuntimeError):
-            pass
-        finally:
-            sender.cancel()
-            with contextlib.suppress(BaseException):
-                await sender
-            if watching:
-                broker.remove_topic(inbox, watching)

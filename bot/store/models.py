@@ -88,6 +88,37 @@ class User(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class AgentSession(Base):
+    """A signed-in panel session. The cookie holds a random token; only its SHA-256 is
+    stored, so a copy of the database does not sign anyone in."""
+
+    __tablename__ = "agent_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(String(30))
+
+
+class SigninThrottle(Base):
+    """Recent failed sign-ins for one account or one client address (scope + key)."""
+
+    __tablename__ = "signin_throttle"
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # account | address
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # No attempt is verified before this instant (the growing delay).
+    next_allowed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # An attempt on this account is being verified (set by the process checking it).
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

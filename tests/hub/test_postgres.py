@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.support.clients import Agent, Customer
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    base = os.environ.get("TANDEM_TEST_POSTGRES_URL")
-    if not base:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "TANDEM_TEST_POSTGRES_URL is not set; `make test` starts PostgreSQL and sets it."
-            )
-        pytest.skip("no PostgreSQL server (run through `make test`)")
-    name = f"tandem_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield str(make_url(base).set(database=name).render_as_string(hide_password=False))
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_hub_on_postgres_stores_routes_and_survives_restart(start_hub, postgres_url: str) -> None:

@@ -3,9 +3,10 @@
 let csrfToken = null;
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, retryAfter = null) {
     super(detail || `HTTP ${status}`);
     this.status = status;
+    this.retryAfter = retryAfter; // seconds, on 429 (throttled sign-in)
   }
 }
 
@@ -28,7 +29,8 @@ export async function api(method, path, body) {
   if (type.includes("application/json")) data = await response.json();
   if (!response.ok) {
     const detail = data && typeof data.detail === "string" ? data.detail : response.statusText;
-    throw new ApiError(response.status, detail);
+    const retryAfter = Number(response.headers.get("retry-after")) || null;
+    throw new ApiError(response.status, detail, retryAfter);
   }
   return data;
 }

@@ -1,4 +1,5 @@
-// Modal forms (transfer, call-back, resolve, assign) built on the native <dialog> element.
+// Modal forms (transfer, call-back, resolve, assign, password, confirmations) built on the
+// native <dialog> element.
 
 import { h } from "./dom.js";
 import { label, RESOLUTION_CODES, t, TEAMS } from "./i18n.js";
@@ -96,4 +97,24 @@ export function assignDialog() {
   return modal(t("assign"), [
     field(t("assign_to"), h("input", { name: "username", required: true, placeholder: "linh", maxlength: 64 })),
   ], { submitLabel: t("assign") });
+}
+
+export function passwordDialog() {
+  const input = (name, autocomplete) => h("input", { name, type: "password", required: true, autocomplete, maxlength: 200 });
+  return modal(t("change_password"), [
+    field(t("current_password"), input("current", "current-password")),
+    field(t("new_password"), input("next", "new-password")),
+    field(t("repeat_password"), input("repeat", "new-password")),
+  ], {
+    submitLabel: t("change_password"),
+    validate: (v) => {
+      if (v.next.length < 12) return t("password_short");
+      return v.next === v.repeat ? null : t("password_mismatch");
+    },
+  });
+}
+
+/** A yes/no question; resolves true when confirmed. */
+export function confirmDialog(question, submitLabel) {
+  return modal(question, [], { submitLabel }).then((values) => values !== null);
 }

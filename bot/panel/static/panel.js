@@ -4,7 +4,7 @@
 import { get, post, record, setCsrf } from "./api.js";
 import { renderOffer, renderSuggestions } from "./assist.js";
 import { appendMessage, renderConversation, updateComposer, updateConversation } from "./conversation.js";
-import { assignDialog, callbackDialog, resolveDialog, transferDialog } from "./dialogs.js";
+import { assignDialog, callbackDialog, passwordDialog, resolveDialog, transferDialog } from "./dialogs.js";
 import { fill, h } from "./dom.js";
 import { getLang, label, setLang, t } from "./i18n.js";
 import { lotus } from "./icons.js";
@@ -81,7 +81,9 @@ function showLogin(message) {
       const data = await post("/api/auth/login", { username: values.username.trim(), password: values.password });
       start(data.user, data.csrf_token);
     } catch (err) {
-      error.textContent = err.status === 401 ? t("wrong_login") : t("error", { detail: err.message });
+      if (err.status === 401) error.textContent = t("wrong_login");
+      else if (err.status === 429) error.textContent = t("too_many_attempts", { seconds: err.retryAfter || 1 });
+      else error.textContent = t("error", { detail: err.message });
     }
   });
   document.body.className = "login";
@@ -109,6 +111,7 @@ function renderShell() {
           onclick: togglePresence,
         }, h("span", { class: "dot" }), t(app.user.online ? "online" : "offline")) : null,
         h("div", { class: "user" }, h("strong", {}, app.user.display_name), h("span", {}, label("role", app.user.role))),
+        h("button", { class: "btn btn-ghost btn-sm on-dark", id: "change-password", onclick: changePassword }, t("change_password")),
         h("button", { class: "btn btn-ghost btn-sm on-dark", id: "sign-out", onclick: signOut }, t("sign_out")))),
     h("main", { class: "views" },
       h("div", { class: "view view-workspace", id: "view-workspace", hidden: app.state.tab !== "workspace" },
@@ -497,6 +500,56 @@ async function togglePresence() {
   }
 }
 
+async function changePassword() {
+  const values = await passwordDialog();
+  if (!values) return;
+  // The hub ends every session of the account, this page's socket included; the page gets a
+  // new session in the answer and reconnects with it (see sessionEnded).
+  app.passwordChange = post("/api/auth/password", { current_password: values.current, new_password: values.next });
+  try {
+    const data = await app.passwordChange;
+    setCsrf(data.csrf_token);
+    app.toast(t("password_changed"), "ok");
+    connectSocket();
+  } catch (err) {
+    if (err.status === 403) app.toast(t("password_wrong"), "error");
+    else if (err.status === 429) app.toast(t("too_many_attempts", { seconds: err.retryAfter || 1 }), "error");
+    else fail(err);
+  } finally {
+    app.passwordChange = null;
+  }
+}
+
+/** The socket closed for good: back to sign-in, unless this page already has a new session. */
+async function sessionEnded() {
+  if (app.passwordChange) await app.passwordChange.catch(() => null);
+  try {
+    const me = await get("/api/auth/me");
+    setCsrf(me.csrf_token);
+    connectSocket();
+  } catch (err) {
+    app.user = null;
+    app.state.current = null;
+    setCsrf(null);
+    showLogin(t("session_ended"));
+  }
+}
+
+function connectSocket() {
+  app.socket?.close();
+  app.socket = new LiveSocket({
+    onEvent,
+    onStatus: setConnection,
+    onEnded: sessionEnded,
+    onOpen: (reconnect) => {
+      loadQueue();
+      if (reconnect) refreshCurrent().catch(fail);
+    },
+  });
+  if (app.state.current) app.socket.watching = app.state.current.id;
+  app.socket.connect();
+}
+
 async function signOut() {
   try {
     await post("/api/auth/logout");
@@ -516,16 +569,7 @@ function start(user, csrf) {
   app.state.tab = (TABS[user.role] || ["workspace"])[0];
   app.state.current = null;
   renderShell();
-  app.socket?.close();
-  app.socket = new LiveSocket({
-    onEvent,
-    onStatus: setConnection,
-    onOpen: (reconnect) => {
-      loadQueue();
-      if (reconnect) refreshCurrent().catch(fail);
-    },
-  });
-  app.socket.connect();
+  connectSocket();
 }
 
 async function boot() {

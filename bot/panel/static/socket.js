@@ -2,11 +2,16 @@
 // reconnect the panel re-reads the queue and the open conversation, so a push missed while
 // the socket was down is never lost.
 
+// Close codes after which reconnecting cannot help: the session ended (4401) or this page's
+// origin is not allowed (4403).
+const FINAL_CLOSE = new Set([4401, 4403]);
+
 export class LiveSocket {
-  constructor({ onEvent, onOpen, onStatus }) {
+  constructor({ onEvent, onOpen, onStatus, onEnded }) {
     this.onEvent = onEvent;
     this.onOpen = onOpen;
     this.onStatus = onStatus;
+    this.onEnded = onEnded;
     this.ws = null;
     this.watching = null;
     this.attempt = 0;
@@ -34,11 +39,16 @@ export class LiveSocket {
         console.error("bad push", err);
       }
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.closed) return;
       this.onStatus("offline");
+      if (FINAL_CLOSE.has(event.code)) {
+        this.closed = true;
+        this.onEnded(event.code, event.reason);
+        return;
+      }
       // Back off up to 10 s so a restarting hub is not hammered by every panel at once.
       const delay = Math.min(10000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
       this.attempt += 1;

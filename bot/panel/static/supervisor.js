@@ -1,6 +1,7 @@
-// Supervision tab: alerts, offer acceptance per rule, and call-backs.
+// Supervision tab: alerts, offer acceptance per rule, call-backs, and who is signed in.
 
 import { get, post } from "./api.js";
+import { confirmDialog } from "./dialogs.js";
 import { fill, h } from "./dom.js";
 import { alertIcon } from "./icons.js";
 import { locale, t } from "./i18n.js";
@@ -29,11 +30,40 @@ function offerTable(rows) {
         h("span", { class: "pct" }, pct(r.acceptance_rate))))))));
 }
 
+/** Signed-in people, each with "sign out everywhere", and one button for everyone. */
+function sessionsCard(users, container, app) {
+  const revoke = async (question, path) => {
+    if (!(await confirmDialog(question, t("sign_out_everywhere")))) return;
+    try {
+      const data = await post(path);
+      app.toast(t("signed_out_count", { count: data.ended }), "ok");
+      renderSupervisor(container, app);
+    } catch (err) {
+      app.toast(t("error", { detail: err.message }), "error");
+    }
+  };
+  return h("section", { class: "card sup-card", id: "sessions" }, h("h3", {}, t("sessions")),
+    users.length
+      ? h("table", { class: "report" }, h("tbody", {}, users.map((u) => h("tr", { "data-user": u.username },
+        h("td", {}, u.display_name), h("td", { class: "mono" }, u.username),
+        h("td", { class: "num" }, t("session_count", { count: u.sessions })),
+        h("td", {}, h("button", {
+          class: "btn btn-sm btn-ghost sign-out-user",
+          onclick: () => revoke(t("sign_out_user_confirm", { name: u.display_name }), `/api/users/${encodeURIComponent(u.username)}/sessions/revoke`),
+        }, t("sign_out_everywhere")))))))
+      : h("p", { class: "empty" }, t("sessions_empty")),
+    h("button", {
+      class: "btn btn-sm", id: "sign-out-everyone",
+      onclick: () => revoke(t("sign_out_everyone_confirm"), "/api/sessions/revoke"),
+    }, t("sign_out_everyone")));
+}
+
 export async function renderSupervisor(container, app) {
-  const [alerts, report, callbacks] = await Promise.all([
+  const [alerts, report, callbacks, sessions] = await Promise.all([
     get("/api/alerts").catch(() => ({ alerts: [] })),
     get("/api/reports/offers").catch((err) => ({ error: err.message })),
     get("/api/callbacks?status=scheduled").catch(() => ({ callbacks: [] })),
+    get("/api/sessions").catch(() => ({ users: [] })),
   ]);
   const alertList = alerts.alerts || [];
   const cbs = callbacks.callbacks || [];
@@ -62,5 +92,6 @@ export async function renderSupervisor(container, app) {
           h("td", {}, cb.preferred_time || ""), h("td", {}, cb.escalated ? "⚠" : ""),
           h("td", {}, h("button", { class: "btn btn-sm", onclick: () => setStatus(cb.id, "done") }, t("mark_done")),
             h("button", { class: "btn btn-sm btn-ghost", onclick: () => setStatus(cb.id, "missed") }, t("mark_missed")))))))
-        : h("p", { class: "empty" }, t("none"))));
+        : h("p", { class: "empty" }, t("none"))),
+    sessionsCard(sessions.users || [], container, app));
 }

@@ -1,0 +1,226 @@
+"""Panel accounts: sign-in (throttled), sign-out, who am I, password change, and the
+supervisor's "sign out everywhere" for one person or for everyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot import sessions, signin
+from bot.api.agent import set_online
+from bot.auth import (
+    clear_session_cookie,
+    client_address,
+    current_session,
+    hub_of,
+    require_supervisor,
+    set_session_cookie,
+)
+from bot.sessions import SignedIn
+from bot.store.models import Alert, User
+
+router = APIRouter(prefix="/api", tags=["account"])
+
+MIN_PASSWORD_CHARS = 12
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "team": user.team,
+        "online": user.online,
+    }
+
+
+def throttled_response(exc: signin.Throttled) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(exc), "retry_after": exc.retry_after},
+        status_code=429,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+async def _alert_lockouts(request: Request, lockouts: list[signin.Lockout]) -> None:
+    """A lockout is a brute-force pattern: supervisors see it as an alert, live."""
+    if not lockouts:
+        return
+    hub = hub_of(request)
+    texts = [
+        f"{lock.failures} failed sign-ins for "
+        f"{'account' if lock.scope == signin.ACCOUNT else 'address'} {lock.key!r}: "
+        f"locked until {lock.until:%H:%M} UTC."
+        for lock in lockouts
+    ]
+    async with hub.db.session() as session:
+        session.add_all(Alert(kind="brute_force", audience="supervisor", text=t) for t in texts)
+        await session.commit()
+    for text in texts:  # after the commit: a panel that re-reads /api/alerts finds them
+        hub.broker.publish("supervisors", {"type": "alert", "kind": "brute_force", "text": text})
+
+
+async def check_password(request: Request, username: str, password: str) -> User | None:
+    """The user if the password is right; None if not. Raises signin.Throttled.
+
+    Unknown usernames cost the same Argon2 verification as real ones (against a dummy hash)
+    and count as failures the same way, so neither timing nor throttling reveals them."""
+    hub = hub_of(request)
+    attempt = signin.Attempt(signin.account_key(username), client_address(request))
+    await signin.begin(hub.db, hub.settings, attempt)
+    async with hub.db.session() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+    ok = await request.app.state.passwords.verify(user.password_hash if user else None, password)
+    if ok and user is not None:
+        await signin.succeeded(hub.db, attempt)
+        return user
+    await _alert_lockouts(request, await signin.failed(hub.db, hub.settings, attempt))
+    return None
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class SignedInOut(BaseModel):
+    user: dict[str, Any]
+    csrf_token: str
+
+
+async def _start(request: Request, response: Response, user: User) -> SignedInOut:
+    token, row = await sessions.create(hub_of(request).db, user, client_address(request))
+    set_session_cookie(request, response, token)
+    return SignedInOut(user=user_json(user), csrf_token=row.csrf_token)
+
+
+@router.post(
+    "/auth/login",
+    response_model=SignedInOut,
+    responses={
+        401: {"description": "Wrong username or password"},
+        429: {"description": "Throttled"},
+    },
+)
+async def login(body: LoginIn, request: Request, response: Response) -> Any:
+    try:
+        user = await check_password(request, body.username, body.password)
+    except signin.Throttled as exc:
+        return throttled_response(exc)
+    if user is None:
+        raise HTTPException(401, "Wrong username or password.")
+    # A cookie left over from an earlier sign-in on this browser ends here.
+    old = request.cookies.get(sessions.COOKIE)
+    if old:
+        hub = hub_of(request)
+        found = await sessions.lookup(hub.db, hub.settings, old, touch=False)
+        if found is not None:
+            ids = await sessions.revoke(hub.db, "signed_in_again", session_ids=[found.session.id])
+            sessions.announce(hub.broker, ids, "signed_in_again")
+    return await _start(request, response, user)
+
+
+@router.post("/auth/logout")
+async def logout(
+    request: Request, response: Response, found: SignedIn = Depends(current_session)
+) -> dict[str, bool]:
+    hub = hub_of(request)
+    await set_online(request, found.user, False)
+    ids = await sessions.revoke(hub.db, "signed_out", session_ids=[found.session.id])
+    sessions.announce(hub.broker, ids, "signed_out")
+    clear_session_cookie(response)
+    return {"ok": True}
+
+
+@router.get("/auth/me", response_model=SignedInOut)
+async def me(found: SignedIn = Depends(current_session)) -> SignedInOut:
+    return SignedInOut(user=user_json(found.user), csrf_token=found.session.csrf_token)
+
+
+class PasswordIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=MIN_PASSWORD_CHARS, max_length=200)
+
+
+@router.post(
+    "/auth/password",
+    response_model=SignedInOut,
+    responses={403: {"description": "Wrong current password"}, 429: {"description": "Throttled"}},
+)
+async def change_password(
+    body: PasswordIn,
+    request: Request,
+    response: Response,
+    found: SignedIn = Depends(current_session),
+) -> Any:
+    """Change one's own password. Every session of the account ends (a thief's too); this
+    browser gets a fresh one."""
+    hub = hub_of(request)
+    if body.new_password == body.current_password or body.new_password == found.user.username:
+        raise HTTPException(422, "Choose a new password different from the old one and the name.")
+    try:
+        # Same throttle as sign-in: a stolen cookie must not become a password oracle.
+        user = await check_password(request, found.user.username, body.current_password)
+    except signin.Throttled as exc:
+        return throttled_response(exc)
+    if user is None:
+        raise HTTPException(403, "The current password is wrong.")
+    new_hash = await request.app.state.passwords.hash(body.new_password)
+    async with hub.db.session() as session:
+        stored = await session.get(User, user.id)
+        assert stored is not None
+        stored.password_hash = new_hash
+        await session.commit()
+    ids = await sessions.revoke(hub.db, "password_changed", user_id=user.id)
+    sessions.announce(hub.broker, ids, "password_changed")
+    return await _start(request, response, user)
+
+
+@router.get("/sessions")
+async def list_sessions(
+    request: Request, _: User = Depends(require_supervisor)
+) -> dict[str, list[dict[str, Any]]]:
+    """Who is signed in, and on how many browsers."""
+    hub = hub_of(request)
+    return {"users": await sessions.active_by_user(hub.db, hub.settings)}
+
+
+class RevokedOut(BaseModel):
+    ended: int
+
+
+@router.post("/users/{username}/sessions/revoke", response_model=RevokedOut)
+async def revoke_user_sessions(
+    username: str,
+    request: Request,
+    found: SignedIn = Depends(current_session),
+    _: User = Depends(require_supervisor),
+) -> RevokedOut:
+    """Sign one person out everywhere (a lost laptop, a leaver)."""
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        target = await session.scalar(select(User).where(User.username == username))
+    if target is None:
+        raise HTTPException(404, "No such user.")
+    keep = found.session.id if target.id == found.user.id else None
+    ids = await sessions.revoke(hub.db, "revoked_by_supervisor", user_id=target.id, keep=keep)
+    sessions.announce(hub.broker, ids, "revoked_by_supervisor")
+    return RevokedOut(ended=len(ids))
+
+
+@router.post("/sessions/revoke", response_model=RevokedOut)
+async def revoke_all_sessions(
+    request: Request,
+    found: SignedIn = Depends(current_session),
+    _: User = Depends(require_supervisor),
+) -> RevokedOut:
+    """Sign everyone out everywhere, except the supervisor's own browser."""
+    hub = hub_of(request)
+    ids = await sessions.revoke(hub.db, "revoked_by_supervisor", keep=found.session.id)
+    sessions.announce(hub.broker, ids, "revoked_by_supervisor")
+    return RevokedOut(ended=len(ids))
