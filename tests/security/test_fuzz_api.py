@@ -35,7 +35,7 @@ SERVICE_TOKEN = "fuzz-service-token-0123456789"
 SITE_SECRET = "fuzz-site-secret-0123456789"
 # Per operation (about 40 of them). Enough to find the classic crashes (overflowing ints,
 # odd Unicode, wrong JSON types, mixed time zones) in well under two minutes.
-EXAMPLES = 20
+EXAMPLES = 12
 
 
 def _settings(workdir: Path) -> Settings:
@@ -80,8 +80,8 @@ def credentials() -> Iterator[dict[str, Any]]:
     obtained from the app itself."""
     corpus = WORKDIR / "corpus"
     corpus.mkdir(exist_ok=True)
-    for name in ("fees.yaml", "cards.yaml"):  # a small corpus keeps index building quick
-        shutil.copy(ROOT / "knowledge" / "corpus" / name, corpus / name)
+    # One file of the corpus: the endpoints are the same, and the index builds quickly.
+    shutil.copy(ROOT / "knowledge" / "corpus" / "fees.yaml", corpus / "fees.yaml")
     url = APP.state.settings.database_url
     upgrade(url)
     asyncio.run(_seed(url))
