@@ -44,11 +44,8 @@ class PasswordWorker:
     """Bounded, threaded Argon2 for the hub's request handlers."""
 
     def __init__(self, concurrency: int = 2) -> None:
-        self._executor = ThreadPoolExecutor(
-            max_workers=max(1, concurrency),
-            thread_name_prefix="argon2",
-            initializer=_yield_to_requests,
-        )
+        self._concurrency = max(1, concurrency)
+        self._executor: ThreadPoolExecutor | None = None
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._dummy: str | None = None
         self._dummy_lock = threading.Lock()
@@ -64,7 +61,18 @@ class PasswordWorker:
 
     async def _run(self, func, *args):  # type: ignore[no-untyped-def]
         async with self._slots:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+            return await asyncio.get_running_loop().run_in_executor(self._pool(), func, *args)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        # Made on first use and again after close(): an app whose lifespan runs twice (a
+        # restart in-process, a test client per test) keeps hashing.
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self._concurrency,
+                thread_name_prefix="argon2",
+                initializer=_yield_to_requests,
+            )
+        return self._executor
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Check a password; ``None`` (no such user) is checked against the dummy hash."""
@@ -80,4 +88,6 @@ class PasswordWorker:
         return str(await self._run(hash_password, password))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
