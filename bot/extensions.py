@@ -18,6 +18,7 @@ PARTS = (
     "bot.panel",
     "bot.knowledge_api",
     "bot.assist",
+    "bot.reporting",
 )
 
 
