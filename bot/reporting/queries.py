@@ -103,6 +103,7 @@ def compute(sums: dict[str, tuple[int, float]], hist: dict[str, dict[int, int]])
         "first_responses": n("first_response"),
         "bot_response_s_mean": mean("bot_response"),
         "agent_response_s_mean": mean("agent_response"),
+        "agent_response_s_p50": pct("agent_response", 0.5),
         "agent_response_s_p90": pct("agent_response", 0.9),
         "agent_messages": n("agent_messages"),
         "handling_s_mean": mean("handling"),

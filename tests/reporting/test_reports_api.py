@@ -96,7 +96,9 @@ def test_reports_permissions_bad_input_and_csv(start_hub) -> None:
     )
     assert backwards.status_code == 422
     assert supervisor.http.get("/api/reports/breakdown", params={"by": "x"}).status_code == 422
-    csv = supervisor.http.get("/api/reports/breakdown.csv", params={"by": "channel", "range": "30d"})
+    csv = supervisor.http.get(
+        "/api/reports/breakdown.csv", params={"by": "channel", "range": "30d"}
+    )
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith("channel,label,conversations,")
 
@@ -114,6 +116,8 @@ def test_live_wall_shows_queue_presence_and_breaches(start_hub) -> None:
     status = {a["name"]: a["status"] for a in wall["agents"]}
     assert status["Linh Đỗ"] == "away"
     if wall["queue_length"]:  # the router may already have offered it to Minh
-        assert any(b["kind"] == "wait" and b["conversation_id"] == conv_id for b in wall["breaches"])
+        assert any(
+            b["kind"] == "wait" and b["conversation_id"] == conv_id for b in wall["breaches"]
+        )
     else:
         assert status["Minh Hoàng"] == "busy"
