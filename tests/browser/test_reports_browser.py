@@ -56,18 +56,21 @@ def test_conversation_moves_supervisor_figures_and_agent_view(
 ) -> None:
     hub = start_hub(reporting_nps_sample_rate="1", reporting_nps_min_days_between="0")
     base = hub.url
+    page.set_viewport_size({"width": 1366, "height": 1500})  # the whole report on one shot
     sign_in(page, base, "quan")
     page.click(".tab[data-tab=supervisor]")
     page.click("[data-range=today]")
     page.locator("#live-wall").wait_for()
     assert kpi(page, "csat_mean") == "—" and kpi(page, "nps") == "—"
     assert kpi(page, "handoffs") == "0"
+    assert page.locator("#kpi-queue_length .kpi-label").inner_text() == "Khách đang chờ"
     page.screenshot(path=str(artifacts_dir / "reports-supervisor-before.png"), full_page=True)
 
     conv_id = scripted_conversation(base)
 
     page.click("#reports-refresh")
-    page.wait_for_function("document.querySelector('#kpi-csat_mean .kpi-value').textContent === '5.00'")
+    page.locator("#kpi-csat_mean .kpi-value", has_text="5.00").wait_for()
+    assert kpi(page, "csat_mean") == "5.00"
     assert kpi(page, "nps") == "100"
     assert kpi(page, "handoffs") == "1"
     assert kpi(page, "csat_top2_share") == "100%"
@@ -77,7 +80,7 @@ def test_conversation_moves_supervisor_figures_and_agent_view(
     assert dots.count() == 1 and dots.first.get_attribute("data-value") == "5"
     bar = page.locator("#card-breakdown rect.bar")
     assert bar.count() == 1 and bar.first.get_attribute("data-value") == "5"
-    assert "Linh Đỗ" in page.locator("#card-breakdown svg").inner_text()
+    assert "Linh Đỗ" in page.locator("#card-breakdown svg").text_content()
     ratings = page.locator("#card-ratings")
     assert COMMENT in ratings.inner_text() and "5 ★" in ratings.inner_text()
     page.screenshot(path=str(artifacts_dir / "reports-supervisor-after.png"), full_page=True)
