@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from tests.hub.test_postgres import postgres_url  # noqa: F401  (fixture)
 from tests.support.clients import Agent, Customer, wait_for
 
 
@@ -24,7 +27,22 @@ def _summary(supervisor: Agent, **params: Any) -> dict[str, Any]:
 
 
 def test_scripted_conversation_moves_every_figure(start_hub) -> None:
-    hub = start_hub(reporting_nps_sample_rate="1", reporting_nps_min_days_between="0")
+    scripted_conversation(
+        start_hub(reporting_nps_sample_rate="1", reporting_nps_min_days_between="0")
+    )
+
+
+@pytest.mark.postgres
+def test_scripted_conversation_on_postgres(start_hub, postgres_url: str) -> None:  # noqa: F811
+    hub = start_hub(
+        database_url=postgres_url,
+        reporting_nps_sample_rate="1",
+        reporting_nps_min_days_between="0",
+    )
+    scripted_conversation(hub)
+
+
+def scripted_conversation(hub) -> None:
     supervisor = Agent(hub.url, "quan")
     before = _summary(supervisor)
     assert before["handoffs"] == 0 and before["csat_responses"] == 0
