@@ -110,7 +110,7 @@ class ReportingConversation(Base):
     transfers: Mapped[int] = mapped_column(Integer, default=0)
     requeues: Mapped[int] = mapped_column(Integer, default=0)
     csat: Mapped[int | None] = mapped_column(Integer)
-    csat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    csat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     nps: Mapped[int | None] = mapped_column(Integer)
     nps_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # None (not decided) | asked | skipped | answered | prompted (comment invited) | done

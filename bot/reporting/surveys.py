@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import states
 from bot.reporting import listeners, timeline
 from bot.reporting.models import ReportingConversation as RC
-from bot.reporting.recorder import Aggregates, aware, facts_from_row, flush_aggregates, save_facts
+from bot.reporting.recorder import Aggregates, facts_from_row, flush_aggregates, save_facts
 from bot.store.models import Conversation
 
 if TYPE_CHECKING:
@@ -51,17 +51,30 @@ def sampled(conversation_id: int, rate: float) -> bool:
 
 
 async def send_survey_message(
-    hub: Hub, conv_id: int, key: str, buttons: list[dict[str, str]] | None, mark: dict[str, Any]
+    hub: Hub,
+    conv_id: int,
+    key: str,
+    buttons: list[dict[str, str]] | None,
+    expect: str | None,
+    mark: dict[str, Any],
 ) -> bool:
-    """Store and deliver one survey message, and record ``mark`` on the conversation's
-    reporting facts in the same commit. The hub's one outbound path (Hub.send) is used."""
+    """Store and deliver one survey message, and move the conversation's survey state from
+    ``expect`` to ``mark`` in the same commit; nothing is sent if the state moved meanwhile
+    (the customer answered first). The hub's one outbound path (Hub.send) is used."""
     async with hub.db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
             return False
         async with hub.lock_for_conversation(conv):
             await session.refresh(conv)
-            await session.execute(update(RC).where(RC.conversation_id == conv_id).values(mark))
+            moved = await session.execute(
+                update(RC)
+                .where(RC.conversation_id == conv_id, RC.nps_state.is_not_distinct_from(expect))
+                .values(mark)
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                await session.rollback()
+                return False
             body = TEXTS[key].get(conv.language, TEXTS[key]["vi"])
             await hub.send(session, conv, "system", body, buttons=buttons)
     return True
@@ -105,7 +118,12 @@ async def ask_nps(hub: Hub) -> int:
             await session.commit()
     for conv_id, ask in decisions:
         if ask and await send_survey_message(
-            hub, conv_id, "nps_question", NPS_BUTTONS, {"nps_state": "asked", "nps_asked_at": now}
+            hub,
+            conv_id,
+            "nps_question",
+            NPS_BUTTONS,
+            None,
+            {"nps_state": "asked", "nps_asked_at": now},
         ):
             asked += 1
     return asked
@@ -119,7 +137,9 @@ async def invite_comments(hub: Hub) -> int:
             )
         ).all()
     for conv_id in due:
-        await send_survey_message(hub, conv_id, "nps_comment", None, {"nps_state": "prompted"})
+        await send_survey_message(
+            hub, conv_id, "nps_comment", None, "answered", {"nps_state": "prompted"}
+        )
     return len(due)
 
 
@@ -178,6 +198,3 @@ async def run_forever(hub: Hub, interval_s: float = 1.0) -> None:
         except Exception:  # a bad row must not stop surveys for everyone else
             log.exception("reporting duties failed")
         await asyncio.sleep(interval_s)
-
-
-__all__ = ["aware", "ask_nps", "invite_comments", "run_forever", "sweep_idle"]

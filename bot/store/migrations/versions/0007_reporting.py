@@ -1,4 +1,4 @@
-"""reporting
+"""reporting: events, running facts per conversation, daily rollups and histograms
 
 Revision ID: 0007
 Revises: 0001
@@ -112,6 +112,9 @@ def upgrade() -> None:
             batch_op.f("ix_reporting_conversations_agent_id"), ["agent_id"], unique=False
         )
         batch_op.create_index(
+            batch_op.f("ix_reporting_conversations_csat_at"), ["csat_at"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_reporting_conversations_nps_state"), ["nps_state"], unique=False
         )
         batch_op.create_index(
@@ -130,6 +133,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_reporting_conversations_thread")
         batch_op.drop_index(batch_op.f("ix_reporting_conversations_state"))
         batch_op.drop_index(batch_op.f("ix_reporting_conversations_nps_state"))
+        batch_op.drop_index(batch_op.f("ix_reporting_conversations_csat_at"))
         batch_op.drop_index(batch_op.f("ix_reporting_conversations_agent_id"))
 
     op.drop_table("reporting_conversations")
