@@ -12,6 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -109,13 +110,13 @@ def _collect(
         if isinstance(obj, Conversation):
             new_convs[obj.id] = obj
             at = aware(obj.created_at) or now
-            add(obj.id, REASON, at, 0, lambda f, at=at: timeline.created(f, at))
+            add(obj.id, REASON, at, 0, partial(timeline.created, at=at))
             # Rows written with their history (demo data, imports) carry their scores.
             done = aware(obj.resolved_at) or at
             if obj.csat is not None:
-                add(obj.id, SURVEY, done, 0, lambda f, d=done, s=obj.csat: timeline.csat(f, d, s))
+                add(obj.id, SURVEY, done, 0, partial(timeline.csat, at=done, score=obj.csat))
             if obj.nps is not None:
-                add(obj.id, SURVEY, done, 1, lambda f, d=done, s=obj.nps: timeline.nps(f, d, s))
+                add(obj.id, SURVEY, done, 1, partial(timeline.nps, at=done, score=obj.nps))
         elif isinstance(obj, Message):
             if obj.sender in ("customer", "bot", "agent"):
                 at = aware(obj.created_at) or now
@@ -124,7 +125,7 @@ def _collect(
                     MESSAGE,
                     at,
                     obj.seq or 0,
-                    lambda f, at=at, m=obj: timeline.message(f, at, m.sender, m.agent_id),
+                    partial(timeline.message, at=at, sender=obj.sender, agent_id=obj.agent_id),
                 )
         elif isinstance(obj, ConversationEvent):
             at = aware(obj.created_at) or now
@@ -134,8 +135,12 @@ def _collect(
                     STATE,
                     at,
                     obj.id,
-                    lambda f, at=at, e=obj: timeline.state_change(
-                        f, at, e.from_state, e.to_state, e.actor
+                    partial(
+                        timeline.state_change,
+                        at=at,
+                        frm=obj.from_state,
+                        to=obj.to_state,
+                        actor=obj.actor,
                     ),
                 )
             elif obj.kind == "transfer":
@@ -144,7 +149,7 @@ def _collect(
                     STATE,
                     at,
                     obj.id,
-                    lambda f, at=at: timeline.transfer(f, at),
+                    partial(timeline.transfer, at=at),
                 )
         elif isinstance(obj, Callback):
             at = aware(obj.created_at) or now
@@ -174,25 +179,25 @@ def _collect(
 def _conversation_changes(conv: Conversation, add: Callable[..., None], now: datetime) -> None:
     added, _ = _history(conv, "handoff_reason")
     if added and added[0]:
-        add(conv.id, REASON, now, 0, lambda f, r=added[0]: setattr(f, "reason", r) or [])
+        add(conv.id, REASON, now, 0, partial(timeline.set_reason, reason=added[0]))
     added, _ = _history(conv, "language")
     if added and added[0]:
-        add(conv.id, REASON, now, 1, lambda f, lang=added[0]: setattr(f, "language", lang) or [])
+        add(conv.id, REASON, now, 1, partial(timeline.set_language, language=added[0]))
     added, _ = _history(conv, "assigned_to")
     if added and added[0] is not None:
-        add(conv.id, ASSIGN, now, 0, lambda f, a=added[0]: timeline.assigned(f, a))
+        add(conv.id, ASSIGN, now, 0, partial(timeline.assigned, agent_id=added[0]))
     added, old = _history(conv, "agent_joined_at")
     if added and added[0] is not None and not old:
-        at = aware(added[0])
-        add(conv.id, ASSIGN, at, 1, lambda f, at=at, a=conv.assigned_to: timeline.joined(f, at, a))
+        at = aware(added[0]) or now
+        add(conv.id, ASSIGN, at, 1, partial(timeline.joined, at=at, agent_id=conv.assigned_to))
     added, old = _history(conv, "acknowledged_at")
     if added and added[0] is not None and not old and conv.agent_joined_at is not None:
         # An acknowledged transfer: the conversation is now in this agent's hands.
-        add(conv.id, ASSIGN, now, 2, lambda f, a=conv.assigned_to: timeline.assigned(f, a))
+        add(conv.id, ASSIGN, now, 2, partial(timeline.assigned, agent_id=conv.assigned_to))
     for name, step in (("csat", timeline.csat), ("nps", timeline.nps)):
         added, old = _history(conv, name)
         if added and added[0] is not None and not old:
-            add(conv.id, SURVEY, now, 0, lambda f, s=added[0], step=step: step(f, now, s))
+            add(conv.id, SURVEY, now, 0, partial(step, at=now, score=added[0]))
 
 
 def _new_facts(conn: Any, conv_ids: set[int], new_convs: dict[int, Conversation]) -> dict:
@@ -243,8 +248,8 @@ def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
             if f.nps_state == "answered" and f.comment_deadline is None and f.nps_at:
                 f.comment_deadline = f.nps_at + timedelta(seconds=policy.survey_window_s)
     comments = _survey_comments(session, conn, facts)
-    for ev, conv_id in loose:
-        agg.add(ev, None, conv_id)
+    for ev, loose_conv_id in loose:
+        agg.add(ev, None, loose_conv_id)
     for f, ev in comments:
         agg.add(ev, f, f.conversation_id)
         facts.setdefault(f.conversation_id, f)

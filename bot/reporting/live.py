@@ -51,9 +51,11 @@ async def wall(session: AsyncSession, settings: Any, now: datetime | None = None
     waiting = (
         await session.scalars(select(Conversation).where(Conversation.state == states.WAITING))
     ).all()
-    waits = [
-        (c, (now - aware(c.waiting_since)).total_seconds()) for c in waiting if c.waiting_since
-    ]  # type: ignore[operator]
+    waits: list[tuple[Conversation, float]] = []
+    for c in waiting:
+        since = aware(c.waiting_since)
+        if since is not None:
+            waits.append((c, (now - since).total_seconds()))
     breaches: list[dict[str, Any]] = []
     for conv, seconds in waits:
         if seconds > settings.reporting_sla_wait_s:

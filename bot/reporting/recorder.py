@@ -13,10 +13,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.reporting.models import (
@@ -35,10 +35,10 @@ BUCKET_RATIO = 1.1
 DIMENSIONS = ("all", "agent", "channel", "language", "reason", "hour")
 
 FACT_COLUMNS = tuple(f.name for f in dataclasses.fields(Facts))
-_facts = ReportingConversation.__table__
-_events = ReportingEvent.__table__
-_rollups = ReportingRollup.__table__
-_hist = ReportingHistogram.__table__
+_facts = cast(Table, ReportingConversation.__table__)
+_events = cast(Table, ReportingEvent.__table__)
+_rollups = cast(Table, ReportingRollup.__table__)
+_hist = cast(Table, ReportingHistogram.__table__)
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -183,7 +183,8 @@ def load_facts(conn: Connection, ids: Iterable[int]) -> dict[int, Facts]:
 
 
 def save_facts(conn: Connection, facts: Iterable[Facts], new_ids: set[int]) -> None:
-    fresh, known = [], []
+    fresh: list[dict[str, Any]] = []
+    known: list[dict[str, Any]] = []
     for f in facts:
         (fresh if f.conversation_id in new_ids else known).append(dataclasses.asdict(f))
     if fresh:

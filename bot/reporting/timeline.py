@@ -137,6 +137,16 @@ def _abandon(f: Facts, at: datetime) -> list[Event]:
     return [Event("abandoned", at)]
 
 
+def set_reason(f: Facts, reason: str) -> list[Event]:
+    f.reason = reason
+    return []
+
+
+def set_language(f: Facts, language: str) -> list[Event]:
+    f.language = language
+    return []
+
+
 def assigned(f: Facts, agent_id: int | None) -> list[Event]:
     if agent_id is not None:
         f.agent_id = agent_id
