@@ -135,9 +135,9 @@ async def _scenario(db: Database) -> dict[str, Any]:
         result = {
             "csat": stored.csat,
             "facts": row,
-            "all": (await figures(s, period("today")))[""],
-            "agents": await figures(s, period("today"), "agent"),
-            "reasons": await figures(s, period("today"), "reason"),
+            "all": (await figures(s, period("7d")))[""],
+            "agents": await figures(s, period("7d"), "agent"),
+            "reasons": await figures(s, period("7d"), "reason"),
             "events": await s.scalar(select(func.count()).select_from(ReportingEvent)),
             "linh": str(linh_id),
             "minh": str(minh_id),
@@ -200,3 +200,60 @@ def test_answers_after_the_window_are_not_taken(tmp_path: Path) -> None:
         assert run(_late_answer(db)) == (None, None)
     finally:
         run(db.dispose())
+
+
+async def _silence(db: Database) -> dict[str, Any]:
+    from types import SimpleNamespace
+
+    from bot.reporting.surveys import sweep_idle
+
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    async with db.session() as s:
+        waiting = Conversation(channel="web", channel_key="w", state="bot")
+        chatting = Conversation(channel="web", channel_key="b", state="bot")
+        s.add_all([waiting, chatting])
+        await s.commit()
+        for conv in (waiting, chatting):
+            s.add(
+                Message(
+                    conversation_id=conv.id,
+                    seq=1,
+                    direction="in",
+                    sender="customer",
+                    channel="web",
+                    text="hello",
+                    created_at=long_ago,
+                )
+            )
+        s.add(
+            ConversationEvent(
+                conversation_id=waiting.id,
+                kind="state",
+                from_state="bot",
+                to_state="waiting",
+                actor="bot",
+                created_at=long_ago,
+            )
+        )
+        waiting.state = "waiting"
+        await s.commit()
+    hub = SimpleNamespace(db=db)
+    first = await sweep_idle(hub)  # type: ignore[arg-type]
+    again = await sweep_idle(hub)  # type: ignore[arg-type]
+    async with db.session() as s:
+        fig = (await figures(s, period("7d")))[""]
+    return {"first": first, "again": again, "fig": fig}
+
+
+def test_sweep_counts_silence_as_abandonment_or_containment_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        out = run(_silence(db))
+    finally:
+        run(db.dispose())
+    assert (out["first"], out["again"]) == (2, 0)
+    fig = out["fig"]
+    assert fig["abandoned"] == 1 and fig["handoffs"] == 1 and fig["abandonment_rate"] == 1.0
+    assert fig["contained"] == 1 and fig["containment_rate"] == 0.5
