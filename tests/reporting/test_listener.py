@@ -257,3 +257,146 @@ def test_sweep_counts_silence_as_abandonment_or_containment_once(tmp_path: Path)
     fig = out["fig"]
     assert fig["abandoned"] == 1 and fig["handoffs"] == 1 and fig["abandonment_rate"] == 1.0
     assert fig["contained"] == 1 and fig["containment_rate"] == 0.5
+
+
+def test_backfill_counts_history_stored_before_reporting_once(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, insert
+
+    from bot.reporting.backfill import backfill
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    t0 = datetime.now(timezone.utc) - timedelta(days=2)
+    with engine.begin() as conn:  # Core inserts: the listener never sees these rows
+        conn.execute(
+            insert(User.__table__),
+            [
+                {
+                    "id": 7,
+                    "username": "linh",
+                    "display_name": "Linh",
+                    "role": "agent",
+                    "password_hash": "x",
+                }
+            ],
+        )
+        conn.execute(
+            insert(Conversation.__table__),
+            [
+                {
+                    "id": 1,
+                    "channel": "web",
+                    "channel_key": "k",
+                    "language": "vi",
+                    "state": "resolved",
+                    "priority": 0,
+                    "team": "cards",
+                    "assigned_to": 7,
+                    "handoff_reason": "fallback",
+                    "context": {},
+                    "transfer_count": 0,
+                    "rasa_episode": 0,
+                    "csat": 5,
+                    "nps": 9,
+                    "created_at": t0,
+                    "agent_joined_at": t0 + timedelta(seconds=70),
+                    "resolved_at": t0 + timedelta(seconds=400),
+                    "next_seq": 3,
+                }
+            ],
+        )
+        conn.execute(
+            insert(Message.__table__),
+            [
+                {
+                    "conversation_id": 1,
+                    "seq": 1,
+                    "direction": "in",
+                    "sender": "customer",
+                    "channel": "web",
+                    "text": "hi",
+                    "payload": {},
+                    "created_at": t0,
+                },
+                {
+                    "conversation_id": 1,
+                    "seq": 2,
+                    "direction": "out",
+                    "sender": "agent",
+                    "agent_id": 7,
+                    "channel": "web",
+                    "text": "hello",
+                    "payload": {},
+                    "created_at": t0 + timedelta(seconds=100),
+                },
+            ],
+        )
+        conn.execute(
+            insert(ConversationEvent.__table__),
+            [
+                {
+                    "conversation_id": 1,
+                    "kind": "state",
+                    "from_state": "bot",
+                    "to_state": "waiting",
+                    "actor": "bot",
+                    "data": {},
+                    "created_at": t0 + timedelta(seconds=10),
+                },
+                {
+                    "conversation_id": 1,
+                    "kind": "state",
+                    "from_state": "waiting",
+                    "to_state": "assigned",
+                    "actor": "linh",
+                    "data": {},
+                    "created_at": t0 + timedelta(seconds=70),
+                },
+                {
+                    "conversation_id": 1,
+                    "kind": "state",
+                    "from_state": "assigned",
+                    "to_state": "resolved",
+                    "actor": "linh",
+                    "data": {},
+                    "created_at": t0 + timedelta(seconds=400),
+                },
+            ],
+        )
+        conn.execute(
+            insert(SuggestionEvent.__table__),
+            [
+                {
+                    "conversation_id": 1,
+                    "entry_id": "e",
+                    "rank": 0,
+                    "event": "shown",
+                    "agent_id": 7,
+                    "created_at": t0,
+                }
+            ],
+        )
+        first = backfill(conn)
+        again = backfill(conn)
+    engine.dispose()
+    assert first == {"conversations": 1, "callbacks": 0, "suggestions": 1, "offers": 0}
+    assert again == {"conversations": 0, "callbacks": 0, "suggestions": 0, "offers": 0}
+
+    async def read() -> dict[str, Any]:
+        db = Database(url)
+        try:
+            async with db.session() as s:
+                return {
+                    "all": (await figures(s, period("7d")))[""],
+                    "agents": await figures(s, period("7d"), "agent"),
+                }
+        finally:
+            await db.dispose()
+
+    out = run(read())
+    fig = out["all"]
+    assert fig["handoffs"] == 1 and fig["first_response_s_mean"] == 90.0
+    assert fig["queue_wait_s_mean"] == 60.0 and fig["handling_s_mean"] == 330.0
+    assert fig["csat_mean"] == 5.0 and fig["nps"] == 100 and fig["suggestions_shown"] == 1
+    assert out["agents"]["7"]["csat_mean"] == 5.0
