@@ -5,11 +5,13 @@ the agent's own view shows the rating. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.reporting.recorder import REPORT_TZ
 from tests.support.clients import Agent, Customer, wait_for
 from tests.support.stack import DEMO_PASSWORD
 
@@ -96,6 +98,14 @@ def test_conversation_moves_supervisor_figures_and_agent_view(
     page.locator("#card-trend svg").wait_for()
     page.locator("#card-breakdown select[name=breakdown-by]").select_option("reason")
     page.locator("#card-breakdown td", has_text="bot_unavailable").wait_for()
+
+    # A custom range that ends today holds the same answers.
+    today = datetime.now(REPORT_TZ).date().isoformat()  # the bank's business day
+    page.fill(".custom-range input[name=start]", today)
+    page.fill(".custom-range input[name=end]", today)
+    page.click(".custom-range [data-range=custom]")
+    page.locator(".custom-range [data-range=custom].on").wait_for()
+    page.locator("#kpi-csat_mean .kpi-value", has_text="5.00").wait_for()
 
     # Both languages.
     page.click(".lang-switch [data-lang=en]")
