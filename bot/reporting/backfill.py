@@ -56,6 +56,7 @@ def _replay(
         customer_id=conv.customer_id,
         language=conv.language or "vi",
         reason=conv.handoff_reason,
+        intent=tl.topic_intent((conv.context or {}).get("intents")),
         agent_id=conv.assigned_to,
         callback=booked,
     )

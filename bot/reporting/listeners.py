@@ -179,7 +179,8 @@ def _collect(
 def _conversation_changes(conv: Conversation, add: Callable[..., None], now: datetime) -> None:
     added, _ = _history(conv, "handoff_reason")
     if added and added[0]:
-        add(conv.id, REASON, now, 0, partial(timeline.set_reason, reason=added[0]))
+        intent = timeline.topic_intent((conv.context or {}).get("intents"))
+        add(conv.id, REASON, now, 0, partial(timeline.set_reason, reason=added[0], intent=intent))
     added, _ = _history(conv, "language")
     if added and added[0]:
         add(conv.id, REASON, now, 1, partial(timeline.set_language, language=added[0]))
@@ -218,6 +219,7 @@ def _new_facts(conn: Any, conv_ids: set[int], new_convs: dict[int, Conversation]
             customer_id=c.customer_id,
             language=c.language or "vi",
             reason=c.handoff_reason,
+            intent=timeline.topic_intent((c.context or {}).get("intents")),
             state=c.state or states.BOT,
             created_at=aware(c.created_at),
         )

@@ -37,6 +37,7 @@ class ReportingEvent(Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str | None] = mapped_column(String(2))
     reason: Mapped[str | None] = mapped_column(String(40))
+    intent: Mapped[str | None] = mapped_column(String(64))
     day: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -44,7 +45,8 @@ class ReportingEvent(Base):
 class ReportingRollup(Base):
     """Count and total of one measure for one local day and one breakdown value.
 
-    ``dim`` is all | agent | channel | language | reason | hour; ``dim_value`` is "" for all.
+    ``dim`` is all | agent | channel | language | reason | intent | hour; ``dim_value``
+    is "" for all.
     """
 
     __tablename__ = "reporting_rollups"
@@ -93,6 +95,8 @@ class ReportingConversation(Base):
     customer_id: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(2), default="vi")
     reason: Mapped[str | None] = mapped_column(String(40))
+    # The topic the customer came about (their latest topic intent before the hand-off).
+    intent: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20), default="bot", index=True)
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     handed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -32,7 +32,7 @@ REPORT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Histogram buckets grow by 10 %, so a percentile read from them is within 5 % of the
 # exact value; one bucket covers 0-1 s.
 BUCKET_RATIO = 1.1
-DIMENSIONS = ("all", "agent", "channel", "language", "reason", "hour")
+DIMENSIONS = ("all", "agent", "channel", "language", "reason", "intent", "hour")
 
 FACT_COLUMNS = tuple(f.name for f in dataclasses.fields(Facts))
 _facts = cast(Table, ReportingConversation.__table__)
@@ -79,6 +79,8 @@ def dims_of(event: Event, facts: Facts | None) -> list[tuple[str, str]]:
         dims.append(("language", facts.language))
         if facts.reason:
             dims.append(("reason", facts.reason))
+        if facts.intent:
+            dims.append(("intent", facts.intent))
     return dims
 
 
@@ -111,6 +113,7 @@ class Aggregates:
                 "channel": facts.channel if facts else None,
                 "language": facts.language if facts else None,
                 "reason": facts.reason if facts else None,
+                "intent": facts.intent if facts else None,
                 "day": day,
                 "created_at": aware(event.at),
             }

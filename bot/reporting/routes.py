@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/reports", tags=["reports"])
 Supervisor = Annotated[User, Depends(require_supervisor)]
 AgentUser = Annotated[User, Depends(require_agent)]
 RangeName = Literal["today", "7d", "30d", "custom"]
-Dimension = Literal["agent", "channel", "language", "reason", "hour"]
+Dimension = Literal["agent", "channel", "language", "reason", "intent", "hour"]
 
 FIGURE_KEYS = tuple(queries.compute({}, {}))
 # One field per figure; formulas in docs/metrics.md.
@@ -205,7 +205,8 @@ async def summary(request: Request, user: Supervisor, dep: PeriodDep) -> Summary
 async def breakdown(
     request: Request, user: Supervisor, dep: PeriodDep, by: Dimension = "agent"
 ) -> BreakdownOut:
-    """Every figure per agent, channel, language, hand-off reason or local hour of day."""
+    """Every figure per agent, channel, language, hand-off reason, topic intent or local
+    hour of day."""
     return await _breakdown(request, dep, by)
 
 

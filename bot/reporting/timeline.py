@@ -24,6 +24,7 @@ class Facts:
     customer_id: str | None = None
     language: str = "vi"
     reason: str | None = None
+    intent: str | None = None
     state: str = states.BOT
     created_at: datetime | None = None
     handed_off_at: datetime | None = None
@@ -137,8 +138,34 @@ def _abandon(f: Facts, at: datetime) -> list[Event]:
     return [Event("abandoned", at)]
 
 
-def set_reason(f: Facts, reason: str) -> list[Event]:
+# Turns that say how the conversation goes, not what it is about.
+NOT_TOPICS = {
+    "greet",
+    "goodbye",
+    "thank",
+    "challenge_bot",
+    "affirm",
+    "deny",
+    "inform",
+    "request_human",
+    "request_callback",
+    "express_frustration",
+    "out_of_scope",
+    "nlu_fallback",
+}
+
+
+def topic_intent(intents: list[str] | None) -> str | None:
+    """What the customer came about: their latest intent that names a topic."""
+    for name in reversed(intents or []):
+        if name and name not in NOT_TOPICS:
+            return str(name)
+    return None
+
+
+def set_reason(f: Facts, reason: str, intent: str | None = None) -> list[Event]:
     f.reason = reason
+    f.intent = intent or f.intent
     return []
 
 

@@ -203,6 +203,7 @@ def test_callbacks_suggestions_and_offers_are_counted() -> None:
 def test_breakdowns_by_agent_channel_language_reason_and_local_hour() -> None:
     f, ev = handed_off(reason="frustration")
     f.channel, f.language = "telegram", "en"
+    ev += tl.set_reason(f, "frustration", tl.topic_intent(["greet", "report_lost_card", "deny"]))
     ev += tl.state_change(f, at(20), "waiting", "assigned", "linh")
     ev += tl.joined(f, at(20), 7)
     agg = Aggregates()
@@ -215,6 +216,7 @@ def test_breakdowns_by_agent_channel_language_reason_and_local_hour() -> None:
         ("channel", "telegram"),
         ("language", "en"),
         ("reason", "frustration"),
+        ("intent", "report_lost_card"),
         ("hour", "09"),
     }
     assert local_hour(T0) == 9
@@ -241,3 +243,9 @@ def test_periods() -> None:
         period("custom", date(2026, 1, 2), date(2026, 1, 1))
     with pytest.raises(ValueError):
         period("year")
+
+
+def test_topic_intent_skips_turns_that_name_no_topic() -> None:
+    assert tl.topic_intent(["ask_faq", "affirm", "request_human"]) == "ask_faq"
+    assert tl.topic_intent(["greet", "nlu_fallback"]) is None
+    assert tl.topic_intent(None) is None

@@ -60,6 +60,7 @@ async def _scenario(db: Database) -> dict[str, Any]:
         )
         await s.commit()
         conv.handoff_reason = "fallback"
+        conv.context = {"intents": ["greet", "check_due_date", "request_human"]}
         move("bot", "waiting", "bot")
         await s.commit()
         move("waiting", "assigned", "router")  # offered to Linh, never acknowledged
@@ -138,6 +139,7 @@ async def _scenario(db: Database) -> dict[str, Any]:
             "all": (await figures(s, period("7d")))[""],
             "agents": await figures(s, period("7d"), "agent"),
             "reasons": await figures(s, period("7d"), "reason"),
+            "intents": await figures(s, period("7d"), "intent"),
             "events": await s.scalar(select(func.count()).select_from(ReportingEvent)),
             "linh": str(linh_id),
             "minh": str(minh_id),
@@ -172,6 +174,8 @@ def test_listener_turns_stored_rows_into_figures(tmp_path: Path) -> None:
     assert linh["requeues"] == 1 and minh["transfers"] == 1
     assert minh["first_responses"] == 1 and linh["csat_mean"] == 4.0
     assert list(out["reasons"]) == ["fallback"]
+    assert list(out["intents"]) == ["check_due_date"]
+    assert out["intents"]["check_due_date"]["csat_mean"] == 4.0
     assert out["facts"].state == "resolved" and out["facts"].agent_id == int(out["linh"])
     assert out["events"] >= 15
 

@@ -25,7 +25,7 @@ const TILE_KEYS = [
   "transfers_per_conversation", "csat_mean", "csat_top2_share", "nps", "suggestion_use_rate",
   "offer_acceptance",
 ];
-const DIMENSIONS = ["agent", "channel", "language", "reason", "hour"];
+const DIMENSIONS = ["agent", "channel", "language", "reason", "intent", "hour"];
 
 const view = { range: "7d", start: "", end: "", trend: "csat_mean", by: "agent", bar: "csat_mean", modes: {} };
 let liveTimer = null;
