@@ -19,6 +19,7 @@ PARTS = (
     "bot.panel",
     "bot.knowledge_api",
     "bot.assist",
+    "bot.reporting",
 )
 
 

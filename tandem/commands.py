@@ -56,6 +56,26 @@ def db_init(
         typer.echo(f"  demo account {user} / {pw}")
 
 
+@db_app.command("backfill-reports")
+def db_backfill_reports() -> None:
+    """Count history stored before reporting existed (once, after an upgrade)."""
+    from sqlalchemy import create_engine
+
+    from bot.reporting.backfill import backfill
+    from bot.store.db import sync_url
+    from bot.store.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    engine = create_engine(sync_url(settings.database_url))
+    try:
+        with engine.begin() as conn:
+            counted = backfill(conn)
+    finally:
+        engine.dispose()
+    typer.echo("Counted: " + ", ".join(f"{n} {kind}" for kind, n in counted.items()))
+
+
 def register_runtime_commands(app: typer.Typer) -> None:
     @app.command()
     def hub(

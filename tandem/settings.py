@@ -115,6 +115,21 @@ class Settings(BaseSettings):
     callback_reminder_before_s: float = 900.0
     max_message_chars: int = 4000
 
+    # Reporting and surveys (definitions in docs/metrics.md).
+    # NPS is asked after a CSAT answer on this share of conversations (0-1)...
+    reporting_nps_sample_rate: float = 0.5
+    # ...and at most once per customer in this many days (0: no limit).
+    reporting_nps_min_days_between: float = 30.0
+    # A late CSAT/NPS answer or an NPS comment is accepted within this window.
+    reporting_survey_window_s: float = 86400.0
+    # A customer silent this long in the queue has left (abandonment).
+    reporting_abandon_after_s: float = 900.0
+    # A bot conversation idle this long ended with the bot (containment).
+    reporting_bot_idle_s: float = 1800.0
+    # Live wall: a wait or an unanswered customer beyond these is a service-level breach.
+    reporting_sla_wait_s: float = 120.0
+    reporting_sla_reply_s: float = 180.0
+
     def check(self) -> None:
         """Refuse placeholder, missing or guessable secrets outside demo mode."""
         if self.mode == "demo":

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.reporting.listeners import install as install_reporting
+
 
 def async_url(url: str) -> str:
     parsed = make_url(url)
@@ -62,6 +64,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reporting events are written from model events by a session listener.
+        install_reporting(self)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -19,6 +19,12 @@ SUPERVISOR_ONLY = [
     ("GET", "/api/alerts", None),
     ("GET", "/api/reports/offers", None),
     ("POST", "/api/conversations/1/assign", {"username": "linh"}),
+    ("GET", "/api/reports/summary", None),
+    ("GET", "/api/reports/breakdown", None),
+    ("GET", "/api/reports/series", None),
+    ("GET", "/api/reports/live", None),
+    ("GET", "/api/reports/ratings", None),
+    ("GET", "/api/reports/breakdown.csv", None),
 ]
 EDITOR_ONLY = [
     ("GET", "/api/knowledge/entries", None),
@@ -27,7 +33,11 @@ EDITOR_ONLY = [
     ("DELETE", "/api/knowledge/entries/cards-activation", None),
     ("GET", "/api/reports/knowledge-gaps", None),
 ]
-AGENT_ONLY = [("GET", "/api/queue", None), ("GET", "/api/conversations/1", None)]
+AGENT_ONLY = [
+    ("GET", "/api/queue", None),
+    ("GET", "/api/conversations/1", None),
+    ("GET", "/api/reports/me", None),
+]
 
 
 def sign_in(hub: HubProcess, username: str) -> httpx.Client:

@@ -395,3 +395,8 @@ export const RESOLUTION_CODES = [
   "referred_branch", "sale_made", "no_response", "other",
 ];
 export const TEAMS = ["cards", "fraud", "loans", "premium"];
+
+/** Strings of a view that keeps its own list (reports-i18n.js): merged in at import. */
+export function addStrings(extra) {
+  for (const [code, strings] of Object.entries(extra)) Object.assign(STRINGS[code], strings);
+}

@@ -9,15 +9,16 @@ import { fill, h } from "./dom.js";
 import { getLang, label, setLang, t } from "./i18n.js";
 import { lotus } from "./icons.js";
 import { renderKnowledge } from "./knowledge.js";
+import { renderPerformance } from "./performance.js";
 import { renderProfile } from "./profile.js";
 import { renderQueue, tickTimers } from "./queue.js";
 import { renderSupervisor } from "./supervisor.js";
 import { LiveSocket } from "./socket.js";
 
 const TABS = {
-  agent: ["workspace"],
+  agent: ["workspace", "performance"],
   knowledge_manager: ["knowledge"],
-  supervisor: ["workspace", "knowledge", "supervisor"],
+  supervisor: ["workspace", "knowledge", "supervisor", "performance"],
 };
 
 function emptyAssist() {
@@ -124,7 +125,8 @@ function renderShell() {
             h("section", { class: "card", id: "suggestions" }),
             h("section", { class: "card", id: "profile" })))),
       h("div", { class: "view view-knowledge", id: "view-knowledge", hidden: app.state.tab !== "knowledge" }),
-      h("div", { class: "view view-supervisor", id: "view-supervisor", hidden: app.state.tab !== "supervisor" })));
+      h("div", { class: "view view-supervisor", id: "view-supervisor", hidden: app.state.tab !== "supervisor" }),
+      h("div", { class: "view view-performance", id: "view-performance", hidden: app.state.tab !== "performance" })));
   if (app.state.tab === "workspace") {
     renderQueue(el("queue"), app);
     renderConversation(el("conversation"), app);
@@ -134,6 +136,8 @@ function renderShell() {
     renderKnowledge(el("view-knowledge"), app);
   } else if (app.state.tab === "supervisor") {
     renderSupervisor(el("view-supervisor"), app).catch(fail);
+  } else if (app.state.tab === "performance") {
+    renderPerformance(el("view-performance"), app).catch(fail);
   }
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import bot.reporting.models  # noqa: F401  (its tables belong to the same schema)
 from bot.store.db import ensure_sqlite_dir, sync_url
 from bot.store.models import Base
 

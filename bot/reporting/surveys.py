@@ -1,0 +1,200 @@
+"""Survey and sweep duties, run beside the hub: ask NPS after a CSAT answer (on a sample,
+at most once per customer per period), invite a comment after an NPS answer, and look at
+idle conversations for abandonment and containment.
+
+The question is stored as an outbound system message with buttons (``/nps 0`` ..
+``/nps 10``), so the widget shows buttons and Telegram an inline keyboard; the answer comes
+back through intake like the CSAT buttons do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import states
+from bot.reporting import listeners, timeline
+from bot.reporting.models import ReportingConversation as RC
+from bot.reporting.recorder import Aggregates, facts_from_row, flush_aggregates, save_facts
+from bot.store.models import Conversation
+
+if TYPE_CHECKING:
+    from bot.service import Hub
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY_S = 30.0
+
+TEXTS = {
+    "nps_question": {
+        "vi": "Bạn có sẵn lòng giới thiệu Ngân hàng Sen Vàng cho bạn bè hoặc người thân "
+        "không? Chọn từ 0 (không hề) đến 10 (chắc chắn).",
+        "en": "How likely are you to recommend Sen Vang Bank to a friend or family member? "
+        "Pick 0 (not at all) to 10 (certainly).",
+    },
+    "nps_comment": {
+        "vi": "Cảm ơn bạn! Nếu muốn, bạn có thể gõ thêm một góp ý ngắn cho chúng tôi.",
+        "en": "Thank you! If you like, type a short comment for us.",
+    },
+}
+NPS_BUTTONS = [{"title": str(n), "payload": f"/nps {n}"} for n in range(11)]
+
+
+def sampled(conversation_id: int, rate: float) -> bool:
+    """A fixed pseudo-random share of conversations (Knuth's multiplicative hash), so a
+    restart never asks twice and tests can rely on rate 0 or 1."""
+    return ((conversation_id * 2654435761) % 2**32) / 2**32 < rate
+
+
+async def send_survey_message(
+    hub: Hub,
+    conv_id: int,
+    key: str,
+    buttons: list[dict[str, str]] | None,
+    expect: str | None,
+    mark: dict[str, Any],
+) -> bool:
+    """Store and deliver one survey message, and move the conversation's survey state from
+    ``expect`` to ``mark`` in the same commit; nothing is sent if the state moved meanwhile
+    (the customer answered first). The hub's one outbound path (Hub.send) is used."""
+    async with hub.db.session() as session:
+        conv = await session.get(Conversation, conv_id)
+        if conv is None:
+            return False
+        async with hub.lock_for_conversation(conv):
+            await session.refresh(conv)
+            moved = await session.execute(
+                update(RC)
+                .where(RC.conversation_id == conv_id, RC.nps_state.is_not_distinct_from(expect))
+                .values(mark)
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                await session.rollback()
+                return False
+            body = TEXTS[key].get(conv.language, TEXTS[key]["vi"])
+            await hub.send(session, conv, "system", body, buttons=buttons)
+    return True
+
+
+async def _recently_asked(session: AsyncSession, row: RC, days: float, now: datetime) -> bool:
+    if days <= 0:
+        return False
+    same = and_(RC.channel == row.channel, RC.channel_key == row.channel_key)
+    who = or_(same, RC.customer_id == row.customer_id) if row.customer_id else same
+    count = await session.scalar(
+        select(func.count())
+        .select_from(RC)
+        .where(who, RC.nps_asked_at >= now - timedelta(days=days))
+    )
+    return bool(count)
+
+
+async def ask_nps(hub: Hub) -> int:
+    """Conversations with a CSAT answer and no NPS decision yet: ask, or skip."""
+    settings = hub.settings
+    now = datetime.now(timezone.utc)
+    asked = 0
+    async with hub.db.session() as session:
+        rows = (
+            await session.scalars(
+                select(RC).where(RC.csat_at.is_not(None), RC.nps_state.is_(None)).limit(50)
+            )
+        ).all()
+        decisions = []
+        for row in rows:
+            ask = sampled(row.conversation_id, settings.reporting_nps_sample_rate) and not (
+                await _recently_asked(session, row, settings.reporting_nps_min_days_between, now)
+            )
+            decisions.append((row.conversation_id, ask))
+        skipped = [cid for cid, ask in decisions if not ask]
+        if skipped:
+            await session.execute(
+                update(RC).where(RC.conversation_id.in_(skipped)).values(nps_state="skipped")
+            )
+            await session.commit()
+    for conv_id, ask in decisions:
+        if ask and await send_survey_message(
+            hub,
+            conv_id,
+            "nps_question",
+            NPS_BUTTONS,
+            None,
+            {"nps_state": "asked", "nps_asked_at": now},
+        ):
+            asked += 1
+    return asked
+
+
+async def invite_comments(hub: Hub) -> int:
+    async with hub.db.session() as session:
+        due = (
+            await session.scalars(
+                select(RC.conversation_id).where(RC.nps_state == "answered").limit(50)
+            )
+        ).all()
+    for conv_id in due:
+        await send_survey_message(
+            hub, conv_id, "nps_comment", None, "answered", {"nps_state": "prompted"}
+        )
+    return len(due)
+
+
+async def sweep_idle(hub: Hub, now: datetime | None = None) -> int:
+    """Abandonment and containment that no stored row announces: silence."""
+    now = now or datetime.now(timezone.utc)
+    async with hub.db.session() as session:
+        rows = (
+            await session.execute(
+                select(RC.__table__).where(
+                    RC.ended_at.is_(None),
+                    or_(
+                        and_(RC.state == states.WAITING, RC.abandoned.is_(False)),
+                        and_(
+                            RC.state == states.BOT,
+                            RC.contained.is_(False),
+                            RC.handed_off_at.is_(None),
+                            RC.last_customer_at.is_not(None),
+                        ),
+                    ),
+                )
+            )
+        ).all()
+        agg, changed = Aggregates(), []
+        for row in rows:
+            facts = facts_from_row(row)
+            events = timeline.idle(facts, now, listeners.policy)
+            for ev in events:
+                agg.add(ev, facts, facts.conversation_id)
+            if events:
+                changed.append(facts)
+        if changed:
+
+            def write(sync_session: Any) -> None:
+                conn = sync_session.connection()
+                save_facts(conn, changed, set())
+                flush_aggregates(conn, agg)
+
+            await session.run_sync(write)
+            await session.commit()
+    return len(changed)
+
+
+async def run_forever(hub: Hub, interval_s: float = 1.0) -> None:
+    last_sweep = 0.0
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await ask_nps(hub)
+            await invite_comments(hub)
+            if loop.time() - last_sweep >= SWEEP_EVERY_S:
+                last_sweep = loop.time()
+                await sweep_idle(hub)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bad row must not stop surveys for everyone else
+            log.exception("reporting duties failed")
+        await asyncio.sleep(interval_s)
