@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from tests.hub.test_postgres import postgres_url  # noqa: F401  (fixture)
 from tests.support.clients import Agent, Customer, wait_for
 
 
