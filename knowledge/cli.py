@@ -106,7 +106,7 @@ def search(
 
 
 def _load_entries(path: Path) -> list[dict[str, Any]]:
-    from knowledge.corpus import read_import
+    from knowledge.transfer import read_import
 
     return read_import(path)
 
