@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import bot.store.knowledge_models  # noqa: F401  (its tables join Base.metadata)
 from bot.store.db import ensure_sqlite_dir, sync_url
 from bot.store.models import Base
 
