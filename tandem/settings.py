@@ -86,9 +86,9 @@ class Settings(BaseSettings):
     knowledge_self_publish: bool = False
     # How often scheduled publications and expiries are applied and the gap inbox is filled.
     knowledge_tick_s: float = 15.0
-    # Gap clustering: similarity of a question to a cluster's mean (centred e5 vectors; see
-    # knowledge/clustering.py for the measurement) needed to join it.
-    knowledge_gap_similarity: float = 0.35
+    # Gap clustering: similarity of a question to a cluster's mean, and of two clusters'
+    # means, needed to join or merge (centred e5 vectors; measured in knowledge/clustering.py).
+    knowledge_gap_similarity: float = 0.3
     # A sent suggestion counts as heavily edited when the sent text keeps less than this
     # share of the suggested answer (difflib ratio).
     knowledge_heavy_edit_ratio: float = 0.6
