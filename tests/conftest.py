@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.stack import MODEL, RASA_BIN, HubProcess, RasaStack, free_port
+from tests.support.stack import MODEL, RASA_BIN, ROOT, HubProcess, RasaStack, free_port
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +28,19 @@ def live_stack(
             "The Rasa environment or trained model is missing: run `make test` (it trains first)."
         )
     workdir = tmp_path_factory.mktemp("stack")
+    # A copy of the corpus: knowledge tests publish and roll back entries through this hub,
+    # and must never write to the repository's files.
+    corpus = workdir / "corpus"
+    shutil.copytree(ROOT / "knowledge" / "corpus", corpus)
     hub_port = free_port()
     rasa = RasaStack(workdir, hub_url=f"http://127.0.0.1:{hub_port}")
-    hub = HubProcess(workdir, rasa_url=rasa.url, index_dir=shared_index_dir, port=hub_port)
+    hub = HubProcess(
+        workdir,
+        rasa_url=rasa.url,
+        index_dir=shared_index_dir,
+        port=hub_port,
+        extra_env={"TANDEM_CORPUS_DIR": str(corpus)},
+    )
     hub.init_db()
     hub.start()
     rasa.start()

@@ -55,6 +55,8 @@ class NoteIn(BaseModel):
 
 class RollbackIn(BaseModel):
     revision_id: int
+    # "after": the entry as this change left it; "before": as it was before this change.
+    side: Literal["after", "before"] = "after"
 
 
 class ImportIn(BaseModel):
@@ -86,8 +88,9 @@ async def list_drafts(
     request: Request,
     user: Editor,
     status: Annotated[str | None, Query(pattern=r"^[a-z_,]+$")] = None,
+    entry_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    return await workflow_of(request).list_drafts(status)
+    return await workflow_of(request).list_drafts(status, entry_id)
 
 
 @router.post("/drafts", status_code=201)
@@ -170,7 +173,7 @@ async def entry_history(entry_id: str, request: Request, user: Editor) -> list[d
 async def rollback_entry(
     entry_id: str, body: RollbackIn, request: Request, user: Editor
 ) -> dict[str, Any]:
-    return await workflow_of(request).rollback_entry(user, entry_id, body.revision_id)
+    return await workflow_of(request).rollback_entry(user, entry_id, body.revision_id, body.side)
 
 
 @router.get("/versions")

@@ -86,12 +86,30 @@ class Workflow:
         return service
 
     # ---- drafts ------------------------------------------------------------------------
-    async def list_drafts(self, status: str | None = None) -> list[dict[str, Any]]:
+    async def list_drafts(
+        self, status: str | None = None, entry_id: str | None = None
+    ) -> list[dict[str, Any]]:
         query = select(KnowledgeDraft).order_by(KnowledgeDraft.updated_at.desc()).limit(500)
         if status:
             query = query.where(KnowledgeDraft.status.in_(status.split(",")))
+        if entry_id:
+            query = query.where(KnowledgeDraft.entry_id == entry_id)
         async with self.db.session() as session:
-            return [draft_json(d) for d in (await session.scalars(query)).all()]
+            drafts = (await session.scalars(query)).all()
+        service = self.knowledge.service
+        out = []
+        for draft in drafts:
+            item = draft_json(draft)
+            if service is not None and draft.status not in ("published", "withdrawn"):
+                from bot.kb.history import entry_diff
+
+                # What approving it would change, against the entry as it is live now.
+                after = (
+                    None if draft.action == "delete" else {"id": draft.entry_id, **draft.content}
+                )
+                item["diff"] = entry_diff(service.get(draft.entry_id), after)
+            out.append(item)
+        return out
 
     async def get_draft(self, draft_id: int) -> dict[str, Any]:
         async with self.db.session() as session:
@@ -310,15 +328,23 @@ class Workflow:
             for r in rows
         ]
 
-    async def rollback_entry(self, user: User, entry_id: str, revision_id: int) -> dict[str, Any]:
-        """Put the entry back as it was right after the given revision."""
+    async def rollback_entry(
+        self, user: User, entry_id: str, revision_id: int, side: str = "after"
+    ) -> dict[str, Any]:
+        """Put the entry back as it was right after the given revision (``side="after"``),
+        or right before it (``"before"``: e.g. the version older than any recorded change)."""
         async with self.db.session() as session:
             rev = await session.get(KnowledgeRevision, revision_id)
             if rev is None or rev.entry_id != entry_id:
                 raise NotFound(f"no revision {revision_id} of {entry_id!r}")
-            target = rev.after
+            target = rev.after if side == "after" else rev.before
         service = await self.service()
-        meta = {"actor": user.username, "kind": "rollback", "to_revision": revision_id}
+        meta = {
+            "actor": user.username,
+            "kind": "rollback",
+            "to_revision": revision_id,
+            "side": side,
+        }
         try:
             if target is None:
                 await asyncio.to_thread(service.delete, entry_id, meta)
