@@ -31,8 +31,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
+
+from knowledge.text import detect_language
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -102,6 +105,38 @@ def merges(
             used |= {i, j}
             out.append((i, j))
     return out
+
+
+def language_means(embedder: Any, prefix: str, questions: dict[str, list[str]]) -> dict[str, Any]:
+    """The mean unit vector of the corpus questions in each language."""
+    out = {}
+    for lang, texts in questions.items():
+        if not texts:
+            continue
+        vecs = _unit(np.asarray(embedder.embed_passages(texts, prefix=prefix), np.float32))
+        out[lang] = vecs.mean(axis=0)
+    return out
+
+
+def embed_centred(
+    embedder: Any, prefix: str, texts: Sequence[str], means: dict[str, Any]
+) -> np.ndarray:
+    """Questions embedded like the corpus questions (so the cache serves repeats), each
+    centred on the mean of its language."""
+    vectors = np.asarray(embedder.embed_passages(list(texts), prefix=prefix))
+    # A language the corpus has no questions in is centred on another language's mean.
+    fallback = next(iter(means.values()), np.zeros(vectors.shape[1], np.float32))
+    rows = np.stack([means.get(detect_language(t), fallback) for t in texts])
+    return centre(vectors, rows)
+
+
+def group(vectors: np.ndarray, threshold: float) -> list[int]:
+    """Cluster a batch from scratch (assign, then merge): one cluster label per vector."""
+    labels, means, counts = assign(vectors, [], [], threshold)
+    target = list(range(len(means)))
+    for keep, drop in merges(means, counts, threshold):
+        target[drop] = keep
+    return [target[label] for label in labels]
 
 
 def priority(times: Sequence[datetime], now: datetime, half_life_days: float = 7.0) -> float:

@@ -34,7 +34,7 @@ from bot.serialize import iso
 from bot.store.db import Database
 from bot.store.knowledge_models import GapCluster, GapItem, KnowledgeAnswer
 from bot.store.models import Conversation, Message, SuggestionEvent, User, utcnow
-from knowledge.clustering import assign, centre, merges, priority
+from knowledge.clustering import assign, embed_centred, language_means, merges, priority
 from knowledge.text import detect_language, fold_diacritics
 
 log = logging.getLogger(__name__)
@@ -193,31 +193,16 @@ class GapInbox:
         return ratio < float(self.settings.knowledge_heavy_edit_ratio)
 
     # ---- clustering ------------------------------------------------------------------
-    def _mean_vectors(self, service: Any) -> dict[str, np.ndarray]:
-        """The common direction of e5 vectors per language, from the corpus questions
-        (computed once)."""
-        if self._means is None:
-            means = {}
-            for lang in ("vi", "en"):
-                questions = [q for e in service.entries() for q in e["questions"].get(lang, [])]
-                vecs = np.asarray(self._vectors(service, questions), np.float32)
-                vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-                means[lang] = vecs.mean(axis=0)
-            self._means = means
-        return self._means
-
     def _embed(self, service: Any, texts: list[str]) -> np.ndarray:
         """Runs in a worker thread: embedding is CPU-heavy."""
-        means = self._mean_vectors(service)
-        rows = np.stack([means[detect_language(t)] for t in texts])
-        return centre(np.asarray(self._vectors(service, texts)), rows)
-
-    @staticmethod
-    def _vectors(service: Any, texts: list[str]) -> np.ndarray:
-        # Embedded like the corpus questions, so the corpus means come from the embedding
-        # cache instead of a fresh pass over every question.
         retriever = service.retriever
-        return retriever.embedder.embed_passages(texts, prefix=retriever.question_prefix)  # type: ignore[no-any-return]
+        if self._means is None:  # the corpus questions' mean per language, computed once
+            questions: dict[str, list[str]] = {"vi": [], "en": []}
+            for entry in service.entries():
+                for lang, items in entry["questions"].items():
+                    questions[lang].extend(items)
+            self._means = language_means(retriever.embedder, retriever.question_prefix, questions)
+        return embed_centred(retriever.embedder, retriever.question_prefix, texts, self._means)
 
     async def cluster(self) -> int:
         """Put every new question in a cluster; returns how many were placed."""
