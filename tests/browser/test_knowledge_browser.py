@@ -79,8 +79,11 @@ def approve_in_review(page: Any, base: str, entry_id: str) -> None:
     item = page.locator(f'.kb-drafts li[data-entry="{entry_id}"]').first
     item.locator("[data-status=in_review]").wait_for()
     assert item.locator(".diff .diff-add").count() >= 1
+    draft_id = item.get_attribute("data-draft")
     item.locator("[data-action=approve]").click()
-    item.locator("[data-status=published]").wait_for()
+    # Published: it leaves the queue, and the reviewer is told it is live.
+    page.locator(f'.kb-drafts li[data-draft="{draft_id}"]').wait_for(state="detached")
+    page.locator("#toasts", has_text="Đã xuất bản").wait_for()
 
 
 def bot_reply(text: str, base: str) -> str:
