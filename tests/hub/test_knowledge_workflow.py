@@ -4,15 +4,18 @@ knowledge look-ups."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.clients import Agent
+from tests.support.clients import Agent, Customer
 from tests.support.stack import ROOT, SERVICE_TOKEN, HubProcess
 
 ENTRY_ID = "cards-metal-card"
@@ -29,7 +32,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
     tmp = tmp_path_factory.mktemp("workflow")
     corpus = tmp / "corpus"
     shutil.copytree(ROOT / "knowledge" / "corpus", corpus)
-    hub = HubProcess(tmp, extra_env={"TANDEM_CORPUS_DIR": str(corpus)})
+    hub = HubProcess(
+        tmp, extra_env={"TANDEM_CORPUS_DIR": str(corpus), "TANDEM_KNOWLEDGE_TICK_S": "1"}
+    )
     hub.init_db()
     hub.start()
     hub.wait_knowledge()
@@ -85,12 +90,13 @@ def test_review_publish_history_and_rollback(hub: HubProcess) -> None:
     edit = {**ENTRY, "answer": {"vi": "Thẻ kim loại đã ngừng phát hành."}}
     second = ok(ha.post("/api/knowledge/drafts", entry_id=ENTRY_ID, content=edit))
     ok(ha.post(f"/api/knowledge/drafts/{second['id']}/submit"))
-    ok(quan.post(f"/api/knowledge/drafts/{second['id']}/approve"))
+    # A second knowledge manager may approve, too.
+    ok(Agent(hub.url, "trang").post(f"/api/knowledge/drafts/{second['id']}/approve"))
     history = ok(ha.http.get(f"/api/knowledge/entries/{ENTRY_ID}/history"))
     assert [h["kind"] for h in history] == ["publish", "publish"]
     assert "-  vi: Có, thẻ Sen Vàng Metal" in history[0]["diff"]
     assert "+  vi: Thẻ kim loại đã ngừng phát hành." in history[0]["diff"]
-    assert history[0]["actor"] == "quan"
+    assert [h["actor"] for h in history] == ["trang", "quan"]
     ok(ha.post(f"/api/knowledge/entries/{ENTRY_ID}/rollback", revision_id=history[1]["id"]))
     answer = ok(
         bot_side(hub).get("/internal/knowledge/answer", params={"q": "thẻ kim loại", "lang": "vi"})
@@ -206,3 +212,80 @@ def test_unanswered_questions_cluster_into_a_draft_that_closes_them(hub: HubProc
         what="the bot's answer counted",
     )
     assert usage[0]["bot_answers"] == 1
+
+
+def test_scheduled_publication_and_expiry(hub: HubProcess) -> None:
+    ha, quan = Agent(hub.url, "ha"), Agent(hub.url, "quan")
+    soon = datetime.now(timezone.utc) + timedelta(seconds=3)
+    promo = {
+        "product": "credit-card",
+        "questions": {"vi": ["Khuyến mãi hoàn tiền 20% cuối tuần là gì?"]},
+        "answer": {"vi": "Hoàn 20% khi mua sắm cuối tuần, tối đa 300.000 đồng."},
+        "expires_at": (soon + timedelta(seconds=3)).isoformat(),
+    }
+    draft = ok(
+        ha.post(
+            "/api/knowledge/drafts",
+            entry_id="rewards-weekend-promo",
+            content=promo,
+            publish_at=soon.isoformat(),
+        )
+    )
+    ok(ha.post(f"/api/knowledge/drafts/{draft['id']}/submit"))
+    approved = ok(quan.post(f"/api/knowledge/drafts/{draft['id']}/approve"))
+    assert approved["status"] == "approved"  # waits for its time
+    assert ha.http.get("/api/knowledge/entries/rewards-weekend-promo").status_code == 404
+    wait_for(
+        lambda: ok(ha.http.get(f"/api/knowledge/drafts/{draft['id']}"))["status"] == "published",
+        what="the scheduled publication",
+    )
+    # (It may already have expired again: its expiry is three seconds later.)
+    wait_for(
+        lambda: ha.http.get("/api/knowledge/entries/rewards-weekend-promo").status_code == 404,
+        what="the promotion to expire",
+    )
+    kinds = [
+        h["kind"] for h in ok(ha.http.get("/api/knowledge/entries/rewards-weekend-promo/history"))
+    ]
+    assert kinds == ["expire", "publish"]
+
+
+def test_fallback_handoffs_and_dismissed_suggestions_reach_the_inbox(hub: HubProcess) -> None:
+    ha, linh = Agent(hub.url, "ha"), Agent(hub.url, "linh")
+    # A hand-off because the bot did not understand: the queue stores the packet's reason
+    # and failed turns with the conversation (written here as the queue writes them).
+    failed = ["Cho tôi hỏi về dịch vụ chuyển tiền kiều hối từ Nhật", "kiều hối từ Nhật về"]
+    with sqlite3.connect(hub.workdir / "hub.db") as db:
+        db.execute(
+            "INSERT INTO conversations (channel, channel_key, language, state, priority, team,"
+            " handoff_reason, context, transfer_count, rasa_episode, created_at, next_seq)"
+            " VALUES ('web', 'v-fallback', 'vi', 'waiting', 1, 'cards', 'fallback', ?, 0, 0,"
+            " CURRENT_TIMESTAMP, 1)",
+            (json.dumps({"failed_turns": failed}),),
+        )
+    # An agent dismisses the suggestion for a customer's question.
+    customer = Customer(hub.url)
+    said = customer.say("Phí chuyển tiền kiều hối từ Nhật Bản là bao nhiêu?").json()
+    ok(
+        linh.post(
+            "/api/suggestions/feedback",
+            conversation_id=said["conversation_id"],
+            message_id=said["message"]["id"],
+            entry_id="fees-transfer",
+            rank=0,
+            event="dismissed",
+        )
+    )
+    clusters = wait_for(
+        lambda: [
+            c
+            for c in ok(ha.http.get("/api/knowledge/gaps"))
+            if {"fallback_handoff", "dismissed"} <= set(c["sources"])
+        ],
+        what="one cluster from both sources",
+    )
+    phrasings = set(clusters[0]["phrasings"])
+    assert (
+        set(failed) <= phrasings
+        and "Phí chuyển tiền kiều hối từ Nhật Bản là bao nhiêu?" in phrasings
+    )

@@ -230,8 +230,21 @@ function entriesView(container, app, rerender) {
       state.settings && state.settings.self_publish ? h("p", { class: "kb-note" }, t("self_publish_on")) : null,
       list),
     h("section", { class: "kb-main" },
-      state.selected ? editor(app, rerender) : h("p", { class: "placeholder" }, t("select_entry"))),
+      state.selected ? currentEditor(app, rerender) : h("p", { class: "placeholder" }, t("select_entry"))),
   ];
+}
+
+/** The open editor survives re-renders of the list (a search while editing keeps the
+ * unsaved text); a new one is built only when the selection or its draft changes. */
+function currentEditor(app, rerender) {
+  const sel = state.selected;
+  const key = JSON.stringify([sel.id, sel.draft && sel.draft.id, sel.draft && sel.draft.updated_at,
+    sel.entry && sel.entry.updated_at, (sel.history || []).length, sel]);
+  if (state.editorKey !== key || !state.editorNode) {
+    state.editorKey = key;
+    state.editorNode = editor(app, rerender);
+  }
+  return state.editorNode;
 }
 
 export async function renderKnowledge(container, app) {
