@@ -123,7 +123,8 @@ class GapInbox:
                         )
                     ).all()
                 )
-                fresh = [t for t in dict.fromkeys(turns) if t not in known] or [None]
+                fresh: list[str | None] = [t for t in dict.fromkeys(turns) if t not in known]
+                fresh = fresh or [None]
                 for text in fresh:
                     # A marker row without text keeps the conversation from being re-read.
                     session.add(
@@ -241,15 +242,15 @@ class GapInbox:
                     rows.append(row)
                 await session.flush()
                 for item, label in zip(items, labels, strict=True):
-                    row = rows[label]
-                    assert row is not None
+                    target = rows[label]
+                    assert target is not None
                     stored = await session.get(GapItem, item.id)
                     assert stored is not None
-                    stored.cluster_id = row.id
-                    row.last_seen_at = max(_aware(row.last_seen_at), _aware(item.created_at))
-                for row, mean, count in zip(rows, means, counts, strict=True):
-                    assert row is not None
-                    row.centroid, row.size = [round(x, 5) for x in mean], count
+                    stored.cluster_id = target.id
+                    target.last_seen_at = max(_aware(target.last_seen_at), _aware(item.created_at))
+                for cluster, mean, count in zip(rows, means, counts, strict=True):
+                    assert cluster is not None
+                    cluster.centroid, cluster.size = [round(x, 5) for x in mean], count
                 for keep, drop in merged:
                     await self._merge(session, rows[keep], rows[drop])
                 await session.commit()
@@ -335,7 +336,7 @@ class GapInbox:
         by_cluster: dict[int, list[GapItem]] = {}
         for item in items:
             by_cluster.setdefault(item.cluster_id or 0, []).append(item)
-        out = []
+        out: list[dict[str, Any]] = []
         for row in rows:
             members = by_cluster.get(row.id, [])
             if not members:

@@ -133,5 +133,6 @@ async def load_uses(session: AsyncSession, since: datetime) -> tuple[list[Use], 
                 )
             )
         ).all():
-            csat[conv_id] = int(score)
+            if score is not None:
+                csat[conv_id] = int(score)
     return uses, csat

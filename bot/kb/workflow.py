@@ -238,8 +238,11 @@ class Workflow:
                 draft.reviewer = actor
             await session.commit()
         service = await self.service()
-        meta = {"actor": actor, "kind": "publish" if action == "upsert" else "delete"}
-        meta["draft_id"] = draft_id
+        meta: dict[str, Any] = {
+            "actor": actor,
+            "kind": "publish" if action == "upsert" else "delete",
+            "draft_id": draft_id,
+        }
         try:
             if action == "delete":
                 await asyncio.to_thread(service.delete, entry_id, meta)
@@ -323,6 +326,7 @@ class Workflow:
                 "version": r.version,
                 "draft_id": r.draft_id,
                 "diff": entry_diff(r.before, r.after),
+                "before": r.before,
                 "after": r.after,
             }
             for r in rows
