@@ -18,9 +18,7 @@ def shared_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_stack(
-    tmp_path_factory: pytest.TempPathFactory, shared_index_dir: Path
-) -> Iterator[tuple[HubProcess, RasaStack]]:
+def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubProcess, RasaStack]]:
     """Hub + Rasa + action server, wired together as in production. Session-scoped because
     Rasa takes a while to load; tests keep apart by using their own conversations."""
     if not RASA_BIN.exists() or not MODEL.exists():
@@ -28,8 +26,9 @@ def live_stack(
             "The Rasa environment or trained model is missing: run `make test` (it trains first)."
         )
     workdir = tmp_path_factory.mktemp("stack")
-    # A copy of the corpus: knowledge tests publish and roll back entries through this hub,
-    # and must never write to the repository's files.
+    # A copy of the corpus and an index of its own: knowledge tests publish and roll back
+    # entries through this hub, which must never write to the repository's files, nor save
+    # index versions that hubs serving the unchanged corpus would then reload.
     corpus = workdir / "corpus"
     shutil.copytree(ROOT / "knowledge" / "corpus", corpus)
     hub_port = free_port()
@@ -37,7 +36,7 @@ def live_stack(
     hub = HubProcess(
         workdir,
         rasa_url=rasa.url,
-        index_dir=shared_index_dir,
+        index_dir=workdir / "index",
         port=hub_port,
         extra_env={"TANDEM_CORPUS_DIR": str(corpus)},
     )

@@ -26,12 +26,14 @@ LOUNGE_Q = "Thẻ Platinum được vào phòng chờ sân bay mấy lần?"
 LOUNGE_NEW = "Từ tháng 1, chủ thẻ Platinum được 8 lượt phòng chờ miễn phí mỗi năm."
 POINTS_Q = "Điểm thưởng có hết hạn không?"
 POINTS_NEW = "Điểm thưởng không bao giờ hết hạn khi thẻ còn hoạt động."
+# Questions the bot takes for FAQ questions (Rasa's NLU sends them to the knowledge base),
+# which it cannot answer yet. (Clustering across languages: tests/knowledge/test_clustering.)
 GOLD_QUESTIONS = [
     "Ngân hàng có dịch vụ giữ hộ vàng miếng không?",
     "Tôi muốn gửi vàng miếng ở ngân hàng được không?",
     "Ngân hàng có nhận giữ vàng cho khách không?",
-    "Do you offer safekeeping for gold bars?",
-    "Can I store my gold bars at the bank?",
+    "Chi nhánh có nhận gửi giữ vàng miếng không?",
+    "Tôi có thể gửi giữ vàng miếng tại ngân hàng không?",
 ]
 GOLD_NEXT = "Ngân hàng có giữ hộ vàng miếng cho khách hàng không?"
 GOLD_ANSWER_VI = "Có, Sen Vàng giữ hộ vàng miếng trong két tại 12 chi nhánh, phí 50.000 đồng/tháng."
@@ -228,8 +230,9 @@ def test_unanswered_questions_become_an_entry_the_bot_answers(
     # The draft opens in the editor with the cluster's phrasings as its questions.
     form = km_page.locator(".kb-form")
     form.locator(".kb-draft-note").wait_for()
-    assert GOLD_QUESTIONS[0] in form.locator("textarea[name=q_vi]").input_value()
-    assert GOLD_QUESTIONS[3] in form.locator("textarea[name=q_en]").input_value()
+    assert set(form.locator("textarea[name=q_vi]").input_value().splitlines()) == set(
+        GOLD_QUESTIONS
+    )
     entry_id = form.locator("input[name=id]").input_value()
     form.locator("input[name=product]").fill("savings")
     form.locator("textarea[name=a_vi]").fill(GOLD_ANSWER_VI)
