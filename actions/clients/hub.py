@@ -74,6 +74,11 @@ class HubClient:
         body = self._request("GET", "/internal/knowledge/answer", params=params)
         return list(body.get("hits") or [])
 
+    def report_gap(self, text: str, lang: str, sender_id: str | None) -> None:
+        """A question the bot did not understand, for the knowledge managers' gap inbox."""
+        payload = {"text": text, "lang": lang, "sender_id": sender_id, "source": "nlu_fallback"}
+        self._request("POST", "/internal/knowledge/gaps", json=payload)
+
     def verify_identity(self, customer_id: str | None, card_last4: str, dob: str) -> dict[str, Any]:
         """`{"verified": bool, "customer_id": str | None, "name": str | None}`."""
         payload = {"customer_id": customer_id, "card_last4": card_last4, "dob": dob}

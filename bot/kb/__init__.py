@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from bot.kb.errors import install_handlers
 from bot.kb.gaps import GapInbox
 from bot.kb.history import Recorder
-from bot.kb.routes import router
+from bot.kb.routes import internal_router, router
 from bot.kb.workflow import Workflow
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def install(app: FastAPI) -> None:
     app.state.knowledge.listeners.append(recorder.listen)
     install_handlers(app)
     app.include_router(router)
+    app.include_router(internal_router)
     tasks: list[asyncio.Task[None]] = []
 
     async def start(_: FastAPI) -> None:

@@ -1,17 +1,19 @@
 """The knowledge-gap inbox: questions the knowledge base failed, clustered by meaning.
 
-Four sources feed it:
+Five sources feed it:
 
 - ``low_confidence``: the bot asked the knowledge base (the internal answer endpoint) and
   the best hit was not confident; recorded as it happens.
+- ``nlu_fallback``: the bot did not understand the turn at all; the fallback action reports
+  it (POST /internal/knowledge/gaps).
 - ``fallback_handoff``: a conversation handed to a person because the bot did not
   understand (``conversations.handoff_reason == "fallback"``); its failed turns are read
   from the hand-off packet stored with the conversation.
 - ``dismissed`` and ``edited``: an agent dismissed a suggestion, or sent it rewritten so
   that less than ``knowledge_heavy_edit_ratio`` of the suggested answer was kept.
 
-The last three are harvested from the database on each tick (and before the inbox is
-shown). New questions are embedded in a worker thread and join a cluster online
+The hand-offs and suggestions are harvested from the database on each tick (and before
+the inbox is shown). New questions are embedded in a worker thread and join a cluster online
 (knowledge/clustering.py). A cluster closes when a published entry answers its questions
 confidently, or when the draft made from it is published.
 """
@@ -94,6 +96,21 @@ class GapInbox:
                         top_entry_id=top["id"] if top else None,
                     )
                 )
+            await session.commit()
+
+    async def record_gap(
+        self, text: str, lang: str | None, sender_id: str | None, source: str
+    ) -> None:
+        """A turn the bot did not understand at all (Rasa's NLU fallback)."""
+        async with self.db.session() as session:
+            session.add(
+                GapItem(
+                    source=source,
+                    text=text[:1000],
+                    lang=lang,
+                    conversation_id=conversation_of(sender_id),
+                )
+            )
             await session.commit()
 
     # ---- harvesting ----------------------------------------------------------------

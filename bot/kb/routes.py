@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot.auth import require_editor
+from bot.auth import require_editor, require_service
 from bot.kb.errors import Invalid
 from bot.kb.gaps import GapInbox
 from bot.kb.history import audit
@@ -26,6 +26,10 @@ from knowledge.corpus import ID_PATTERN
 from knowledge.transfer import export_entries, parse_entries
 
 router = APIRouter(prefix="/api/knowledge", tags=["knowledge workflow"])
+# For Rasa's action server (service token), like bot/api/internal.py.
+internal_router = APIRouter(
+    prefix="/internal/knowledge", dependencies=[Depends(require_service)], tags=["internal"]
+)
 Editor = Annotated[User, Depends(require_editor)]
 
 
@@ -287,3 +291,17 @@ async def import_entries(body: ImportIn, request: Request, user: Editor) -> Impo
         await audit(session, "imported", user.username, count=len(entries), format=body.format)
         await session.commit()
     return ImportOut(imported=len(entries), drafts=drafts, published=self_publish, errors=[])
+
+
+class GapIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+    lang: Literal["vi", "en"] | None = None
+    sender_id: str | None = Field(default=None, max_length=128)
+    source: Literal["nlu_fallback"] = "nlu_fallback"
+
+
+@internal_router.post("/gaps", status_code=201)
+async def report_gap(body: GapIn, request: Request) -> dict[str, Any]:
+    """A customer turn the bot did not understand (the fallback action reports it)."""
+    await gaps_of(request).record_gap(body.text, body.lang, body.sender_id, body.source)
+    return {"recorded": True}

@@ -235,10 +235,11 @@ def test_unanswered_questions_become_an_entry_the_bot_answers(
     )
     entry_id = form.locator("input[name=id]").input_value()
     form.locator("input[name=product]").fill("savings")
+    # Vietnamese only, like the questions: the entry is flagged as missing its translation.
     form.locator("textarea[name=a_vi]").fill(GOLD_ANSWER_VI)
-    form.locator("textarea[name=a_en]").fill(GOLD_ANSWER_EN)
     km_page.click("[data-action=submit]")
     km_page.locator(".kb-draft-note [data-status=in_review]").wait_for()
+    assert "en" in km_page.locator(".kb-form .kb-missing").inner_text()
     sign_out(km_page)
     approve_in_review(km_page, base, entry_id)
 

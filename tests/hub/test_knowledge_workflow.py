@@ -289,3 +289,23 @@ def test_fallback_handoffs_and_dismissed_suggestions_reach_the_inbox(hub: HubPro
         set(failed) <= phrasings
         and "Phí chuyển tiền kiều hối từ Nhật Bản là bao nhiêu?" in phrasings
     )
+
+
+def test_turns_the_bot_did_not_understand_are_reported_by_the_fallback_action(
+    hub: HubProcess,
+) -> None:
+    text = "Cho tôi mở tài khoản chứng khoán liên kết được không?"
+    body = {"text": text, "lang": "vi", "sender_id": "c77-1-0"}
+    assert httpx.post(f"{hub.url}/internal/knowledge/gaps", json=body).status_code == 401
+    bot = bot_side(hub)
+    assert bot.post("/internal/knowledge/gaps", json={**body, "text": ""}).status_code == 422
+    assert bot.post("/internal/knowledge/gaps", json=body).status_code == 201
+    clusters = wait_for(
+        lambda: [
+            c
+            for c in ok(Agent(hub.url, "ha").http.get("/api/knowledge/gaps"))
+            if text in c["phrasings"]
+        ],
+        what="the reported turn in the inbox",
+    )
+    assert clusters[0]["sources"] == {"nlu_fallback": 1}
