@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.auth import require_editor, require_service
-from bot.kb.errors import Invalid
+from bot.kb.errors import Invalid, NotAllowed
 from bot.kb.gaps import GapInbox
 from bot.kb.history import audit
 from bot.kb.usage import load_uses, summarize
@@ -160,8 +160,6 @@ async def delete_entry(entry_id: str, request: Request, user: Editor) -> dict[st
     """Delete at once (self-publishing teams only; others submit a deletion draft)."""
     wf = workflow_of(request)
     if not request.app.state.settings.knowledge_self_publish:
-        from bot.kb.errors import NotAllowed
-
         raise NotAllowed("Deletions are reviewed: submit a deletion draft instead.")
     draft = await wf.create(user, entry_id, "delete", {})
     await wf.publish(user, draft["id"])

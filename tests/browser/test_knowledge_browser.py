@@ -37,9 +37,6 @@ GOLD_QUESTIONS = [
 ]
 GOLD_NEXT = "Ngân hàng có giữ hộ vàng miếng cho khách hàng không?"
 GOLD_ANSWER_VI = "Có, Sen Vàng giữ hộ vàng miếng trong két tại 12 chi nhánh, phí 50.000 đồng/tháng."
-GOLD_ANSWER_EN = (
-    "Yes, Golden Lotus keeps gold bars in vaults at 12 branches for 50,000 VND a month."
-)
 
 
 @pytest.fixture(scope="module")
