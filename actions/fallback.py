@@ -7,12 +7,15 @@ offer of a person at once. The count is read from the tracker's events.
 
 from __future__ import annotations
 
+import contextlib
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import failed_streak
+from actions.clients.hub import HubError
+from actions.common import MAX_TURN_CHARS, call_hub, failed_streak, language
 from actions.handoff import hand_off
 
 OFFER_AT = 2
@@ -25,6 +28,15 @@ def offer_human(dispatcher: CollectingDispatcher, reason: str, response: str) ->
     return [SlotSet("human_offered", True), SlotSet("offer_reason", reason)]
 
 
+async def report_gap(tracker: Tracker) -> None:
+    """Tell the hub's knowledge-gap inbox what was not understood; never blocks the ladder."""
+    text = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
+    if not text.strip() or text.startswith("/"):
+        return
+    with contextlib.suppress(HubError):
+        await call_hub(lambda hub: hub.report_gap(text, language(tracker), tracker.sender_id))
+
+
 class ActionHandleFallback(Action):
     """Climb the fallback ladder by one rung."""
 
@@ -34,6 +46,7 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        await report_gap(tracker)
         streak = failed_streak(tracker)
         if streak >= HANDOFF_AT:
             return hand_off(dispatcher, tracker, "fallback")

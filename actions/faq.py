@@ -34,7 +34,7 @@ class ActionAnswerFaq(Action):
         lang = language(tracker)
         question = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
         try:
-            hits = await call_hub(lambda hub: hub.answer(question, lang))
+            hits = await call_hub(lambda hub: hub.answer(question, lang, tracker.sender_id))
         except HubError:
             dispatcher.utter_message(text=t("hub_unavailable", lang))
             return offer_human(dispatcher, "hub_unavailable", "utter_offer_human")

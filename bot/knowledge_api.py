@@ -1,9 +1,11 @@
-"""Mounts the knowledge managers' API (knowledge/api.py) on the hub's one live index."""
+"""Mounts the knowledge managers' API on the hub's one live index: reading and searching
+(knowledge/api.py), and the reviewed workflow for changing it (bot/kb)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, HTTPException
 
+from bot import kb
 from bot.auth import current_user, require_editor
 
 
@@ -18,4 +20,6 @@ def install(app: FastAPI) -> None:
             )
         return service
 
-    app.include_router(build_router(get_service, require_editor, current_user))
+    # The workflow's routes first: they own the writes to /api/knowledge/entries.
+    kb.install(app)
+    app.include_router(build_router(get_service, require_editor, current_user, writes=False))

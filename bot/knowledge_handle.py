@@ -19,6 +19,8 @@ class KnowledgeHandle:
         self.service: Any = None
         self.error: str | None = None
         self._task: asyncio.Task[None] | None = None
+        # Told about every change the service makes live (the history recorder).
+        self.listeners: list[Any] = []
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._load())
@@ -27,7 +29,9 @@ class KnowledgeHandle:
         from knowledge.service import KnowledgeService
 
         try:
-            self.service = await asyncio.to_thread(KnowledgeService.from_settings, self.settings)
+            service = await asyncio.to_thread(KnowledgeService.from_settings, self.settings)
+            service.listeners.extend(self.listeners)
+            self.service = service
             self.service.start_watching()
             log.info("knowledge index ready")
         except Exception as exc:  # keep the hub up; FAQ answers report 503 with the reason

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 
-from knowledge.corpus import CorpusError
+from knowledge.corpus import CorpusError, missing_languages
 from knowledge.service import KnowledgeService
 
 
@@ -20,9 +20,13 @@ def build_router(
     get_service: Callable[[], KnowledgeService],
     require_editor: Callable[..., Any],
     require_reader: Callable[..., Any] | None = None,
+    writes: bool = True,
 ) -> APIRouter:
     """Entries are the knowledge managers' (require_editor); search is for any signed-in
-    staff member (require_reader), e.g. an agent looking something up by hand."""
+    staff member (require_reader), e.g. an agent looking something up by hand.
+
+    ``writes=False`` leaves out the routes that change entries directly: the hub mounts
+    its reviewed workflow (bot/kb) in their place."""
     router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
     readers = [Depends(require_reader)] if require_reader else []
 
@@ -37,8 +41,8 @@ def build_router(
 
     @router.get("/entries", dependencies=[Depends(require_editor)])
     def entries() -> list[dict[str, Any]]:
-        """All entries, sorted by id."""
-        return get_service().entries()
+        """All entries, sorted by id, each with the languages it still lacks."""
+        return [{**e, "missing_translation": missing_languages(e)} for e in get_service().entries()]
 
     @router.get("/entries/{entry_id}", dependencies=[Depends(require_editor)])
     def get_entry(entry_id: str) -> dict[str, Any]:
@@ -46,7 +50,10 @@ def build_router(
         entry = get_service().get(entry_id)
         if entry is None:
             raise HTTPException(404, f"no entry with id {entry_id!r}")
-        return entry
+        return {**entry, "missing_translation": missing_languages(entry)}
+
+    if not writes:
+        return router
 
     @router.put("/entries/{entry_id}", dependencies=[Depends(require_editor)])
     def put_entry(entry_id: str, entry: dict[str, Any] = Body(...)) -> dict[str, Any]:

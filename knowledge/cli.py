@@ -4,13 +4,16 @@ Usage:
     tandem knowledge build [--force]          index the corpus (new version)
     tandem knowledge search "phi thuong nien" [--lang vi] [-k 3]
     tandem knowledge add entry.yaml           add or update entries from a file
-    tandem knowledge import faq.csv           import CSV, YAML or JSONL entries
+    tandem knowledge import faq.csv           import CSV, YAML or JSONL entries (or a folder)
+    tandem knowledge export knowledge/corpus  write the published corpus as YAML for git
     tandem knowledge delete fees-annual-fee
     tandem knowledge versions
     tandem knowledge rollback 7
 
-Changes are written to the corpus files and saved as a new index version; a running hub
-picks them up within a second. Heavy libraries load only when a command runs.
+Changes are written to the corpus (YAML files, or the database with
+TANDEM_KNOWLEDGE_STORE=database) and saved as a new index version; a running hub picks them
+up within a second and records them in each entry's history. Heavy libraries load only
+when a command runs.
 """
 
 from __future__ import annotations
@@ -106,8 +109,10 @@ def search(
 
 
 def _load_entries(path: Path) -> list[dict[str, Any]]:
-    from knowledge.corpus import read_import
+    from knowledge.transfer import read_import
 
+    if path.is_dir():  # a corpus folder, e.g. to fill the database from the demo corpus
+        return [e for file in sorted(path.glob("*.yaml")) for e in read_import(file)]
     return read_import(path)
 
 
@@ -126,7 +131,7 @@ def add(
 
 @app.command("import")
 def import_(
-    path: Path = typer.Argument(..., help="CSV, YAML or JSONL file"),
+    path: Path = typer.Argument(..., help="CSV, YAML or JSONL file, or a folder of YAML files"),
     keep_dates: bool = typer.Option(True, help="keep updated_at from the file when given"),
 ) -> None:
     """Import entries from CSV (id, product, tags, questions_vi, questions_en, answer_vi,
@@ -179,3 +184,28 @@ def rollback(version: int = typer.Argument(..., help="version number (see `versi
         service = _service()
         service.rollback(version)
     typer.echo(f"rolled back to index version {version}; corpus files restored")
+
+
+@app.command()
+def export(
+    out: Path = typer.Argument(
+        ..., help="a folder of YAML topic files (kept layout), or a .yaml, .csv or .jsonl file"
+    ),
+) -> None:
+    """Write the published corpus (files or database) out, e.g. for review in git."""
+    from knowledge.sources import FileSource, make_source
+    from knowledge.transfer import export_entries
+    from tandem.settings import get_settings
+
+    formats = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".jsonl": "jsonl"}
+    with _errors():
+        entries = list(make_source(get_settings()).load().values())
+        if out.suffix.lower() in formats:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(export_entries(entries, formats[out.suffix.lower()]), encoding="utf-8")  # type: ignore[arg-type]
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            target = FileSource(out)
+            target.load()  # keep the folder's topic files: the diff in git shows only changes
+            target.replace_all(entries)
+    typer.echo(f"exported {len(entries)} entries to {out}")

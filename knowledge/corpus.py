@@ -15,17 +15,23 @@ knowledge manager can fix a bad edit quickly. Imports accept CSV, YAML and JSONL
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from knowledge.text import normalize
 
@@ -44,38 +50,62 @@ class Entry(BaseModel):
     product: str = Field(min_length=1)
     tags: list[str] = Field(default_factory=list)
     updated_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    # Knowledge managers re-check the entry by this date; past it, the entry is listed as stale.
+    review_at: date | None = None
+    # A promotion valid until a date: the hub withdraws the entry when this time passes.
+    expires_at: datetime | None = None
     questions: dict[str, list[str]]
     answer: dict[str, str]
 
     @field_validator("questions")
     @classmethod
     def _questions(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for lang in LANGS:
-            texts = [normalize(q) for q in value.get(lang) or [] if normalize(q)]
-            if not texts:
-                raise ValueError(f"needs at least one {lang} question")
-            out[lang] = texts
         extra = set(value) - set(LANGS)
         if extra:
             raise ValueError(f"unknown language(s) {sorted(extra)}; use vi and en")
+        out: dict[str, list[str]] = {}
+        for lang in LANGS:
+            texts = [normalize(q) for q in value.get(lang) or [] if normalize(q)]
+            if texts:
+                out[lang] = texts
         return out
 
     @field_validator("answer")
     @classmethod
     def _answer(cls, value: dict[str, str]) -> dict[str, str]:
-        out = {lang: normalize(value.get(lang) or "") for lang in LANGS}
-        missing = [lang for lang, text in out.items() if not text]
-        if missing:
-            raise ValueError(f"needs an answer in {', '.join(missing)}")
         if set(value) - set(LANGS):
             raise ValueError("answer languages must be vi and en")
-        return out
+        return {
+            lang: normalize(value.get(lang) or "")
+            for lang in LANGS
+            if normalize(value.get(lang) or "")
+        }
+
+    @model_validator(mode="after")
+    def _languages(self) -> Entry:
+        """One language is enough (the other is flagged as missing); a language that is
+        present needs both its questions and its answer, or the bot would answer a question
+        asked in it with nothing."""
+        present = [lang for lang in LANGS if lang in self.questions or lang in self.answer]
+        if not present:
+            raise ValueError("needs questions and an answer in at least one language (vi or en)")
+        for lang in present:
+            if lang not in self.questions:
+                raise ValueError(f"has a {lang} answer but no {lang} question")
+            if lang not in self.answer:
+                raise ValueError(f"has {lang} questions but no {lang} answer")
+        return self
 
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: list[str]) -> list[str]:
         return [normalize(str(t)) for t in value if normalize(str(t))]
+
+
+def missing_languages(entry: dict[str, Any]) -> list[str]:
+    """Languages the entry has no translation in (shown as "missing a translation")."""
+    answers = entry.get("answer") or {}
+    return [lang for lang in LANGS if not answers.get(lang)]
 
 
 def _describe(err: ValidationError) -> str:
@@ -95,7 +125,8 @@ def validate_entry(data: Any, where: str = "entry") -> dict[str, Any]:
     except ValidationError as err:
         name = data.get("id", "?")
         raise CorpusError(f"{where} (id {name!r}): {_describe(err)}") from None
-    return entry.model_dump(mode="json")
+    # Unset optional fields stay out, so files and fingerprints of older entries do not change.
+    return entry.model_dump(mode="json", exclude_none=True)
 
 
 def fingerprint(entry: dict[str, Any]) -> str:
@@ -175,55 +206,3 @@ def file_for_new_entry(corpus_dir: Path, entry_id: str) -> Path:
         if path.stem == topic or topic in path.stem.split("_"):
             return path
     return corpus_dir / f"{topic}.yaml"
-
-
-def _split(value: str | None) -> list[str]:
-    return [p.strip() for p in (value or "").split("|") if p.strip()]
-
-
-def read_import(path: Path) -> list[dict[str, Any]]:
-    """Validated entries from a CSV, YAML or JSONL file; errors name the line or entry.
-
-    CSV columns: id, product, tags (separated by ``|``), questions_vi and questions_en
-    (phrasings separated by ``|``), answer_vi, answer_en, and optionally updated_at.
-    """
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise CorpusError(f"{path}: file not found")
-    if suffix in (".yaml", ".yml"):
-        return load_file(path)
-    out = []
-    if suffix == ".jsonl":
-        with path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise CorpusError(f"{path} line {n}: invalid JSON: {err.msg}") from None
-                out.append(validate_entry(data, f"{path} line {n}"))
-        return out
-    if suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f)
-            needed = {"id", "product", "questions_vi", "questions_en", "answer_vi", "answer_en"}
-            missing = needed - set(reader.fieldnames or [])
-            if missing:
-                raise CorpusError(f"{path} line 1: missing column(s) {', '.join(sorted(missing))}")
-            for row in reader:
-                data: dict[str, Any] = {
-                    "id": (row.get("id") or "").strip(),
-                    "product": (row.get("product") or "").strip(),
-                    "tags": _split(row.get("tags")),
-                    "questions": {
-                        "vi": _split(row["questions_vi"]),
-                        "en": _split(row["questions_en"]),
-                    },
-                    "answer": {"vi": row.get("answer_vi") or "", "en": row.get("answer_en") or ""},
-                }
-                if (row.get("updated_at") or "").strip():
-                    data["updated_at"] = row["updated_at"].strip()
-                out.append(validate_entry(data, f"{path} line {reader.line_num}"))
-        return out
-    raise CorpusError(f"{path}: unsupported file type {suffix!r}; use .csv, .yaml or .jsonl")

@@ -1,6 +1,8 @@
-"""The live knowledge base: corpus files, the in-memory hybrid index and its saved versions.
+"""The live knowledge base: the published corpus, the in-memory hybrid index and its saved
+versions.
 
-The YAML corpus is the source of truth. Every change (API, CLI, or a file edit followed by
+The corpus source (YAML files, or the database table in production: knowledge/sources.py)
+is the source of truth. Every change (API, CLI, or a file edit followed by
 a reload) is applied as a difference: only added, changed or deleted entries are embedded
 and swapped in, then a new index version is saved. A watcher thread notices file edits and
 versions saved by other processes (the CLI) and applies them in well under a second.
@@ -15,22 +17,14 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from knowledge.corpus import (
-    CorpusError,
-    corpus_signature,
-    file_for_new_entry,
-    fingerprint,
-    load_corpus,
-    load_file,
-    validate_entry,
-    write_file,
-)
+from knowledge.corpus import CorpusError, fingerprint, validate_entry
 from knowledge.retriever import Hit, Retriever, Row
+from knowledge.sources import CorpusSource, FileSource, make_source
 from knowledge.store import IndexMismatchError, IndexMissingError, Saved, VersionStore
 from knowledge.text import Lang
 from knowledge.vectors import VectorIndex
@@ -39,20 +33,31 @@ __all__ = ["Hit", "KnowledgeService"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
+# One changed entry: its content before and after (None when it did not exist / was deleted).
+Change = dict[str, Any]
+# Called after every saved change with the changes and who/why (``meta``: actor, kind, ...).
+Listener = Callable[[list[Change], dict[str, Any]], None]
 
 
 class KnowledgeService:
-    def __init__(self, settings: Any, retriever: Retriever, store: VersionStore) -> None:
+    def __init__(
+        self,
+        settings: Any,
+        retriever: Retriever,
+        store: VersionStore,
+        source: CorpusSource | None = None,
+    ) -> None:
         self.settings = settings
         self.corpus_dir: Path = Path(settings.corpus_dir)
+        self.source: CorpusSource = source or FileSource(self.corpus_dir)
         self.retriever = retriever
         self.store = store
         self.version: int | None = None  # the saved version our memory matches
-        self._files: dict[str, Path] = {}
-        self._signature: tuple[tuple[str, int, int], ...] = ()
+        self._signature: Hashable = ()
         self._write_lock = threading.RLock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
+        self.listeners: list[Listener] = []
 
     @classmethod
     def from_settings(
@@ -70,6 +75,7 @@ class KnowledgeService:
             settings,
             Retriever.from_settings(settings),
             VersionStore(Path(settings.index_dir), settings.index_keep_versions),
+            make_source(settings),
         )
         if not rebuild:
             try:
@@ -97,12 +103,18 @@ class KnowledgeService:
         return [json.loads(json.dumps(e)) for e in sorted(items, key=lambda e: e["id"])]
 
     # ---- changing -------------------------------------------------------------------
-    def upsert(self, entry: dict[str, Any], touch: bool = True) -> None:
+    def upsert(
+        self, entry: dict[str, Any], touch: bool = True, meta: dict[str, Any] | None = None
+    ) -> None:
         """Validate, write the entry to its corpus file, index it and save a new version."""
-        self.upsert_many([entry], touch=touch)
+        self.upsert_many([entry], touch=touch, meta=meta)
 
     def upsert_many(
-        self, entries: list[dict[str, Any]], touch: bool = True, progress: Progress | None = None
+        self,
+        entries: list[dict[str, Any]],
+        touch: bool = True,
+        progress: Progress | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> int:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         clean = []
@@ -112,44 +124,38 @@ class KnowledgeService:
                 data["updated_at"] = now
             clean.append(validate_entry(data, f"entry {i}"))
         with self._write_lock:
-            by_file: dict[Path, list[dict[str, Any]]] = {}
-            for entry in clean:
-                path = self._files.get(entry["id"]) or file_for_new_entry(
-                    self.corpus_dir, entry["id"]
-                )
-                by_file.setdefault(path, []).append(entry)
-            for path, items in by_file.items():
-                current = load_file(path) if path.exists() else []
-                ids = {e["id"]: i for i, e in enumerate(current)}
-                for entry in items:
-                    if entry["id"] in ids:
-                        current[ids[entry["id"]]] = entry
-                    else:
-                        current.append(entry)
-                    self._files[entry["id"]] = path
-                write_file(path, current)
+            before = {e["id"]: self.get(e["id"]) for e in clean}
+            self.source.put(clean)
             self.retriever.apply(self.retriever.prepare(clean, progress=progress))
-            self._signature = corpus_signature(self.corpus_dir)
+            self._signature = self.source.signature()
             self._save(f"upsert {', '.join(e['id'] for e in clean[:5])}")
+            self._notify(
+                [{"entry_id": e["id"], "before": before[e["id"]], "after": e} for e in clean],
+                meta,
+            )
         return len(clean)
 
-    def delete(self, entry_id: str) -> None:
+    def delete(self, entry_id: str, meta: dict[str, Any] | None = None) -> None:
         with self._write_lock:
-            path = self._files.get(entry_id)
-            if path is None or entry_id not in self.retriever.entries:
+            if entry_id not in self.retriever.entries:
                 raise KeyError(entry_id)
-            remaining = [e for e in load_file(path) if e["id"] != entry_id]
-            write_file(path, remaining)
-            self._files.pop(entry_id, None)
+            before = self.get(entry_id)
+            self.source.remove([entry_id])
             self.retriever.apply(None, [entry_id])
-            self._signature = corpus_signature(self.corpus_dir)
+            self._signature = self.source.signature()
             self._save(f"delete {entry_id}")
+            self._notify([{"entry_id": entry_id, "before": before, "after": None}], meta)
 
-    def reload(self, progress: Progress | None = None, force_save: bool = False) -> int:
+    def reload(
+        self,
+        progress: Progress | None = None,
+        force_save: bool = False,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
         """Apply the differences between the corpus files and memory; returns their number."""
         with self._write_lock:
-            signature = corpus_signature(self.corpus_dir)
-            wanted, files = load_corpus(self.corpus_dir)
+            signature = self.source.signature()
+            wanted = self.source.load()
             have = self.retriever.entries
             changed = [
                 e
@@ -157,9 +163,12 @@ class KnowledgeService:
                 if eid not in have or fingerprint(e) != fingerprint(have[eid])
             ]
             deleted = [eid for eid in have if eid not in wanted]
+            changes = [
+                {"entry_id": e["id"], "before": self.get(e["id"]), "after": e} for e in changed
+            ] + [{"entry_id": eid, "before": self.get(eid), "after": None} for eid in deleted]
             if changed or deleted:
                 self.retriever.apply(self.retriever.prepare(changed, progress=progress), deleted)
-            self._files, self._signature = files, signature
+            self._signature = signature
             n = len(changed) + len(deleted)
             disk = self.store.current()
             if force_save or n or disk != self.version:
@@ -167,32 +176,43 @@ class KnowledgeService:
                     self._save("reload" if not force_save else "build")
                 else:
                     self.version = disk
+            if changes:
+                self._notify(changes, {"kind": "reload", **(meta or {})})
             return n
 
-    def rollback(self, version: int) -> None:
+    def rollback(self, version: int, meta: dict[str, Any] | None = None) -> None:
         """Make an earlier version current again, restoring the corpus files to match it."""
         with self._write_lock:
             saved = self.store.load(version, identity=self.identity)
             target = {e["id"]: e for e in saved.entries}
-            by_file: dict[Path, list[dict[str, Any]]] = {
-                p: [] for p in self.corpus_dir.glob("*.yaml")
-            }
-            for eid, entry in target.items():
-                path = self._files.get(eid) or file_for_new_entry(self.corpus_dir, eid)
-                by_file.setdefault(path, []).append(entry)
-            for path, items in by_file.items():
-                items.sort(key=lambda e: e["id"])
-                if items:
-                    write_file(path, items)
-                else:
-                    path.unlink(missing_ok=True)
+            have = {e["id"]: e for e in self.entries()}
+            changes = [
+                {"entry_id": eid, "before": have.get(eid), "after": target.get(eid)}
+                for eid in sorted(set(have) | set(target))
+                if fingerprint(have.get(eid) or {}) != fingerprint(target.get(eid) or {})
+            ]
+            self.source.replace_all(list(target.values()))
             self.store.rollback(version)
             self._restore(saved)
-            _, self._files = load_corpus(self.corpus_dir)
-            self._signature = corpus_signature(self.corpus_dir)
+            self._signature = self.source.signature()
+            self._notify(
+                changes, {"kind": "corpus_rollback", "to_version": version, **(meta or {})}
+            )
 
     def versions(self) -> list[dict[str, Any]]:
         return self.store.versions()
+
+    def _notify(self, changes: list[Change], meta: dict[str, Any] | None) -> None:
+        """Tell listeners (history, audit) what changed; a failing listener never undoes a
+        change that is already live."""
+        if not changes:
+            return
+        info = {"version": self.version, **(meta or {})}
+        for listener in list(self.listeners):
+            try:
+                listener(changes, info)
+            except Exception:
+                log.exception("knowledge: change listener failed")
 
     # ---- watching -------------------------------------------------------------------
     def start_watching(self, interval_s: float = 0.5) -> None:
@@ -214,7 +234,7 @@ class KnowledgeService:
         failed_signature = None
         while not self._stop.wait(interval_s):
             try:
-                signature = corpus_signature(self.corpus_dir)
+                signature = self.source.signature()
                 if signature == failed_signature:
                     continue  # a broken edit: wait until the file changes again
                 if signature != self._signature or self.store.current() != self.version:

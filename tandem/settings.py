@@ -108,6 +108,23 @@ class Settings(BaseSettings):
     index_keep_versions: int = 20
     offers_path: Path = ROOT / "knowledge" / "offers.yaml"
 
+    # Knowledge managers' workflow.
+    # Where the published corpus lives: the YAML files in corpus_dir (the demo's source, and
+    # reviewable in git) or the database (production; `tandem knowledge export` writes YAML).
+    knowledge_store: Literal["files", "database"] = "files"
+    # Small teams may publish their own drafts; otherwise a second knowledge manager or a
+    # supervisor approves.
+    knowledge_self_publish: bool = False
+    # How often scheduled publications and expiries are applied and the gap inbox is filled.
+    knowledge_tick_s: float = 15.0
+    # Gap clustering: similarity of a question to a cluster's mean, and of two clusters'
+    # means, needed to join or merge (centred e5 vectors; measured in knowledge/clustering.py).
+    knowledge_gap_similarity: float = 0.3
+    # A sent suggestion counts as heavily edited when the sent text keeps less than this
+    # share of the suggested answer (difflib ratio).
+    knowledge_heavy_edit_ratio: float = 0.6
+    knowledge_stale_days: int = 90
+
     # Queue, assignment and call-backs.
     ack_timeout_s: float = 60.0
     transfer_cap: int = 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.support.stack import MODEL, RASA_BIN, HubProcess, RasaStack, free_port
+from tests.support.stack import MODEL, RASA_BIN, ROOT, HubProcess, RasaStack, free_port
 
 
 @pytest.fixture(scope="session")
@@ -21,9 +22,7 @@ def shared_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_stack(
-    tmp_path_factory: pytest.TempPathFactory, shared_index_dir: Path
-) -> Iterator[tuple[HubProcess, RasaStack]]:
+def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubProcess, RasaStack]]:
     """Hub + Rasa + action server, wired together as in production. Session-scoped because
     Rasa takes a while to load; tests keep apart by using their own conversations."""
     if not RASA_BIN.exists() or not MODEL.exists():
@@ -31,9 +30,20 @@ def live_stack(
             "The Rasa environment or trained model is missing: run `make test` (it trains first)."
         )
     workdir = tmp_path_factory.mktemp("stack")
+    # A copy of the corpus and an index of its own: knowledge tests publish and roll back
+    # entries through this hub, which must never write to the repository's files, nor save
+    # index versions that hubs serving the unchanged corpus would then reload.
+    corpus = workdir / "corpus"
+    shutil.copytree(ROOT / "knowledge" / "corpus", corpus)
     hub_port = free_port()
     rasa = RasaStack(workdir, hub_url=f"http://127.0.0.1:{hub_port}")
-    hub = HubProcess(workdir, rasa_url=rasa.url, index_dir=shared_index_dir, port=hub_port)
+    hub = HubProcess(
+        workdir,
+        rasa_url=rasa.url,
+        index_dir=workdir / "index",
+        port=hub_port,
+        extra_env={"TANDEM_CORPUS_DIR": str(corpus)},
+    )
     hub.init_db()
     hub.start()
     rasa.start()

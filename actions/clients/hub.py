@@ -63,12 +63,21 @@ class HubClient:
             raise HubError(f"{method} {path}: unexpected response shape")
         return body
 
-    def answer(self, question: str, lang: str) -> list[dict[str, Any]]:
-        """Knowledge-base hits for a question, best first."""
-        body = self._request(
-            "GET", "/internal/knowledge/answer", params={"q": question, "lang": lang}
-        )
+    def answer(
+        self, question: str, lang: str, sender_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Knowledge-base hits for a question, best first. The sender id lets the hub count
+        which entry answered which conversation, and collect the questions it could not."""
+        params = {"q": question, "lang": lang}
+        if sender_id:
+            params["sender_id"] = sender_id
+        body = self._request("GET", "/internal/knowledge/answer", params=params)
         return list(body.get("hits") or [])
+
+    def report_gap(self, text: str, lang: str, sender_id: str | None) -> None:
+        """A question the bot did not understand, for the knowledge managers' gap inbox."""
+        payload = {"text": text, "lang": lang, "sender_id": sender_id, "source": "nlu_fallback"}
+        self._request("POST", "/internal/knowledge/gaps", json=payload)
 
     def verify_identity(self, customer_id: str | None, card_last4: str, dob: str) -> dict[str, Any]:
         """`{"verified": bool, "customer_id": str | None, "name": str | None}`."""

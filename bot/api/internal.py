@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot import kb
 from bot.api.params import DbIdField
 from bot.auth import hub_of, require_service
 from bot.handoff import callbacks
@@ -35,11 +36,14 @@ async def knowledge_answer(
     q: str = Query(..., min_length=1, max_length=4000),
     lang: str | None = None,
     k: int = Query(3, ge=1, le=20),
+    sender_id: str | None = Query(None, max_length=128),
 ) -> dict[str, Any]:
     service = await request.app.state.knowledge.get()
     if service is None:
         raise HTTPException(503, "The knowledge index is still loading.")
     hits = await request.app.state.knowledge.search(q, lang if lang in ("vi", "en") else None, k)
+    # Usage per entry and the knowledge-gap inbox (written after the response).
+    kb.note_answer(request.app, q, lang, hits, sender_id)
     return {"hits": hits}
 
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import yaml
 
-from knowledge.corpus import CorpusError, load_corpus, read_import
+from knowledge.corpus import CorpusError, load_corpus
 from knowledge.keyword import KeywordIndex
 from knowledge.text import detect_language, fold_diacritics, keyword_tokens, normalize
+from knowledge.transfer import read_import
 from knowledge.vectors import VectorIndex
 from tandem.settings import Settings
 
@@ -145,8 +146,8 @@ def test_bad_files_get_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=r"c\.jsonl line 2 .*en question"):
         read_import(no_en)
     csv_file = tmp_path / "d.csv"
-    csv_file.write_text("id,product,questions_vi\nx-y,card,hi\n")
-    with pytest.raises(CorpusError, match=r"d\.csv line 1: missing column"):
+    csv_file.write_text("id,questions_vi\nx-y,hi\n")
+    with pytest.raises(CorpusError, match=r"d\.csv line 1: missing column\(s\) product"):
         read_import(csv_file)
     dup = tmp_path / "dup"
     dup.mkdir()

@@ -365,6 +365,13 @@ export function setLang(value) {
   document.documentElement.lang = lang;
 }
 
+/** Add a screen's own strings ({vi: {...}, en: {...}}); existing keys are kept. */
+export function addStrings(more) {
+  for (const [code, strings] of Object.entries(more)) {
+    STRINGS[code] = { ...strings, ...(STRINGS[code] || {}) };
+  }
+}
+
 /** Look up a string and fill {placeholders}; unknown keys fall back to English, then the key. */
 export function t(key, vars = {}) {
   const template = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import bot.reporting.models  # noqa: F401  (its tables belong to the same schema)
+import bot.store.knowledge_models  # noqa: F401  (its tables join Base.metadata)
 from bot.store.db import ensure_sqlite_dir, sync_url
 from bot.store.models import Base
 

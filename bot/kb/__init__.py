@@ -1,0 +1,79 @@
+"""The knowledge managers' workflow around the live knowledge base: review and publish,
+history and rollback, the audit trail, usage per entry and the knowledge-gap inbox.
+
+Usage: ``bot.knowledge_api.install(app)`` calls ``install(app)``. It adds the routes of
+bot/kb/routes.py, listens to the knowledge service's changes, and runs a tick that
+publishes scheduled drafts, withdraws expired entries and fills the gap inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+
+from bot.kb.errors import install_handlers
+from bot.kb.gaps import GapInbox
+from bot.kb.history import Recorder
+from bot.kb.routes import internal_router, router
+from bot.kb.workflow import Workflow
+
+log = logging.getLogger(__name__)
+
+
+def note_answer(
+    app: FastAPI, query: str, lang: str | None, hits: list[dict[str, Any]], sender: str | None
+) -> None:
+    """Record what the bot answered with (or that it could not), after the response."""
+    gaps: GapInbox | None = getattr(app.state, "kb_gaps", None)
+    if gaps is not None:
+        app.state.hub.spawn(gaps.record_answer(query, lang, hits, sender))
+
+
+async def _tick(app: FastAPI) -> None:
+    workflow: Workflow = app.state.kb_workflow
+    gaps: GapInbox = app.state.kb_gaps
+    seen_version = None
+    while True:
+        await asyncio.sleep(float(app.state.settings.knowledge_tick_s))
+        try:
+            await workflow.publish_due()
+            await workflow.expire_due()
+            await workflow.recorder.flush()
+            await gaps.refresh()
+            service = app.state.knowledge.service
+            if service is not None and service.version != seen_version:
+                seen_version = service.version
+                await gaps.close_answered()
+        except Exception:  # the tick must survive a bad row or a busy database
+            log.exception("knowledge tick failed")
+
+
+def install(app: FastAPI) -> None:
+    hub = app.state.hub
+    recorder = Recorder(hub.db)
+    workflow = Workflow(hub.db, app.state.settings, app.state.knowledge, recorder)
+    gaps = GapInbox(hub.db, app.state.settings, app.state.knowledge)
+    workflow.on_published.append(gaps.on_published)
+    app.state.kb_workflow, app.state.kb_gaps = workflow, gaps
+    app.state.knowledge.listeners.append(recorder.listen)
+    install_handlers(app)
+    app.include_router(router)
+    app.include_router(internal_router)
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start(_: FastAPI) -> None:
+        tasks.append(asyncio.create_task(_tick(app)))
+
+    async def stop(_: FastAPI) -> None:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await recorder.flush()
+
+    app.state.startup_hooks.append(start)
+    app.state.shutdown_hooks.append(stop)

@@ -1,0 +1,305 @@
+"""HTTP routes of the knowledge managers' workflow (all under /api/knowledge, editors only):
+drafts and review, history and rollback, the audit trail, the gap inbox, usage, and bulk
+import and export."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot.auth import require_editor, require_service
+from bot.kb.errors import Invalid, NotAllowed
+from bot.kb.gaps import GapInbox
+from bot.kb.history import audit
+from bot.kb.usage import load_uses, summarize
+from bot.kb.workflow import Workflow
+from bot.serialize import iso
+from bot.store.knowledge_models import KnowledgeAudit
+from bot.store.models import User
+from knowledge.corpus import ID_PATTERN
+from knowledge.transfer import export_entries, parse_entries
+
+router = APIRouter(prefix="/api/knowledge", tags=["knowledge workflow"])
+# For Rasa's action server (service token), like bot/api/internal.py.
+internal_router = APIRouter(
+    prefix="/internal/knowledge", dependencies=[Depends(require_service)], tags=["internal"]
+)
+Editor = Annotated[User, Depends(require_editor)]
+
+
+def workflow_of(request: Request) -> Workflow:
+    return request.app.state.kb_workflow  # type: ignore[no-any-return]
+
+
+def gaps_of(request: Request) -> GapInbox:
+    return request.app.state.kb_gaps  # type: ignore[no-any-return]
+
+
+class DraftIn(BaseModel):
+    entry_id: str = Field(pattern=ID_PATTERN)
+    action: Literal["upsert", "delete"] = "upsert"
+    content: dict[str, Any] = Field(default_factory=dict)
+    publish_at: datetime | None = None
+
+
+class DraftEdit(BaseModel):
+    content: dict[str, Any]
+    publish_at: datetime | None = None
+
+
+class NoteIn(BaseModel):
+    note: str = Field(default="", max_length=2000)
+
+
+class RollbackIn(BaseModel):
+    revision_id: int
+    # "after": the entry as this change left it; "before": as it was before this change.
+    side: Literal["after", "before"] = "after"
+
+
+class ImportIn(BaseModel):
+    format: Literal["csv", "yaml", "jsonl"]
+    text: str = Field(max_length=5_000_000)
+
+
+class ImportOut(BaseModel):
+    imported: int
+    drafts: list[int]
+    published: bool
+    errors: list[dict[str, Any]]
+
+
+@router.get("/settings")
+async def workflow_settings(request: Request, user: Editor) -> dict[str, Any]:
+    """What the panel needs to know: may this team publish its own drafts?"""
+    s = request.app.state.settings
+    return {
+        "self_publish": bool(s.knowledge_self_publish),
+        "store": s.knowledge_store,
+        "stale_days": s.knowledge_stale_days,
+        "user": user.username,
+    }
+
+
+@router.get("/drafts")
+async def list_drafts(
+    request: Request,
+    user: Editor,
+    status: Annotated[str | None, Query(pattern=r"^[a-z_,]+$")] = None,
+    entry_id: str | None = None,
+) -> list[dict[str, Any]]:
+    return await workflow_of(request).list_drafts(status, entry_id)
+
+
+@router.post("/drafts", status_code=201)
+async def create_draft(body: DraftIn, request: Request, user: Editor) -> dict[str, Any]:
+    return await workflow_of(request).create(
+        user, body.entry_id, body.action, body.content, body.publish_at
+    )
+
+
+@router.get("/drafts/{draft_id}")
+async def get_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+    return await workflow_of(request).get_draft(draft_id)
+
+
+@router.put("/drafts/{draft_id}")
+async def edit_draft(
+    draft_id: int, body: DraftEdit, request: Request, user: Editor
+) -> dict[str, Any]:
+    return await workflow_of(request).update(user, draft_id, body.content, body.publish_at)
+
+
+@router.post("/drafts/{draft_id}/submit")
+async def submit_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+    return await workflow_of(request).submit(user, draft_id)
+
+
+@router.post("/drafts/{draft_id}/approve")
+async def approve_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+    return await workflow_of(request).approve(user, draft_id)
+
+
+@router.post("/drafts/{draft_id}/reject")
+async def reject_draft(
+    draft_id: int, body: NoteIn, request: Request, user: Editor
+) -> dict[str, Any]:
+    return await workflow_of(request).reject(user, draft_id, body.note)
+
+
+@router.post("/drafts/{draft_id}/withdraw")
+async def withdraw_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+    return await workflow_of(request).withdraw(user, draft_id)
+
+
+@router.post("/drafts/{draft_id}/publish")
+async def publish_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+    return await workflow_of(request).publish(user, draft_id)
+
+
+@router.put("/entries/{entry_id}")
+async def put_entry(
+    entry_id: str, request: Request, user: Editor, entry: dict[str, Any]
+) -> dict[str, Any]:
+    """Publish a change at once (self-publishing teams only; others save a draft)."""
+    if entry.get("id", entry_id) != entry_id:
+        raise Invalid(f"id in the body ({entry.get('id')!r}) differs from the URL")
+    draft = await workflow_of(request).publish_now(user, {**entry, "id": entry_id})
+    service = await workflow_of(request).service()
+    return {"entry": service.get(entry_id), "version": service.version, "draft": draft}
+
+
+@router.delete("/entries/{entry_id}")
+async def delete_entry(entry_id: str, request: Request, user: Editor) -> dict[str, Any]:
+    """Delete at once (self-publishing teams only; others submit a deletion draft)."""
+    wf = workflow_of(request)
+    if not request.app.state.settings.knowledge_self_publish:
+        raise NotAllowed("Deletions are reviewed: submit a deletion draft instead.")
+    draft = await wf.create(user, entry_id, "delete", {})
+    await wf.publish(user, draft["id"])
+    return {"deleted": entry_id, "version": (await wf.service()).version}
+
+
+@router.get("/entries/{entry_id}/history")
+async def entry_history(entry_id: str, request: Request, user: Editor) -> list[dict[str, Any]]:
+    return await workflow_of(request).history(entry_id)
+
+
+@router.post("/entries/{entry_id}/rollback")
+async def rollback_entry(
+    entry_id: str, body: RollbackIn, request: Request, user: Editor
+) -> dict[str, Any]:
+    return await workflow_of(request).rollback_entry(user, entry_id, body.revision_id, body.side)
+
+
+@router.get("/versions")
+async def corpus_versions(request: Request, user: Editor) -> list[dict[str, Any]]:
+    service = await workflow_of(request).service()
+    versions = await asyncio.to_thread(service.versions)
+    return sorted(versions, key=lambda v: -int(v["version"]))
+
+
+@router.post("/versions/{version}/rollback")
+async def rollback_corpus(version: int, request: Request, user: Editor) -> dict[str, Any]:
+    return await workflow_of(request).rollback_corpus(user, version)
+
+
+@router.get("/audit")
+async def audit_trail(
+    request: Request,
+    user: Editor,
+    entry_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    await workflow_of(request).recorder.flush()
+    query = select(KnowledgeAudit).order_by(KnowledgeAudit.id.desc()).limit(limit)
+    if entry_id:
+        query = query.where(KnowledgeAudit.entry_id == entry_id)
+    async with request.app.state.hub.db.session() as session:
+        rows = (await session.scalars(query)).all()
+    return [
+        {
+            "id": r.id,
+            "action": r.action,
+            "entry_id": r.entry_id,
+            "draft_id": r.draft_id,
+            "actor": r.actor,
+            "data": r.data,
+            "at": iso(r.created_at),
+        }
+        for r in rows
+    ]
+
+
+@router.get("/gaps")
+async def gap_inbox(
+    request: Request,
+    user: Editor,
+    status: Literal["open", "closed"] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    """Clusters of questions the knowledge base failed, busiest and most recent first."""
+    gaps = gaps_of(request)
+    await gaps.refresh()
+    return await gaps.clusters(status, limit)
+
+
+@router.post("/gaps/{cluster_id}/draft", status_code=201)
+async def gap_to_draft(cluster_id: int, request: Request, user: Editor) -> dict[str, Any]:
+    return await gaps_of(request).to_draft(user, cluster_id, workflow_of(request))
+
+
+@router.get("/usage")
+async def usage(
+    request: Request, user: Editor, days: Annotated[int | None, Query(ge=1, le=3650)] = None
+) -> dict[str, Any]:
+    """Per entry: suggestion events, bot answers and CSAT; and the stale entries."""
+    service = await workflow_of(request).service()
+    stale_days = int(request.app.state.settings.knowledge_stale_days)
+    now = datetime.now(timezone.utc)
+    since = now - timedelta(days=max(days or stale_days, stale_days))
+    async with request.app.state.hub.db.session() as session:
+        uses, csat = await load_uses(session, since)
+    return summarize(service.entries(), uses, csat, now, stale_days)
+
+
+@router.get("/export", response_class=PlainTextResponse)
+async def export(
+    request: Request, user: Editor, format: Literal["csv", "yaml", "jsonl"] = "yaml"
+) -> PlainTextResponse:
+    service = await workflow_of(request).service()
+    text = export_entries(service.entries(), format)
+    async with request.app.state.hub.db.session() as session:
+        await audit(session, "exported", user.username, format=format)
+        await session.commit()
+    media = {"csv": "text/csv", "yaml": "application/yaml", "jsonl": "application/jsonl"}[format]
+    return PlainTextResponse(
+        text,
+        media_type=f"{media}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="knowledge.{format}"'},
+    )
+
+
+@router.post("/import")
+async def import_entries(body: ImportIn, request: Request, user: Editor) -> ImportOut:
+    """Every bad line is reported and nothing is imported until the file is clean. Clean
+    entries become drafts waiting for review (or are published, for self-publishing teams)."""
+    entries, errors = parse_entries(body.text, body.format)
+    if errors:
+        return ImportOut(
+            imported=0, drafts=[], published=False, errors=[e.to_dict() for e in errors]
+        )
+    wf = workflow_of(request)
+    self_publish = bool(request.app.state.settings.knowledge_self_publish)
+    drafts = []
+    for entry in entries:
+        draft = await wf.create(user, entry["id"], "upsert", entry)
+        drafts.append(draft["id"])
+        if self_publish:
+            await wf.publish(user, draft["id"])
+        else:
+            await wf.submit(user, draft["id"])
+    async with request.app.state.hub.db.session() as session:
+        await audit(session, "imported", user.username, count=len(entries), format=body.format)
+        await session.commit()
+    return ImportOut(imported=len(entries), drafts=drafts, published=self_publish, errors=[])
+
+
+class GapIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+    lang: Literal["vi", "en"] | None = None
+    sender_id: str | None = Field(default=None, max_length=128)
+    source: Literal["nlu_fallback"] = "nlu_fallback"
+
+
+@internal_router.post("/gaps", status_code=201)
+async def report_gap(body: GapIn, request: Request) -> dict[str, Any]:
+    """A customer turn the bot did not understand (the fallback action reports it)."""
+    await gaps_of(request).record_gap(body.text, body.lang, body.sender_id, body.source)
+    return {"recorded": True}
