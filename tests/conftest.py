@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import uuid
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
