@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot.api.params import DbId, DbIdField
 from bot.auth import require_editor, require_service
 from bot.kb.errors import Invalid, NotAllowed
 from bot.kb.gaps import GapInbox
@@ -58,7 +59,7 @@ class NoteIn(BaseModel):
 
 
 class RollbackIn(BaseModel):
-    revision_id: int
+    revision_id: DbIdField
     # "after": the entry as this change left it; "before": as it was before this change.
     side: Literal["after", "before"] = "after"
 
@@ -105,41 +106,41 @@ async def create_draft(body: DraftIn, request: Request, user: Editor) -> dict[st
 
 
 @router.get("/drafts/{draft_id}")
-async def get_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+async def get_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).get_draft(draft_id)
 
 
 @router.put("/drafts/{draft_id}")
 async def edit_draft(
-    draft_id: int, body: DraftEdit, request: Request, user: Editor
+    draft_id: DbId, body: DraftEdit, request: Request, user: Editor
 ) -> dict[str, Any]:
     return await workflow_of(request).update(user, draft_id, body.content, body.publish_at)
 
 
 @router.post("/drafts/{draft_id}/submit")
-async def submit_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+async def submit_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).submit(user, draft_id)
 
 
 @router.post("/drafts/{draft_id}/approve")
-async def approve_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+async def approve_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).approve(user, draft_id)
 
 
 @router.post("/drafts/{draft_id}/reject")
 async def reject_draft(
-    draft_id: int, body: NoteIn, request: Request, user: Editor
+    draft_id: DbId, body: NoteIn, request: Request, user: Editor
 ) -> dict[str, Any]:
     return await workflow_of(request).reject(user, draft_id, body.note)
 
 
 @router.post("/drafts/{draft_id}/withdraw")
-async def withdraw_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+async def withdraw_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).withdraw(user, draft_id)
 
 
 @router.post("/drafts/{draft_id}/publish")
-async def publish_draft(draft_id: int, request: Request, user: Editor) -> dict[str, Any]:
+async def publish_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).publish(user, draft_id)
 
 
@@ -186,7 +187,7 @@ async def corpus_versions(request: Request, user: Editor) -> list[dict[str, Any]
 
 
 @router.post("/versions/{version}/rollback")
-async def rollback_corpus(version: int, request: Request, user: Editor) -> dict[str, Any]:
+async def rollback_corpus(version: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).rollback_corpus(user, version)
 
 
@@ -231,7 +232,7 @@ async def gap_inbox(
 
 
 @router.post("/gaps/{cluster_id}/draft", status_code=201)
-async def gap_to_draft(cluster_id: int, request: Request, user: Editor) -> dict[str, Any]:
+async def gap_to_draft(cluster_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await gaps_of(request).to_draft(user, cluster_id, workflow_of(request))
 
 

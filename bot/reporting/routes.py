@@ -8,17 +8,20 @@ import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, create_model
 from sqlalchemy import select
 
+from bot.api.params import MAX_DB_ID
 from bot.auth import hub_of, require_agent, require_supervisor
 from bot.reporting import live, queries
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import aware
 from bot.store.models import User
 
+# One agent's figures; bounded so an absurd id is a 422, not a database error.
+AgentIdQuery = Annotated[int | None, Query(ge=1, le=MAX_DB_ID)]
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 Supervisor = Annotated[User, Depends(require_supervisor)]
 AgentUser = Annotated[User, Depends(require_agent)]
@@ -212,7 +215,7 @@ async def breakdown(
 
 @router.get("/series", response_model=SeriesOut)
 async def series(
-    request: Request, user: Supervisor, dep: PeriodDep, agent_id: int | None = None
+    request: Request, user: Supervisor, dep: PeriodDep, agent_id: AgentIdQuery = None
 ) -> SeriesOut:
     """Every figure per local day of the period (one agent's, when agent_id is given)."""
     return await _series(request, dep, agent_id)
@@ -227,7 +230,7 @@ async def live_wall(request: Request, user: Supervisor) -> dict[str, Any]:
 
 
 @router.get("/ratings", response_model=RatingsOut)
-async def ratings(request: Request, user: Supervisor, agent_id: int | None = None) -> RatingsOut:
+async def ratings(request: Request, user: Supervisor, agent_id: AgentIdQuery = None) -> RatingsOut:
     """Recent survey answers and comments, newest first (one agent's, when given)."""
     return RatingsOut(ratings=await _ratings(request, agent_id))
 
@@ -281,7 +284,7 @@ async def breakdown_csv(
 
 @router.get("/series.csv", response_class=Response)
 async def series_csv(
-    request: Request, user: Supervisor, dep: PeriodDep, agent_id: int | None = None
+    request: Request, user: Supervisor, dep: PeriodDep, agent_id: AgentIdQuery = None
 ) -> Response:
     out = await _series(request, dep, agent_id)
     rows = [[p.day.isoformat(), *p.figures.model_dump().values()] for p in out.points]  # type: ignore[attr-defined]
@@ -299,7 +302,9 @@ async def live_csv(request: Request, user: Supervisor) -> Response:
 
 
 @router.get("/ratings.csv", response_class=Response)
-async def ratings_csv(request: Request, user: Supervisor, agent_id: int | None = None) -> Response:
+async def ratings_csv(
+    request: Request, user: Supervisor, agent_id: AgentIdQuery = None
+) -> Response:
     items = await _ratings(request, agent_id, 1000)
     header = ["conversation_id", "agent_id", "agent", "csat", "nps", "comment", "at"]
     return _csv("ratings", header, [[getattr(r, h) for h in header] for r in items])
