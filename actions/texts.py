@@ -6,11 +6,14 @@ dates, references) and are picked by the `language` slot ("vi" default, "en").
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import os
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-HOTLINE = "1900 6868"
+# The hotline comes from the hub's settings (TANDEM_HOTLINE, passed on by `tandem demo`);
+# the default is the demo bank's number, as in tandem.settings.
+HOTLINE = os.environ.get("TANDEM_HOTLINE") or "1900 6868"
 
 TEXTS: dict[str, dict[str, str]] = {
     "faq_not_sure": {
@@ -178,8 +181,10 @@ def _local(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (ValueError, AttributeError):
         return None
-    # Naive timestamps from the hub are already local time.
-    return moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment
+    # The hub stores UTC; a timestamp without an offset is UTC, never local time.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_TZ)
 
 
 def format_window(start: str | None, end: str | None, lang: str) -> str:

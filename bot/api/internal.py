@@ -131,6 +131,10 @@ class CallbackIn(BaseModel):
     customer_id: str | None = None
     phone: str = Field(max_length=32)
     preferred_time: str | None = Field(default=None, max_length=200)
+    # The window the bot parsed from the customer's words (aware datetimes); the hub moves
+    # it into call-back hours. Without it the hub parses `preferred_time` itself.
+    window_start: datetime | None = None
+    window_end: datetime | None = None
     language: Literal["vi", "en"] = "vi"
     conversation_id: int | None = None
 
@@ -140,6 +144,11 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
     phone = callbacks.normalise_phone(body.phone)
     if phone is None:
         raise HTTPException(422, "That is not a valid Vietnamese phone number.")
+    window = None
+    if body.window_start is not None:
+        if body.window_start.tzinfo is None:
+            raise HTTPException(422, "window_start needs a time zone offset.")
+        window = callbacks.business_hours(body.window_start)
     hub = hub_of(request)
     async with hub.db.session() as session:
         cb = await callbacks.schedule(
@@ -151,6 +160,7 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
             conversation_id=body.conversation_id,
             sender_id=body.sender_id,
             language=body.language,
+            window=window,
         )
         return callback_json(cb)
 

@@ -359,3 +359,13 @@ export const RESOLUTION_CODES = [
   "referred_branch", "sale_made", "no_response", "other",
 ];
 export const TEAMS = ["cards", "fraud", "loans", "premium"];
+
+// A call-back window on the bank's clock (the customer's time), as the reminder shows it.
+export function windowOf(startIso, endIso) {
+  if (!startIso) return "";
+  const zone = { timeZone: "Asia/Ho_Chi_Minh" };
+  const time = { ...zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  const start = new Date(startIso);
+  const end = endIso ? new Date(endIso).toLocaleTimeString(locale(), time) : "";
+  return `${start.toLocaleTimeString(locale(), time)}–${end} ${start.toLocaleDateString(locale(), zone)}`;
+}
