@@ -88,6 +88,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "3. If you see anything you don't recognise, tell us and we'll dispute it.\n"
         "4. For urgent help, call our hotline {hotline} (24/7).",
     },
+    "fraud_card_blocked": {
+        "vi": "Thẻ đuôi {last4} đã được khoá (mã tham chiếu {reference}), không ai dùng được "
+        "thẻ này nữa. Mình chuyển bạn ngay tới bộ phận chống gian lận để tra soát các giao "
+        "dịch lạ.",
+        "en": "Your card ending {last4} is now blocked (reference {reference}), so nobody can "
+        "use it. I'm putting you straight through to our fraud team to dispute the "
+        "transactions you don't recognise.",
+    },
+    "fraud_not_verified": {
+        "vi": "Mình chưa khoá được thẻ qua chat. Bộ phận chống gian lận sẽ khoá thẻ cùng bạn "
+        "ngay; bạn cũng có thể gọi hotline {hotline} (24/7).",
+        "en": "I couldn't block the card in chat. Our fraud team will block it with you right "
+        "away; you can also call our hotline {hotline} (24/7).",
+    },
     "card_not_found": {
         "vi": "Mình không tìm thấy thẻ đuôi {last4} trong hồ sơ của bạn. Bạn kiểm tra lại 4 số "
         "cuối, hoặc gọi hotline {hotline} để được khoá thẻ ngay.",

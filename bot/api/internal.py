@@ -68,7 +68,7 @@ async def verify_identity(body: VerifyIn, request: Request) -> dict[str, Any]:
 class BlockIn(BaseModel):
     customer_id: str
     card_last4: str = Field(pattern=r"^\d{4}$")
-    reason: Literal["lost", "stolen"] = "lost"
+    reason: Literal["lost", "stolen", "fraud"] = "lost"
 
 
 @router.post("/cards/block")
