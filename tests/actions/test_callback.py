@@ -163,7 +163,11 @@ def test_times_in_both_languages(said: str, days: int, hour: int) -> None:
 
 
 def test_an_unreadable_time_is_asked_again() -> None:
-    events = [user("gọi lại", "request_callback"), user("lúc nào cũng được", "inform")]
+    events = [
+        user("gọi lại", "request_callback"),
+        user("lúc nào cũng được", "inform"),
+        slot("preferred_time", "lúc nào cũng được"),
+    ]
     tracker = make_tracker(
         events,
         {

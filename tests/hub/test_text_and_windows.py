@@ -68,3 +68,34 @@ def test_window_never_in_the_past_or_at_night() -> None:
     start, _ = parse_window("ngay bay gio", now)
     local = start.astimezone(LOCAL_TZ)
     assert start > now and 8 <= local.hour < 20
+
+
+@pytest.mark.parametrize(
+    ("said", "local"),
+    [
+        ("3 giờ chiều mai", (23, 15, 0)),
+        ("tomorrow at 3pm", (23, 15, 0)),
+        ("sáng thứ 7", (28, 9, 0)),
+        ("in 2 hours", (22, 12, 0)),
+        ("10h30 sáng mai", (23, 10, 30)),
+    ],
+)
+def test_window_from_natural_language(said: str, local: tuple[int, int, int]) -> None:
+    now = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)  # Sunday 10:00 in Hanoi
+    start, end = parse_window(said, now)
+    shown = start.astimezone(LOCAL_TZ)
+    assert (shown.day, shown.hour, shown.minute) == local
+    assert (end - start).total_seconds() == 3600
+
+
+def test_window_text_is_on_the_bank_clock_like_the_reminder() -> None:
+    from bot.handoff.callbacks import window_text
+    from bot.store.models import Callback
+
+    # 06:00 UTC is 13:00 in Hanoi: the ledger shows the same hour as the reminder.
+    cb = Callback(
+        window_start=datetime(2026, 11, 23, 6, 0),  # naive, as SQLite returns it (UTC)
+        window_end=datetime(2026, 11, 23, 7, 0),
+    )
+    assert window_text(cb, "vi").startswith("13:00–14:00")
+    assert window_text(cb, "en").startswith("13:00–14:00")
