@@ -50,8 +50,8 @@ async def predict(model: Path, texts: list[str]) -> list[str]:
     the sentence model then embeds them in batches instead of one by one.
     """
     from rasa.core.agent import Agent
-    from rasa.engine.constants import PLACEHOLDER_MESSAGE
     from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE
     from rasa.shared.nlu.constants import INTENT
 
     processor = Agent.load(str(model)).processor
