@@ -14,12 +14,18 @@ from actions.common import call_hub, conversation_id, customer_id, language
 from actions.fallback import offer_human
 from actions.texts import format_window, t
 from actions.validation import parse_phone, parse_preferred_time
+from chattext.when import Window
 
 MAX_LISTED = 3
 
 
 class ValidateCallbackForm(FormValidationAction):
-    """A Vietnamese mobile number and a free-text preferred time."""
+    """A Vietnamese mobile number and a time, read into a concrete window.
+
+    The request itself ("call me back on 0934567890 tomorrow at 3pm") fills both slots, so
+    the form asks only for what is missing. A first message without a time is not an
+    invalid time: the form then simply asks for one.
+    """
 
     def name(self) -> str:
         return "validate_callback_form"
@@ -36,7 +42,8 @@ class ValidateCallbackForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         when = parse_preferred_time(value)
-        if when is None:
+        asked = tracker.get_slot("requested_slot") == "preferred_time"
+        if when is None and asked:
             dispatcher.utter_message(text=t("invalid_time", language(tracker)))
         return {"preferred_time": when}
 
@@ -51,11 +58,14 @@ class ActionScheduleCallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         lang = language(tracker)
+        # The slot holds the parsed window; the hub stores times, never the raw words.
+        window = Window.from_text(str(tracker.get_slot("preferred_time") or ""))
         payload = {
             "sender_id": tracker.sender_id,
             "customer_id": customer_id(tracker),
             "phone": tracker.get_slot("phone"),
-            "preferred_time": tracker.get_slot("preferred_time"),
+            "window_start": window.start.isoformat() if window else None,
+            "window_end": window.end.isoformat() if window else None,
             "language": lang,
             "conversation_id": conversation_id(tracker),
         }
@@ -64,14 +74,14 @@ class ActionScheduleCallback(Action):
         except HubError:
             dispatcher.utter_message(text=t("hub_unavailable", lang))
             return offer_human(dispatcher, "hub_unavailable", "utter_offer_human")
-        window = format_window(booked.get("window_start"), booked.get("window_end"), lang)
+        confirmed = format_window(booked.get("window_start"), booked.get("window_end"), lang)
         dispatcher.utter_message(
             text=t(
                 "callback_scheduled",
                 lang,
                 reference=booked.get("reference", "—"),
                 phone=payload["phone"],
-                window=window or payload["preferred_time"],
+                window=confirmed,
             ).strip()
         )
         # A later request asks afresh for a time; the number stays for status look-ups.

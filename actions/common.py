@@ -111,6 +111,33 @@ def failed_turn_texts(tracker: Tracker, limit: int = 10) -> list[str]:
     return texts[-limit:]
 
 
+# Turns that say nothing about the customer's problem: asking for a person, yes/no,
+# greetings, thanks, form answers.
+NOT_PROBLEM_INTENTS = frozenset(
+    {
+        "request_human",
+        "affirm",
+        "deny",
+        "greet",
+        "goodbye",
+        "thank",
+        "inform",
+        "express_frustration",
+        "challenge_bot",
+    }
+)
+
+
+def problem_turn_texts(tracker: Tracker, limit: int = 3) -> list[str]:
+    """The customer's last substantive turns (their problem), oldest first, trimmed."""
+    texts = [
+        turn.text[:MAX_TURN_CHARS]
+        for turn in user_turns(tracker)
+        if turn.intent not in NOT_PROBLEM_INTENTS and not turn.text.startswith("/")
+    ]
+    return texts[-limit:]
+
+
 def recent_intents(tracker: Tracker, limit: int = 10) -> list[str]:
     """Intent names of the latest user turns, oldest first."""
     names = [turn.intent for turn in user_turns(tracker) if turn.intent]

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import LANGUAGES
+from actions.texts import HOTLINE
 
 # Slots that describe the customer rather than one task; kept across sessions.
 CARRIED_SLOTS = ("customer_id", "language")
@@ -40,5 +41,7 @@ class ActionSessionStart(Action):
                 values["language"] = meta["language"]
             events.append(SlotSet("session_started_metadata", meta))
         events += [SlotSet(name, value) for name, value in values.items()]
+        # Responses in domain.yml read the number from this slot: one hotline everywhere.
+        events.append(SlotSet("hotline", HOTLINE))
         events.append(ActionExecuted("action_listen"))
         return events

@@ -6,11 +6,14 @@ dates, references) and are picked by the `language` slot ("vi" default, "en").
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import os
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-HOTLINE = "1900 6868"
+# The hotline comes from the hub's settings (TANDEM_HOTLINE, passed on by `tandem demo`);
+# the default is the demo bank's number, as in tandem.settings.
+HOTLINE = os.environ.get("TANDEM_HOTLINE") or "1900 6868"
 
 TEXTS: dict[str, dict[str, str]] = {
     "faq_not_sure": {
@@ -84,6 +87,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "2. Check your recent transactions in Sen Vàng Mobile.\n"
         "3. If you see anything you don't recognise, tell us and we'll dispute it.\n"
         "4. For urgent help, call our hotline {hotline} (24/7).",
+    },
+    "fraud_card_blocked": {
+        "vi": "Thẻ đuôi {last4} đã được khoá (mã tham chiếu {reference}), không ai dùng được "
+        "thẻ này nữa. Mình chuyển bạn ngay tới bộ phận chống gian lận để tra soát các giao "
+        "dịch lạ.",
+        "en": "Your card ending {last4} is now blocked (reference {reference}), so nobody can "
+        "use it. I'm putting you straight through to our fraud team to dispute the "
+        "transactions you don't recognise.",
+    },
+    "fraud_not_verified": {
+        "vi": "Mình chưa khoá được thẻ qua chat. Bộ phận chống gian lận sẽ khoá thẻ cùng bạn "
+        "ngay; bạn cũng có thể gọi hotline {hotline} (24/7).",
+        "en": "I couldn't block the card in chat. Our fraud team will block it with you right "
+        "away; you can also call our hotline {hotline} (24/7).",
     },
     "card_not_found": {
         "vi": "Mình không tìm thấy thẻ đuôi {last4} trong hồ sơ của bạn. Bạn kiểm tra lại 4 số "
@@ -178,8 +195,10 @@ def _local(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (ValueError, AttributeError):
         return None
-    # Naive timestamps from the hub are already local time.
-    return moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment
+    # The hub stores UTC; a timestamp without an offset is UTC, never local time.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_TZ)
 
 
 def format_window(start: str | None, end: str | None, lang: str) -> str:

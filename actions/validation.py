@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
+
+from chattext.when import parse_window_text
 
 _FOUR_DIGITS = re.compile(r"(?<![\d/.-])\d{4}(?![\d/.-])")
 _CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")
@@ -81,10 +83,12 @@ def parse_phone(value: object) -> str | None:
     return local if _VN_MOBILE.fullmatch(local) else None
 
 
-def parse_preferred_time(value: object) -> str | None:
-    """Free text such as 'chiều mai' or 'tomorrow after 3pm'; needs a letter or digit."""
-    # Markup is never a time; drop it so that agents only see the words.
-    text = " ".join(_TAG.sub(" ", _clean(value)).split())
+def parse_preferred_time(value: object, now: datetime | None = None) -> str | None:
+    """'3 giờ chiều mai', 'sáng thứ 7', 'tomorrow at 3pm', 'in 2 hours' -> the one-hour
+    window they name in the customer's time zone, as an ISO interval 'start/end'."""
+    # Markup is never a time; drop it before reading the words.
+    text = " ".join(_TAG.sub(" ", _clean(value)).split())[:MAX_TIME_CHARS]
     if not text or not _WORDISH.search(text):
         return None
-    return text[:MAX_TIME_CHARS]
+    window = parse_window_text(text, now=now)
+    return window.to_text() if window else None

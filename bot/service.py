@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import states
+from bot.language import next_language
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.realtime import Broker
 from bot.serialize import conversation_json, message_json
@@ -32,20 +32,6 @@ log = logging.getLogger(__name__)
 
 Deliverer = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
 InboundHook = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
-
-
-def guess_language(text: str) -> str | None:
-    """vi/en for the hub's own messages; None when the text gives too little to go on,
-    so a lone "ok" or an emoji does not flip a Vietnamese conversation to English."""
-    from knowledge.text import detect_language, has_vietnamese_marks
-
-    # Markup a customer pasted ("<script>") says nothing about the language they write in.
-    plain = re.sub(r"<[^>]*>", " ", text)
-    if has_vietnamese_marks(plain):
-        return "vi"
-    if len(re.findall(r"[A-Za-z]+", plain)) < 2:
-        return None
-    return detect_language(plain)
 
 
 def rasa_sender(conv: Conversation) -> str:
@@ -168,8 +154,8 @@ class Hub:
                         )
                 feedback = body.startswith(("/csat ", "/nps "))
                 conv = await self.open_conversation(session, inbound, feedback=feedback)
-                # Button payloads ("/request_human") say nothing about the customer's language.
-                language = None if body.startswith("/") else guess_language(body)
+                # The language changes only on clear evidence (bot/language.py).
+                language = next_language(conv.language, body)
                 if language:
                     conv.language = language
                 msg = self._new_message(

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from chattext.abbreviations import expand_abbreviations
 from knowledge.embedder import Embedder
 from knowledge.keyword import KeywordIndex
 from knowledge.text import (
@@ -233,7 +234,7 @@ class Retriever:
     ) -> list[Hit]:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        query = normalize(query)
+        query = expand_abbreviations(normalize(query))
         if not query:
             return []
         lang = lang or detect_language(query)

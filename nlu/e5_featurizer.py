@@ -26,8 +26,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from chattext.abbreviations import default_abbreviations
 from nlu.embedder import E5Embedder
-from nlu.text import fold, nfc
+from nlu.text import DEFAULT_MAX_CHARS, fold, nfc, prefix
 
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "models" / "cache"
 
@@ -64,6 +65,11 @@ class _E5MessageFeaturizer:
     def _featurize(self, messages: list[Message]) -> None:
         raise NotImplementedError
 
+    def _view(self, text: str) -> str:
+        """What the model reads: the message's prefix with chat abbreviations expanded."""
+        limit = int(self._config.get("max_chars") or DEFAULT_MAX_CHARS)
+        return default_abbreviations().expand(nfc(prefix(text, limit)).strip())
+
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         # Batch all examples at once: batched embedding is several times faster.
         self._featurize(training_data.training_examples)
@@ -86,6 +92,8 @@ class E5Featurizer(_E5MessageFeaturizer, DenseFeaturizer, GraphComponent):
             "cache_dir": str(DEFAULT_CACHE_DIR),
             # Also embed the diacritic-folded text and concatenate it.
             "folded_view": True,
+            # Characters of a message that are embedded; the rest is ignored.
+            "max_chars": DEFAULT_MAX_CHARS,
         }
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
@@ -110,7 +118,7 @@ class E5Featurizer(_E5MessageFeaturizer, DenseFeaturizer, GraphComponent):
         todo = [m for m in messages if m.get(TEXT)]
         if not todo:
             return
-        vectors = self.embed([m.get(TEXT) for m in todo])
+        vectors = self.embed([self._view(m.get(TEXT)) for m in todo])
         for message, vector in zip(todo, vectors, strict=True):
             self.add_features_to_message(None, vector[None, :], TEXT, message)
 
@@ -135,6 +143,7 @@ class E5LatentTermsFeaturizer(_E5MessageFeaturizer, SparseFeaturizer, GraphCompo
             **SparseFeaturizer.get_default_config(),
             "alias": LATENT_TERMS_ALIAS,
             "cache_dir": str(DEFAULT_CACHE_DIR),
+            "max_chars": DEFAULT_MAX_CHARS,
         }
 
     def __init__(self, config: dict[str, Any], name: str) -> None:
@@ -145,6 +154,6 @@ class E5LatentTermsFeaturizer(_E5MessageFeaturizer, SparseFeaturizer, GraphCompo
         todo = [m for m in messages if m.get(TEXT)]
         if not todo:
             return
-        terms = self._embedder.latent_terms([nfc(m.get(TEXT)).strip() for m in todo])
+        terms = self._embedder.latent_terms([self._view(m.get(TEXT)) for m in todo])
         for row, message in enumerate(todo):
             self.add_features_to_message(None, terms[row], TEXT, message)

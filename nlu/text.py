@@ -24,6 +24,10 @@ _VI_ONLY_CHARS = frozenset("ăằắẳẵặầấẩẫậềếểễệồ�
 
 _SPACE_RE = re.compile(r"\s+")
 
+# The NLU reads at most this many characters of a message (config.yml `max_chars`). Real
+# requests fit in a few hundred; a 100 kB paste once blocked Rasa for over 4 minutes.
+DEFAULT_MAX_CHARS = 2000
+
 
 def nfc(text: str) -> str:
     """Compose characters (NFC) so that one visible letter is one code point."""
@@ -69,3 +73,12 @@ def count_vietnamese_letters(text: str) -> int:
     """Number of precomposed Vietnamese letters with a diacritic in the text."""
     lowered = nfc(text).lower()
     return sum(ch in _VI_DIACRITIC_CHARS for ch in lowered)
+
+
+def prefix(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The first `max_chars` characters, cut at a space when one is near the end."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    space = cut.rfind(" ", max(0, max_chars - 40))
+    return cut[:space] if space > 0 else cut

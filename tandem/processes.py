@@ -22,6 +22,7 @@ def child_env(settings: Settings) -> dict[str, str]:
             "TANDEM_HUB_URL": settings.hub_url,
             "TANDEM_SERVICE_TOKEN": settings.service_token,
             "TANDEM_MODE": settings.mode,
+            "TANDEM_HOTLINE": settings.hotline,
             "PYTHONPATH": str(ROOT),
             "TF_CPP_MIN_LOG_LEVEL": "3",
         }

@@ -23,6 +23,8 @@ def training_inputs() -> list[Path]:
     files = [ROOT / "config.yml", ROOT / "domain.yml"]
     files += sorted((ROOT / "data").rglob("*.yml"))
     files += sorted((ROOT / "nlu").rglob("*.py"))
+    # The tokenizer expands chat abbreviations from this data file and package.
+    files += sorted((ROOT / "chattext").rglob("*.py")) + [ROOT / "knowledge" / "abbreviations.yaml"]
     return [f for f in files if f.is_file()]
 
 

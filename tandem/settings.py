@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     mode: Literal["demo", "production"] = "demo"
 
+    # The bank's hotline, the one number the bot, the actions and the demo page show.
+    hotline: str = "1900 6868"
+
     # Storage: SQLite by default; any SQLAlchemy URL works (postgresql+psycopg://...).
     database_url: str = f"sqlite:///{ROOT / 'var' / 'tandem.db'}"
 

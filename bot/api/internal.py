@@ -3,7 +3,7 @@ call-backs. Actions never touch the database themselves; the hub owns every tabl
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -73,7 +73,7 @@ async def verify_identity(body: VerifyIn, request: Request) -> dict[str, Any]:
 class BlockIn(BaseModel):
     customer_id: str
     card_last4: str = Field(pattern=r"^\d{4}$")
-    reason: Literal["lost", "stolen"] = "lost"
+    reason: Literal["lost", "stolen", "fraud"] = "lost"
 
 
 @router.post("/cards/block")
@@ -136,6 +136,10 @@ class CallbackIn(BaseModel):
     customer_id: str | None = Field(default=None, max_length=32)
     phone: str = Field(max_length=32)
     preferred_time: str | None = Field(default=None, max_length=200)
+    # The window the bot parsed from the customer's words (aware datetimes); the hub moves
+    # it into call-back hours. Without it the hub parses `preferred_time` itself.
+    window_start: datetime | None = None
+    window_end: datetime | None = None
     language: Literal["vi", "en"] = "vi"
     conversation_id: DbIdField | None = None
 
@@ -145,6 +149,18 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
     phone = callbacks.normalise_phone(body.phone)
     if phone is None:
         raise HTTPException(422, "That is not a valid Vietnamese phone number.")
+    window = None
+    if body.window_start is not None:
+        if body.window_start.tzinfo is None:
+            raise HTTPException(422, "window_start needs a time zone offset.")
+        try:
+            end = body.window_end or body.window_start + timedelta(hours=1)
+        except OverflowError:  # a start at the end of the calendar
+            end = body.window_start
+        checked = callbacks.checked_window(body.window_start, end)
+        if checked is None:
+            raise HTTPException(422, "The window must end after it starts, within a year.")
+        window = callbacks.business_hours(checked[0])
     hub = hub_of(request)
     async with hub.db.session() as session:
         # Checked here so an unknown id is a clear 404, not a foreign-key failure.
@@ -162,6 +178,7 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
             conversation_id=body.conversation_id,
             sender_id=body.sender_id,
             language=body.language,
+            window=window,
         )
         return callback_json(cb)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 TOP_K = 3
 CONTEXT_TURNS = 2  # earlier customer turns that may join a short last turn
+KEPT_TURNS = 6  # turns kept per conversation: the problem may precede a request for a person
 SHORT_TURN_WORDS = 6  # "còn phí thì sao?" needs the turn before it; a full question does not
 CONTEXT_MAX_S = 300.0  # older turns are stale: the customer has moved on
 MAX_CONVERSATIONS = 5000  # in-memory state is a cache; the oldest conversations drop out
@@ -51,9 +53,22 @@ class ConvState:
     loaded: bool = False
 
 
-def build_query(turns: list[Turn], now: float | None = None) -> str:
+def build_query(
+    turns: list[Turn],
+    now: float | None = None,
+    asks_for_person: Callable[[str], bool] | None = None,
+) -> str:
     """The last customer turn, led by the turn before it when the last one is too short to
-    stand alone ("còn phí thì sao?") and the earlier one is recent."""
+    stand alone ("còn phí thì sao?") and the earlier one is recent.
+
+    Turns that only ask for a person ("cho tôi gặp nhân viên") are skipped: the agent needs
+    answers to the customer's problem, which an earlier turn stated, however long ago.
+    """
+    if asks_for_person is not None:
+        problem = [t for t in turns if not t.text.startswith("/") and not asks_for_person(t.text)]
+        if problem and len(problem) < len(turns) and asks_for_person(turns[-1].text):
+            turns = problem
+            now = problem[-1].at  # the problem turn is what counts, not its age
     if not turns:
         return ""
     now = now if now is not None else time.time()
@@ -119,6 +134,10 @@ class AssistEngine:
             log.exception("offer catalogue could not be read")
             return {}
 
+    def asks_for_person(self, text: str) -> bool:
+        """True when the text asks for a person (knowledge/rules.yaml `person_request`)."""
+        return "person_request" in self.rules().detect(text)
+
     # ---- per-conversation memory -----------------------------------------------------
     def state(self, conv_id: int) -> ConvState:
         state = self._convs.get(conv_id)
@@ -152,7 +171,7 @@ class AssistEngine:
                 at = msg.created_at.replace(tzinfo=msg.created_at.tzinfo or timezone.utc)
                 state.turns.append(Turn(msg.id, msg.text, at.timestamp()))
         state.turns.sort(key=lambda t: t.message_id)
-        del state.turns[: -CONTEXT_TURNS - 1]
+        del state.turns[:-KEPT_TURNS]
         if state.turns:
             state.latest_message_id = max(state.latest_message_id, state.turns[-1].message_id)
 
@@ -173,10 +192,12 @@ class AssistEngine:
                 created.timestamp() if created else time.time(),
             )
         )
-        del state.turns[: -CONTEXT_TURNS - 1]
+        del state.turns[:-KEPT_TURNS]
         rules = self.rules()
         state.flags |= rules.detect(str(message["text"]))
-        suggestions, state.topics = await self.suggest(build_query(state.turns), conv.language)
+        suggestions, state.topics = await self.suggest(
+            build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
+        )
         if state.latest_message_id != message["id"]:
             return  # a newer message is already being served: never push a stale answer
         event = {
@@ -300,7 +321,9 @@ class AssistEngine:
         if conv is None:
             return None
         await self._ensure_loaded(conv_id, state)
-        suggestions, state.topics = await self.suggest(build_query(state.turns), conv.language)
+        suggestions, state.topics = await self.suggest(
+            build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
+        )
         offer_event = await self.offer_for(_snapshot(conv), state)
         message_id = state.turns[-1].message_id if state.turns else None
         latest = state.assist

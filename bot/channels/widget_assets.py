@@ -25,6 +25,7 @@ DEMO_PAGE = STATIC / "demo" / "index.html"
 DEMO_SITE = "demo-bank"
 SCRIPT_ATTR = f'data-site="{DEMO_SITE}"'
 SIGNED_IN_SLOT = "<!--signed-in-->"
+HOTLINE_SLOT = "<!--hotline-->"
 
 
 def install(app: FastAPI) -> None:
@@ -43,10 +44,15 @@ def install(app: FastAPI) -> None:
     if settings.mode != "demo":
         return
 
+    def demo_page_html() -> str:
+        # The hotline comes from the settings, like the bot's own texts.
+        page = DEMO_PAGE.read_text(encoding="utf-8")
+        return page.replace(HOTLINE_SLOT, html.escape(settings.hotline))
+
     @app.get("/demo", response_class=HTMLResponse, include_in_schema=False)
     async def demo_page() -> HTMLResponse:
         """The fictional bank's landing page with the widget for an anonymous visitor."""
-        return HTMLResponse(DEMO_PAGE.read_text(encoding="utf-8"))
+        return HTMLResponse(demo_page_html())
 
     @app.get("/demo/signed-in", response_class=HTMLResponse, include_in_schema=False)
     async def demo_signed_in(request: Request) -> HTMLResponse:
@@ -59,8 +65,7 @@ def install(app: FastAPI) -> None:
             customer = await session.get(Customer, customer_id)
         name = (customer.name if customer else None) or customer_id
         signature = sign_customer(secret, customer_id)
-        page = DEMO_PAGE.read_text(encoding="utf-8")
-        page = page.replace(
+        page = demo_page_html().replace(
             SCRIPT_ATTR,
             f'{SCRIPT_ATTR} data-customer-id="{html.escape(customer_id)}" '
             f'data-signature="{signature}"',

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.serialize import aware, callback_json
 from bot.store.models import Alert, Callback, Conversation, Customer, Message, User
 from bot.texts import text as t
+from chattext.when import parse_window_text
 
 if TYPE_CHECKING:
     from bot.service import Hub
@@ -39,62 +40,28 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Mn").replace("\u0111", "d")
 
 
-def parse_window(preferred: str | None, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """Turn free text ("chiều mai", "tomorrow 3pm", "9h sáng thứ hai") into a one-hour window.
-
-    Unparseable text gets the next business hour; the agent sees the customer's own words too.
-    """
+def business_hours(start: datetime, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """A one-hour window at `start`, moved into the hours call-backs are made (local time)."""
     now = (now or datetime.now(timezone.utc)).astimezone(LOCAL_TZ)
-    text = _fold(preferred or "")
-    day = now.date()
-    if re.search(r"\b(ngay mai|mai|tomorrow)\b", text):
-        day = day + timedelta(days=1)
-    weekdays = {
-        "thu hai": 0,
-        "monday": 0,
-        "thu ba": 1,
-        "tuesday": 1,
-        "thu tu": 2,
-        "wednesday": 2,
-        "thu nam": 3,
-        "thursday": 3,
-        "thu sau": 4,
-        "friday": 4,
-        "thu bay": 5,
-        "saturday": 5,
-    }
-    for word, wd in weekdays.items():
-        if word in text:
-            day = day + timedelta(days=(wd - day.weekday()) % 7 or 7)
-            break
-    hour: int | None = None
-    match = re.search(r"\b(\d{1,2})\s*(?:h|gio|:\d{2}|am|pm)", text)
-    if match:
-        hour = int(match.group(1))
-        if (
-            "pm" in text[match.start() : match.end() + 3] or "chieu" in text or "toi" in text
-        ) and hour < 12:
-            hour += 12
-    elif re.search(r"\b(sang|morning)\b", text):
-        hour = 9
-    elif re.search(r"\b(trua|noon|lunch)\b", text):
-        hour = 12
-    elif re.search(r"\b(chieu|afternoon)\b", text):
-        hour = 15
-    elif re.search(r"\b(toi|evening)\b", text):
-        hour = 18
-    if hour is None:
-        start = now + timedelta(minutes=30)
-    else:
-        start = datetime.combine(day, time(min(max(hour, 0), 23)), LOCAL_TZ)
+    start = start.astimezone(LOCAL_TZ)
     if start < now:
-        start = start + timedelta(days=1)
+        start = now + timedelta(minutes=30)
     if start.hour < OPEN_HOUR:
         start = start.replace(hour=OPEN_HOUR, minute=0)
     elif start.hour >= CLOSE_HOUR:
         start = (start + timedelta(days=1)).replace(hour=OPEN_HOUR, minute=0)
     start = start.replace(second=0, microsecond=0)
     return start.astimezone(timezone.utc), (start + timedelta(hours=1)).astimezone(timezone.utc)
+
+
+def parse_window(preferred: str | None, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Turn free text ("chiều mai", "tomorrow 3pm", "9h sáng thứ hai") into a one-hour window.
+
+    Unparseable text gets the next business hour; the agent sees the customer's own words too.
+    """
+    now = (now or datetime.now(timezone.utc)).astimezone(LOCAL_TZ)
+    parsed = parse_window_text(preferred or "", now=now, tz=LOCAL_TZ.key) if preferred else None
+    return business_hours(parsed.start if parsed else now + timedelta(minutes=30), now)
 
 
 def checked_window(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:

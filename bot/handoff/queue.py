@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import states
+from bot.handoff.priority import handoff_priority
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Message, User
 from bot.texts import CALLBACK_BUTTONS, CSAT_BUTTONS
@@ -99,6 +100,9 @@ async def hand_off(
             "intents": list(packet.get("intents") or []),
             "slots": dict(packet.get("slots") or {}),
             "failed_turns": list(packet.get("failed_turns") or []),
+            "problem": list(packet.get("problem") or []),
+            "form": packet.get("form"),
+            "form_slots": dict(packet.get("form_slots") or {}),
             "reason": reason,
         }
     )
@@ -108,10 +112,8 @@ async def hand_off(
     conv.context = context
     conv.handoff_reason = reason
     conv.waiting_since = datetime.now(timezone.utc)
-    # Customers the bot failed, or who are upset, go ahead of routine questions.
-    conv.priority = max(
-        conv.priority, 1 if reason in ("fallback", "frustration", "bot_unavailable") else 0
-    )
+    # Fraud first, then customers the bot failed, who are upset or about to leave.
+    conv.priority = max(conv.priority, handoff_priority(reason, context["intents"]))
     await hub.transition(session, conv, states.WAITING, actor="bot", note=reason)
     await session.commit()
     hub.publish_conversation(conv)

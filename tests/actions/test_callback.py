@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 pytest.importorskip("rasa_sdk")
@@ -11,7 +14,11 @@ from actions.callback import (  # noqa: E402
     ActionScheduleCallback,
     ValidateCallbackForm,
 )
+from actions.validation import parse_preferred_time  # noqa: E402
+from chattext.when import Window  # noqa: E402
 from tests.actions.trackers import make_tracker, run, slot, slot_events, texts, user  # noqa: E402
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def test_call_back_is_recorded_and_reported(hub) -> None:
@@ -20,8 +27,9 @@ def test_call_back_is_recorded_and_reported(hub) -> None:
         user("0901234567", "inform"),
         user("chiều mai", "inform"),
     ]
+    window = parse_preferred_time("chiều mai")
     tracker = make_tracker(
-        events, {"phone": "0901234567", "preferred_time": "chiều mai"}, sender_id="cb-test-1"
+        events, {"phone": "0901234567", "preferred_time": window}, sender_id="cb-test-1"
     )
     dispatcher, result = run(ActionScheduleCallback(), tracker)
     said = texts(dispatcher)
@@ -42,7 +50,7 @@ def test_call_back_in_english(hub) -> None:
         [user("call me back", "request_callback")],
         {
             "phone": "0934567890",
-            "preferred_time": "tomorrow after 3pm",
+            "preferred_time": parse_preferred_time("tomorrow after 3pm"),
             "language": "en",
             "customer_id": "C004",
         },
@@ -90,3 +98,85 @@ def test_hub_down(hub_down) -> None:
     )
     dispatcher, result = run(ActionScheduleCallback(), tracker)
     assert slot_events(result)["human_offered"] is True
+
+
+def test_one_message_fills_the_form_and_the_window_is_confirmed(hub) -> None:
+    text = "Could you call me back? My number is 0934567890, tomorrow at 3pm"
+    events = [
+        user(text, "request_callback"),
+        slot("phone", "0934567890"),
+        slot("preferred_time", text),
+    ]
+    tracker = make_tracker(
+        events, {"phone": "0934567890", "preferred_time": text, "language": "en"}
+    )
+    dispatcher, result = run(ValidateCallbackForm(), tracker)
+    assert dispatcher.messages == []
+    filled = slot_events(result)
+    assert filled["phone"] == "0934567890"
+    window = Window.from_text(filled["preferred_time"])
+    assert window is not None
+    tomorrow = datetime.now(LOCAL_TZ).date() + timedelta(days=1)
+    start = window.start.astimezone(LOCAL_TZ)
+    assert (start.date(), start.hour, start.minute) == (tomorrow, 15, 0)
+    assert window.end - window.start == timedelta(hours=1)
+
+    booked = make_tracker(
+        events,
+        {"phone": "0934567890", "preferred_time": filled["preferred_time"], "language": "en"},
+        sender_id="cb-test-one-message",
+    )
+    dispatcher, _ = run(ActionScheduleCallback(), booked)
+    said = texts(dispatcher)
+    assert "between 15:00 and 16:00 on" in said and "0934567890" in said
+
+    status = make_tracker(
+        [user("when is my call back", "check_callback_status")],
+        {"language": "en"},
+        sender_id="cb-test-one-message",
+    )
+    dispatcher, _ = run(ActionCheckCallbackStatus(), status)
+    assert "15:00" in texts(dispatcher)
+
+
+def test_a_request_without_a_time_is_not_an_invalid_time() -> None:
+    events = [
+        user("gọi lại cho tôi", "request_callback"),
+        slot("preferred_time", "gọi lại cho tôi"),
+    ]
+    tracker = make_tracker(events, {"preferred_time": "gọi lại cho tôi"})
+    dispatcher, result = run(ValidateCallbackForm(), tracker)
+    assert dispatcher.messages == []
+    assert slot_events(result)["preferred_time"] is None
+
+
+@pytest.mark.parametrize(
+    ("said", "days", "hour"),
+    [("3 giờ chiều mai", 1, 15), ("tomorrow at 3pm", 1, 15), ("9h sáng mai", 1, 9)],
+)
+def test_times_in_both_languages(said: str, days: int, hour: int) -> None:
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=LOCAL_TZ)
+    window = Window.from_text(parse_preferred_time(said, now=now) or "")
+    assert window is not None
+    start = window.start.astimezone(LOCAL_TZ)
+    assert (start.date(), start.hour) == (now.date() + timedelta(days=days), hour)
+
+
+def test_an_unreadable_time_is_asked_again() -> None:
+    events = [
+        user("gọi lại", "request_callback"),
+        user("lúc nào cũng được", "inform"),
+        slot("preferred_time", "lúc nào cũng được"),
+    ]
+    tracker = make_tracker(
+        events,
+        {
+            "phone": "0901234567",
+            "preferred_time": "lúc nào cũng được",
+            "requested_slot": "preferred_time",
+        },
+        active_loop="callback_form",
+    )
+    dispatcher, result = run(ValidateCallbackForm(), tracker)
+    assert slot_events(result)["preferred_time"] is None
+    assert "chiều mai" in texts(dispatcher)

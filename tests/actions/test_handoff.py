@@ -33,6 +33,9 @@ def test_request_for_a_person_sends_the_packet_and_pauses() -> None:
         "intents": ["greet", "out_of_scope", "request_human"],
         "slots": {"language": "vi"},
         "failed_turns": ["thời tiết hôm nay"],
+        "problem": ["thời tiết hôm nay"],
+        "form": None,
+        "form_slots": {},
         "reason": "customer_request",
     }
     assert result[-1]["event"] == "pause"
@@ -58,6 +61,42 @@ def test_mid_form_request_reports_the_form_and_its_slots() -> None:
     assert packet["language"] == "en"
     assert packet["slots"] == {"card_last4": "4821", "language": "en"}
     assert packet["customer_id"] is None
+    # The agent sees which form was left and what it had gathered.
+    assert packet["form"] == "lost_card_form"
+    assert packet["form_slots"] == {"card_last4": "4821"}
+    assert packet["problem"] == ["I lost my card"]
+
+
+def test_the_problem_not_the_request_for_a_person_reaches_the_agent() -> None:
+    events = [
+        user("xin chào", "greet"),
+        user("phí rút tiền mặt bằng thẻ tín dụng là bao nhiêu", "ask_faq"),
+        user("ok", "affirm"),
+        user("cho tôi gặp nhân viên", "request_human"),
+    ]
+    dispatcher, _ = run(ActionHandoffToHuman(), make_tracker(events))
+    packet = packet_of(dispatcher)
+    assert packet["problem"] == ["phí rút tiền mặt bằng thẻ tín dụng là bao nhiêu"]
+    assert packet["form"] is None
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "reason"),
+    [
+        ("report_fraud", "có giao dịch lạ trên thẻ, không phải tôi", "fraud"),
+        ("cancel_card", "tôi muốn hủy thẻ tín dụng", "churn_risk"),
+        ("complaint", "tôi muốn khiếu nại thái độ nhân viên", "complaint"),
+    ],
+)
+def test_the_reason_comes_from_what_the_customer_came_for(
+    intent: str, text: str, reason: str
+) -> None:
+    events = [user(text, intent), user("cho tôi gặp nhân viên", "request_human")]
+    dispatcher, result = run(ActionHandoffToHuman(), make_tracker(events))
+    packet = packet_of(dispatcher)
+    assert packet["reason"] == reason
+    assert packet["problem"] == [text]
+    assert result[-1]["event"] == "pause"
 
 
 def test_accepting_an_offer_keeps_the_offer_reason() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -76,12 +77,18 @@ def test_phone(text: str, expected: str | None) -> None:
     assert parse_phone(text) == expected
 
 
-def test_preferred_time_keeps_words_and_drops_markup() -> None:
-    assert parse_preferred_time("  chiều   mai ") == "chiều mai"
-    assert parse_preferred_time("<b>tomorrow</b> after 3pm") == "tomorrow after 3pm"
-    assert parse_preferred_time("🙂🙂") is None
-    assert parse_preferred_time("") is None
-    assert len(parse_preferred_time("x" * 5000) or "") == 200
+def test_preferred_time_is_a_window_never_the_raw_words() -> None:
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert parse_preferred_time("  chiều   mai ", now=now) == (
+        "2026-11-29T15:00:00+07:00/2026-11-29T16:00:00+07:00"
+    )
+    assert parse_preferred_time("<b>tomorrow</b> after 3pm", now=now) == (
+        "2026-11-29T15:00:00+07:00/2026-11-29T16:00:00+07:00"
+    )
+    assert parse_preferred_time("🙂🙂", now=now) is None
+    assert parse_preferred_time("", now=now) is None
+    assert parse_preferred_time("lúc nào cũng được", now=now) is None
+    assert parse_preferred_time("x" * 5000, now=now) is None
 
 
 def test_nfd_input_is_understood() -> None:

@@ -134,6 +134,25 @@ def test_lost_card_intent_and_frustrated_handoff_also_suppress(rules, demo) -> N
     assert angry.offer is None and angry.suppressed == "angry"
 
 
+@pytest.mark.parametrize(
+    ("intent", "reason", "flag"),
+    [("report_fraud", "fraud", "fraud"), ("complaint", "complaint", "complaint")],
+)
+def test_fraud_and_complaint_intents_suppress_offers(rules, demo, intent, reason, flag) -> None:
+    signals = ConversationSignals(flags=rules.detect("", [intent], reason), handoff_reason=reason)
+    decision = rules.decide(demo["C001"], signals, {}, NOW)
+    assert decision.offer is None and decision.suppressed == flag
+
+
+def test_cancel_card_intent_gives_the_agent_the_retention_prompt(rules, demo) -> None:
+    signals = ConversationSignals(
+        flags=rules.detect("", ["cancel_card"], "churn_risk"), handoff_reason="churn_risk"
+    )
+    decision = rules.decide(demo["C001"], signals, {}, NOW)
+    assert decision.churn_risk
+    assert decision.offer is not None and decision.offer.kind == "retention"
+
+
 def test_fraud_report_by_travel_customer_gets_nothing(rules, demo) -> None:
     decision = rules.decide(demo["C002"], talk(rules, "Tôi phát hiện giao dịch gian lận"), {}, NOW)
     assert decision.offer is None and decision.suppressed == "fraud"

@@ -287,6 +287,8 @@ def test_widget_assets_and_demo_pages(client: httpx.Client) -> None:
 
     page = client.get("/demo").text
     assert page.count("<script src=") == 1 and 'data-site="demo-bank"' in page
+    # One hotline everywhere: the page shows the number the bot gives (TANDEM_HOTLINE).
+    assert "<strong>1900 6868</strong>" in page and "1900 0000" not in page
 
     signed = client.get("/demo/signed-in").text
     match = re.search(r'data-customer-id="(\w+)" data-signature="([0-9a-f]{64})"', signed)

@@ -100,3 +100,34 @@ def test_agent_window_may_mix_zoned_and_local_times() -> None:
     assert window[1] == end_utc and window[0].tzinfo is not None
     assert checked_window(end_utc, start_local) is None  # ends before it starts
     assert checked_window(datetime(9999, 12, 31, 23), datetime(9999, 12, 31, 23, 30)) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "local"),
+    [
+        ("3 giờ chiều mai", (23, 15, 0)),
+        ("tomorrow at 3pm", (23, 15, 0)),
+        ("sáng thứ 7", (28, 9, 0)),
+        ("in 2 hours", (22, 12, 0)),
+        ("10h30 sáng mai", (23, 10, 30)),
+    ],
+)
+def test_window_from_natural_language(said: str, local: tuple[int, int, int]) -> None:
+    now = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)  # Sunday 10:00 in Hanoi
+    start, end = parse_window(said, now)
+    shown = start.astimezone(LOCAL_TZ)
+    assert (shown.day, shown.hour, shown.minute) == local
+    assert (end - start).total_seconds() == 3600
+
+
+def test_window_text_is_on_the_bank_clock_like_the_reminder() -> None:
+    from bot.handoff.callbacks import window_text
+    from bot.store.models import Callback
+
+    # 06:00 UTC is 13:00 in Hanoi: the ledger shows the same hour as the reminder.
+    cb = Callback(
+        window_start=datetime(2026, 11, 23, 6, 0),  # naive, as SQLite returns it (UTC)
+        window_end=datetime(2026, 11, 23, 7, 0),
+    )
+    assert window_text(cb, "vi").startswith("13:00–14:00")
+    assert window_text(cb, "en").startswith("13:00–14:00")

@@ -254,11 +254,12 @@ def test_fallback_ladder_ends_with_a_person(bot: Bot) -> None:
     [
         "",
         "a" * 100_000,
+        "giao dịch lạ trên thẻ " * 5000,
         "🙂",
         unicodedata.normalize("NFD", "tôi muốn hỏi phí thường niên"),
         "<img src=x onerror=alert(1)><b>hi</b>",
     ],
-    ids=["empty", "100kB", "emoji", "nfd", "html"],
+    ids=["empty", "100kB", "100kB-words", "emoji", "nfd", "html"],
 )
 def test_bad_input_gets_an_answer_and_nothing_crashes(bot: Bot, text: str) -> None:
     chat = Chat(bot)
@@ -267,3 +268,39 @@ def test_bad_input_gets_an_answer_and_nothing_crashes(bot: Bot, text: str) -> No
         assert replies, "every non-empty message gets a reply"
     # The conversation still works afterwards, and a person is still one message away.
     assert handoff(chat.say("cho tôi gặp nhân viên")) is not None
+
+
+def test_one_message_call_back_is_booked_and_the_window_confirmed(bot: Bot) -> None:
+    chat = Chat(bot, language="en")
+    reply = said(chat.say("Could you call me back? My number is 0934567890, tomorrow at 3pm"))
+    assert "Your call-back is booked" in reply, reply
+    assert "0934567890" in reply and "between 15:00 and 16:00" in reply
+
+
+def test_fraud_report_ends_with_the_card_blocked_and_an_urgent_handoff(bot: Bot) -> None:
+    chat = Chat(bot)
+    offer = chat.say(
+        "Tôi vừa thấy giao dịch lạ 5 triệu trên thẻ, không phải tôi giao dịch, chắc bị lừa đảo rồi"
+    )
+    assert "khoá thẻ" in said(offer) and any(r.get("buttons") for r in offer), offer
+    assert "4 số cuối" in said(chat.say("/affirm"))
+    chat.say("4821")
+    replies = chat.say("14/03/1988")
+    assert "Thẻ đuôi 4821 đã được khoá" in said(replies), replies
+    packet = handoff(replies)
+    assert packet is not None and packet["reason"] == "fraud"
+    assert packet["slots"]["card_blocked"] is True
+    assert chat.say("alo?") == []
+
+
+def test_gibberish_never_changes_the_language(bot: Bot) -> None:
+    chat = Chat(bot, language="vi")
+    for text in ("asdkj qwe", "hjhj xkcd"):
+        reply = said(chat.say(text))
+        assert reply and "Sorry" not in reply and "Would you like" not in reply, reply
+    assert "Mình đang chuyển bạn tới nhân viên" in said(chat.say("ok cho gặp nhân viên"))
+
+
+def test_thanks_bye_closes_politely(bot: Bot) -> None:
+    assert "Goodbye" in said(Chat(bot, language="en").say("thanks, bye"))
+    assert "Tạm biệt" in said(Chat(bot).say("cảm ơn, tạm biệt"))

@@ -49,6 +49,12 @@ export function contextCard(conv) {
       h("h3", {}, t("context_packet")),
       h("span", { class: "context-reason" }, `${t("reason")}: `, h("strong", {}, label("reason", conv.handoff_reason || ctx.reason) || "—"))),
     h("dl", { class: "context-grid" },
+      h("dt", {}, t("problem")),
+      h("dd", { class: "problem" }, (ctx.problem || []).length
+        ? h("ol", {}, ctx.problem.map((p) => h("li", {}, String(p))))
+        : h("span", { class: "muted" }, t("none"))),
+      ctx.form ? h("dt", {}, t("abandoned_form")) : null,
+      ctx.form ? h("dd", { class: "form" }, label("form", ctx.form)) : null,
       h("dt", {}, t("intents")), h("dd", { class: "intents" }, chips(ctx.intents)),
       h("dt", {}, t("slots")),
       h("dd", { class: "slots" }, slots.length

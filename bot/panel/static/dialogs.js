@@ -56,11 +56,14 @@ function pad(n) {
   return String(n).padStart(2, "0");
 }
 
+const BANK_UTC_OFFSET = "+07:00";
+
 export function callbackDialog(defaultPhone) {
-  const soon = new Date(Date.now() + 60 * 60 * 1000);
-  const day = `${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}`;
-  const from = `${pad(soon.getHours())}:00`;
-  const to = `${pad((soon.getHours() + 1) % 24)}:00`;
+  // The default hour is an hour from now on the bank's clock (UTC+7).
+  const soon = new Date(Date.now() + 60 * 60 * 1000 + 7 * 60 * 60 * 1000);
+  const day = `${soon.getUTCFullYear()}-${pad(soon.getUTCMonth() + 1)}-${pad(soon.getUTCDate())}`;
+  const from = `${pad(soon.getUTCHours())}:00`;
+  const to = `${pad((soon.getUTCHours() + 1) % 24)}:00`;
   return modal(t("callback_title"), [
     field(t("phone"), h("input", { name: "phone", type: "tel", required: true, value: defaultPhone || "", placeholder: "0909000111", maxlength: 32 })),
     h("div", { class: "field-row" },
@@ -73,9 +76,10 @@ export function callbackDialog(defaultPhone) {
     validate: (v) => (v.to > v.from ? null : `${t("to")} > ${t("from")}`),
   }).then((values) => {
     if (!values) return null;
-    // Local wall-clock times become absolute instants, so the hub stores the right window.
-    const start = new Date(`${values.date}T${values.from}`);
-    const end = new Date(`${values.date}T${values.to}`);
+    // Call-back times are the customer's wall-clock times in Vietnam (UTC+7, no daylight
+    // saving), whatever time zone the agent's browser is set to.
+    const start = new Date(`${values.date}T${values.from}:00${BANK_UTC_OFFSET}`);
+    const end = new Date(`${values.date}T${values.to}:00${BANK_UTC_OFFSET}`);
     return {
       phone: values.phone.trim(),
       window_start: start.toISOString(),

@@ -47,6 +47,12 @@ const STRINGS = {
     intents: "Ý định",
     slots: "Thông tin đã thu thập",
     failed_turns: "Lượt bot chưa hiểu",
+    problem: "Vấn đề của khách",
+    abandoned_form: "Thao tác bỏ dở",
+    form_lost_card_form: "Khoá thẻ bị mất",
+    form_account_form: "Tra cứu tài khoản",
+    form_callback_form: "Đặt lịch gọi lại",
+    form_fraud_form: "Khoá thẻ do gian lận",
     transfer_notes: "Ghi chú chuyển giao",
     none: "Không có",
     reply_placeholder: "Nhập trả lời… (Enter để gửi, Shift+Enter xuống dòng)",
@@ -95,6 +101,9 @@ const STRINGS = {
     reason_fraud: "Nghi ngờ gian lận",
     reason_complaint: "Khiếu nại",
     reason_callback: "Yêu cầu gọi lại",
+    reason_churn_risk: "Muốn huỷ thẻ / đóng tài khoản",
+    reason_form_abandoned: "Bỏ dở thao tác",
+    reason_verification_failed: "Xác minh không thành công",
     assist: "Hỗ trợ",
     suggestions: "Gợi ý trả lời",
     suggestions_empty: "Gợi ý sẽ hiện khi khách nhắn tin.",
@@ -222,6 +231,12 @@ const STRINGS = {
     intents: "Intents",
     slots: "Collected details",
     failed_turns: "Turns the bot missed",
+    problem: "Customer's problem",
+    abandoned_form: "Unfinished form",
+    form_lost_card_form: "Block a lost card",
+    form_account_form: "Account look-up",
+    form_callback_form: "Call-back booking",
+    form_fraud_form: "Block a card (fraud)",
     transfer_notes: "Transfer notes",
     none: "None",
     reply_placeholder: "Type a reply… (Enter sends, Shift+Enter for a new line)",
@@ -270,6 +285,9 @@ const STRINGS = {
     reason_fraud: "Suspected fraud",
     reason_complaint: "Complaint",
     reason_callback: "Call-back request",
+    reason_churn_risk: "Wants to cancel / close",
+    reason_form_abandoned: "Left a form unfinished",
+    reason_verification_failed: "Verification failed",
     assist: "Assist",
     suggestions: "Suggested answers",
     suggestions_empty: "Suggestions appear as the customer writes.",
@@ -403,7 +421,12 @@ export const RESOLUTION_CODES = [
 ];
 export const TEAMS = ["cards", "fraud", "loans", "premium"];
 
-/** Strings of a view that keeps its own list (reports-i18n.js): merged in at import. */
-export function addStrings(extra) {
-  for (const [code, strings] of Object.entries(extra)) Object.assign(STRINGS[code], strings);
+// A call-back window on the bank's clock (the customer's time), as the reminder shows it.
+export function windowOf(startIso, endIso) {
+  if (!startIso) return "";
+  const zone = { timeZone: "Asia/Ho_Chi_Minh" };
+  const time = { ...zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  const start = new Date(startIso);
+  const end = endIso ? new Date(endIso).toLocaleTimeString(locale(), time) : "";
+  return `${start.toLocaleTimeString(locale(), time)}–${end} ${start.toLocaleDateString(locale(), zone)}`;
 }

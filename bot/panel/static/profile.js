@@ -1,7 +1,7 @@
 // The customer profile card, with a small stacked bar chart of spend by category per month.
 
 import { fill, h, s } from "./dom.js";
-import { locale, t } from "./i18n.js";
+import { locale, t, windowOf } from "./i18n.js";
 
 const PALETTE = ["#2563eb", "#e8a317", "#0d9488", "#db2777", "#7c3aed", "#64748b", "#16a34a", "#ea580c"];
 
@@ -58,6 +58,7 @@ function dateOf(iso) {
   return iso ? new Date(iso).toLocaleDateString(locale()) : "";
 }
 
+
 function block(title, content) {
   return h("div", { class: "profile-block" }, h("h4", {}, title), content);
 }
@@ -102,7 +103,7 @@ export function renderProfile(container, app) {
     block(t("open_callbacks"), callbacks.length
       ? h("ul", { class: "history" }, callbacks.map((cb) => h("li", {},
         h("span", { class: "chip" }, cb.reference || `CB-${cb.id}`),
-        h("span", {}, cb.preferred_time || dateOf(cb.window_start)),
+        h("span", {}, windowOf(cb.window_start, cb.window_end)),
         h("span", { class: "muted" }, cb.phone || ""))))
       : h("p", { class: "muted" }, t("none"))),
     block(t("csat_history"), csat.length

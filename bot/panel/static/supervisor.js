@@ -6,7 +6,7 @@ import { get, post } from "./api.js";
 import { confirmDialog } from "./dialogs.js";
 import { fill, h } from "./dom.js";
 import { alertIcon } from "./icons.js";
-import { locale, t } from "./i18n.js";
+import { locale, t, windowOf } from "./i18n.js";
 import {
   breakdownChart, breakdownTable, chartCard, csvLink, duration, periodPicker, periodQuery,
   ratingsTable, select, seriesChart, seriesTable, tile,
@@ -197,7 +197,7 @@ async function renderOperations(container, app) {
       cbs.length
         ? h("table", { class: "report" }, h("tbody", {}, cbs.map((cb) => h("tr", {},
           h("td", {}, cb.reference), h("td", {}, cb.customer_id || "—"), h("td", {}, cb.phone),
-          h("td", {}, cb.preferred_time || ""), h("td", {}, cb.escalated ? "⚠" : ""),
+          h("td", {}, windowOf(cb.window_start, cb.window_end)), h("td", {}, cb.escalated ? "⚠" : ""),
           h("td", {}, h("button", { class: "btn btn-sm", onclick: () => setStatus(cb.id, "done") }, t("mark_done")),
             h("button", { class: "btn btn-sm btn-ghost", onclick: () => setStatus(cb.id, "missed") }, t("mark_missed")))))))
         : h("p", { class: "empty" }, t("none"))),

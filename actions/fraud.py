@@ -1,0 +1,91 @@
+"""Fraud: offer to block the card at once, block it, and hand off urgently to a person.
+
+An unrecognised transaction or a scam is the one case where speed matters more than
+self-service: the card is blocked first (after the usual identity check), then the
+conversation goes to the fraud team with the reason "fraud", which the hub queues first.
+No offer is ever shown in this conversation (knowledge/rules.yaml suppresses on fraud).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.hub import HubError, HubNotFound
+from actions.common import call_hub, customer_id, language
+from actions.handoff import hand_off
+from actions.identity import IdentitySlotsValidation
+from actions.texts import t
+
+REASON = "fraud"
+
+
+class ActionOfferCardBlock(Action):
+    """Answer a fraud report with the offer to block the card right now."""
+
+    def name(self) -> str:
+        return "action_offer_card_block"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_offer_card_block")
+        return [SlotSet("block_offered", True)]
+
+
+class ValidateFraudForm(IdentitySlotsValidation, FormValidationAction):
+    """The card digits and date of birth, checked like the lost card form's."""
+
+    def name(self) -> str:
+        return "validate_fraud_form"
+
+
+class ActionBlockCardFraud(Action):
+    """Verify, block the card with reason "fraud", then hand off urgently whatever happened."""
+
+    def name(self) -> str:
+        return "action_block_card_fraud"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lang = language(tracker)
+        last4 = str(tracker.get_slot("card_last4") or "")
+        dob = str(tracker.get_slot("dob") or "")
+        events: list[EventType] = [
+            SlotSet("block_offered", False),
+            SlotSet("card_last4", None),
+            SlotSet("dob", None),
+        ]
+        known: dict[str, Any] = {"card_last4": last4, "card_blocked": False}
+        try:
+            verified = await call_hub(
+                lambda hub: hub.verify_identity(customer_id(tracker), last4, dob)
+            )
+            cid = verified.get("customer_id") if verified.get("verified") else None
+            if cid is None:
+                # No retry loop here: the fraud team verifies by phone and blocks at once.
+                dispatcher.utter_message(text=t("fraud_not_verified", lang))
+            else:
+                events.append(SlotSet("customer_id", str(cid)))
+                known["customer_id"] = str(cid)
+                result = await call_hub(lambda hub: hub.block_card(str(cid), last4, REASON))
+                known["card_blocked"] = True
+                known["block_reference"] = result.get("reference")
+                dispatcher.utter_message(
+                    text=t(
+                        "fraud_card_blocked",
+                        lang,
+                        last4=result.get("card_last4", last4),
+                        reference=result.get("reference", "—"),
+                    )
+                )
+        except HubNotFound:
+            dispatcher.utter_message(text=t("card_not_found", lang, last4=last4))
+        except HubError:
+            dispatcher.utter_message(text=t("fraud_not_verified", lang))
+        return events + hand_off(dispatcher, tracker, REASON, known)

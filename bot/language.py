@@ -1,0 +1,36 @@
+"""The conversation's language: it changes only on clear evidence.
+
+A customer's choice (a language button, "/lang en") always wins. Otherwise a message
+switches the conversation only when it reads clearly as the other language: Vietnamese
+letters, or at least two real words of English ("my card", never "asdf qwer"). Gibberish,
+emoji, numbers, "ok" and pasted markup keep the language the conversation has.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chattext.language import detect_language
+
+LANGUAGES = ("vi", "en")
+_MARKUP = re.compile(r"<[^>]*>")
+_CHOICE = re.compile(r"^/(?:lang|language)\s*[:= ]\s*(vi|en)\b", re.IGNORECASE)
+
+
+def chosen_language(text: str) -> str | None:
+    """The language the customer picked explicitly ("/lang en"), if any."""
+    match = _CHOICE.match(text.strip())
+    return match.group(1).lower() if match else None
+
+
+def next_language(current: str | None, text: str) -> str | None:
+    """The conversation's language after this message (None: keep what it has)."""
+    choice = chosen_language(text)
+    if choice:
+        return choice
+    if text.startswith("/"):
+        return None  # button payloads say nothing about the language
+    detected = detect_language(_MARKUP.sub(" ", text))
+    if detected is None or detected == current:
+        return None
+    return detected

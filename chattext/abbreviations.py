@@ -1,0 +1,134 @@
+"""Expand the chat abbreviations customers type ("ko dc", "quen mk") into plain words.
+
+The list is data (``knowledge/abbreviations.yaml``) that knowledge managers extend. Words
+are matched whole, case-insensitively and with or without diacritics. An abbreviation can
+mean something else in context ("mk" is "mình", but "mật khẩu" next to "quên" or "app").
+Vietnamese abbreviations are left alone in a message that is clearly English.
+
+Usage::
+
+    expander = load_abbreviations()
+    expander.expand("quen mk app thi lam j")      # "quen mat khau app thi lam gi"
+    expander.expansion("ko", context="ko dc")     # "không"
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from chattext.language import EN, detect_language, has_vietnamese_diacritics
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "abbreviations.yaml"
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_SPECIAL_FOLDS = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+class AbbreviationsError(ValueError):
+    """The abbreviations file is not valid; the message says where."""
+
+
+def fold_key(word: str) -> str:
+    """Lower case without diacritics: the form abbreviations are looked up by."""
+    text = unicodedata.normalize("NFC", word).lower().translate(_SPECIAL_FOLDS)
+    decomposed = unicodedata.normalize("NFD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    triggers: tuple[str, ...]  # folded words or phrases
+    then: str
+
+
+@dataclass
+class Abbreviations:
+    plain: dict[str, str] = field(default_factory=dict)
+    contextual: dict[str, list[ContextRule]] = field(default_factory=dict)
+
+    def expansion(self, word: str, context: str = "") -> str | None:
+        """The expansion of one word in a message (`context`), or None if it is no abbreviation."""
+        key = fold_key(word)
+        rules = self.contextual.get(key)
+        if rules:
+            words = f" {' '.join(_WORD.findall(fold_key(context)))} "
+            for rule in rules:
+                if any(f" {t} " in words for t in rule.triggers):
+                    return rule.then
+        return self.plain.get(key)
+
+    def applies_to(self, text: str) -> bool:
+        """Vietnamese chat shorthand is not expanded in a clearly English message."""
+        return detect_language(text) != EN
+
+    def expand(self, text: str) -> str:
+        """The text with every abbreviation replaced by its expansion."""
+        if not self.plain and not self.contextual:
+            return text
+        if not self.applies_to(text):
+            return text
+        # Unaccented text gets unaccented expansions, so it stays one consistent spelling.
+        plain = not has_vietnamese_diacritics(text)
+        out: list[str] = []
+        last = 0
+        previous_is_number = False
+        for match in _WORD.finditer(text):
+            word = match.group()
+            out.append(text[last : match.start()])
+            replacement = None
+            # "500k" or "500 k" is an amount, not "không".
+            if not (previous_is_number and len(word) == 1):
+                replacement = self.expansion(word, text)
+                if replacement and plain:
+                    replacement = fold_key(replacement)
+            out.append(replacement or word)
+            last = match.end()
+            previous_is_number = word.isdigit()
+        out.append(text[last:])
+        return "".join(out)
+
+
+def _parse(raw: object, source: str) -> Abbreviations:
+    if not isinstance(raw, dict):
+        raise AbbreviationsError(f"{source}: expected a mapping at the top level")
+    plain: dict[str, str] = {}
+    for key, value in (raw.get("abbreviations") or {}).items():
+        if not isinstance(value, str) or not value.strip():
+            raise AbbreviationsError(f"{source}: abbreviation {key!r} needs a text expansion")
+        plain[fold_key(str(key))] = value.strip()
+    contextual: dict[str, list[ContextRule]] = {}
+    for key, rules in (raw.get("contextual") or {}).items():
+        if not isinstance(rules, list):
+            raise AbbreviationsError(f"{source}: contextual {key!r} needs a list of rules")
+        parsed = []
+        for rule in rules:
+            if not isinstance(rule, dict) or not rule.get("then") or not rule.get("when_any"):
+                raise AbbreviationsError(f"{source}: contextual {key!r} needs when_any and then")
+            triggers = tuple(fold_key(str(t)) for t in rule["when_any"])
+            parsed.append(ContextRule(triggers, str(rule["then"]).strip()))
+        contextual[fold_key(str(key))] = parsed
+    return Abbreviations(plain, contextual)
+
+
+def load_abbreviations(path: Path | str | None = None) -> Abbreviations:
+    """Read the abbreviations file (the bundled one by default); a missing file means none."""
+    source = Path(path) if path else DEFAULT_PATH
+    if not source.exists():
+        return Abbreviations()
+    return _parse(yaml.safe_load(source.read_text(encoding="utf-8")) or {}, str(source))
+
+
+@lru_cache(maxsize=1)
+def default_abbreviations() -> Abbreviations:
+    """The bundled list, read once per process."""
+    return load_abbreviations()
+
+
+def expand_abbreviations(text: str) -> str:
+    """`text` with the bundled abbreviations expanded: the one call search queries need."""
+    return default_abbreviations().expand(text)

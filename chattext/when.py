@@ -1,0 +1,195 @@
+"""Turn "3 giờ chiều mai", "sáng thứ 7", "tomorrow at 3pm" or "in 2 hours" into a time window.
+
+dateparser does the parsing. Its Vietnamese support covers dates but not the way people
+write times in chat ("3h chiều mai", "2 tiếng nữa"), so a small pre-normaliser rewrites
+those into the English forms dateparser reads. A part of the day with no hour ("chiều
+mai", "tomorrow morning") gets the start of that part of the day. Times are read in the
+customer's time zone (Asia/Ho_Chi_Minh by default) and come back as aware datetimes.
+
+Usage::
+
+    window = parse_window_text("3 giờ chiều mai", now=now)
+    if window:
+        window.start, window.end   # aware datetimes, one hour apart
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+WINDOW = timedelta(hours=1)
+
+# Hour a part of the day starts at when the customer names no hour.
+_PART_HOURS = {"morning": 9, "noon": 12, "afternoon": 15, "evening": 18}
+_WEEKDAYS_VI = {
+    "hai": "monday",
+    "2": "monday",
+    "ba": "tuesday",
+    "3": "tuesday",
+    "tu": "wednesday",
+    "4": "wednesday",
+    "nam": "thursday",
+    "5": "thursday",
+    "sau": "friday",
+    "6": "friday",
+    "bay": "saturday",
+    "7": "saturday",
+}
+_SPECIAL_FOLDS = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    def to_text(self) -> str:
+        """ISO interval, the form a slot stores: '2026-11-29T15:00:00+07:00/...'."""
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+    @classmethod
+    def from_text(cls, value: str) -> Window | None:
+        try:
+            start, end = value.split("/", 1)
+            return cls(datetime.fromisoformat(start), datetime.fromisoformat(end))
+        except (ValueError, AttributeError):
+            return None
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).lower().translate(_SPECIAL_FOLDS)
+    decomposed = unicodedata.normalize("NFD", text)
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+_DAY_PATTERNS = (
+    (r"\b(?:ngay kia|ngay mot|day after tomorrow)\b", "in 2 days"),
+    (r"\b(?:ngay mai|tomorrow|mai)\b", "tomorrow"),
+    (
+        r"\b(?:hom nay|today|tonight|(?:sang|trua|chieu|toi) nay"
+        r"|this (?:morning|afternoon|evening))\b",
+        "today",
+    ),
+    (r"\b(?:tuan sau|tuan toi|next week)\b", "next week"),
+    (r"\b(?:chu nhat|sunday)\b", "sunday"),
+)
+_EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DURATION = re.compile(
+    r"\b(?:in|sau|trong)\s+(\d{1,3})\s*(hours?|hrs?|tieng|minutes?|mins?|phut)\b"
+    r"|\b(\d{1,3})\s*(tieng|gio|phut)\s*nua\b"
+)
+_CLOCK = re.compile(
+    r"(?<![\d/.:-])(\d{1,2})(?:\s*(?:h|g|gio|:)\s*(\d{2})?|\s*(am|pm)|\s*(?:h|g|gio)?\s*(ruoi))(?![\d/])"
+)
+_DATE = re.compile(r"(?<![\d/])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?(?![\d/])")
+# "tối" and "tôi" ("I") fold alike: unaccented "toi" is the evening only beside a day word
+# or an hour ("7h toi", "toi mai", "buoi toi").
+_EVENING_PLAIN = re.compile(
+    r"\bbuoi toi\b|\btoi (?:nay|mai|thu|chu)\b|\d\s*(?:h|g|gio|pm)?\s*toi\b"
+)
+
+
+def _part_of_day(text: str, folded: str) -> str | None:
+    lowered = unicodedata.normalize("NFC", text).lower()
+    accented = lowered != folded
+    if re.search(r"\bmorning\b", folded) or re.search(r"\bsáng\b", lowered):
+        return "morning"
+    if not accented and re.search(r"\bsang\b", folded):
+        return "morning"
+    if re.search(r"\b(?:noon|lunch|trua)\b", folded):
+        return "noon"
+    if re.search(r"\b(?:afternoon|chieu)\b", folded) or re.search(r"\d\s*pm\b", folded):
+        return "afternoon" if not re.search(r"\b(?:evening|tonight)\b", folded) else "evening"
+    if re.search(r"\b(?:evening|tonight)\b", folded) or re.search(r"\btối\b", lowered):
+        return "evening"
+    if not accented and _EVENING_PLAIN.search(folded):
+        return "evening"
+    return None
+
+
+def to_english(text: str) -> tuple[str, str | None]:
+    """The time words of a Vietnamese or English message, as an English phrase dateparser
+    reads ("3 giờ chiều mai" -> "tomorrow 3:00"), and the part of the day it names."""
+    folded = _fold(text)
+    part = _part_of_day(text, folded)
+    duration = _DURATION.search(folded)
+    if duration:
+        amount = duration.group(1) or duration.group(3)
+        unit = (duration.group(2) or duration.group(4) or "").lower()
+        unit = "minutes" if unit.startswith(("min", "phut")) else "hours"
+        return f"in {amount} {unit}", None
+    pieces: list[str] = []
+    date = _DATE.search(folded)
+    if date:
+        pieces.append(date.group(0).replace("-", "/"))
+    else:
+        for pattern, phrase in _DAY_PATTERNS:
+            if re.search(pattern, folded):
+                pieces.append(phrase)
+                break
+        else:
+            for day in _EN_WEEKDAYS[:6]:
+                vi_names = [k for k, v in _WEEKDAYS_VI.items() if v == day]
+                names = "|".join(
+                    rf"thu\s*{re.escape(n)}|t{n}" if n.isdigit() else rf"thu\s*{n}"
+                    for n in vi_names
+                )
+                if re.search(rf"\b(?:{day}|{names})\b", folded):
+                    pieces.append(day)
+                    break
+    clock = _CLOCK.search(folded)
+    if clock and int(clock.group(1)) <= 23:
+        hour, minute = int(clock.group(1)), clock.group(2) or ("30" if clock.group(4) else "00")
+        if clock.group(3) == "pm" and hour < 12:
+            hour += 12
+        pieces.append(f"{hour}:{minute}")
+    return " ".join(pieces), part
+
+
+def _apply_part(moment: datetime, part: str | None, has_clock: bool) -> datetime:
+    if part is None:
+        return moment
+    if not has_clock:
+        return moment.replace(hour=_PART_HOURS[part], minute=0)
+    if part in ("afternoon", "evening") and moment.hour < 12:
+        return moment + timedelta(hours=12)
+    return moment
+
+
+def parse_window_text(
+    text: str, now: datetime | None = None, tz: str = DEFAULT_TZ
+) -> Window | None:
+    """A one-hour window starting at the time the text names, or None when it names none."""
+    import dateparser  # imported on first use: it takes a while to load its locale data
+
+    zone = ZoneInfo(tz)
+    base = (now or datetime.now(timezone.utc)).astimezone(zone)
+    english, part = to_english(text)
+    has_clock = bool(re.search(r"\d{1,2}:\d{2}", english))
+    settings = {
+        "RELATIVE_BASE": base.replace(tzinfo=None),
+        "PREFER_DATES_FROM": "future",
+        "TIMEZONE": tz,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "DATE_ORDER": "DMY",
+    }
+    moment = None
+    if english:
+        moment = dateparser.parse(english, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    if moment is None:
+        if part is None:
+            return None
+        moment = base.replace(tzinfo=None)  # "chiều nay" / "this afternoon"
+    if not has_clock and part is None and not english.startswith("in "):
+        moment = moment.replace(hour=_PART_HOURS["morning"], minute=0)  # "anytime tomorrow"
+    moment = _apply_part(moment, part, has_clock)
+    start = moment.replace(second=0, microsecond=0, tzinfo=zone)
+    if start < base - timedelta(minutes=1) and not re.search(r"\d{4}", english):
+        # "3pm" said at 5pm means tomorrow.
+        start += timedelta(days=1)
+    return Window(start, start + WINDOW)

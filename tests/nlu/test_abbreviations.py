@@ -1,0 +1,55 @@
+"""Chat abbreviations: expanded from the data file, in context, never in English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chattext.abbreviations import (
+    AbbreviationsError,
+    expand_abbreviations,
+    load_abbreviations,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ko dc", "khong duoc"),
+        ("hk bik j hết", "không biết gì hết"),
+        ("hok có đc ko", "không có được không"),
+        ("e muốn hỏi ntn", "em muốn hỏi như thế nào"),
+        ("a ơi c cần gặp ad", "anh ơi chị cần gặp admin"),
+        ("mik muốn hỏi phí", "mình muốn hỏi phí"),
+        ("mk muốn hỏi phí", "mình muốn hỏi phí"),
+        # "mk" next to account words is a password.
+        ("quen mk app thi lam j", "quen mat khau app thi lam gi"),
+        ("e quên mk đăng nhập", "em quên mật khẩu đăng nhập"),
+        ("đổi mk ntn", "đổi mật khẩu như thế nào"),
+    ],
+)
+def test_vietnamese_shorthand_is_expanded(text: str, expected: str) -> None:
+    assert expand_abbreviations(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["I want a card", "can I get a new card", "is this a scam", "chuyển 500 k"]
+)
+def test_english_and_amounts_are_left_alone(text: str) -> None:
+    assert expand_abbreviations(text) == text
+
+
+def test_knowledge_managers_extend_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "abbreviations.yaml"
+    path.write_text("abbreviations:\n  gd: giao dịch\n  ĐT: điện thoại\n", encoding="utf-8")
+    extra = load_abbreviations(path)
+    assert extra.expand("gd lạ trên thẻ") == "giao dịch lạ trên thẻ"
+    assert extra.expand("gọi dt cho tôi") == "gọi điện thoại cho tôi"
+
+
+def test_a_broken_file_names_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "abbreviations.yaml"
+    path.write_text("contextual:\n  mk: [{then: mật khẩu}]\n", encoding="utf-8")
+    with pytest.raises(AbbreviationsError, match="mk"):
+        load_abbreviations(path)
