@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSo
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import states
+from bot import presence, states
 from bot.auth import (
     authenticate,
     current_user,
@@ -359,7 +359,8 @@ async def agent_socket(websocket: WebSocket) -> None:
         await websocket.close(code=4401)
         return
     await websocket.accept()
-    broker = hub_of(websocket).broker
+    hub = hub_of(websocket)
+    broker = hub.broker
     topics = ["agents", f"user:{user.id}"] + (["supervisors"] if user.role == "supervisor" else [])
     async with broker.subscribe(*topics) as inbox:
         watching: str | None = None
@@ -368,7 +369,18 @@ async def agent_socket(websocket: WebSocket) -> None:
             while True:
                 await websocket.send_json(await inbox.get())
 
+        async def heartbeat() -> None:
+            # Presence is this live connection: check in while it lasts. A ping frame also
+            # finds a dead peer (a laptop lid closed) that never sent a close.
+            every = max(0.5, hub.settings.presence_timeout_s / 3)
+            while True:
+                await presence.touch(hub, user.id)
+                await websocket.send_json({"type": "ping"})
+                await asyncio.sleep(every)
+
+        await websocket.send_json({"type": "health", "bot": hub.health.snapshot()})
         sender = asyncio.create_task(pump())
+        beating = asyncio.create_task(heartbeat())
         try:
             while True:
                 data = await websocket.receive_json()
@@ -380,8 +392,9 @@ async def agent_socket(websocket: WebSocket) -> None:
         except (WebSocketDisconnect, ValueError, RuntimeError):
             pass
         finally:
-            sender.cancel()
-            with contextlib.suppress(BaseException):
-                await sender
+            for task in (sender, beating):
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
             if watching:
                 broker.remove_topic(inbox, watching)
