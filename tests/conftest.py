@@ -29,7 +29,13 @@ def live_stack(
     workdir = tmp_path_factory.mktemp("stack")
     hub_port = free_port()
     rasa = RasaStack(workdir, hub_url=f"http://127.0.0.1:{hub_port}")
-    hub = HubProcess(workdir, rasa_url=rasa.url, index_dir=shared_index_dir, port=hub_port)
+    hub = HubProcess(
+        workdir,
+        rasa_url=rasa.url,
+        index_dir=shared_index_dir,
+        port=hub_port,
+        extra_env={"TANDEM_ACTIONS_URL": rasa.actions_url},
+    )
     hub.init_db()
     hub.start()
     rasa.start()
