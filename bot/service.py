@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy import select
@@ -83,10 +84,17 @@ class Hub(Core):
         # The web widget's channel is the realtime broker: its socket listens on the thread.
         self.deliverers["web"] = self._deliver_web
         self._tasks: list[asyncio.Task[Any]] = []
+        self._background: set[asyncio.Future[Any]] = set()
 
     @property
     def inbound_hooks(self) -> list[InboundHook]:
         return self.intake.hooks
+
+    def spawn(self, coro: Awaitable[Any]) -> None:
+        """Run a side job (a suggestion refresh) in the background, tied to the hub's life."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _deliver_web(self, conv: Conversation, out: dict[str, Any]) -> None:
         self.broker.publish(
@@ -122,7 +130,7 @@ class Hub(Core):
         ]
 
     async def close(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._background]:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -138,8 +138,9 @@ async def hand_off(
         context["urgent_because"] = why
         conv.context = dict(context)
     await hub.transition(session, conv, states.WAITING, actor="bot", note=reason)
-    await session.commit()
-    hub.publish_conversation(conv)
+    hub.publish_after_commit(session, conv)
+    # One commit for the move and the first position message, so the scheduler never sees
+    # a waiting customer who has not been told yet (and tells them a second time).
     replies = await tell_position(hub, session, conv, first=True, reply_to=reply_to)
     await auto_assign(hub, session)
     return replies

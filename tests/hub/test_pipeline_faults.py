@@ -5,14 +5,13 @@ every message stored once, in order, answered once, and nobody assigned to an ab
 from __future__ import annotations
 
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 from websockets.sync.client import connect
 
 from tests.support.clients import Agent, Customer, wait_for
 from tests.support.faults import DelayProxy
+from tests.support.races import customer_and_agent_race
 from tests.support.stack import HubProcess
 
 
@@ -22,38 +21,9 @@ def _rows(hub: HubProcess, sql: str, *args: object) -> list[tuple]:
 
 
 def test_customer_and_agent_racing_on_one_conversation(start_hub) -> None:
-    """20 customer messages and 20 agent replies at once: this deadlocked the database pool
-    against a per-conversation lock. Now: all stored, unique sequence numbers, no 5xx."""
+    """All stored, unique sequence numbers, no 5xx (tests/support/races.py)."""
     hub = start_hub()
-    customer = Customer(hub.url)
-    conv_id = customer.say("cho tôi gặp nhân viên").json()["conversation_id"]
-    agent = Agent(hub.url)
-    agent.post(f"/api/conversations/{conv_id}/claim").raise_for_status()
-    path = f"/api/conversations/{conv_id}/messages"
-
-    def customer_says(i: int) -> int:
-        with httpx.Client(base_url=hub.url, timeout=120) as http:
-            body = {"token": customer.token, "text": f"khách {i}", "client_id": f"race-{i}"}
-            return http.post("/api/widget/messages", json=body).status_code
-
-    def agent_says(i: int) -> int:
-        return agent.http.post(path, json={"text": f"nhân viên {i}"}, timeout=120).status_code
-
-    with ThreadPoolExecutor(40) as pool:
-        futures = [pool.submit(customer_says, i) for i in range(20)]
-        futures += [pool.submit(agent_says, i) for i in range(20)]
-        statuses = [f.result() for f in futures]
-    assert statuses == [200] * 40
-    messages = customer.history()["messages"]
-    texts = [m["text"] for m in messages]
-    assert sorted(t for t in texts if t.startswith("khách ")) == sorted(
-        f"khách {i}" for i in range(20)
-    )
-    assert sorted(t for t in texts if t.startswith("nhân viên ")) == sorted(
-        f"nhân viên {i}" for i in range(20)
-    )
-    seqs = [m["seq"] for m in messages if m["conversation_id"] == conv_id]
-    assert seqs == list(range(1, len(seqs) + 1))  # unique, gap-free, in stored order
+    conv_id = customer_and_agent_race(hub.url)
     # Every customer message was routed (the work queue is empty for this conversation).
     pending = _rows(
         hub, "SELECT count(*) FROM work_items WHERE conversation_id=? AND status!='done'", conv_id
