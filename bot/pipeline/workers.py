@@ -25,6 +25,7 @@ from bot.store.models import WorkItem
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+DB_CHECK_S = 3.0
 MAX_ATTEMPTS = 8  # a message that fails this often is set aside (status "failed") and logged
 
 
@@ -145,7 +146,8 @@ class Workers:
 
     async def wait_routed(self, message_id: int, timeout_s: float) -> bool:
         """Wait (holding no connection) until a message's work item is done. Another hub
-        process may be the one routing it, so the database is asked every second too."""
+        process may be the one routing it, so the database is asked now and then too
+        (not often: on SQLite every transaction queues for the one write lock)."""
         event = self._done.setdefault(message_id, asyncio.Event())
         deadline = asyncio.get_running_loop().time() + timeout_s
         try:
@@ -161,6 +163,6 @@ class Workers:
                 if remaining <= 0:
                     return False
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(event.wait(), min(1.0, remaining))
+                    await asyncio.wait_for(event.wait(), min(DB_CHECK_S, remaining))
         finally:
             self._done.pop(message_id, None)
