@@ -112,19 +112,29 @@ class RasaClient:
             raise RasaUnavailable("unexpected reply from Rasa")
         return replies
 
-    async def warm_up(self) -> bool:
+    async def warm_up(self) -> str:
         """One parse through the NLU pipeline: loads lazily built parts before customers
-        arrive, and proves the model answers, not only the web server."""
+        arrive, and proves the model answers, not only the web server.
+
+        "ready"; "loading" (it answers, but not yet with a model: 404/409 while the model
+        loads, or too slow to answer); "down" (refused, or a server error)."""
         try:
             async with self._slots:
                 response = await self._client.post(
                     f"{self.base_url}/model/parse", json={"text": "xin chào"}
                 )
-            if response.status_code in (403, 404):  # the HTTP API is not enabled
-                return await self.healthy()
-            return response.status_code == 200 and "intent" in response.json()
-        except (httpx.HTTPError, ValueError):
-            return False
+                if response.status_code in (403, 404):
+                    # The HTTP API may be off (no --enable-api): the REST channel's own
+                    # health route answers once the channel, and so the model, is up.
+                    response = await self._client.get(f"{self.base_url}/webhooks/rest/")
+                    return "ready" if response.status_code == 200 else "loading"
+        except httpx.TimeoutException:
+            return "loading"
+        except httpx.HTTPError:
+            return "down"
+        if response.status_code == 200:
+            return "ready"
+        return "loading" if response.status_code < 500 else "down"
 
     async def healthy(self) -> bool:
         try:

@@ -20,6 +20,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Our assistant is working again and will carry on helping you. If you still "
         'want a person, just say "talk to a person".',
     },
+    "person_noted": {
+        "vi": "Mình đã ghi nhận. Bạn đang trong hàng chờ gặp nhân viên, bạn không cần gửi lại.",
+        "en": "Noted. You are in the queue for a person; there is no need to ask again.",
+    },
     "queued": {
         "vi": "Bạn đang ở vị trí {position} trong hàng chờ, thời gian chờ dự kiến khoảng "
         "{minutes} phút. Nhân viên sẽ xem toàn bộ cuộc trò chuyện.",

@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     rasa_breaker_failures: int = 3  # consecutive failed calls before Rasa counts as down
     rasa_breaker_reset_s: float = 10.0
     bot_health_interval_s: float = 5.0
+    bot_ready_wait_s: float = 120.0  # how long a message waits for a Rasa that is loading
     # The action server's base URL, for its /health (empty: not checked).
     actions_url: str = ""
 

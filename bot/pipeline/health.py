@@ -2,8 +2,9 @@
 server answers /health. Probed at start and then every few seconds; every change is pushed
 to the panels (``{"type": "health"}`` on ``agents``) and shown in their header.
 
-Routing to the bot waits for the first probe, so the first customers after a cold start
-wait for Rasa to load instead of being handed off as "bot unavailable". When Rasa comes
+Routing to the bot waits while Rasa is starting or loading its model (up to
+``bot_ready_wait_s``), so the first customers after a cold start wait for it instead of
+being handed off as "bot unavailable". When Rasa comes
 back (every successful probe), ``on_recovered`` returns bot-failure conversations to the bot.
 """
 
@@ -38,23 +39,27 @@ class BotHealth:
         self.actions_url = actions_url.rstrip("/")
         self.interval_s = interval_s
         self.on_recovered = on_recovered
-        self.rasa_ready: bool | None = None  # None: not probed yet
+        self.rasa_state: str | None = None  # ready | loading | down; None: not probed yet
+        self.rasa_ready: bool | None = None
         self.actions_ready: bool | None = None
         self.checked_at: datetime | None = None
-        self._probed = asyncio.Event()
+        self._settled = asyncio.Event()  # set while Rasa is ready or down, not loading
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "rasa": self.rasa_ready,
+            "rasa_state": self.rasa_state,
             "actions": self.actions_ready,
             "breaker_open": self.rasa.breaker.open,
             "waiting_for_rasa": self.rasa.waiting,
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
         }
 
-    async def wait_first_probe(self, timeout_s: float) -> None:
+    async def wait_usable(self, timeout_s: float) -> None:
+        """Wait while Rasa is starting or loading its model (bounded): a cold start is
+        waited out, not handed off. A Rasa that is down is not waited for."""
         try:
-            await asyncio.wait_for(self._probed.wait(), timeout_s)
+            await asyncio.wait_for(self._settled.wait(), timeout_s)
         except asyncio.TimeoutError:
             pass
 
@@ -68,13 +73,17 @@ class BotHealth:
             return False
 
     async def probe(self) -> None:
-        rasa_ok, actions_ok = await asyncio.gather(self.rasa.warm_up(), self._actions_ok())
-        changed = (rasa_ok, actions_ok) != (self.rasa_ready, self.actions_ready)
-        self.rasa_ready, self.actions_ready = rasa_ok, actions_ok
+        state, actions_ok = await asyncio.gather(self.rasa.warm_up(), self._actions_ok())
+        rasa_ok = state == "ready"
+        changed = (state, actions_ok) != (self.rasa_state, self.actions_ready)
+        self.rasa_state, self.rasa_ready, self.actions_ready = state, rasa_ok, actions_ok
         self.checked_at = datetime.now(timezone.utc)
         if rasa_ok:
             self.rasa.breaker.success()
-        self._probed.set()
+        if state == "loading":
+            self._settled.clear()
+        else:
+            self._settled.set()
         if changed:
             log.info("bot health: rasa=%s actions=%s", rasa_ok, actions_ok)
             self.broker.publish("agents", {"type": "health", "bot": self.snapshot()})

@@ -121,9 +121,9 @@ class Router:
         return True
 
     async def ask_bot(self, conv: Conversation, body: str) -> BotAnswer:
-        # The first probe is the warm-up parse: after a cold start, wait for it rather than
-        # hand the first customers off while Rasa loads.
-        await self.health.wait_first_probe(self.core.settings.rasa_timeout_s)
+        # After a cold start, wait for the warm-up parse rather than hand the first
+        # customers off while Rasa loads its model.
+        await self.health.wait_usable(self.core.settings.bot_ready_wait_s)
         metadata = {
             "customer_id": conv.customer_id,
             "language": conv.language,
@@ -165,9 +165,16 @@ class Router:
                 raise Retry()
             await self._bot_turn(session, conv, msg, body, answer)
         elif conv.state == states.WAITING:
-            if asks_for_person(body):
+            asked = asks_for_person(body)
+            if asked:  # from now on they stay with people when the bot comes back
                 conv.context = {**(conv.context or {}), "asked_for_person": True}
-            await callbacks.handle_waiting_message(core, session, conv, msg, body)
+            replies = await callbacks.handle_waiting_message(core, session, conv, msg, body)
+            if not replies and asked:
+                # Never silence to "I want a person": tell them where they stand.
+                told = await queue.tell_position(core, session, conv, first=False, reply_to=msg.id)
+                if not told:
+                    note = t("person_noted", conv.language)
+                    await core.send(session, conv, "system", note, reply_to=msg.id)
         elif conv.state in (states.RESOLVED, states.CLOSED):
             await queue.handle_feedback(core, session, conv, msg, body)
         # assigned: the agent sees the message live; the bot stays out

@@ -110,3 +110,16 @@ def test_agent_who_closes_the_panel_gets_no_new_assignments(start_hub) -> None:
     # Nobody is present, so the customer is not promised a wait; a call-back is offered.
     assert any(r["buttons"] for r in second["replies"])
     assert not any("phút" in r["text"] for r in second["replies"])
+
+
+def test_asking_for_a_person_while_waiting_is_never_met_with_silence(start_hub) -> None:
+    hub = start_hub()
+    customer = Customer(hub.url)
+    first = customer.say("Thẻ của tôi bị trừ tiền hai lần").json()
+    assert Agent(hub.url).conversation(first["conversation_id"])["conversation"]["state"] == (
+        "waiting"
+    )
+    again = customer.say("cho tôi gặp nhân viên").json()
+    assert again["replies"] and all(r["sender"] == "system" for r in again["replies"])
+    context = Agent(hub.url).conversation(first["conversation_id"])["conversation"]["context"]
+    assert context["asked_for_person"] is True  # so it stays with people when the bot is back

@@ -75,8 +75,10 @@ def test_unacknowledged_assignment_is_requeued_with_a_note_not_urgency(start_hub
     agent = Agent(hub.url, "linh")
     agent.online()
     conv_id = Customer(hub.url).say("cho tôi gặp nhân viên").json()["conversation_id"]
-    first = agent.conversation(conv_id)["conversation"]
-    assert first["state"] == "assigned" and not first["acknowledged"]
+    detail = agent.conversation(conv_id)
+    first = detail["conversation"]
+    # Offered to linh (on a busy machine the 1.5 s may already have run out by now).
+    assert any(e["to"] == "assigned" and "linh" in (e["note"] or "") for e in detail["events"])
     requeued = wait_for(
         lambda: (c := agent.conversation(conv_id)["conversation"])["state"] == "waiting" and c, 10
     )

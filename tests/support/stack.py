@@ -30,13 +30,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_http(
+    url: str,
+    timeout_s: float,
+    proc: subprocess.Popen[bytes] | None = None,
+    ok: tuple[int, ...] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {proc.returncode}")
         try:
-            if httpx.get(url, timeout=2).status_code < 500:
+            status = httpx.get(url, timeout=2).status_code
+            if (status in ok) if ok else status < 500:
                 return
         except httpx.HTTPError:
             pass
@@ -197,7 +203,9 @@ class RasaStack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_http(f"{self.url}/status", 240, self.rasa_proc)
+        # /status answers while the model still loads; the REST channel's health route
+        # answers only once Rasa serves messages.
+        wait_http(f"{self.url}/webhooks/rest/", 300, self.rasa_proc, ok=(200,))
 
     @property
     def procs(self) -> list[subprocess.Popen[bytes]]:
