@@ -100,12 +100,13 @@ class Router:
         async with db.session() as session:
             # Done first: the first commit below carries it with the replies, and a second
             # worker holding the same item (lease ran out) finds it done and writes nothing.
-            marked = await session.execute(
+            marked = await session.scalar(
                 update(WorkItem)
                 .where(WorkItem.id == item_id, WorkItem.status == "pending")
                 .values(status="done", done_at=datetime.now(timezone.utc), lease_until=None)
+                .returning(WorkItem.id)
             )
-            if marked.rowcount != 1:
+            if marked is None:
                 await session.rollback()
                 return True
             if answered is not None:  # replies were written by a pass that died after it
@@ -189,8 +190,8 @@ class Router:
                 session, conv, "system", t("bot_unavailable", language), reply_to=msg.id
             )
             conv.context = {**(conv.context or {}), "asked_for_person": asked}
-            packet = {"reason": "bot_unavailable", "language": language, "text": body}
-            await queue.hand_off(core, session, conv, packet, reply_to=msg.id)
+            down = {"reason": "bot_unavailable", "language": language, "text": body}
+            await queue.hand_off(core, session, conv, down, reply_to=msg.id)
             return
         packet: dict[str, Any] | None = None
         sent = 0
