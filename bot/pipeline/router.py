@@ -131,7 +131,9 @@ class Router:
             "channel": conv.channel,
             "conversation_id": conv.id,
         }
-        typing = asyncio.create_task(self._typing(conv))
+        topic = self.core.thread_topic(conv)
+        self.core.broker.publish(topic, {"type": "typing", "sender": "bot"})
+        typing = asyncio.create_task(self._typing(topic))
         try:
             return BotAnswer(replies=await self.rasa.send(rasa_sender(conv), body, metadata))
         except RasaUnavailable as exc:
@@ -142,12 +144,11 @@ class Router:
             with contextlib.suppress(asyncio.CancelledError):
                 await typing
 
-    async def _typing(self, conv: Conversation) -> None:
+    async def _typing(self, topic: str) -> None:
         """Keep the customer's "typing" indicator up while the message waits for the bot."""
-        topic = self.core.thread_topic(conv)
         while True:
-            self.core.broker.publish(topic, {"type": "typing", "sender": "bot"})
             await asyncio.sleep(TYPING_EVERY_S)
+            self.core.broker.publish(topic, {"type": "typing", "sender": "bot"})
 
     async def _apply(
         self,
