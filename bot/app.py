@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         app.state.knowledge.start()
         for start in app.state.startup_hooks:
             await start(app)
+        # Warm-up probe, workers and outbox sender; the first passes re-drive whatever a
+        # previous run left unrouted or undelivered.
+        hub.start()
         ticker = asyncio.create_task(scheduler.run_forever(hub)) if run_scheduler else None
         try:
             yield
@@ -63,7 +66,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
-    hub = Hub(settings, Database(settings.database_url))
+    hub = Hub(settings, Database(settings.database_url, settings.db_pool_size))
     app.state.hub = hub
     app.state.settings = settings
     app.state.knowledge = KnowledgeHandle(settings)
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         return {
             "ok": True,
             "rasa": await hub.rasa.healthy(),
+            "bot": hub.health.snapshot(),
             "knowledge": "ready" if knowledge.service else (knowledge.error or "loading"),
         }
 

@@ -1,7 +1,9 @@
 """Conversation states and the moves allowed between them.
 
 bot -> waiting -> assigned -> resolved -> closed, with transfers (assigned -> assigned for
-another agent, assigned -> waiting for a team queue) and requeues. Anything else is refused.
+another agent, assigned -> waiting for a team queue) and requeues. waiting -> bot is the
+return of a conversation queued only because the bot failed, once the bot is back
+(bot.pipeline.router.return_to_bot). Anything else is refused.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ OPEN_STATES = (BOT, WAITING, ASSIGNED)
 
 ALLOWED: dict[str, set[str]] = {
     BOT: {WAITING, RESOLVED, CLOSED},
-    WAITING: {ASSIGNED, RESOLVED, CLOSED},
+    WAITING: {ASSIGNED, RESOLVED, CLOSED, BOT},
     ASSIGNED: {ASSIGNED, WAITING, RESOLVED},
     RESOLVED: {CLOSED},
     CLOSED: set(),

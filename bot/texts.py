@@ -9,6 +9,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, our assistant is having trouble right now. You are in the queue for a "
         "person; there is no need to send your message again.",
     },
+    "bot_failed": {
+        "vi": "Xin lỗi, mình chưa xử lý được yêu cầu này ngay lúc này. Bạn có muốn trao đổi "
+        "với nhân viên không?",
+        "en": "Sorry, I could not handle that just now. Would you like to talk to a person?",
+    },
+    "bot_back": {
+        "vi": "Trợ lý tự động đã hoạt động trở lại và sẽ tiếp tục hỗ trợ bạn. Nếu vẫn muốn "
+        'gặp nhân viên, bạn chỉ cần nhắn "gặp nhân viên".',
+        "en": "Our assistant is working again and will carry on helping you. If you still "
+        'want a person, just say "talk to a person".',
+    },
+    "person_noted": {
+        "vi": "Mình đã ghi nhận. Bạn đang trong hàng chờ gặp nhân viên, bạn không cần gửi lại.",
+        "en": "Noted. You are in the queue for a person; there is no need to ask again.",
+    },
     "queued": {
         "vi": "Bạn đang ở vị trí {position} trong hàng chờ, thời gian chờ dự kiến khoảng "
         "{minutes} phút. Nhân viên sẽ xem toàn bộ cuộc trò chuyện.",
@@ -61,6 +76,11 @@ TEXTS: dict[str, dict[str, str]] = {
 CALLBACK_BUTTONS = {
     "vi": [{"title": "Gọi lại cho tôi", "payload": "/request_callback"}],
     "en": [{"title": "Call me back", "payload": "/request_callback"}],
+}
+
+PERSON_BUTTONS = {
+    "vi": [{"title": "Gặp nhân viên", "payload": "/request_human"}],
+    "en": [{"title": "Talk to a person", "payload": "/request_human"}],
 }
 
 CSAT_BUTTONS = [{"title": f"{n} ★", "payload": f"/csat {n}"} for n in range(5, 0, -1)]

@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     hub_port: int = 8000
     hub_url: str = "http://127.0.0.1:8000"
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_timeout_s: float = 8.0
+    # Generous: a busy Rasa is slow, not down (8 s handed customers off at 20 concurrent).
+    rasa_timeout_s: float = 60.0
     action_port: int = 5055
 
     # Secrets (environment only). Demo mode fills them with a marked placeholder.
@@ -149,6 +150,50 @@ class Settings(BaseSettings):
     # Live wall: a wait or an unanswered customer beyond these is a service-level breach.
     reporting_sla_wait_s: float = 120.0
     reporting_sla_reply_s: float = 180.0
+
+    # The message pipeline (README, "Architecture"): work queue, outbox, calls to the bot.
+    pipeline_workers: int = 16  # coroutines; most of their time is spent waiting for Rasa
+    work_lease_s: float = 30.0  # a crashed worker's message is re-driven after this
+    redrive_interval_s: float = 5.0
+    widget_reply_wait_s: float = 45.0  # the HTTP fallback waits this long for the replies
+    db_pool_size: int = 10
+    rasa_concurrency: int = 4  # calls in flight; more queue in front (Rasa is ~5 msg/s)
+    rasa_retries: int = 2
+    rasa_breaker_failures: int = 3  # consecutive failed calls before Rasa counts as down
+    rasa_breaker_reset_s: float = 10.0
+    bot_health_interval_s: float = 5.0
+    bot_ready_wait_s: float = 120.0  # how long a message waits for a Rasa that is loading
+    # The action server's base URL, for its /health (empty: not checked).
+    actions_url: str = ""
+
+    # Presence: an agent whose panel has not checked in for this long is offline.
+    presence_timeout_s: float = 30.0
+    # Urgency rules (bot.handoff.urgency): intents and patterns on diacritic-folded text.
+    urgent_intents: dict[str, str] = Field(
+        default_factory=lambda: {
+            "report_lost_card": "lost card",
+            "report_fraud": "fraud",
+            "cancel_card": "churn risk",
+        }
+    )
+    urgent_patterns: dict[str, str] = Field(
+        default_factory=lambda: {
+            "fraud": r"\b(lua dao|gian lan|fraud|scam|bi hack|giao dich la|unauthori[sz]ed)\b",
+            "lost card": r"\b(mat the|lost (my )?card|stolen card|bi trom)\b",
+            "churn risk": r"\b(huy the|dong tai khoan|cancel (my )?card|close (my )?account)\b",
+        }
+    )
+    # Hand-off reasons the bot gives that are urgent by themselves.
+    urgent_reasons: dict[str, str] = Field(
+        default_factory=lambda: {"fraud": "fraud", "churn_risk": "churn risk"}
+    )
+    high_priority_reasons: list[str] = Field(
+        default_factory=lambda: ["fallback", "frustration", "complaint"]
+    )
+    high_priority_intents: list[str] = Field(
+        default_factory=lambda: ["complaint", "express_frustration"]
+    )
+    urgent_wait_s: float = 600.0
 
     def check(self) -> None:
         """Refuse placeholder, missing or guessable secrets outside demo mode."""

@@ -42,7 +42,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HubPr
         rasa_url=rasa.url,
         index_dir=workdir / "index",
         port=hub_port,
-        extra_env={"TANDEM_CORPUS_DIR": str(corpus)},
+        extra_env={"TANDEM_CORPUS_DIR": str(corpus), "TANDEM_ACTIONS_URL": rasa.actions_url},
     )
     hub.init_db()
     hub.start()

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from bot import permissions, sessions
+from bot import permissions, presence, sessions
 from bot.auth import hub_of, signed_in
 from bot.store.models import Conversation, User
 from tandem.settings import Settings
@@ -141,6 +141,15 @@ class AgentConnection:
         broker.add_topic(self.inbox, self.watching)
         self.inbox.put_nowait({"type": "watching", "conversation_id": conv_id})
 
+    async def heartbeat(self) -> None:
+        """Presence is this live connection: check in while it lasts. The ping also finds a
+        dead peer (a laptop lid closed) that never sent a close."""
+        every = max(0.5, self.hub.settings.presence_timeout_s / 3)
+        while True:
+            await presence.touch(self.hub, self.user.id)
+            self.inbox.put_nowait({"type": "ping"})
+            await asyncio.sleep(every)
+
     def stop(self) -> None:
         if self.watching:
             self.hub.broker.remove_topic(self.inbox, self.watching)
@@ -163,6 +172,8 @@ async def agent_socket(websocket: WebSocket) -> None:
         conn = AgentConnection(websocket, found.user, found.session.id, inbox)
         # Tells the client its pushes now flow (anything published from here on arrives).
         inbox.put_nowait({"type": "ready", "user": found.user.username, "topics": topics[1:]})
+        inbox.put_nowait({"type": "health", "bot": hub.health.snapshot()})
+        beating = asyncio.create_task(conn.heartbeat())
         tasks = {asyncio.create_task(conn.pump()), asyncio.create_task(conn.listen())}
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -174,7 +185,7 @@ async def agent_socket(websocket: WebSocket) -> None:
                     log.error("agent socket failed", exc_info=error)
                     conn.close_with = (CLOSE_INTERNAL, "The hub hit an error; reconnect.")
         finally:
-            for task in tasks:
+            for task in (*tasks, beating):
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task

@@ -226,7 +226,12 @@ class WidgetMessageIn(BaseModel):
 
 
 async def _intake(
-    conn: Request | WebSocket, identity: WidgetIdentity, text: Any, client_id: str | None
+    conn: Request | WebSocket,
+    identity: WidgetIdentity,
+    text: Any,
+    client_id: str | None,
+    *,
+    wait_s: float = 0.0,
 ) -> dict[str, Any]:
     inbound = Inbound(
         channel=CHANNEL,
@@ -236,12 +241,13 @@ async def _intake(
         customer_id=identity.customer_id,
         language=identity.language,
     )
-    result = await hub_of(conn).receive(inbound)
+    hub = hub_of(conn)
+    result = await hub.receive(inbound)
     return {
         "conversation_id": result.conversation_id,
         "message": result.message,
         "duplicate": result.duplicate,
-        "replies": result.replies,
+        "replies": await hub.replies_to(result.message["id"], wait_s) if wait_s else [],
     }
 
 
@@ -249,9 +255,14 @@ async def _intake(
 async def post_message(
     body: WidgetMessageIn, request: Request, identity: WidgetAuth
 ) -> dict[str, Any]:
-    """HTTP fallback for browsers or networks where the websocket does not connect."""
+    """HTTP fallback for browsers or networks where the websocket does not connect.
+
+    The message is stored (and acknowledged) before routing; this answer waits, holding no
+    database connection, up to widget_reply_wait_s for its replies. Replies that come later
+    reach the page over the websocket or /history. A duplicate gets the earlier replies."""
+    wait_s = hub_of(request).settings.widget_reply_wait_s
     try:
-        return await _intake(request, identity, body.text, body.client_id)
+        return await _intake(request, identity, body.text, body.client_id, wait_s=wait_s)
     except InvalidMessage as exc:
         raise HTTPException(413 if exc.code == "too_long" else 422, exc.detail) from exc
 

@@ -11,9 +11,9 @@ Usage:
         TANDEM_TELEGRAM_TOKEN=... .venv/bin/python -m bot.channels.telegram_polling
 
 Telegram's ``update_id`` is the message's channel id, so the hub's idempotent intake stores
-a redelivered update once and never answers it twice. A webhook update is processed before
-the request is answered: if the hub fails, Telegram redelivers instead of the update being
-lost.
+a redelivered update once and never answers it twice. A webhook update is stored, with its
+work item, before the request is answered: if the hub fails first, Telegram redelivers
+instead of the update being lost. Answers go out through the hub's outbox (``deliver``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from bot.texts import text as t
 from chattext.when import parse_window_text
 
 if TYPE_CHECKING:
-    from bot.service import Hub
+    from bot.core import Core as Hub
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OPEN_HOUR, CLOSE_HOUR = 8, 20  # call-backs are made during these local hours

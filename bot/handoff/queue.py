@@ -14,14 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import states
-from bot.handoff.priority import handoff_priority
+from bot.handoff import urgency
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Message, User
 from bot.texts import CALLBACK_BUTTONS, CSAT_BUTTONS
 from bot.texts import text as t
 
 if TYPE_CHECKING:
-    from bot.service import Hub
+    from bot.core import Core as Hub
 
 DEFAULT_HANDLE_S = 240.0
 
@@ -57,8 +57,18 @@ async def waiting_position(session: AsyncSession, conv: Conversation) -> int:
     return int(ahead or 0) + 1
 
 
-async def online_agents(session: AsyncSession, team: str | None = None) -> list[User]:
-    query = select(User).where(User.role.in_(("agent", "supervisor")), User.online.is_(True))
+async def online_agents(
+    session: AsyncSession, team: str | None = None, presence_timeout_s: float = 30.0
+) -> list[User]:
+    """Agents who are present: available, with a panel that checked in recently
+    (bot.presence keeps last_seen_at fresh while a panel's websocket is live)."""
+    since = datetime.now(timezone.utc) - timedelta(seconds=presence_timeout_s)
+    query = select(User).where(
+        User.role.in_(("agent", "supervisor")),
+        User.online.is_(True),
+        User.last_seen_at.is_not(None),
+        User.last_seen_at >= since,
+    )
     if team:
         query = query.where(User.team == team)
     return list((await session.scalars(query)).all())
@@ -77,18 +87,28 @@ async def average_handle_s(session: AsyncSession) -> float:
     return statistics.median(durations) if durations else DEFAULT_HANDLE_S
 
 
-async def expected_wait_s(session: AsyncSession, conv: Conversation, position: int) -> float | None:
-    """Expected wait, or None when nobody who could take it is online."""
-    agents = await online_agents(session, conv.team)
+async def expected_wait_s(
+    session: AsyncSession, conv: Conversation, position: int, presence_timeout_s: float
+) -> float | None:
+    """Expected wait, or None when nobody who could take it is present."""
+    agents = await online_agents(session, conv.team, presence_timeout_s)
     if not agents:
         return None
     return position * await average_handle_s(session) / len(agents)
 
 
 async def hand_off(
-    hub: Hub, session: AsyncSession, conv: Conversation, packet: dict[str, Any]
+    hub: Hub,
+    session: AsyncSession,
+    conv: Conversation,
+    packet: dict[str, Any],
+    *,
+    reply_to: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Queue a bot conversation for a human with its context packet; tell the customer."""
+    """Queue a bot conversation for a human with its context packet; tell the customer.
+
+    ``reply_to`` is the customer message that led here: the messages sent about the queue
+    are its replies (the widget's HTTP fallback returns them)."""
     if conv.state != states.BOT:
         return []
     reason = str(packet.get("reason") or "customer_request")
@@ -106,34 +126,50 @@ async def hand_off(
             "reason": reason,
         }
     )
+    if packet.get("text"):
+        context["customer_texts"] = [*context.get("customer_texts", []), str(packet["text"])][-5:]
     context.setdefault("transfer_notes", [])
     if not conv.customer_id and packet.get("customer_id"):
         conv.customer_id = str(packet["customer_id"])
     conv.context = context
     conv.handoff_reason = reason
     conv.waiting_since = datetime.now(timezone.utc)
-    # Fraud first, then customers the bot failed, who are upset or about to leave.
-    conv.priority = max(conv.priority, handoff_priority(reason, context["intents"]))
+    # Priority comes from rules about the customer's situation, never from requeues.
+    level, why = urgency.assess(hub.settings, context, reason)
+    conv.priority = max(conv.priority, level)
+    if why:
+        context["urgent_because"] = why
+        conv.context = dict(context)
     await hub.transition(session, conv, states.WAITING, actor="bot", note=reason)
-    await session.commit()
-    hub.publish_conversation(conv)
-    replies = await tell_position(hub, session, conv, first=True)
+    hub.publish_after_commit(session, conv)
+    # One commit for the move and the first position message, so the scheduler never sees
+    # a waiting customer who has not been told yet (and tells them a second time).
+    replies = await tell_position(hub, session, conv, first=True, reply_to=reply_to)
     await auto_assign(hub, session)
     return replies
 
 
 async def tell_position(
-    hub: Hub, session: AsyncSession, conv: Conversation, *, first: bool
+    hub: Hub,
+    session: AsyncSession,
+    conv: Conversation,
+    *,
+    first: bool,
+    reply_to: int | None = None,
 ) -> list[dict[str, Any]]:
     position = await waiting_position(session, conv)
-    wait = await expected_wait_s(session, conv, position)
+    wait = await expected_wait_s(session, conv, position, hub.settings.presence_timeout_s)
     replies = []
     if wait is not None:
         key = "queued" if first else "still_waiting"
         minutes = max(1, round(wait / 60))
         replies.append(
             await hub.send(
-                session, conv, "system", t(key, conv.language, position=position, minutes=minutes)
+                session,
+                conv,
+                "system",
+                t(key, conv.language, position=position, minutes=minutes),
+                reply_to=reply_to,
             )
         )
     context = dict(conv.context or {})
@@ -149,6 +185,7 @@ async def tell_position(
                 "system",
                 t("offer_callback", conv.language),
                 buttons=CALLBACK_BUTTONS[conv.language],
+                reply_to=reply_to,
             )
         )
     context = dict(conv.context or {})
@@ -168,7 +205,7 @@ async def auto_assign(hub: Hub, session: AsyncSession) -> None:
         )
     ).all()
     for conv in waiting:
-        agents = await online_agents(session, conv.team)
+        agents = await online_agents(session, conv.team, hub.settings.presence_timeout_s)
         skip = set((conv.context or {}).get("declined_by", []))
         candidates = [a for a in agents if a.role == "agent" and a.id not in skip]
         if not candidates:
@@ -218,10 +255,11 @@ async def _agent_joined(hub: Hub, session: AsyncSession, conv: Conversation, age
     await hub.send(
         session, conv, "system", t("agent_joined", conv.language, agent=agent.display_name)
     )
+    await session.commit()
 
 
-async def load(session: AsyncSession, conv_id: int) -> Conversation:
-    conv = await session.get(Conversation, conv_id)
+async def load(session: AsyncSession, conv_id: int, *, lock: bool = False) -> Conversation:
+    conv = await session.get(Conversation, conv_id, with_for_update=lock or None)
     if conv is None:
         raise QueueError(404, f"Conversation {conv_id} does not exist.")
     return conv
@@ -230,17 +268,18 @@ async def load(session: AsyncSession, conv_id: int) -> Conversation:
 async def claim(hub: Hub, conv_id: int, agent: User) -> Conversation:
     """An agent takes a waiting conversation; claiming is also acknowledging."""
     async with hub.db.session() as session:
-        conv = await load(session, conv_id)
-        async with hub.lock_for_conversation(conv):
-            await session.refresh(conv)
-            if conv.state == states.ASSIGNED and conv.assigned_to == agent.id:
-                return await acknowledge(hub, conv_id, agent)
-            if conv.state != states.WAITING:
-                raise QueueError(409, f"Conversation {conv_id} is '{conv.state}', not waiting.")
-            await assign(
-                hub, session, conv, agent, actor=agent.username, acknowledged=True, note="claimed"
-            )
-            return conv
+        # The row lock (PostgreSQL; SQLite's write lock is taken at BEGIN) makes two
+        # agents claiming at once see each other's claim: one wins, the other gets 409.
+        conv = await load(session, conv_id, lock=True)
+        if conv.state == states.ASSIGNED and conv.assigned_to == agent.id:
+            await session.commit()
+            return await acknowledge(hub, conv_id, agent)
+        if conv.state != states.WAITING:
+            raise QueueError(409, f"Conversation {conv_id} is '{conv.state}', not waiting.")
+        await assign(
+            hub, session, conv, agent, actor=agent.username, acknowledged=True, note="claimed"
+        )
+        return conv
 
 
 async def acknowledge(hub: Hub, conv_id: int, agent: User) -> Conversation:
@@ -281,7 +320,8 @@ async def requeue_unacknowledged(hub: Hub) -> int:
             context["transfer_notes"] = [*context.get("transfer_notes", []), note]
             context["declined_by"] = sorted({*context.get("declined_by", []), conv.assigned_to})
             conv.context = context
-            conv.priority += 1
+            # It keeps its place (waiting_since is unchanged), but gets no urgency for it:
+            # "urgent" means the customer's situation is, not that an agent was away.
             await hub.transition(session, conv, states.WAITING, actor="router", note=note)
             conv.assigned_to = None
             conv.assigned_at = None
@@ -368,6 +408,7 @@ async def transfer(
             await session.commit()
             hub.publish_conversation(conv)
         await hub.send(session, conv, "system", t("transferred", conv.language))
+        await session.commit()
         if not to_agent:
             await auto_assign(hub, session)
         return conv
@@ -378,10 +419,11 @@ async def agent_message(hub: Hub, conv_id: int, agent: User, body: str) -> dict[
         conv = await load(session, conv_id)
         if conv.state != states.ASSIGNED or conv.assigned_to != agent.id:
             raise QueueError(409, "Claim or acknowledge the conversation before replying.")
-        async with hub.lock_for_conversation(conv):
-            if conv.acknowledged_at is None:
-                conv.acknowledged_at = datetime.now(timezone.utc)
-            return await hub.send(session, conv, "agent", body, agent=agent)
+        if conv.acknowledged_at is None:
+            conv.acknowledged_at = datetime.now(timezone.utc)
+        out = await hub.send(session, conv, "agent", body, agent=agent)
+        await session.commit()
+        return out
 
 
 async def resolve(hub: Hub, conv_id: int, agent: User, code: str) -> Conversation:
@@ -401,6 +443,7 @@ async def resolve(hub: Hub, conv_id: int, agent: User, code: str) -> Conversatio
         await session.commit()
         hub.publish_conversation(conv)
         await hub.send(session, conv, "system", t("resolved", conv.language), buttons=CSAT_BUTTONS)
+        await session.commit()
         return conv
 
 
@@ -415,7 +458,6 @@ async def handle_feedback(
             conv.csat = score
         elif parts[0] == "/nps" and 0 <= score <= 10:
             conv.nps = score
-        await session.commit()
         return [
             await hub.send(
                 session, conv, "system", t("thanks_feedback", conv.language), reply_to=msg.id

@@ -1,5 +1,6 @@
-"""Periodic duties that keep promises: requeue unacknowledged assignments, remind and
-escalate call-backs, and keep waiting customers informed."""
+"""Periodic duties that keep promises: mark absent agents offline, requeue unacknowledged
+assignments, raise long waits to urgent, remind and escalate call-backs, and keep waiting
+customers informed."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot import states
-from bot.handoff import callbacks, queue
+from bot import presence, states
+from bot.handoff import callbacks, queue, urgency
 from bot.store.models import Conversation
 
 if TYPE_CHECKING:
-    from bot.service import Hub
+    from bot.core import Core as Hub
 
 log = logging.getLogger(__name__)
 WAITING_UPDATE_S = 120.0
@@ -36,22 +37,24 @@ async def update_waiting_customers(hub: Hub) -> int:
         rows = (
             await session.scalars(select(Conversation).where(Conversation.state == states.WAITING))
         ).all()
-        for conv in rows:
-            if not _due(conv, now):
+        due = [conv.id for conv in rows if _due(conv, now)]
+        await session.commit()
+    for conv_id in due:
+        async with hub.db.session() as session:
+            # Re-read under the row lock: intake's worker may have just queued it and told
+            # the customer already (the same message twice otherwise).
+            conv = await session.get(Conversation, conv_id, with_for_update=True)
+            if conv is None or not _due(conv, now):
                 continue
-            async with hub.lock_for_conversation(conv):
-                # The row was read before the lock: intake may have just queued it and told
-                # the customer already (same seq, same message twice otherwise).
-                await session.refresh(conv)
-                if not _due(conv, now):
-                    continue
-                await queue.tell_position(hub, session, conv, first=False)
-            told += 1
+            await queue.tell_position(hub, session, conv, first=False)
+        told += 1
     return told
 
 
 async def tick(hub: Hub) -> None:
+    await presence.sweep(hub)
     await queue.requeue_unacknowledged(hub)
+    await urgency.escalate_long_waits(hub)
     await callbacks.sweep(hub)
     await update_waiting_customers(hub)
 

@@ -65,18 +65,20 @@ async def send_survey_message(
         conv = await session.get(Conversation, conv_id)
         if conv is None:
             return False
-        async with hub.lock_for_conversation(conv):
-            await session.refresh(conv)
-            moved = await session.execute(
-                update(RC)
-                .where(RC.conversation_id == conv_id, RC.nps_state.is_not_distinct_from(expect))
-                .values(mark)
-            )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
-                await session.rollback()
-                return False
-            body = TEXTS[key].get(conv.language, TEXTS[key]["vi"])
-            await hub.send(session, conv, "system", body, buttons=buttons)
+        # The conditional update is the guard: whoever moves the survey state first wins,
+        # and sequence numbers come from the database, so no lock is needed.
+        moved = await session.execute(
+            update(RC)
+            .where(RC.conversation_id == conv_id, RC.nps_state.is_not_distinct_from(expect))
+            .values(mark)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            await session.rollback()
+            return False
+        body = TEXTS[key].get(conv.language, TEXTS[key]["vi"])
+        # Stored with its outbox row; delivered by the outbox sender after this commit.
+        await hub.send(session, conv, "system", body, buttons=buttons)
+        await session.commit()
     return True
 
 

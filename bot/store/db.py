@@ -43,26 +43,38 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     ensure_sqlite_dir(url)
-    engine = create_async_engine(async_url(url), pool_pre_ping=True)
+    engine = create_async_engine(
+        async_url(url), pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+    )
     if engine.dialect.name == "sqlite":
         # WAL lets readers continue while a writer commits; busy_timeout waits instead of failing.
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            # The driver's implicit BEGIN is turned off so that "begin" below decides.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # A deferred transaction that reads, then writes, fails at once with "database
+            # is locked" when another writer got in between (busy_timeout does not apply to
+            # that upgrade). Taking the write lock at BEGIN makes writers queue instead;
+            # transactions are short (no remote call inside one), so the queue moves.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size, max_overflow)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reporting events are written from model events by a session listener.
         install_reporting(self)
@@ -71,6 +83,10 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
             yield session
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
 
     async def dispose(self) -> None:
         await self.engine.dispose()

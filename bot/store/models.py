@@ -154,7 +154,11 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("channel", "channel_message_id", name="uq_channel_msg"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_message_id", name="uq_channel_msg"),
+        # Order within a conversation is a database fact, not a process-wide lock.
+        UniqueConstraint("conversation_id", "seq", name="uq_message_seq"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
@@ -249,3 +253,41 @@ class OfferEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # shown|accepted|declined|not_relevant
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkItem(Base):
+    """One stored customer message waiting to be routed (to the bot or a person).
+
+    Only the oldest unfinished item of a conversation can be claimed, which keeps each
+    conversation in order; a claim is a lease, so a crashed worker's item is re-driven.
+    """
+
+    __tablename__ = "work_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # |done
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxEntry(Base):
+    """One outbound message to deliver on its channel; its id is the delivery id."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # |sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

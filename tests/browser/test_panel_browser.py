@@ -120,7 +120,8 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector(".topbar")
-    page.wait_for_function("document.querySelector('#conn.conn-live') !== null")
+    # A selector wait, not a JS predicate: the panel's CSP forbids eval, which polling uses.
+    page.wait_for_selector("#conn.conn-live")
 
 
 def test_agent_claims_inserts_suggestion_and_sees_offer(

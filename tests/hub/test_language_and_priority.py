@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from bot.assist.live import Turn, build_query
-from bot.handoff.priority import HIGH, NORMAL, URGENT, handoff_priority
+from bot.handoff.urgency import HIGH, NORMAL, URGENT, assess
 from bot.language import next_language
 from knowledge.crosssell import load_rules
+from tandem.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -38,13 +39,13 @@ def test_the_customers_choice_wins() -> None:
         ("customer_request", ["report_fraud", "request_human"], URGENT),
         ("customer_request", ["report_lost_card"], URGENT),
         ("complaint", ["complaint"], HIGH),
-        ("churn_risk", ["cancel_card"], HIGH),
+        ("churn_risk", ["cancel_card"], URGENT),
         ("fallback", ["nlu_fallback"], HIGH),
         ("customer_request", ["ask_faq", "request_human"], NORMAL),
     ],
 )
 def test_priority_comes_from_the_intent(reason: str, intents: list[str], level: int) -> None:
-    assert handoff_priority(reason, intents) == level
+    assert assess(Settings(), {"intents": intents}, reason)[0] == level
 
 
 def test_suggestions_search_the_problem_not_the_request_for_a_person() -> None:

@@ -72,17 +72,21 @@ def test_impossible_moves_are_refused_over_the_api(start_hub) -> None:
     assert agent.post(f"/api/conversations/{conv_id}/claim").status_code == 409
 
 
-def test_unacknowledged_assignment_is_requeued_with_priority_and_note(start_hub) -> None:
+def test_unacknowledged_assignment_is_requeued_with_a_note_not_urgency(start_hub) -> None:
     hub = start_hub(ack_timeout_s="1.5")
     agent = Agent(hub.url, "linh")
     agent.online()
     conv_id = Customer(hub.url).say("cho tôi gặp nhân viên").json()["conversation_id"]
-    first = agent.conversation(conv_id)["conversation"]
-    assert first["state"] == "assigned" and not first["acknowledged"]
+    detail = agent.conversation(conv_id)
+    first = detail["conversation"]
+    # Offered to linh (on a busy machine the 1.5 s may already have run out by now).
+    assert any(e["to"] == "assigned" and "linh" in (e["note"] or "") for e in detail["events"])
     requeued = wait_for(
         lambda: (c := agent.conversation(conv_id)["conversation"])["state"] == "waiting" and c, 10
     )
-    assert requeued["priority"] > first["priority"]
+    # Being requeued is not urgency: the "urgent" label is for the customer's situation.
+    assert requeued["priority"] == first["priority"]
+    assert requeued["waiting_since"] == first["waiting_since"]  # it keeps its place
     assert any("Not acknowledged by linh" in n for n in requeued["context"]["transfer_notes"])
     # Someone else takes it; the conversation is never without an owner for long.
     other = Agent(hub.url, "minh")

@@ -15,6 +15,7 @@ from bot import states
         ("assigned", "assigned"),
         ("resolved", "closed"),
         ("bot", "closed"),
+        ("waiting", "bot"),  # queued only because the bot failed, and the bot is back
     ],
 )
 def test_allowed_moves(current: str, target: str) -> None:
@@ -28,7 +29,7 @@ def test_allowed_moves(current: str, target: str) -> None:
         ("closed", "bot"),
         ("resolved", "assigned"),
         ("closed", "waiting"),
-        ("waiting", "bot"),
+        ("assigned", "bot"),
     ],
 )
 def test_impossible_moves_are_refused(current: str, target: str) -> None:

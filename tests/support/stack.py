@@ -30,13 +30,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_http(
+    url: str,
+    timeout_s: float,
+    proc: subprocess.Popen[bytes] | None = None,
+    ok: tuple[int, ...] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {proc.returncode}")
         try:
-            if httpx.get(url, timeout=2).status_code < 500:
+            status = httpx.get(url, timeout=2).status_code
+            if (status in ok) if ok else status < 500:
                 return
         except httpx.HTTPError:
             pass
@@ -131,13 +137,19 @@ class RasaStack:
     hub_url: str
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def start(self) -> RasaStack:
+    actions_proc: subprocess.Popen[bytes] | None = None
+    rasa_proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def _env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
             {
@@ -147,11 +159,10 @@ class RasaStack:
                 "PYTHONPATH": str(ROOT),
             }
         )
-        endpoints = self.workdir / "endpoints.yml"
-        endpoints.write_text(
-            f"action_endpoint:\n  url: http://127.0.0.1:{self.action_port}/webhook\n"
-        )
-        actions = subprocess.Popen(
+        return env
+
+    def start_actions(self) -> None:
+        self.actions_proc = subprocess.Popen(
             [
                 str(RASA_BIN),
                 "run",
@@ -162,12 +173,17 @@ class RasaStack:
                 "actions",
             ],
             cwd=ROOT,
-            env=env,
+            env=self._env(),
             stdout=(self.workdir / "actions.log").open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        rasa = subprocess.Popen(
+        wait_http(f"{self.actions_url}/health", 120, self.actions_proc)
+
+    def start_rasa(self) -> None:
+        endpoints = self.workdir / "endpoints.yml"
+        endpoints.write_text(f"action_endpoint:\n  url: {self.actions_url}/webhook\n")
+        self.rasa_proc = subprocess.Popen(
             [
                 str(RASA_BIN),
                 "run",
@@ -182,15 +198,36 @@ class RasaStack:
                 str(ROOT / "credentials.yml"),
             ],
             cwd=ROOT,
-            env=env,
+            env=self._env(),
             stdout=(self.workdir / "rasa.log").open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.procs = [actions, rasa]
-        wait_http(f"http://127.0.0.1:{self.action_port}/health", 120, actions)
-        wait_http(f"{self.url}/status", 240, rasa)
+        # /status answers while the model still loads; the REST channel's health route
+        # answers only once Rasa serves messages.
+        wait_http(f"{self.url}/webhooks/rest/", 300, self.rasa_proc, ok=(200,))
+
+    @property
+    def procs(self) -> list[subprocess.Popen[bytes]]:
+        return [p for p in (self.actions_proc, self.rasa_proc) if p is not None]
+
+    def start(self) -> RasaStack:
+        self.start_actions()
+        self.start_rasa()
         return self
+
+    def kill_rasa(self) -> None:
+        """kill -9, as a crash would."""
+        if self.rasa_proc is not None:
+            self.rasa_proc.kill()
+            self.rasa_proc.wait()
+            self.rasa_proc = None
+
+    def kill_actions(self) -> None:
+        if self.actions_proc is not None:
+            self.actions_proc.kill()
+            self.actions_proc.wait()
+            self.actions_proc = None
 
     def stop(self) -> None:
         for proc in self.procs:

@@ -106,6 +106,7 @@ function renderShell() {
       }, t(`tab_${tab}`)))),
       h("div", { class: "topbar-right" },
         h("span", { class: `conn conn-${app.connection}`, id: "conn", title: t(app.connection === "live" ? "live" : "reconnecting") }),
+        botHealthBadge(),
         langSwitch(() => renderAll()),
         canGoOnline ? h("button", {
           class: `presence ${app.user.online ? "is-online" : "is-offline"}`, id: "presence", "aria-pressed": String(app.user.online),
@@ -161,6 +162,19 @@ function renderAssist() {
 function showTab(tab) {
   app.state.tab = tab;
   renderShell();
+}
+
+// The bot's health as the hub probes it (Rasa warm-up parse, action server /health).
+function botHealthState() {
+  const bot = app.botHealth;
+  if (!bot || bot.rasa === null || bot.rasa === undefined) return "unknown";
+  if (!bot.rasa || bot.breaker_open) return "down";
+  return bot.actions === false ? "degraded" : "ok";
+}
+
+function botHealthBadge() {
+  const state = botHealthState();
+  return h("span", { class: `bot-health bot-${state}`, id: "bot-health", role: "status" }, t(`bot_${state}`));
 }
 
 function setConnection(status) {
@@ -486,6 +500,18 @@ function onEvent(event) {
       if (isCurrent(event.conversation_id)) {
         applyOffer(event.offer || null, Boolean(event.churn_risk));
         renderOffer(el("offer"), app);
+      }
+      break;
+    case "health": {
+      app.botHealth = event.bot;
+      const node = el("bot-health");
+      if (node) node.replaceWith(botHealthBadge());
+      break;
+    }
+    case "presence":
+      if (event.user === app.user.username && app.user.online !== event.online) {
+        app.user.online = event.online;
+        renderShell();
       }
       break;
     default:

@@ -1,0 +1,137 @@
+"""The outbox sender: delivers stored outbound messages on their channel, in order per
+conversation, retrying with backoff. The outbox row's id is the delivery id.
+
+A row is marked sent right after its channel accepted it; only a crash between those two
+steps can repeat a delivery (Telegram has no idempotency key), and the widget ignores a
+message id it already shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bot.pipeline import leases
+from bot.serialize import message_json
+from bot.store.db import Database
+from bot.store.models import Conversation, Message, OutboxEntry, User
+
+log = logging.getLogger(__name__)
+
+Deliverer = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
+Clock = Callable[[], datetime]
+MAX_ATTEMPTS = 12  # about 30 minutes of backoff before a row is given up as failed
+BATCH = 20
+
+
+def utc_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def backoff_s(attempts: int) -> float:
+    return float(min(300, 2 ** max(0, attempts - 1)))
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        db: Database,
+        deliverers: dict[str, Deliverer],
+        *,
+        lease_s: float = 30.0,
+        poll_s: float = 2.0,
+        clock: Clock = utc_clock,
+    ) -> None:
+        self.db = db
+        self.deliverers = deliverers
+        self.lease_s = lease_s
+        self.poll_s = poll_s
+        self.clock = clock
+        self.owner = f"outbox-{uuid.uuid4().hex[:12]}"
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Deliver whatever is due; sleep until woken or the next poll (the re-drive)."""
+        while True:
+            try:
+                sent = await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox pass failed")
+                sent = 0
+            if sent:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            except asyncio.TimeoutError:
+                pass
+
+    async def deliver_due(self) -> int:
+        ids = await leases.claim(
+            self.db, OutboxEntry, self.owner, self.lease_s, self.clock(), BATCH
+        )
+        if not ids:
+            return 0
+        # Conversations are independent: deliver them side by side, each one in order.
+        await asyncio.gather(*(self._deliver(row_id) for row_id in ids))
+        return len(ids)
+
+    async def _deliver(self, row_id: int) -> None:
+        async with self.db.session() as session:
+            row = await session.get(OutboxEntry, row_id)
+            if row is None or row.status != "pending":
+                return
+            msg = await session.get(Message, row.message_id)
+            conv = await session.get(Conversation, row.conversation_id)
+            agent = await session.get(User, msg.agent_id) if msg and msg.agent_id else None
+            attempts = row.attempts
+            await session.commit()
+        assert msg is not None and conv is not None
+        out = message_json(msg, agent_name=agent.display_name if agent else None)
+        out["delivery_id"] = row_id
+        deliverer = self.deliverers.get(row.channel)
+        try:
+            if deliverer is not None:
+                await deliverer(conv, out)
+        except Exception as exc:  # a channel outage must not lose the stored message
+            give_up = attempts >= MAX_ATTEMPTS
+            log.warning("delivery %s (message %s) failed: %s", row_id, msg.id, exc)
+            await leases.release(
+                self.db,
+                OutboxEntry,
+                row_id,
+                self.owner,
+                self.clock() + timedelta(seconds=backoff_s(attempts)),
+                status="failed" if give_up else "pending",
+                last_error=f"{type(exc).__name__}: {exc}"[:500],
+            )
+            return
+        now = self.clock()
+        async with self.db.session() as session:
+            await session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id == row_id)
+                .values(status="sent", sent_at=now, lease_owner=None, lease_until=None)
+            )
+            await session.execute(
+                update(Message).where(Message.id == msg.id).values(delivered_at=now)
+            )
+            await session.commit()
+
+    async def pending_count(self) -> int:
+        async with self.db.session() as session:
+            rows = await session.scalars(
+                select(OutboxEntry.id).where(OutboxEntry.status == "pending")
+            )
+            return len(rows.all())

@@ -1,0 +1,272 @@
+"""The router: one stored customer message (a work item) goes to the bot or to people.
+
+Three steps, and no database connection is held across the middle one:
+1. read what the decision needs (the message, the conversation), in a short transaction;
+2. ask the bot, if the conversation is in bot mode (the customer sees "typing" meanwhile);
+3. in one transaction: mark the item done (only if it still is pending, so a re-driven
+   item is never answered twice), write the replies with their outbox rows, and move the
+   conversation (hand-off, call-back, feedback) as the replies say.
+
+Bot failures (README, "When the bot fails"):
+- Rasa down (refused, errors or timeouts after retries, breaker open): the customer is told
+  and queued for a person with reason ``bot_unavailable``;
+- Rasa up but the answer is a failure (no reply to a non-empty message, which is what Rasa
+  sends when a custom action fails): a polite message and a button to reach a person; a
+  customer who had asked for a person is queued at once.
+- ``return_to_bot``: when Rasa answers again, a conversation queued only because the bot
+  failed goes back to the bot if no agent has taken it and the customer did not ask for a
+  person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bot import states
+from bot.core import Core
+from bot.handoff import callbacks, queue, urgency
+from bot.pipeline.health import BotHealth
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.store.models import Conversation, Message, WorkItem
+from bot.texts import PERSON_BUTTONS
+from bot.texts import text as t
+
+log = logging.getLogger(__name__)
+
+# A request for a person, on diacritic-folded text ("cho tôi gặp nhân viên", "talk to a
+# person"). The bot knows this intent too; the hub needs it when the bot cannot answer.
+PERSON = re.compile(
+    r"\b(nhan vien|nguoi that|tu van vien|human|real person|live agent|"
+    r"(talk|speak) to (a|an|the) (person|agent|human|adviser|advisor))\b"
+)
+TYPING_EVERY_S = 4.0
+
+
+def asks_for_person(body: str) -> bool:
+    return body.strip() == "/request_human" or bool(PERSON.search(urgency.fold(body)))
+
+
+def rasa_sender(conv: Conversation) -> str:
+    """Rasa's tracker id for a conversation. The creation time makes it unique beyond this
+    database, so a reset hub never lands on an old (perhaps paused) tracker in Rasa's store."""
+    created = conv.created_at.replace(tzinfo=None) if conv.created_at else None
+    stamp = int(created.timestamp() * 1000) if created else 0
+    return f"c{conv.id}-{stamp}-{conv.rasa_episode}"
+
+
+@dataclass
+class BotAnswer:
+    replies: list[dict[str, Any]] = field(default_factory=list)
+    down: str | None = None  # why Rasa counts as down for this message
+
+
+class Retry(Exception):
+    """The conversation changed under the item (e.g. it went back to the bot): try again."""
+
+
+class Router:
+    def __init__(self, core: Core, rasa: RasaClient, health: BotHealth) -> None:
+        self.core = core
+        self.rasa = rasa
+        self.health = health
+
+    async def process(self, item_id: int) -> bool:
+        """Route one work item; True once it is done (now or by an earlier pass)."""
+        db = self.core.db
+        async with db.session() as session:
+            item = await session.get(WorkItem, item_id)
+            if item is None or item.status != "pending":
+                return True
+            msg = await session.get(Message, item.message_id)
+            conv = await session.get(Conversation, item.conversation_id)
+            answered = await session.scalar(
+                select(Message.id).where(Message.reply_to == item.message_id).limit(1)
+            )
+            await session.commit()
+        assert msg is not None and conv is not None
+        body = msg.text
+        attachment = (msg.payload or {}).get("attachment")
+        answer: BotAnswer | None = None
+        if answered is None and conv.state == states.BOT and not attachment:
+            answer = await self.ask_bot(conv, body)
+        async with db.session() as session:
+            # Done first: the first commit below carries it with the replies, and a second
+            # worker holding the same item (lease ran out) finds it done and writes nothing.
+            marked = await session.scalar(
+                update(WorkItem)
+                .where(WorkItem.id == item_id, WorkItem.status == "pending")
+                .values(status="done", done_at=datetime.now(timezone.utc), lease_until=None)
+                .returning(WorkItem.id)
+            )
+            if marked is None:
+                await session.rollback()
+                return True
+            if answered is not None:  # replies were written by a pass that died after it
+                await session.commit()
+                return True
+            conv = await queue.load(session, conv.id, lock=True)
+            try:
+                await self._apply(session, conv, msg, body, attachment, answer)
+            except Retry:
+                await session.rollback()
+                return False
+            await session.commit()
+        return True
+
+    async def ask_bot(self, conv: Conversation, body: str) -> BotAnswer:
+        # After a cold start, wait for the warm-up parse rather than hand the first
+        # customers off while Rasa loads its model.
+        await self.health.wait_usable(self.core.settings.bot_ready_wait_s)
+        metadata = {
+            "customer_id": conv.customer_id,
+            "language": conv.language,
+            "channel": conv.channel,
+            "conversation_id": conv.id,
+        }
+        topic = self.core.thread_topic(conv)
+        self.core.broker.publish(topic, {"type": "typing", "sender": "bot"})
+        typing = asyncio.create_task(self._typing(topic))
+        try:
+            return BotAnswer(replies=await self.rasa.send(rasa_sender(conv), body, metadata))
+        except RasaUnavailable as exc:
+            log.warning("Rasa unavailable for conversation %s: %s", conv.id, exc)
+            return BotAnswer(down=str(exc))
+        finally:
+            typing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await typing
+
+    async def _typing(self, topic: str) -> None:
+        """Keep the customer's "typing" indicator up while the message waits for the bot."""
+        while True:
+            await asyncio.sleep(TYPING_EVERY_S)
+            self.core.broker.publish(topic, {"type": "typing", "sender": "bot"})
+
+    async def _apply(
+        self,
+        session: Any,
+        conv: Conversation,
+        msg: Message,
+        body: str,
+        attachment: str | None,
+        answer: BotAnswer | None,
+    ) -> None:
+        core = self.core
+        if attachment:
+            await core.send(session, conv, "system", t("text_only", conv.language), reply_to=msg.id)
+        elif conv.state == states.BOT:
+            if answer is None:
+                raise Retry()
+            await self._bot_turn(session, conv, msg, body, answer)
+        elif conv.state == states.WAITING:
+            asked = asks_for_person(body)
+            if asked:  # from now on they stay with people when the bot comes back
+                conv.context = {**(conv.context or {}), "asked_for_person": True}
+            replies = await callbacks.handle_waiting_message(core, session, conv, msg, body)
+            if not replies and asked:
+                # Never silence to "I want a person": tell them where they stand.
+                told = await queue.tell_position(core, session, conv, first=False, reply_to=msg.id)
+                if not told:
+                    note = t("person_noted", conv.language)
+                    await core.send(session, conv, "system", note, reply_to=msg.id)
+        elif conv.state in (states.RESOLVED, states.CLOSED):
+            await queue.handle_feedback(core, session, conv, msg, body)
+        # assigned: the agent sees the message live; the bot stays out
+
+    async def _bot_turn(
+        self, session: Any, conv: Conversation, msg: Message, body: str, answer: BotAnswer
+    ) -> None:
+        core, language = self.core, conv.language
+        asked = asks_for_person(body)
+        if answer.down is not None:
+            await core.send(
+                session, conv, "system", t("bot_unavailable", language), reply_to=msg.id
+            )
+            conv.context = {**(conv.context or {}), "asked_for_person": asked}
+            down = {"reason": "bot_unavailable", "language": language, "text": body}
+            await queue.hand_off(core, session, conv, down, reply_to=msg.id)
+            return
+        packet: dict[str, Any] | None = None
+        sent = 0
+        for reply in answer.replies:
+            custom = reply.get("custom")
+            if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+                packet = dict(custom["handoff"])
+                continue
+            text_out = reply.get("text")
+            if not text_out:
+                continue
+            await core.send(
+                session, conv, "bot", str(text_out), reply_to=msg.id, buttons=reply.get("buttons")
+            )
+            sent += 1
+        if packet is not None:
+            if packet.get("language") in ("vi", "en"):
+                conv.language = packet["language"]
+            reason = str(packet.get("reason") or "customer_request")
+            conv.context = {
+                **(conv.context or {}),
+                "asked_for_person": asked or reason == "customer_request",
+            }
+            packet["text"] = body
+            await queue.hand_off(core, session, conv, packet, reply_to=msg.id)
+        elif sent == 0:
+            # No answer to a real message: a failed custom action or a broken turn.
+            log.warning("empty bot reply in conversation %s", conv.id)
+            if asked:
+                conv.context = {**(conv.context or {}), "asked_for_person": True}
+                packet = {"reason": "customer_request", "language": language, "text": body}
+                await queue.hand_off(core, session, conv, packet, reply_to=msg.id)
+            else:
+                conv.context = {**(conv.context or {}), "bot_failed_turns": _count(conv) + 1}
+                await core.send(
+                    session,
+                    conv,
+                    "system",
+                    t("bot_failed", language),
+                    reply_to=msg.id,
+                    buttons=PERSON_BUTTONS.get(language, PERSON_BUTTONS["vi"]),
+                )
+
+
+def _count(conv: Conversation) -> int:
+    return int((conv.context or {}).get("bot_failed_turns", 0))
+
+
+async def return_to_bot(core: Core) -> list[int]:
+    """Conversations queued only because the bot failed go back to it once it answers
+    again: waiting (no agent has taken them) and the customer did not ask for a person."""
+    returned: list[int] = []
+    async with core.db.session() as session:
+        rows = (
+            await session.scalars(
+                select(Conversation).where(
+                    Conversation.state == states.WAITING,
+                    Conversation.handoff_reason == "bot_unavailable",
+                    Conversation.agent_joined_at.is_(None),
+                )
+            )
+        ).all()
+        for conv in rows:
+            if (conv.context or {}).get("asked_for_person"):
+                continue
+            await core.transition(session, conv, states.BOT, actor="router", note="bot is back")
+            conv.handoff_reason = None
+            conv.waiting_since = None
+            conv.priority = 0
+            conv.context = {**(conv.context or {}), "returned_to_bot": True}
+            await core.send(session, conv, "system", t("bot_back", conv.language))
+            core.publish_after_commit(session, conv)
+            returned.append(conv.id)
+        await session.commit()
+    if returned:
+        log.info("returned to the bot: %s", returned)
+    return returned

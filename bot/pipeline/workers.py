@@ -1,0 +1,168 @@
+"""Workers: claim work items from the database queue and hand them to the router.
+
+Order within a conversation comes from the claim (bot.pipeline.leases): a conversation's
+next message is claimable only once the one before it is done. A worker renews its lease
+while the bot thinks; if the process dies, the lease runs out and another worker (or this
+hub after its restart) re-drives the item. Processing is at-least-once; the router's
+"done only if still pending" write makes the answer exactly-once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+
+from bot.pipeline import leases
+from bot.pipeline.router import Router
+from bot.store.db import Database
+from bot.store.models import WorkItem
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+DB_CHECK_S = 3.0
+MAX_ATTEMPTS = 8  # a message that fails this often is set aside (status "failed") and logged
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Workers:
+    def __init__(
+        self,
+        db: Database,
+        router: Router,
+        *,
+        count: int,
+        lease_s: float,
+        poll_s: float,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.db = db
+        self.router = router
+        self.count = count
+        self.lease_s = lease_s
+        self.poll_s = poll_s
+        self.clock = clock
+        self.owner = f"worker-{uuid.uuid4().hex[:12]}"
+        self._wake = asyncio.Condition()
+        self._done: dict[int, asyncio.Event] = {}  # message id -> set when routed
+
+    def wake(self) -> None:
+        """Called after intake commits: an idle worker looks for work now."""
+        asyncio.ensure_future(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._wake:
+            self._wake.notify(1)
+
+    async def run_forever(self) -> None:
+        tasks = [asyncio.create_task(self._loop(i)) for i in range(self.count)]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _loop(self, index: int) -> None:
+        while True:
+            try:
+                ids = await leases.claim(self.db, WorkItem, self.owner, self.lease_s, self.clock())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("claiming work failed")
+                ids = []
+            if ids:
+                await self._run(ids[0])
+                continue
+            # Idle: wait for intake's wake-up, or poll (the periodic re-drive of items whose
+            # lease ran out, or that wait out a retry delay).
+            async with self._wake:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s * (1 + index % 3))
+
+    async def _run(self, item_id: int) -> None:
+        renewer = asyncio.create_task(self._renew(item_id))
+        try:
+            done = await self.router.process(item_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("routing work item %s failed", item_id)
+            done = False
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+        if done:
+            await self._finished(item_id)
+        else:
+            await self._retry_later(item_id)
+
+    async def _renew(self, item_id: int) -> None:
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            until = self.clock() + timedelta(seconds=self.lease_s)
+            with contextlib.suppress(Exception):
+                await leases.renew(self.db, WorkItem, item_id, self.owner, until)
+
+    async def _retry_later(self, item_id: int) -> None:
+        async with self.db.session() as session:
+            attempts = await session.scalar(select(WorkItem.attempts).where(WorkItem.id == item_id))
+            await session.commit()
+        attempts = attempts or 0
+        if attempts >= MAX_ATTEMPTS:
+            log.error("work item %s failed %s times; set aside", item_id, attempts)
+            async with self.db.session() as session:
+                await session.execute(
+                    update(WorkItem).where(WorkItem.id == item_id).values(status="failed")
+                )
+                await session.commit()
+            await self._finished(item_id)
+            return
+        delay = min(30.0, 0.5 * 2**attempts)
+        await leases.release(
+            self.db, WorkItem, item_id, self.owner, self.clock() + timedelta(seconds=delay)
+        )
+
+    async def _finished(self, item_id: int) -> None:
+        async with self.db.session() as session:
+            message_id = await session.scalar(
+                select(WorkItem.message_id).where(WorkItem.id == item_id)
+            )
+            await session.commit()
+        event = self._done.get(message_id or -1)
+        if event is not None:
+            event.set()
+        async with self._wake:  # the conversation's next message may be claimable now
+            self._wake.notify(1)
+
+    async def wait_routed(self, message_id: int, timeout_s: float) -> bool:
+        """Wait (holding no connection) until a message's work item is done. Another hub
+        process may be the one routing it, so the database is asked now and then too
+        (not often: on SQLite every transaction queues for the one write lock)."""
+        event = self._done.setdefault(message_id, asyncio.Event())
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        try:
+            while True:
+                async with self.db.session() as session:
+                    status = await session.scalar(
+                        select(WorkItem.status).where(WorkItem.message_id == message_id)
+                    )
+                    await session.commit()
+                if status != "pending":
+                    return True
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    return False
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(event.wait(), min(DB_CHECK_S, remaining))
+        finally:
+            self._done.pop(message_id, None)

@@ -1,0 +1,94 @@
+"""A busy bot is not a dead bot: the real hub, Rasa and action server under faults.
+
+- Rasa slowed down by 10 s (a delaying proxy in front of it): the reply arrives, no hand-off.
+- The action server down: a polite message and the offer of a person.
+- Rasa killed and restarted: conversations queued only because the bot failed go back to
+  it; one where the customer asked for a person stays with the people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.clients import Agent, Customer, wait_for
+from tests.support.faults import DelayProxy
+from tests.support.stack import HubProcess, RasaStack
+
+pytestmark = pytest.mark.rasa
+
+
+@pytest.fixture
+def slow_rasa(live_stack: tuple[HubProcess, RasaStack]) -> Iterator[DelayProxy]:
+    _, rasa = live_stack
+    proxy = DelayProxy(rasa.url, delay_s=10, paths=("/webhooks/",)).start()
+    yield proxy
+    proxy.stop()
+
+
+def test_slow_bot_is_waited_for_not_handed_off(
+    live_stack: tuple[HubProcess, RasaStack],
+    slow_rasa: DelayProxy,
+    tmp_path: Path,
+    shared_index_dir: Path,
+) -> None:
+    hub = HubProcess(tmp_path, rasa_url=slow_rasa.url, index_dir=shared_index_dir)
+    hub.init_db()
+    hub.start()
+    try:
+        customer = Customer(hub.url)
+        reply = customer.say("xin chào").json()
+        assert slow_rasa.delayed >= 1  # the message really went through the slow hop
+        assert reply["replies"] and all(r["sender"] == "bot" for r in reply["replies"])
+        assert customer.history()["state"] == "bot"
+        assert Agent(hub.url).queue()["waiting"] == []
+    finally:
+        hub.stop()
+
+
+def test_action_server_down_gets_a_polite_message_and_the_offer_of_a_person(
+    live_stack: tuple[HubProcess, RasaStack],
+) -> None:
+    hub, rasa = live_stack
+    rasa.kill_actions()
+    try:
+        customer = Customer(hub.url)
+        # Answered by a custom action (knowledge search), which cannot run now.
+        reply = customer.say("Phí thường niên của thẻ Classic là bao nhiêu?").json()
+        texts = " ".join(r["text"] for r in reply["replies"])
+        assert "nhân viên" in texts
+        buttons = [b["payload"] for r in reply["replies"] for b in r["buttons"]]
+        assert "/request_human" in buttons
+        assert customer.history()["state"] == "bot"  # offered, not pushed into the queue
+        # Accepting the offer puts them in the queue.
+        customer.say("/request_human")
+        assert wait_for(lambda: customer.history()["state"] == "waiting", 60)
+    finally:
+        rasa.start_actions()
+
+
+def test_rasa_restart_returns_conversations_to_the_bot(
+    live_stack: tuple[HubProcess, RasaStack],
+) -> None:
+    hub, rasa = live_stack
+    rasa.kill_rasa()
+    try:
+        only_failed = Customer(hub.url)
+        first = only_failed.say("Cho mình hỏi hạn thanh toán thẻ").json()
+        assert any("sự cố" in r["text"] for r in first["replies"])
+        asked = Customer(hub.url)
+        asked.say("cho tôi gặp nhân viên")
+        agent = Agent(hub.url)
+        waiting = {c["id"]: c for c in agent.queue()["waiting"]}
+        assert waiting[first["conversation_id"]]["handoff_reason"] == "bot_unavailable"
+    finally:
+        rasa.start_rasa()
+    # Back to the bot once Rasa answers the hub's probe again, with a word to the customer.
+    wait_for(lambda: only_failed.history()["state"] == "bot", 120, 1.0)
+    assert any("hoạt động trở lại" in t for _, t in only_failed.texts())
+    again = only_failed.say("xin chào").json()
+    assert again["replies"] and all(r["sender"] == "bot" for r in again["replies"])
+    # The customer who asked for a person keeps their place in the queue.
+    assert asked.history()["state"] == "waiting"
