@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.support.clients import Agent, Customer
 from tests.support.races import customer_and_agent_race
