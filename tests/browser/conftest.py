@@ -28,9 +28,11 @@ CHROMIUM_FLAGS = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Any]:
-    """One Playwright driver for the session: a second sync driver in the same thread fails."""
+    """One Playwright driver for the browser tests: a second sync driver in the same thread
+    fails. It stops when they end, since its event loop would otherwise stay running in the
+    main thread and refuse every later test that calls asyncio.run()."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
         message = "Chromium is missing: apt-get install -y chromium (never `playwright install`)."
@@ -54,7 +56,7 @@ def _launch(playwright: Any, profile: Path, **options: Any) -> Any:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """One browser for the panel tests, on a fresh profile directory."""
     profile = tmp_path_factory.mktemp("chromium-profile")
