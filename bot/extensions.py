@@ -19,7 +19,7 @@ PARTS = (
     "bot.panel",
     "bot.knowledge_api",
     "bot.assist",
-    "bot.reporting",
+    "bot.reporting.setup",
 )
 
 

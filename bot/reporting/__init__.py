@@ -1,34 +1,7 @@
 """Reporting: events written from model events, incremental aggregates, surveys (NPS),
 the live wall, and the read-only reports API.
 
-Usage: listed in ``bot.extensions``; the hub calls ``install(app)`` at start-up. The
+Usage: ``bot.reporting.setup`` is listed in ``bot.extensions``; the hub calls its
+``install(app)`` at start-up. The
 database listener itself is installed by ``bot.store.db.Database``.
 """
-
-from __future__ import annotations
-
-import asyncio
-import contextlib
-
-from fastapi import FastAPI
-
-
-def install(app: FastAPI) -> None:
-    from bot.reporting import listeners, routes, surveys
-
-    listeners.configure(app.state.settings)
-    app.include_router(routes.router)
-    tasks: list[asyncio.Task[None]] = []
-
-    async def start(app: FastAPI) -> None:
-        tasks.append(asyncio.create_task(surveys.run_forever(app.state.hub)))
-
-    async def stop(app: FastAPI) -> None:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        tasks.clear()
-
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
