@@ -20,8 +20,9 @@ def customer_and_agent_race(hub_url: str, n: int = 20) -> int:
     path = f"/api/conversations/{conv_id}/messages"
 
     def customer_says(i: int) -> int:
-        with httpx.Client(base_url=hub_url, timeout=120) as http:
-            body = {"token": customer.token, "text": f"khách {i}", "client_id": f"race-{i}"}
+        headers = {"Authorization": f"Bearer {customer.token}"}
+        with httpx.Client(base_url=hub_url, timeout=120, headers=headers) as http:
+            body = {"text": f"khách {i}", "client_id": f"race-{i}"}
             return http.post("/api/widget/messages", json=body).status_code
 
     def agent_says(i: int) -> int:
@@ -31,7 +32,7 @@ def customer_and_agent_race(hub_url: str, n: int = 20) -> int:
         futures = [pool.submit(customer_says, i) for i in range(n)]
         futures += [pool.submit(agent_says, i) for i in range(n)]
         statuses = [f.result() for f in futures]
-    assert statuses == [200] * (2 * n)
+    assert statuses == [200] * (2 * n), statuses
     messages = customer.history()["messages"]
     texts = [m["text"] for m in messages]
     assert sorted(t for t in texts if t.startswith("khách ")) == sorted(
