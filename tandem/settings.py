@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,16 +22,25 @@ class Settings(BaseSettings):
 
     mode: Literal["demo", "production"] = "demo"
 
-    # Storage: SQLite by default; any SQLAlchemy URL works (postgresql+psycopg://...).
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'tandem.db'}"
+    # Run-time files of this copy: the SQLite databases (hub, Rasa's tracker store), logs
+    # and the generated Rasa endpoints file. A second copy on the same machine sets its own.
+    var_dir: Path = ROOT / "var"
+    # Storage: SQLite in var_dir by default; any SQLAlchemy URL works (postgresql+psycopg://...).
+    database_url: str = ""
 
-    # Processes and how they reach each other.
+    # Processes and how they reach each other. The ports are where `tandem demo` starts
+    # each process; the URLs are where the others find it, by default that port on the
+    # loopback address. Set a URL only when that process runs elsewhere.
     hub_host: str = "127.0.0.1"
     hub_port: int = 8000
-    hub_url: str = "http://127.0.0.1:8000"
-    rasa_url: str = "http://127.0.0.1:5005"
+    hub_url: str = ""
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    rasa_url: str = ""
     rasa_timeout_s: float = 8.0
+    action_host: str = "127.0.0.1"
     action_port: int = 5055
+    action_url: str = ""
 
     # Secrets (environment only). Demo mode fills them with a marked placeholder.
     secret_key: str = DEMO_SECRET
@@ -83,6 +92,19 @@ class Settings(BaseSettings):
     max_wait_before_callback_s: float = 600.0
     callback_reminder_before_s: float = 900.0
     max_message_chars: int = 4000
+
+    @model_validator(mode="after")
+    def _derive_addresses(self) -> Settings:
+        """Fill the addresses left unset from the ports and the run-time folder."""
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'tandem.db'}"
+        if not self.hub_url:
+            self.hub_url = f"http://127.0.0.1:{self.hub_port}"
+        if not self.rasa_url:
+            self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        if not self.action_url:
+            self.action_url = f"http://127.0.0.1:{self.action_port}/webhook"
+        return self
 
     def check(self) -> None:
         """Refuse placeholder or missing secrets outside demo mode."""
