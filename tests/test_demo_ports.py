@@ -111,6 +111,6 @@ def test_demo_listens_on_the_configured_ports(tmp_path: Path, shared_index_dir: 
             if name != "hub":
                 _stop_pid(pid)
     assert not pid_file.exists(), "the demo removes its pid file when it stops"
-    for name, port in ports.items():
+    for port in ports.values():
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
