@@ -19,6 +19,7 @@ import yaml
 from tandem.settings import ROOT, Settings
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+TANDEM_BIN = ROOT / ".venv" / "bin" / "tandem"
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -86,6 +87,15 @@ def start_rasa(
         ],
         settings,
         log_dir / "rasa.log",
+    )
+
+
+def start_hub(settings: Settings, log_dir: Path) -> subprocess.Popen[bytes]:
+    """The hub as its own process (`tandem demo` runs it in the foreground instead)."""
+    return _spawn(
+        [str(TANDEM_BIN), "hub", "--host", settings.hub_host, "--port", str(settings.hub_port)],
+        settings,
+        log_dir / "hub.log",
     )
 
 

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     # Prefix for embedding question phrasings (None: the passage prefix).
     embedder_question_prefix: str | None = None
     embedding_cache_dir: Path = ROOT / "models" / "cache"
+    # OpenMP threads per embedding call; 0 = all cores. One thread keeps query latency
+    # steady on a busy machine (see knowledge/embedder.py); an offline index build on an
+    # idle machine may set more.
+    embedder_threads: int = 1
+    # Worker threads for knowledge searches in the hub, apart from the hub's other
+    # blocking work, so a burst of suggestions cannot starve it (nor it them).
+    search_workers: int = 2
     # Hybrid fusion: weight of the dense side (the keyword side gets the rest), and the
     # discount applied to matches on the answer field relative to the question field.
     dense_weight: float = 0.7
