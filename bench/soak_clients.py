@@ -7,8 +7,8 @@ not acknowledge with the same client id (as the widget and Telegram do), so a re
 hub must neither lose nor duplicate it. What each client saw is kept in `Sent` records;
 the benchmark compares them with the hub's database afterwards.
 
-How a widget session token travels is in `WidgetAuth` only, so a change of the widget API
-is one edit there.
+How a widget session token travels is in `WidgetAuth` (bench/widget_auth.py) only, so a
+change of the widget API is one edit there.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
+from widget_auth import WidgetAuth
 
 from tests.channels.fake_bot_api import FakeBotApi
 
@@ -97,36 +98,6 @@ def think(shared: Shared, rng: random.Random) -> None:
 
 
 # -- the widget ------------------------------------------------------------------------------
-class WidgetAuth:
-    """How the widget's session token travels; the one place to adapt to the widget API.
-
-    mode "query": in the request body and as `?token=` (the widget API before its change);
-    "bearer": an `Authorization: Bearer` header, and a first websocket frame
-    `{"type": "auth", "token": ...}`; "both" (default): both ways at once, which either
-    version of the API accepts (the other one ignores what it does not read).
-    """
-
-    def __init__(self, token: str, mode: str = "both") -> None:
-        self.token, self.mode = token, mode
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.mode != "query" else {}
-
-    def body(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return {**payload, "token": self.token} if self.mode != "bearer" else payload
-
-    def params(self) -> dict[str, str]:
-        return {"token": self.token} if self.mode != "bearer" else {}
-
-    def ws_url(self, hub_url: str) -> str:
-        url = hub_url.replace("http://", "ws://") + "/api/widget/ws"
-        return f"{url}?token={self.token}" if self.mode != "bearer" else url
-
-    def ws_hello(self, ws: ClientConnection) -> None:
-        if self.mode != "query":
-            ws.send(json.dumps({"type": "auth", "token": self.token}))
-
-
 def open_widget_session(shared: Shared, http: httpx.Client, visitor: str, mode: str) -> WidgetAuth:
     while shared.left() > 0:
         try:
