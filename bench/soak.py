@@ -31,7 +31,9 @@ The last line printed is one JSON object:
     false_handoffs -- hand-offs the hub made because it judged the bot failed (reason
         "bot_..."), while Rasa and the action server were up (outside kill windows)
     http_5xx       -- 5xx responses from the hub to customers and agents
-    p50_ms, p95_ms -- send to first automated answer (bot or hub), as the client saw it
+    p50_ms, p95_ms -- send to the bot's first answer, as the client saw it (the hub's own
+        notices, such as "the assistant has a problem", and agents' answers are left out;
+        on Telegram, where the sender is not marked, only agents' answers are)
     raw_rasa_p50_ms, raw_rasa_p95_ms, overhead_p95 (hub p95 / raw p95), msgs_per_s
 plus the run's parameters and error counts.
 """
@@ -434,7 +436,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             hub_ms = [
                 s.latency_ms
                 for s in shared.records
-                if s.latency_ms is not None and s.reply_sender != "agent"
+                if s.latency_ms is not None and s.reply_sender in ("bot", "hub")
             ]
             raw_ms = [s.latency_ms for s in raw.records if s.latency_ms is not None]
             p95, raw_p95 = percentile(hub_ms, 0.95), percentile(raw_ms, 0.95)

@@ -33,6 +33,11 @@ from tests.channels.fake_bot_api import FakeBotApi
 
 SITE = "demo-bank"
 TELEGRAM_SECRET = "soak-telegram-webhook-secret-0123"
+AGENT_TEXT = {
+    "vi": "Dạ, em là nhân viên Sen Vàng, em đã nhận câu hỏi và hỗ trợ anh/chị ngay ạ.",
+    "en": "Hello, this is Golden Lotus Bank; I have your question and will help now.",
+}
+AGENT_TEXT_STARTS = tuple(AGENT_TEXT.values())
 # A person reading the answer and typing the next message.
 THINK_S = (0.3, 1.0)
 RETRY_S = 0.5
@@ -295,15 +300,17 @@ class TimedBotApi(FakeBotApi):
 
     def __init__(self) -> None:
         super().__init__()
-        self.times: dict[int, list[float]] = {}
+        self.times: dict[int, list[tuple[float, str]]] = {}
 
     def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         result = super()._m_sendMessage(params)
         with self._lock:
-            self.times.setdefault(int(params["chat_id"]), []).append(time.monotonic())
+            self.times.setdefault(int(params["chat_id"]), []).append(
+                (time.monotonic(), str(params.get("text", "")))
+            )
         return result
 
-    def sent_times(self, chat_id: int) -> list[float]:
+    def sent_times(self, chat_id: int) -> list[tuple[float, str]]:
         with self._lock:
             return list(self.times.get(chat_id, []))
 
@@ -356,9 +363,12 @@ class TelegramCustomer:
                 time.sleep(RETRY_S)
             until = time.monotonic() + min(self.shared.reply_wait_s, max(0.0, self.shared.left()))
             while sent.acked and time.monotonic() < until:
-                later = [t for t in self.api.sent_times(self.chat_id) if t >= sent.t_sent]
+                later = [m for m in self.api.sent_times(self.chat_id) if m[0] >= sent.t_sent]
                 if later:
-                    sent.t_reply, sent.reply_sender = later[0], "hub"
+                    at, text = later[0]
+                    # Telegram does not say who wrote it: the agents' text is known.
+                    sender = "agent" if text.startswith(AGENT_TEXT_STARTS) else "hub"
+                    sent.t_reply, sent.reply_sender = at, sender
                     break
                 time.sleep(0.05)
             think(self.shared, self.rng)
@@ -464,11 +474,7 @@ class AgentWorker:
         last_customer = max((m["seq"] for m in messages if m["sender"] == "customer"), default=0)
         last_agent = max((m["seq"] for m in messages if m["sender"] == "agent"), default=0)
         if last_customer > last_agent:
-            text = (
-                "Dạ, em là nhân viên Sen Vàng, em đã nhận câu hỏi và hỗ trợ anh/chị ngay ạ."
-                if language == "vi"
-                else "Hello, this is Golden Lotus Bank; I have your question and will help now."
-            )
+            text = AGENT_TEXT["vi" if language == "vi" else "en"]
             reply = self._call(
                 "POST", f"/api/conversations/{conv_id}/messages", json={"text": text}
             )
