@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
 
 import typer
@@ -44,6 +45,10 @@ def run_demo(port: int | None = None) -> None:
     credentials = asyncio.run(_init_db(True, password))
     train()
 
+    # SIGTERM ends the demo like Ctrl-C does, through the `finally` below that stops Rasa
+    # and the action server. (uvicorn re-raises the signal once it has shut down; with the
+    # default handler the process would die there and leave both running.)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     logs = settings.var_dir / "logs"
     actions = processes.start_action_server(settings, logs)
     rasa = processes.start_rasa(settings, model_path(), logs)

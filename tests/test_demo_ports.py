@@ -39,18 +39,30 @@ def test_addresses_follow_the_ports(tmp_path: Path) -> None:
     assert endpoints["tracker_store"]["db"] == str(tmp_path / "rasa_tracker.db")
 
 
-def _stop_pid(pid: int) -> None:
+def _stop_pid(pid: int, grace_s: float = 120) -> None:
     """Stop one process (and the group it leads) by its id; quiet if it already ended."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + grace_s
         while time.monotonic() < deadline:
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
                 return
             time.sleep(0.2)
+
+
+def _alive_after(pid: int, timeout_s: float) -> bool:
+    """Whether the process still exists once the deadline has passed (polling until then)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 @pytest.mark.rasa
@@ -83,6 +95,7 @@ def test_demo_listens_on_the_configured_ports(tmp_path: Path, shared_index_dir: 
     )
     pid_file = tmp_path / "var" / "demo-pids.json"
     pids: dict[str, int] = {}
+    orphans: list[int] = []
     try:
         wait_http(f"http://127.0.0.1:{ports['actions']}/health", 240, demo)
         wait_http(f"http://127.0.0.1:{ports['rasa']}/", 300, demo)
@@ -106,10 +119,11 @@ def test_demo_listens_on_the_configured_ports(tmp_path: Path, shared_index_dir: 
         assert "phí" in " ".join(answer).lower()
     finally:
         _stop_pid(demo.pid)
-        # The demo stops its children when it stops; any that outlived it are stopped here.
-        for name, pid in pids.items():
-            if name != "hub":
-                _stop_pid(pid)
+        # The demo stops its children when it stops; any that outlive it are stopped here.
+        orphans = [pid for name, pid in pids.items() if name != "hub" and _alive_after(pid, 60)]
+        for pid in orphans:
+            _stop_pid(pid)
+    assert not orphans, "SIGTERM to the demo stops Rasa and the action server too"
     assert not pid_file.exists(), "the demo removes its pid file when it stops"
     for port in ports.values():
         with pytest.raises(httpx.ConnectError):
