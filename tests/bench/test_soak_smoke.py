@@ -36,6 +36,7 @@ KEYS = {
 }
 
 
+@pytest.mark.timeout(1500)  # Rasa's start-up alone can take minutes on a busy machine
 def test_soak_smoke() -> None:
     if not RASA_BIN.exists() or not MODEL.exists():
         pytest.fail("The Rasa environment or trained model is missing: run `make test`.")
