@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--queries", type=Path, nargs="+", required=True)
     parser.add_argument("--set", action="append", default=[], help="knob=v1,v2,...")
+    parser.add_argument(
+        "--sample", type=int, default=0, help="score this many queries of each set (seed 13)"
+    )
     args = parser.parse_args()
 
     grid: dict[str, list[Any]] = {}
@@ -68,6 +72,11 @@ def main() -> None:
     entries = corpus_entries(_read_jsonl(args.corpus, ("id", "answer")))
     retriever.apply(retriever.prepare(entries))
     query_sets = {p.name: _read_jsonl(p, ("query", "relevant")) for p in args.queries}
+    if args.sample:
+        # The same positions in every set, so accented and unaccented samples pair up.
+        total = min(len(rows) for rows in query_sets.values())
+        keep = sorted(random.Random(13).sample(range(total), min(args.sample, total)))
+        query_sets = {name: [rows[i] for i in keep] for name, rows in query_sets.items()}
 
     # Every text the dense side may embed: the queries and their re-accented forms.
     texts = set()
