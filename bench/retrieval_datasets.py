@@ -17,10 +17,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
-from knowledge.text import fold_diacritics
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from knowledge.text import fold_diacritics  # noqa: E402
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:

@@ -56,3 +56,20 @@ def test_remove_forgets_what_add_learnt() -> None:
     assert restorer.restore("phi thuong nien") == "phi thuong nien"
     restorer.add(CORPUS[0])
     assert restorer.restore("phi thuong nien") == "phí thường niên"
+
+
+def test_the_retriever_keeps_its_restorer_in_step_with_the_index() -> None:
+    from knowledge.embedder import make_embedder
+    from knowledge.retriever import Retriever
+    from tandem.settings import Settings
+
+    retriever = Retriever.from_settings(Settings(), make_embedder(Settings()))
+    entry = {
+        "id": "fees-annual",
+        "questions": {"vi": ["Phí thường niên là bao nhiêu?"], "en": ["What is the annual fee?"]},
+        "answer": {"vi": "Phí thường niên thẻ tín dụng là 300.000 đồng."},
+    }
+    retriever.apply(retriever.prepare([entry]))
+    assert retriever.accents.restore("phi thuong nien the") == "phí thường niên thẻ"
+    retriever.apply(deletes=["fees-annual"])
+    assert len(retriever.accents) == 0
