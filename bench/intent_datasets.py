@@ -8,7 +8,8 @@ output folder, /tmp/tandem-intents by default. Splits:
   the whole train set (`banking77_full_train.csv`) for timing a full training run.
 - clinc150: train = `train` + `oos_train`; test = `val` + `oos_val` (label `oos`). A
   validation split carved from train (stratified 80/20, half of `oos_train` held out) is
-  written as `clinc150_dev_*` for tuning, so the thresholds never see `val`.
+  written as `clinc150_dev_*` for tuning, so the thresholds never see `val`;
+  `clinc150_dev2_*` is the same split with the halves of `oos_train` swapped.
 - vimq: `train.json` -> `dev.json`; word-segmentation underscores become spaces.
 - project: the demo domain's own NLU data (`data/nlu/*.yml`), stratified 5-fold
   (`project_fold<k>_{train,test}.csv`); entity markup is reduced to its text and the
@@ -108,6 +109,12 @@ def clinc150(src: Path, out: Path) -> None:
     dev_test = [r for r in dev_test if r[1] != "oos"] + oos[50:]
     _write(out / "clinc150_dev_train.csv", dev_train)
     _write(out / "clinc150_dev_test.csv", dev_test)
+    # The same split with the two halves of the oos rows swapped: together the two
+    # score all 100 `oos_train` rows as held out.
+    dev2_train = [r for r in dev_train if r[1] != "oos"] + oos[50:]
+    dev2_test = [r for r in dev_test if r[1] != "oos"] + oos[:50]
+    _write(out / "clinc150_dev2_train.csv", dev2_train)
+    _write(out / "clinc150_dev2_test.csv", dev2_test)
 
 
 def vimq(src: Path, out: Path) -> None:
