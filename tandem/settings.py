@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     dense_weight: float = 0.7
     # Vietnamese typed without accents: the embedding model reads it poorly.
     dense_weight_unaccented: float = 0.4
+    # Re-accent unaccented Vietnamese queries from the corpus's syllables before embedding.
+    restore_accents: bool = True
     answer_field_weight: float = 0.9
     # Exact (flat) search up to this many vectors, approximate (IVF) above it, tuned at
     # build time so that recall@10 against exact search stays at or above the target.
