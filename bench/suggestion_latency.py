@@ -3,12 +3,18 @@ suggestions arrive on a signed-in agent's websocket.
 
 Usage:
     flock /tmp/tandem-cpu.lock .venv/bin/python bench/suggestion_latency.py [--messages 300]
+    .venv/bin/python bench/suggestion_latency.py --customers 50 --burn 2   # a busy hour
+
+`--customers N` runs N customers writing at once, each in its own thread, pausing
+`--think` seconds (uniform in a range) between its messages as a person typing does;
+the default, one customer with no pause, measures one message at a time. `--burn N` runs
+N CPU busy loops for the whole run (bench/cpu_burner.py).
 
 What runs: the real hub (``create_app``) served by uvicorn in this process, on a temporary
 SQLite database seeded with the demo customers, over an index of the demo corpus plus
 ``--synthetic`` generated FAQ entries (10,000 by default), in a temporary index folder. An
 agent signs in over HTTP and opens ``/api/ws/agent`` from its own thread; customers post
-messages through the widget API, one after another. Rasa is down, so conversations queue
+messages through the widget API. Rasa is down, so conversations queue
 for a human, as they do when agents use the panel.
 
 Latency per message = time the suggestions event is read off the websocket minus the
@@ -27,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import statistics
 import sys
@@ -45,7 +52,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+
+from cpu_burner import add_burn_argument, burning  # noqa: E402
+from widget_auth import WidgetAuth  # noqa: E402
 
 from bot.api.widget import sign_customer  # noqa: E402
 from bot.app import create_app  # noqa: E402
@@ -214,7 +224,20 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--synthetic", type=int, default=10_000)
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--customers", type=int, default=1, help="customers writing at once")
+    ap.add_argument(
+        "--think", default="0.02,0.02", help="pause between one customer's messages: MIN,MAX s"
+    )
+    ap.add_argument("--max-seconds", type=float, default=900, help="limit for the whole run")
+    add_burn_argument(ap)
     args = ap.parse_args()
+    with burning(args.burn, args.max_seconds):
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
+    deadline = time.monotonic() + args.max_seconds
+    think = tuple(float(x) for x in args.think.split(","))
 
     tmp = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
     corpus = tmp / "corpus"
@@ -277,40 +300,73 @@ def main() -> None:
     threading.Thread(target=receive, name="agent-ws", daemon=True).start()
     ready.wait(10)
 
-    tokens = []
-    for cid in ["C001", "C002", "C003", "C004", "C005", None, None, None]:
+    ids = ["C001", "C002", "C003", "C004", "C005"]
+    auths = []
+    for i in range(max(8, args.customers)):
+        cid = ids[i] if i < len(ids) else None
         body: dict[str, str] = {"site": "demo-bank"}
         if cid:
             body |= {"customer_id": cid, "signature": sign_customer(DEMO_SECRET, cid)}
-        tokens.append(http.post("/api/widget/session", json=body).json()["token"])
+        auths.append(WidgetAuth(http.post("/api/widget/session", json=body).json()["token"]))
 
-    rng = random.Random(11)
     queries = demo_queries()
     latencies: list[float] = []
-    for n in range(args.warmup + args.messages):
-        text = rng.choice(queries)
-        reply = http.post(
-            "/api/widget/messages",
-            json={"text": text},
-            headers={"Authorization": f"Bearer {rng.choice(tokens)}"},
+    load_before = os.getloadavg()[0]
+
+    def send(client: httpx.Client, auth: WidgetAuth, text: str) -> float:
+        """Post one message; its latency in ms once its suggestions arrive."""
+        reply = client.post(
+            "/api/widget/messages", json=auth.body({"text": text}), headers=auth.headers()
         )
         reply.raise_for_status()
         msg = reply.json()["message"]
         stored = datetime.fromisoformat(msg["created_at"]).timestamp()
         mid = int(msg["id"])
         with got:
-            if not got.wait_for(lambda mid=mid: mid in arrived, timeout=10):
-                raise SystemExit(f"no suggestions for message {mid} within 10 s")
-        if n >= args.warmup:
-            latencies.append((arrived[mid] - stored) * 1000)
-        time.sleep(0.02)  # a customer types; the hub is not flooded
+            if not got.wait_for(
+                lambda: mid in arrived, timeout=max(1.0, deadline - time.monotonic())
+            ):
+                raise SystemExit(f"no suggestions for message {mid} before the deadline")
+            return (arrived[mid] - stored) * 1000
+
+    warm = random.Random(11)
+    for _ in range(args.warmup):
+        send(http, warm.choice(auths), warm.choice(queries))
+
+    def customer(n: int, count: int) -> None:
+        rng = random.Random(100 + n)
+        client = httpx.Client(base_url=base, timeout=60)
+        for _ in range(count):
+            if time.monotonic() >= deadline:
+                return
+            took = send(client, auths[n], rng.choice(queries))
+            with got:
+                latencies.append(took)
+            time.sleep(rng.uniform(*think))
+
+    share = [
+        args.messages // args.customers + (n < args.messages % args.customers)
+        for n in range(args.customers)
+    ]
+    threads = [threading.Thread(target=customer, args=(n, c)) for n, c in enumerate(share)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
 
     figures = {
         "messages": len(latencies),
         "entries": args.synthetic,
+        "customers": args.customers,
+        "think_s": list(think),
+        "burn": args.burn,
+        "msgs_per_s": round(len(latencies) / elapsed, 1) if elapsed else None,
         "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "max_ms": round(max(latencies), 1),
+        "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
     print(json.dumps(figures))
     if args.json:

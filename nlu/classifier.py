@@ -105,6 +105,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "dense_weight": defaults.dense_weight,
             "latent_weight": defaults.latent_weight,
             "nearest_weight": defaults.nearest_weight,
+            # Margin of a virtual "none of these" class (None: off); see IntentModel.
+            "none_margin": defaults.none_margin,
             # Sparse featurizers (by alias) whose features are latent terms, not counts.
             "latent_featurizers": ["e5_latent_terms"],
             "max_iter": defaults.max_iter,
@@ -134,6 +136,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             dense_weight=float(c["dense_weight"]),
             latent_weight=float(c["latent_weight"]),
             nearest_weight=float(c["nearest_weight"]),
+            none_margin=None if c["none_margin"] is None else float(c["none_margin"]),
             max_iter=int(c["max_iter"]),
             sim_floor=float(c["sim_floor"]),
             sim_full=float(c["sim_full"]),

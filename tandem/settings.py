@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,17 +30,26 @@ class Settings(BaseSettings):
     # The bank's hotline, the one number the bot, the actions and the demo page show.
     hotline: str = "1900 6868"
 
-    # Storage: SQLite by default; any SQLAlchemy URL works (postgresql+psycopg://...).
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'tandem.db'}"
+    # Run-time files of this copy: the SQLite databases (hub, Rasa's tracker store), logs
+    # and the generated Rasa endpoints file. A second copy on the same machine sets its own.
+    var_dir: Path = ROOT / "var"
+    # Storage: SQLite in var_dir by default; any SQLAlchemy URL works (postgresql+psycopg://...).
+    database_url: str = ""
 
-    # Processes and how they reach each other.
+    # Processes and how they reach each other. The ports are where `tandem demo` starts
+    # each process; the URLs are where the others find it, by default that port on the
+    # loopback address. Set a URL only when that process runs elsewhere.
     hub_host: str = "127.0.0.1"
     hub_port: int = 8000
-    hub_url: str = "http://127.0.0.1:8000"
-    rasa_url: str = "http://127.0.0.1:5005"
+    hub_url: str = ""
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    rasa_url: str = ""
     # Generous: a busy Rasa is slow, not down (8 s handed customers off at 20 concurrent).
     rasa_timeout_s: float = 60.0
+    action_host: str = "127.0.0.1"
     action_port: int = 5055
+    action_url: str = ""
 
     # Secrets (environment only). Demo mode fills them with a marked placeholder.
     secret_key: str = DEMO_SECRET
@@ -98,11 +107,20 @@ class Settings(BaseSettings):
     # Prefix for embedding question phrasings (None: the passage prefix).
     embedder_question_prefix: str | None = None
     embedding_cache_dir: Path = ROOT / "models" / "cache"
+    # OpenMP threads per embedding call; 0 = all cores. One thread keeps query latency
+    # steady on a busy machine (see knowledge/embedder.py); an offline index build on an
+    # idle machine may set more.
+    embedder_threads: int = 1
+    # Worker threads for knowledge searches in the hub, apart from the hub's other
+    # blocking work, so a burst of suggestions cannot starve it (nor it them).
+    search_workers: int = 2
     # Hybrid fusion: weight of the dense side (the keyword side gets the rest), and the
     # discount applied to matches on the answer field relative to the question field.
     dense_weight: float = 0.7
     # Vietnamese typed without accents: the embedding model reads it poorly.
     dense_weight_unaccented: float = 0.4
+    # Re-accent unaccented Vietnamese queries from the corpus's syllables before embedding.
+    restore_accents: bool = True
     answer_field_weight: float = 0.9
     # Exact (flat) search up to this many vectors, approximate (IVF) above it, tuned at
     # build time so that recall@10 against exact search stays at or above the target.
@@ -163,7 +181,7 @@ class Settings(BaseSettings):
     rasa_breaker_reset_s: float = 10.0
     bot_health_interval_s: float = 5.0
     bot_ready_wait_s: float = 120.0  # how long a message waits for a Rasa that is loading
-    # The action server's base URL, for its /health (empty: not checked).
+    # The action server's base URL, for its /health (default: from action_url).
     actions_url: str = ""
 
     # Presence: an agent whose panel has not checked in for this long is offline.
@@ -194,6 +212,21 @@ class Settings(BaseSettings):
         default_factory=lambda: ["complaint", "express_frustration"]
     )
     urgent_wait_s: float = 600.0
+
+    @model_validator(mode="after")
+    def _derive_addresses(self) -> Settings:
+        """Fill the addresses left unset from the ports and the run-time folder."""
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'tandem.db'}"
+        if not self.hub_url:
+            self.hub_url = f"http://127.0.0.1:{self.hub_port}"
+        if not self.rasa_url:
+            self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        if not self.action_url:
+            self.action_url = f"http://127.0.0.1:{self.action_port}/webhook"
+        if not self.actions_url:  # the action server's base, for its /health
+            self.actions_url = self.action_url.removesuffix("/webhook")
+        return self
 
     def check(self) -> None:
         """Refuse placeholder, missing or guessable secrets outside demo mode."""

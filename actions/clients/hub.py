@@ -4,8 +4,9 @@ Usage:
     client = HubClient.from_env()
     client.verify_identity(None, "4821", "1988-03-14")
 
-Settings come from the environment (`TANDEM_HUB_URL`, `TANDEM_SERVICE_TOKEN`) each time a
-client is built, so the action server and the tests can point it anywhere. Calls are
+Settings come from the environment (`TANDEM_HUB_URL`, else `TANDEM_HUB_PORT` on the loopback
+address; `TANDEM_SERVICE_TOKEN`) each time a client is built, so the action server and the
+tests can point it anywhere. Calls are
 synchronous; actions run them in a worker thread so one slow call does not stall the
 action server's event loop.
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 import requests
 
-DEFAULT_HUB_URL = "http://127.0.0.1:8000"
+DEFAULT_HUB_PORT = "8000"
 DEFAULT_SERVICE_TOKEN = "demo-only-not-secret"
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -28,6 +29,12 @@ class HubError(Exception):
 
 class HubNotFound(HubError):
     """The hub answered 404: the customer, card or record does not exist."""
+
+
+def hub_url_from_env() -> str:
+    """The hub's address as the hub's own settings derive it (tandem/settings.py)."""
+    port = os.environ.get("TANDEM_HUB_PORT") or DEFAULT_HUB_PORT
+    return os.environ.get("TANDEM_HUB_URL") or f"http://127.0.0.1:{port}"
 
 
 class HubClient:
@@ -42,7 +49,7 @@ class HubClient:
     @classmethod
     def from_env(cls) -> HubClient:
         return cls(
-            os.environ.get("TANDEM_HUB_URL", DEFAULT_HUB_URL),
+            hub_url_from_env(),
             os.environ.get("TANDEM_SERVICE_TOKEN", DEFAULT_SERVICE_TOKEN),
             float(os.environ.get("TANDEM_HUB_TIMEOUT_S", DEFAULT_TIMEOUT_S)),
         )

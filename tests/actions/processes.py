@@ -86,7 +86,7 @@ class Hub:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        if not wait_until(lambda: get_json(f"{self.url}/healthz") is not None, 90, self.proc):
+        if not wait_until(lambda: get_json(f"{self.url}/healthz") is not None, 240, self.proc):
             self.stop()
             raise RuntimeError(f"hub did not start; see {self.workdir / 'hub.log'}")
 

@@ -40,7 +40,7 @@ def agent_socket(hub: HubProcess) -> Iterator[tuple[Agent, ClientConnection]]:
 
 
 def next_event(
-    ws: ClientConnection, kind: str, conv_id: int, timeout_s: float = 20
+    ws: ClientConnection, kind: str, conv_id: int, timeout_s: float = 60
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while True:

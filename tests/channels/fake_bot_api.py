@@ -67,7 +67,7 @@ class FakeBotApi:
         with self._lock:
             return [c.method for c in self.calls]
 
-    def wait_sent(self, chat_id: int, count: int, timeout_s: float = 20) -> list[dict[str, Any]]:
+    def wait_sent(self, chat_id: int, count: int, timeout_s: float = 60) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             messages = self.sent(chat_id)
@@ -158,7 +158,7 @@ class FakeBotApi:
         )
         self._server = uvicorn.Server(config)
         threading.Thread(target=self._server.run, daemon=True).start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while not self._server.started:
             if time.monotonic() > deadline:
                 raise TimeoutError("fake Bot API did not start")

@@ -1,4 +1,7 @@
-"""A knowledge manager's change reaches the running hub's answers at once, no restart."""
+"""A knowledge manager's change reaches the running hub's answers at once, no restart.
+
+"At once" is checked without a clock: the first search after the save returns finds the
+change. How long that takes is a benchmark figure, not a test assertion."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ NEW_ENTRY = {
 }
 
 
-def test_edit_through_the_api_is_answered_at_once(tmp_path: Path) -> None:
+def test_edit_through_the_api_is_answered_by_the_next_search(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "knowledge" / "corpus", corpus)
     hub = HubProcess(

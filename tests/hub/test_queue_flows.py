@@ -73,7 +73,7 @@ def test_impossible_moves_are_refused_over_the_api(start_hub) -> None:
 
 
 def test_unacknowledged_assignment_is_requeued_with_a_note_not_urgency(start_hub) -> None:
-    hub = start_hub(ack_timeout_s="1.5")
+    hub = start_hub(ack_timeout_s="5")
     agent = Agent(hub.url, "linh")
     agent.online()
     conv_id = Customer(hub.url).say("cho tôi gặp nhân viên").json()["conversation_id"]
@@ -82,7 +82,7 @@ def test_unacknowledged_assignment_is_requeued_with_a_note_not_urgency(start_hub
     # Offered to linh (on a busy machine the 1.5 s may already have run out by now).
     assert any(e["to"] == "assigned" and "linh" in (e["note"] or "") for e in detail["events"])
     requeued = wait_for(
-        lambda: (c := agent.conversation(conv_id)["conversation"])["state"] == "waiting" and c, 10
+        lambda: (c := agent.conversation(conv_id)["conversation"])["state"] == "waiting" and c
     )
     # Being requeued is not urgency: the "urgent" label is for the customer's situation.
     assert requeued["priority"] == first["priority"]
@@ -92,7 +92,7 @@ def test_unacknowledged_assignment_is_requeued_with_a_note_not_urgency(start_hub
     other = Agent(hub.url, "minh")
     other.online()
     taken = wait_for(
-        lambda: (c := other.conversation(conv_id)["conversation"])["state"] == "assigned" and c, 10
+        lambda: (c := other.conversation(conv_id)["conversation"])["state"] == "assigned" and c
     )
     assert taken["assigned_to"] == other.user["id"]
     assert other.post(f"/api/conversations/{conv_id}/ack").status_code == 200
@@ -149,7 +149,6 @@ def test_callback_offered_scheduled_and_escalated_when_overdue(start_hub) -> Non
             for c in agent.http.get("/api/callbacks").json()["callbacks"]
             if c["id"] == overdue["id"] and c["escalated"]
         ],
-        10,
     )
     assert escalated[0]["status"] == "missed"
     alerts = supervisor.http.get("/api/alerts").json()["alerts"]

@@ -263,7 +263,8 @@ def test_file_edits_and_other_processes_are_live(settings: Settings) -> None:
     try:
         cli = KnowledgeService.from_settings(settings)  # another process, e.g. the CLI
         cli.upsert(NEW_ENTRY)
-        deadline = time.monotonic() + 1.0
+        # Deadlines bound the wait only; how fast a change goes live is measured in bench/.
+        deadline = time.monotonic() + 60
         while hub.get("cards-virtual-card") is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert hub.get("cards-virtual-card") is not None
@@ -273,8 +274,8 @@ def test_file_edits_and_other_processes_are_live(settings: Settings) -> None:
         entries = yaml.safe_load(path.read_text(encoding="utf-8"))
         entries = [e for e in entries if e["id"] != "fees-transfer"]
         write_file(path, entries)
-        start = time.monotonic()
-        while hub.get("fees-transfer") is not None and time.monotonic() - start < 1.0:
+        deadline = time.monotonic() + 60
+        while hub.get("fees-transfer") is not None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert hub.get("fees-transfer") is None
 

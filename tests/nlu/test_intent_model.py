@@ -47,3 +47,47 @@ def test_saved_model_predicts_the_same(tmp_path: Path) -> None:
     loaded = IntentModel.load(tmp_path / "m.npz", model.config)
     message = np.array([[1.0, 0.1]], dtype=np.float32)
     np.testing.assert_allclose(loaded.predict(None, message)[0], model.predict(None, message)[0])
+
+
+def _linear_model(none_margin: float | None) -> IntentModel:
+    # Two intents read from the first two axes of the (unit-length, x3) dense block; the
+    # intercepts put a message with nothing of either intent below every margin.
+    return IntentModel(
+        config=IntentModelConfig(none_margin=none_margin),
+        classes=np.array(["a", "b"]),
+        idf=np.zeros(0, dtype=np.float32),
+        coef=np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32),
+        intercept=np.array([-2.5, -2.5], dtype=np.float32),
+    )
+
+
+# Margins (a, b): a clear "a" (0.5, -2.5); a message that leans to "a" but that neither
+# intent claims (-1.0, -2.5), such as a question about a topic the bot does not know.
+CLEAR = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
+UNCLAIMED = np.array([[0.5, 0.0, np.sqrt(0.75)]], dtype=np.float32)
+
+
+def test_a_message_no_intent_claims_gets_low_confidence() -> None:
+    _, plain = _linear_model(None).predict(None, UNCLAIMED)
+    _, calibrated = _linear_model(-0.5).predict(None, UNCLAIMED)
+    # The softmax alone compares the intents with each other: "a" looks certain.
+    assert plain[0, 0] > 0.99
+    # Against the "none of these" margin, it is not: well below the 0.4 fallback.
+    assert calibrated[0, 0] < 0.1
+
+
+def test_a_clear_intent_keeps_its_confidence() -> None:
+    _, plain = _linear_model(None).predict(None, CLEAR)
+    _, calibrated = _linear_model(-0.5).predict(None, CLEAR)
+    assert calibrated[0].argmax() == 0
+    assert calibrated[0, 0] > 0.99
+    assert plain[0, 0] - calibrated[0, 0] < 0.01
+
+
+def test_none_margin_only_removes_probability() -> None:
+    plain, _ = _linear_model(None).predict(None, np.vstack([CLEAR, UNCLAIMED]))
+    calibrated, _ = _linear_model(-0.5).predict(None, np.vstack([CLEAR, UNCLAIMED]))
+    np.testing.assert_allclose(plain.sum(axis=1), 1.0, rtol=1e-5)
+    assert (calibrated.sum(axis=1) < 1.0).all()
+    # The order of the intents is unchanged.
+    assert (calibrated.argmax(axis=1) == plain.argmax(axis=1)).all()

@@ -62,8 +62,11 @@ class Agent:
         return response.json()
 
 
-def wait_for(predicate: Any, timeout_s: float = 10.0, interval_s: float = 0.2) -> Any:
-    """Poll until predicate() is truthy; returns its value or fails with the last value."""
+def wait_for(predicate: Any, timeout_s: float = 60.0, interval_s: float = 0.2) -> Any:
+    """Poll until predicate() is truthy; returns its value or fails with the last value.
+
+    The limit is generous on purpose: it only bounds a test that would otherwise hang, and
+    a busy machine (other jobs on both cores) must not turn a slow pass into a failure."""
     deadline = time.monotonic() + timeout_s
     value = None
     while time.monotonic() < deadline:

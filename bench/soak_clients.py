@@ -1,0 +1,488 @@
+"""The people the soak benchmark plays: widget customers (HTTP and websocket), Telegram
+customers, raw Rasa customers and agents.
+
+Every customer sends its messages one after another, waits for an answer (or gives up
+after a bounded wait), pauses as a person typing would, and retries a message the hub did
+not acknowledge with the same client id (as the widget and Telegram do), so a restarted
+hub must neither lose nor duplicate it. What each client saw is kept in `Sent` records;
+the benchmark compares them with the hub's database afterwards.
+
+How a widget session token travels is in `WidgetAuth` (bench/widget_auth.py) only, so a
+change of the widget API is one edit there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import ClientConnection, connect
+from widget_auth import WidgetAuth
+
+from tests.channels.fake_bot_api import FakeBotApi
+
+SITE = "demo-bank"
+TELEGRAM_SECRET = "soak-telegram-webhook-secret-0123"
+AGENT_TEXT = {
+    "vi": "Dạ, em là nhân viên Sen Vàng, em đã nhận câu hỏi và hỗ trợ anh/chị ngay ạ.",
+    "en": "Hello, this is Golden Lotus Bank; I have your question and will help now.",
+}
+AGENT_TEXT_STARTS = tuple(AGENT_TEXT.values())
+# A person reading the answer and typing the next message.
+THINK_S = (0.3, 1.0)
+RETRY_S = 0.5
+
+
+@dataclass
+class Sent:
+    """One customer message as its client saw it."""
+
+    key: str  # the id the client gave it (widget client id, Telegram update id)
+    channel: str  # web-http | web-ws | telegram | raw-rasa
+    customer: int
+    text: str
+    t_sent: float = 0.0  # monotonic time of the first attempt
+    wall_sent: float = 0.0
+    acked: bool = False
+    message_id: int | None = None
+    t_reply: float | None = None  # first answer the client saw
+    reply_sender: str | None = None
+
+    @property
+    def latency_ms(self) -> float | None:
+        return None if self.t_reply is None else (self.t_reply - self.t_sent) * 1000
+
+
+@dataclass
+class Shared:
+    """What every client thread reports into, and the run's deadline."""
+
+    hub_url: str
+    deadline: float
+    reply_wait_s: float
+    records: list[Sent] = field(default_factory=list)
+    http_5xx: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    progress: int = 0  # messages acknowledged so far (drives --kill)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, sent: Sent) -> Sent:
+        with self.lock:
+            self.records.append(sent)
+        return sent
+
+    def status(self, code: int) -> None:
+        if code >= 500:
+            with self.lock:
+                self.http_5xx += 1
+
+    def error(self, kind: str) -> None:
+        with self.lock:
+            self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def acked(self) -> None:
+        with self.lock:
+            self.progress += 1
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+def think(shared: Shared, rng: random.Random) -> None:
+    time.sleep(max(0.0, min(rng.uniform(*THINK_S), shared.left())))
+
+
+# -- the widget ------------------------------------------------------------------------------
+def open_widget_session(shared: Shared, http: httpx.Client, visitor: str, mode: str) -> WidgetAuth:
+    while shared.left() > 0:
+        try:
+            response = http.post("/api/widget/session", json={"site": SITE})
+            shared.status(response.status_code)
+            if response.status_code == 200:
+                return WidgetAuth(response.json()["token"], mode)
+        except httpx.HTTPError:
+            shared.error("session")
+        time.sleep(RETRY_S)
+    raise TimeoutError("no widget session before the deadline")
+
+
+def answers(event_msg: dict[str, Any], sent: Sent, own_seq: int | None) -> bool:
+    """Is this outbound message an answer to `sent`? Bot and system replies name the message
+    they answer; an agent's reply answers whatever the customer wrote before it."""
+    if event_msg.get("sender") in (None, "customer"):
+        return False
+    if sent.message_id is not None and event_msg.get("reply_to") == sent.message_id:
+        return True
+    return (
+        event_msg.get("sender") == "agent"
+        and own_seq is not None
+        and int(event_msg.get("seq") or 0) > own_seq
+    )
+
+
+class HttpCustomer:
+    """Sends over `POST /api/widget/messages`; reads answers from the response or, when the
+    response carries none, from `GET /api/widget/history`."""
+
+    channel = "web-http"
+
+    def __init__(self, shared: Shared, n: int, script: list[str], auth_mode: str) -> None:
+        self.shared, self.n, self.script, self.auth_mode = shared, n, script, auth_mode
+        self.rng = random.Random(n)
+
+    def run(self) -> None:
+        http = httpx.Client(base_url=self.shared.hub_url, timeout=60)
+        auth = open_widget_session(self.shared, http, f"soak-http-{self.n}", self.auth_mode)
+        for text in self.script:
+            if self.shared.left() <= 0:
+                return
+            sent = self.shared.add(Sent(uuid.uuid4().hex, self.channel, self.n, text))
+            sent.t_sent, sent.wall_sent = time.monotonic(), time.time()
+            own_seq = None
+            while not sent.acked and self.shared.left() > 0:
+                try:
+                    response = http.post(
+                        "/api/widget/messages",
+                        json=auth.body({"text": text, "client_id": sent.key}),
+                        headers=auth.headers(),
+                    )
+                    self.shared.status(response.status_code)
+                    if response.status_code == 200:
+                        body = response.json()
+                        sent.acked, sent.message_id = True, int(body["message"]["id"])
+                        own_seq = body["message"].get("seq")
+                        self.shared.acked()
+                        for reply in body.get("replies") or []:
+                            if answers(reply, sent, own_seq):
+                                sent.t_reply, sent.reply_sender = time.monotonic(), reply["sender"]
+                                break
+                        continue
+                except httpx.HTTPError:
+                    self.shared.error("widget-http")
+                time.sleep(RETRY_S)
+            self._wait_answer(http, auth, sent, own_seq)
+            think(self.shared, self.rng)
+
+    def _wait_answer(
+        self, http: httpx.Client, auth: WidgetAuth, sent: Sent, own_seq: int | None
+    ) -> None:
+        until = time.monotonic() + min(self.shared.reply_wait_s, max(0.0, self.shared.left()))
+        while sent.acked and sent.t_reply is None and time.monotonic() < until:
+            try:
+                response = http.get(
+                    "/api/widget/history", params=auth.params(), headers=auth.headers()
+                )
+                self.shared.status(response.status_code)
+                if response.status_code == 200:
+                    for msg in response.json().get("messages") or []:
+                        if answers(msg, sent, own_seq):
+                            sent.t_reply, sent.reply_sender = time.monotonic(), msg["sender"]
+                            return
+            except httpx.HTTPError:
+                self.shared.error("widget-history")
+            time.sleep(0.3)
+
+
+class WsCustomer:
+    """Sends frames over `/api/widget/ws` and reads acknowledgements and answers pushed on
+    the same socket; reconnects and resends unacknowledged messages when it drops."""
+
+    channel = "web-ws"
+
+    def __init__(self, shared: Shared, n: int, script: list[str], auth_mode: str) -> None:
+        self.shared, self.n, self.script, self.auth_mode = shared, n, script, auth_mode
+        self.rng = random.Random(n)
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.ws: ClientConnection | None = None
+
+    def _connect(self, auth: WidgetAuth) -> ClientConnection | None:
+        try:
+            ws = connect(auth.ws_url(self.shared.hub_url), open_timeout=10)
+            auth.ws_hello(ws)
+            return ws
+        except (OSError, WebSocketException, TimeoutError):
+            self.shared.error("widget-ws-connect")
+            return None
+
+    def _recv(self, timeout: float) -> dict[str, Any] | None:
+        if self.ws is None:
+            return None
+        try:
+            raw = self.ws.recv(timeout=max(0.05, timeout))
+        except TimeoutError:
+            return None
+        except (OSError, WebSocketException):
+            self.shared.error("widget-ws-drop")
+            self._close()
+            return None
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            return None
+        return event if isinstance(event, dict) else None
+
+    def _close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                self.ws.close()
+        self.ws = None
+
+    def run(self) -> None:
+        http = httpx.Client(base_url=self.shared.hub_url, timeout=60)
+        auth = open_widget_session(self.shared, http, f"soak-ws-{self.n}", self.auth_mode)
+        try:
+            for text in self.script:
+                if self.shared.left() <= 0:
+                    return
+                sent = self.shared.add(Sent(uuid.uuid4().hex, self.channel, self.n, text))
+                sent.t_sent, sent.wall_sent = time.monotonic(), time.time()
+                self._exchange(auth, sent)
+                think(self.shared, self.rng)
+        finally:
+            self._close()
+
+    def _exchange(self, auth: WidgetAuth, sent: Sent) -> None:
+        own_seq: int | None = None
+        pending: list[dict[str, Any]] = []  # outbound messages seen before our message id
+        answer_until: float | None = None
+        frame = json.dumps({"type": "message", "text": sent.text, "client_id": sent.key})
+        resend_at = 0.0
+        while self.shared.left() > 0:
+            now = time.monotonic()
+            if sent.acked and answer_until is None:
+                answer_until = now + self.shared.reply_wait_s
+            if sent.acked and (sent.t_reply is not None or now >= (answer_until or now)):
+                return
+            if not sent.acked and now >= resend_at:
+                if self.ws is None:
+                    self.ws = self._connect(auth)
+                if self.ws is not None:
+                    with contextlib.suppress(OSError, WebSocketException):
+                        self.ws.send(frame)
+                resend_at = now + 15  # no acknowledgement by then: send again
+            event = self._recv(0.5)
+            if event is None:
+                if self.ws is None:
+                    time.sleep(RETRY_S)
+                    resend_at = 0.0
+                continue
+            msg = event.get("message") if isinstance(event.get("message"), dict) else None
+            if event.get("type") == "ack" and event.get("client_id") == sent.key and msg:
+                if not sent.acked:
+                    sent.acked, sent.message_id = True, int(msg["id"])
+                    own_seq = msg.get("seq")
+                    self.shared.acked()
+            elif event.get("type") == "message" and msg:
+                if msg.get("client_id") == sent.key and msg.get("sender") == "customer":
+                    sent.message_id, own_seq = int(msg["id"]), msg.get("seq")
+                elif msg.get("sender") != "customer":
+                    pending.append(msg)
+            if sent.message_id is not None and sent.t_reply is None:
+                for reply in pending:
+                    if answers(reply, sent, own_seq):
+                        sent.t_reply, sent.reply_sender = time.monotonic(), reply["sender"]
+                        break
+
+
+# -- Telegram --------------------------------------------------------------------------------
+class TimedBotApi(FakeBotApi):
+    """The local Bot API, noting when each chat was sent a message."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: dict[int, list[tuple[float, str]]] = {}
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = super()._m_sendMessage(params)
+        with self._lock:
+            self.times.setdefault(int(params["chat_id"]), []).append(
+                (time.monotonic(), str(params.get("text", "")))
+            )
+        return result
+
+    def sent_times(self, chat_id: int) -> list[tuple[float, str]]:
+        with self._lock:
+            return list(self.times.get(chat_id, []))
+
+
+_update_ids = iter(range(10_000_000, 2**31))
+_update_lock = threading.Lock()
+
+
+class TelegramCustomer:
+    """Posts updates to the hub's webhook as Telegram does (retrying until a 2xx) and reads
+    answers off the local Bot API."""
+
+    channel = "telegram"
+
+    def __init__(self, shared: Shared, n: int, script: list[str], api: TimedBotApi) -> None:
+        self.shared, self.n, self.script, self.api = shared, n, script, api
+        self.rng = random.Random(n)
+        self.chat_id = 800_000_000 + n
+
+    def run(self) -> None:
+        http = httpx.Client(base_url=self.shared.hub_url, timeout=60)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+        for text in self.script:
+            if self.shared.left() <= 0:
+                return
+            with _update_lock:
+                update_id = next(_update_ids)
+            sent = self.shared.add(Sent(str(update_id), self.channel, self.n, text))
+            sent.t_sent, sent.wall_sent = time.monotonic(), time.time()
+            update = {
+                "update_id": update_id,
+                "message": {
+                    "message_id": update_id,
+                    "date": int(time.time()),
+                    "chat": {"id": self.chat_id, "type": "private", "first_name": "Khách"},
+                    "from": {"id": self.chat_id, "is_bot": False, "first_name": "Khách"},
+                    "text": text,
+                },
+            }
+            while not sent.acked and self.shared.left() > 0:
+                try:
+                    response = http.post("/telegram/webhook", json=update, headers=headers)
+                    self.shared.status(response.status_code)
+                    if response.status_code < 300:
+                        sent.acked = True
+                        self.shared.acked()
+                        continue
+                except httpx.HTTPError:
+                    self.shared.error("telegram")
+                time.sleep(RETRY_S)
+            until = time.monotonic() + min(self.shared.reply_wait_s, max(0.0, self.shared.left()))
+            while sent.acked and time.monotonic() < until:
+                later = [m for m in self.api.sent_times(self.chat_id) if m[0] >= sent.t_sent]
+                if later:
+                    at, text = later[0]
+                    # Telegram does not say who wrote it: the agents' text is known.
+                    sender = "agent" if text.startswith(AGENT_TEXT_STARTS) else "hub"
+                    sent.t_reply, sent.reply_sender = at, sender
+                    break
+                time.sleep(0.05)
+            think(self.shared, self.rng)
+
+
+# -- raw Rasa --------------------------------------------------------------------------------
+class RawRasaCustomer:
+    """The same script straight to Rasa's REST channel, with its own sender id."""
+
+    channel = "raw-rasa"
+
+    def __init__(self, shared: Shared, n: int, script: list[str], rasa_url: str, run: str) -> None:
+        self.shared, self.n, self.script, self.rasa_url = shared, n, script, rasa_url
+        self.rng = random.Random(n)
+        self.sender = f"soak-raw-{run}-{n}"
+
+    def run(self) -> None:
+        http = httpx.Client(timeout=60)
+        for i, text in enumerate(self.script):
+            if self.shared.left() <= 0:
+                return
+            sent = self.shared.add(Sent(f"{self.sender}-{i}", self.channel, self.n, text))
+            sent.t_sent, sent.wall_sent = time.monotonic(), time.time()
+            try:
+                response = http.post(
+                    f"{self.rasa_url}/webhooks/rest/webhook",
+                    json={
+                        "sender": self.sender,
+                        "message": text,
+                        "metadata": {"channel": "web", "language": None, "customer_id": None},
+                    },
+                )
+                sent.acked = response.status_code == 200
+                if sent.acked and response.json():
+                    sent.t_reply, sent.reply_sender = time.monotonic(), "bot"
+            except httpx.HTTPError:
+                self.shared.error("raw-rasa")
+            think(self.shared, self.rng)
+
+
+# -- agents ----------------------------------------------------------------------------------
+class AgentWorker:
+    """Signs in, takes conversations from the queue (claims waiting ones, acknowledges ones
+    pushed to it), answers each customer message once and, when told to finish, resolves
+    what it holds."""
+
+    def __init__(self, shared: Shared, username: str, password: str) -> None:
+        self.shared, self.username, self.password = shared, username, password
+        self.http = httpx.Client(base_url=shared.hub_url, timeout=30)
+        self.replies = 0
+        self.resolved = 0
+
+    def _login(self) -> bool:
+        try:
+            response = self.http.post(
+                "/api/auth/login", json={"username": self.username, "password": self.password}
+            )
+            self.shared.status(response.status_code)
+            if response.status_code != 200:
+                return False
+            self.http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+            self.http.post("/api/agents/me/status", json={"online": True})
+            return True
+        except httpx.HTTPError:
+            return False
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError:
+            self.shared.error("agent")
+            return None
+        self.shared.status(response.status_code)
+        if response.status_code == 401:  # the hub restarted or the session ended
+            self._login()
+        return response
+
+    def run(self, stop: threading.Event, finish: Callable[[], bool]) -> None:
+        while not self._login():
+            if stop.wait(RETRY_S):
+                return
+        while not stop.is_set():
+            self.work_once(resolve=finish())
+            stop.wait(0.5)
+
+    def work_once(self, resolve: bool = False) -> None:
+        response = self._call("GET", "/api/queue")
+        if response is None or response.status_code != 200:
+            return
+        body = response.json()
+        for conv in body.get("waiting") or []:
+            self._call("POST", f"/api/conversations/{conv['id']}/claim")
+        for conv in body.get("mine") or []:
+            if not conv.get("acknowledged"):
+                self._call("POST", f"/api/conversations/{conv['id']}/ack")
+            self._answer(conv["id"], conv.get("language") or "vi", resolve)
+
+    def _answer(self, conv_id: int, language: str, resolve: bool) -> None:
+        response = self._call("GET", f"/api/conversations/{conv_id}")
+        if response is None or response.status_code != 200:
+            return
+        messages = response.json().get("messages") or []
+        last_customer = max((m["seq"] for m in messages if m["sender"] == "customer"), default=0)
+        last_agent = max((m["seq"] for m in messages if m["sender"] == "agent"), default=0)
+        if last_customer > last_agent:
+            text = AGENT_TEXT["vi" if language == "vi" else "en"]
+            reply = self._call(
+                "POST", f"/api/conversations/{conv_id}/messages", json={"text": text}
+            )
+            if reply is not None and reply.status_code == 200:
+                self.replies += 1
+        if resolve:  # every customer has finished: nothing more will come in
+            done = self._call(
+                "POST", f"/api/conversations/{conv_id}/resolve", json={"code": "answered"}
+            )
+            if done is not None and done.status_code == 200:
+                self.resolved += 1

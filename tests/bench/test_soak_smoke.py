@@ -1,0 +1,68 @@
+"""A short soak: the benchmark's contract holds and, at this size, nothing is lost.
+
+The soak (bench/soak.py) runs the real hub, Rasa and action server on free ports, with
+customers on the widget (HTTP and websocket) and Telegram, and agents on the queue. Only
+counts are asserted here; its timings belong in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.stack import MODEL, RASA_BIN, ROOT
+
+pytestmark = pytest.mark.rasa
+
+KEYS = {
+    "sent",
+    "stored",
+    "answered",
+    "lost",
+    "duplicated",
+    "unanswered",
+    "false_handoffs",
+    "http_5xx",
+    "p50_ms",
+    "p95_ms",
+    "raw_rasa_p50_ms",
+    "raw_rasa_p95_ms",
+    "overhead_p95",
+    "msgs_per_s",
+}
+
+
+@pytest.mark.timeout(1500)  # Rasa's start-up alone can take minutes on a busy machine
+def test_soak_smoke() -> None:
+    if not RASA_BIN.exists() or not MODEL.exists():
+        pytest.fail("The Rasa environment or trained model is missing: run `make test`.")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "soak.py"),
+            "--customers",
+            "3",
+            "--messages",
+            "2",
+            "--max-seconds",
+            "300",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        # Generous: it only bounds a hung run (start-up has its own limit inside).
+        timeout=1200,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert KEYS <= result.keys()
+    assert result["sent"] == 6, result
+    assert result["stored"] == 6, result
+    assert result["lost"] == 0 and result["duplicated"] == 0 and result["http_5xx"] == 0, result
+    assert result["raw_rasa_sent"] == 6, result
