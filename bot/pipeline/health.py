@@ -72,6 +72,15 @@ class BotHealth:
         except httpx.HTTPError:
             return False
 
+    async def actions_down(self) -> bool:
+        """Checked right after each bot turn: a turn whose custom actions could not run is
+        a failed turn, whatever Rasa said instead. False when no action server is known."""
+        ok = await self._actions_ok()
+        if ok is not None and ok != self.actions_ready:
+            self.actions_ready = ok
+            self.broker.publish("agents", {"type": "health", "bot": self.snapshot()})
+        return ok is False
+
     async def probe(self) -> None:
         state, actions_ok = await asyncio.gather(self.rasa.warm_up(), self._actions_ok())
         rasa_ok = state == "ready"

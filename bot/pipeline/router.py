@@ -10,9 +10,10 @@ Three steps, and no database connection is held across the middle one:
 Bot failures (README, "When the bot fails"):
 - Rasa down (refused, errors or timeouts after retries, breaker open): the customer is told
   and queued for a person with reason ``bot_unavailable``;
-- Rasa up but the answer is a failure (no reply to a non-empty message, which is what Rasa
-  sends when a custom action fails): a polite message and a button to reach a person; a
-  customer who had asked for a person is queued at once.
+- Rasa up but the answer is a failure (no reply to a non-empty message, or a turn during
+  which the action server did not answer: Rasa then sends nothing or its generic fallback):
+  a polite message and a button to reach a person; a customer who had asked for a person
+  is queued at once.
 - ``return_to_bot``: when Rasa answers again, a conversation queued only because the bot
   failed goes back to the bot if no agent has taken it and the customer did not ask for a
   person.
@@ -66,6 +67,9 @@ def rasa_sender(conv: Conversation) -> str:
 class BotAnswer:
     replies: list[dict[str, Any]] = field(default_factory=list)
     down: str | None = None  # why Rasa counts as down for this message
+    # The action server did not answer when the bot replied: whatever Rasa said instead of
+    # running its custom actions (often its generic fallback) is not an answer.
+    actions_failed: bool = False
 
 
 class Retry(Exception):
@@ -135,7 +139,8 @@ class Router:
         self.core.broker.publish(topic, {"type": "typing", "sender": "bot"})
         typing = asyncio.create_task(self._typing(topic))
         try:
-            return BotAnswer(replies=await self.rasa.send(rasa_sender(conv), body, metadata))
+            replies = await self.rasa.send(rasa_sender(conv), body, metadata)
+            return BotAnswer(replies=replies, actions_failed=await self.health.actions_down())
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable for conversation %s: %s", conv.id, exc)
             return BotAnswer(down=str(exc))
@@ -196,7 +201,7 @@ class Router:
             return
         packet: dict[str, Any] | None = None
         sent = 0
-        for reply in answer.replies:
+        for reply in [] if answer.actions_failed else answer.replies:
             custom = reply.get("custom")
             if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
                 packet = dict(custom["handoff"])
@@ -220,7 +225,11 @@ class Router:
             await queue.hand_off(core, session, conv, packet, reply_to=msg.id)
         elif sent == 0:
             # No answer to a real message: a failed custom action or a broken turn.
-            log.warning("empty bot reply in conversation %s", conv.id)
+            log.warning(
+                "no bot answer in conversation %s (action server down: %s)",
+                conv.id,
+                answer.actions_failed,
+            )
             if asked:
                 conv.context = {**(conv.context or {}), "asked_for_person": True}
                 packet = {"reason": "customer_request", "language": language, "text": body}
