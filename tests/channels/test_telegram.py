@@ -42,11 +42,12 @@ def api() -> Iterator[FakeBotApi]:
 
 
 def start_hub(
-    workdir: Path, index_dir: Path, api: FakeBotApi, mode: str, rasa_url: str | None = None
+    workdir: Path, index_dir: Path, api: FakeBotApi, mode: str, rasa: RasaStack | None = None
 ) -> HubProcess:
     hub = HubProcess(workdir, index_dir=index_dir, extra_env=_telegram_env(api, mode))
-    if rasa_url:
-        hub.rasa_url = rasa_url
+    if rasa is not None:
+        hub.rasa_url = rasa.url
+        hub.extra_env["TANDEM_ACTIONS_URL"] = rasa.actions_url
     if mode == "webhook":
         hub.extra_env["TANDEM_TELEGRAM_WEBHOOK_URL"] = f"{hub.url}/telegram/webhook"
     hub.init_db()
@@ -345,7 +346,7 @@ def test_vietnamese_conversation_with_the_bot(
     api: FakeBotApi,
 ) -> None:
     _, rasa = live_stack
-    hub = start_hub(tmp_path, shared_index_dir, api, "webhook", rasa_url=rasa.url)
+    hub = start_hub(tmp_path, shared_index_dir, api, "webhook", rasa=rasa)
     try:
         chat = new_chat()
         assert post_update(hub, text_update(8001, chat, "Xin chào")).status_code == 200

@@ -34,7 +34,12 @@ def test_slow_bot_is_waited_for_not_handed_off(
     tmp_path: Path,
     shared_index_dir: Path,
 ) -> None:
-    hub = HubProcess(tmp_path, rasa_url=slow_rasa.url, index_dir=shared_index_dir)
+    hub = HubProcess(
+        tmp_path,
+        rasa_url=slow_rasa.url,
+        index_dir=shared_index_dir,
+        extra_env={"TANDEM_ACTIONS_URL": live_stack[1].actions_url},
+    )
     hub.init_db()
     hub.start()
     try:
