@@ -27,9 +27,8 @@ class KnowledgeHandle:
         self._task: asyncio.Task[None] | None = None
         # Told about every change the service makes live (the history recorder).
         self.listeners: list[Any] = []
-        self._pool = ThreadPoolExecutor(
-            max_workers=max(1, settings.search_workers), thread_name_prefix="knowledge"
-        )
+        self._workers = max(1, settings.search_workers)
+        self._executor: ThreadPoolExecutor | None = None
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._load())
@@ -60,10 +59,21 @@ class KnowledgeHandle:
         if service is None:
             return []
         loop = asyncio.get_running_loop()
-        hits = await loop.run_in_executor(self._pool, service.search, query, lang, k)
+        hits = await loop.run_in_executor(self._pool(), service.search, query, lang, k)
         return [asdict(hit) for hit in hits]
 
     def stop(self) -> None:
         if self.service is not None:
             self.service.stop_watching()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def _pool(self) -> ThreadPoolExecutor:
+        # Made on first use and again after stop(): an app whose lifespan runs twice (a test
+        # client per test) keeps searching.
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self._workers, thread_name_prefix="knowledge"
+            )
+        return self._executor
