@@ -14,6 +14,7 @@ from bot.serialize import aware, callback_json
 from bot.store.models import Alert, Callback, Conversation, Customer, Message, User
 from bot.texts import text as t
 from chattext.when import parse_window_text
+from knowledge.text import fold_diacritics
 
 if TYPE_CHECKING:
     from bot.core import Core as Hub
@@ -31,13 +32,6 @@ def normalise_phone(raw: str) -> str | None:
     if digits.startswith("84"):
         digits = "0" + digits[2:]
     return digits if len(digits) == 10 else None
-
-
-def _fold(text: str) -> str:
-    import unicodedata
-
-    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
-    return "".join(c for c in text if unicodedata.category(c) != "Mn").replace("\u0111", "d")
 
 
 def business_hours(start: datetime, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -131,7 +125,7 @@ async def handle_waiting_message(
     context = dict(conv.context or {})
     phone = normalise_phone(body)
     wants = body.strip() == "/request_callback" or re.search(
-        r"\b(goi lai|call me back|callback)\b", _fold(body)
+        r"\b(goi lai|call me back|callback)\b", fold_diacritics(body.lower())
     )
     if wants and not phone:
         customer = await session.get(Customer, conv.customer_id) if conv.customer_id else None

@@ -8,7 +8,6 @@ customer the bot could not help or who is upset; 0 is routine.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -17,17 +16,13 @@ from sqlalchemy import select
 from bot import states
 from bot.serialize import aware
 from bot.store.models import Conversation
+from knowledge.text import fold_diacritics
 from tandem.settings import Settings
 
 if TYPE_CHECKING:
     from bot.core import Core
 
 URGENT, HIGH, NORMAL = 2, 1, 0
-
-
-def fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
-    return "".join(c for c in text if unicodedata.category(c) != "Mn")
 
 
 def assess(settings: Settings, context: dict[str, Any], reason: str) -> tuple[int, str | None]:
@@ -37,7 +32,7 @@ def assess(settings: Settings, context: dict[str, Any], reason: str) -> tuple[in
     for intent in context.get("intents") or []:
         if intent in settings.urgent_intents:
             return URGENT, settings.urgent_intents[intent]
-    text = fold(" ".join(str(t) for t in context.get("customer_texts") or []))
+    text = fold_diacritics(" ".join(str(t) for t in context.get("customer_texts") or []).lower())
     for why, pattern in settings.urgent_patterns.items():
         if text and re.search(pattern, text):
             return URGENT, why
