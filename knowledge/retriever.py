@@ -87,7 +87,7 @@ class Prepared:
 
 def entry_texts(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(field, lang, text) for every question phrasing and answer of an entry."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for lang, questions in (entry.get("questions") or {}).items():
         out.extend(("q", lang, q) for q in questions)
     for lang, answer in (entry.get("answer") or {}).items():
@@ -152,7 +152,8 @@ class Retriever:
         for entry in entries:
             for fld, lang, text in entry_texts(entry):
                 text = normalize(text)
-                rows.append(Row(0, entry["id"], fld, lang, text, keyword_tokens(text, lang)))
+                tokens = keyword_tokens(text, "vi" if lang == "vi" else "en")
+                rows.append(Row(0, entry["id"], fld, lang, text, tokens))
                 folded = fold_diacritics(text)
                 if fld == "q" and lang == "vi" and folded != text:
                     rows.append(Row(0, entry["id"], fld, lang, folded, [], folded=True))

@@ -294,7 +294,7 @@ async def _receive(websocket: WebSocket) -> dict[str, Any]:
     message = await websocket.receive()
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
-    return message
+    return dict(message)
 
 
 async def _authenticate(websocket: WebSocket) -> WidgetIdentity | None:

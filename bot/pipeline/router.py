@@ -33,12 +33,13 @@ from sqlalchemy import select, update
 
 from bot import states
 from bot.core import Core
-from bot.handoff import callbacks, queue, urgency
+from bot.handoff import callbacks, queue
 from bot.pipeline.health import BotHealth
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.store.models import Conversation, Message, WorkItem
 from bot.texts import PERSON_BUTTONS
 from bot.texts import text as t
+from knowledge.text import fold_diacritics
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ TYPING_EVERY_S = 4.0
 
 
 def asks_for_person(body: str) -> bool:
-    return body.strip() == "/request_human" or bool(PERSON.search(urgency.fold(body)))
+    return body.strip() == "/request_human" or bool(PERSON.search(fold_diacritics(body.lower())))
 
 
 def rasa_sender(conv: Conversation) -> str:
