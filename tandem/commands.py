@@ -10,7 +10,7 @@ import typer
 
 from knowledge.evaluate import retrieval as eval_retrieval
 from tandem.eval_intents import intents as eval_intents
-from tandem.settings import get_settings
+from tandem.settings import Settings, get_settings
 
 db_app = typer.Typer(no_args_is_help=True)
 eval_app = typer.Typer(no_args_is_help=True)
@@ -18,6 +18,26 @@ eval_app = typer.Typer(no_args_is_help=True)
 # The evaluation commands live beside the code they evaluate.
 eval_app.command("intents")(eval_intents)
 eval_app.command("retrieval")(eval_retrieval)
+
+
+def serve_hub(
+    settings: Settings, host: str | None = None, port: int | None = None, log_level: str = "info"
+) -> None:
+    """The hub in the foreground until SIGINT/SIGTERM (`tandem hub` and `tandem demo`)."""
+    import uvicorn
+
+    from bot.app import create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.hub_host,
+        port=port or settings.hub_port,
+        log_level=log_level,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
+    )
 
 
 async def _init_db(demo: bool, password: str | None) -> dict[str, str]:
@@ -83,20 +103,7 @@ def register_runtime_commands(app: typer.Typer) -> None:
         port: int = typer.Option(None, help="Port (default TANDEM_HUB_PORT)."),
     ) -> None:
         """Run only the conversation hub (ASGI, uvicorn)."""
-        import uvicorn
-
-        from bot.app import create_app
-
-        settings = get_settings()
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        uvicorn.run(
-            create_app(settings),
-            host=host or settings.hub_host,
-            port=port or settings.hub_port,
-            log_level="info",
-        )
+        serve_hub(get_settings(), host=host, port=port, log_level="info")
 
     @app.command()
     def train(force: bool = typer.Option(False, help="Retrain even if nothing changed.")) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import secrets
 import signal
@@ -38,7 +37,7 @@ def run_demo(port: int | None = None) -> None:
     if settings.mode != "demo":
         sys.exit("`tandem demo` runs in demo mode only; use `tandem hub` in production.")
 
-    from tandem.commands import _init_db
+    from tandem.commands import _init_db, serve_hub
 
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     password = os.environ.get("TANDEM_DEMO_PASSWORD") or secrets.token_urlsafe(9)
@@ -72,19 +71,7 @@ def run_demo(port: int | None = None) -> None:
         for user, pw in credentials.items():
             typer.echo(f"    {user:6s} / {pw}")
         typer.echo("Press Ctrl-C to stop.")
-        import uvicorn
-
-        from bot.app import create_app
-
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        uvicorn.run(
-            create_app(settings),
-            host=settings.hub_host,
-            port=settings.hub_port,
-            log_level="warning",
-        )
+        serve_hub(settings, log_level="warning")
     finally:
         for child in (rasa, actions):
             processes.stop(child)

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     action_host: str = "127.0.0.1"
     action_port: int = 5055
     action_url: str = ""
+    # On SIGTERM the hub lets requests in flight finish for this long, then cancels them:
+    # a websocket or a long wait must not keep a stopping hub (and the demo's Rasa) alive.
+    shutdown_grace_s: int = Field(default=5, ge=0, le=120)
 
     # Secrets (environment only). Demo mode fills them with a marked placeholder.
     secret_key: str = DEMO_SECRET

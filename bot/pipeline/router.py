@@ -126,6 +126,27 @@ class Router:
             await session.commit()
         return True
 
+    async def set_aside(self, item_id: int) -> None:
+        """An item that failed every attempt is marked failed, and its customer is not left
+        in silence: a conversation the bot was serving goes to the queue for a person."""
+        async with self.core.db.session() as session:
+            item = await session.get(WorkItem, item_id)
+            if item is None or item.status != "pending":
+                await session.rollback()
+                return
+            item.status = "failed"
+            item.lease_until = None
+            conv = await queue.load(session, item.conversation_id, lock=True)
+            msg = await session.get(Message, item.message_id)
+            if conv.state == states.BOT and msg is not None:
+                language = conv.language
+                await self.core.send(
+                    session, conv, "system", t("bot_unavailable", language), reply_to=msg.id
+                )
+                packet = {"reason": "bot_unavailable", "language": language, "text": msg.text}
+                await queue.hand_off(self.core, session, conv, packet, reply_to=msg.id)
+            await session.commit()
+
     async def ask_bot(self, conv: Conversation, body: str) -> BotAnswer:
         # After a cold start, wait for the warm-up parse rather than hand the first
         # customers off while Rasa loads its model.

@@ -26,7 +26,7 @@ from bot.store.models import WorkItem
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 DB_CHECK_S = 3.0
-MAX_ATTEMPTS = 8  # a message that fails this often is set aside (status "failed") and logged
+MAX_ATTEMPTS = 8  # a message that fails this often is set aside (Router.set_aside)
 
 
 def utc_now() -> datetime:
@@ -51,16 +51,17 @@ class Workers:
         self.poll_s = poll_s
         self.clock = clock
         self.owner = f"worker-{uuid.uuid4().hex[:12]}"
-        self._wake = asyncio.Condition()
+        # Wake-up tokens, at most one per worker: intake's "there is work" reaches one idle
+        # worker, and a token left while all are busy is taken by the next one to idle.
+        # (A queue, not a Condition under wait_for: cancelling that at shutdown can leave
+        # its lock held by a finished task and hang the hub's exit.)
+        self._wake: asyncio.Queue[None] = asyncio.Queue(maxsize=max(1, count))
         self._done: dict[int, asyncio.Event] = {}  # message id -> set when routed
 
     def wake(self) -> None:
         """Called after intake commits: an idle worker looks for work now."""
-        asyncio.ensure_future(self._notify())
-
-    async def _notify(self) -> None:
-        async with self._wake:
-            self._wake.notify(1)
+        with contextlib.suppress(asyncio.QueueFull):
+            self._wake.put_nowait(None)
 
     async def run_forever(self) -> None:
         tasks = [asyncio.create_task(self._loop(i)) for i in range(self.count)]
@@ -84,9 +85,8 @@ class Workers:
                 continue
             # Idle: wait for intake's wake-up, or poll (the periodic re-drive of items whose
             # lease ran out, or that wait out a retry delay).
-            async with self._wake:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s * (1 + index % 3))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.get(), self.poll_s * (1 + index % 3))
 
     async def _run(self, item_id: int) -> None:
         renewer = asyncio.create_task(self._renew(item_id))
@@ -120,11 +120,15 @@ class Workers:
         attempts = attempts or 0
         if attempts >= MAX_ATTEMPTS:
             log.error("work item %s failed %s times; set aside", item_id, attempts)
-            async with self.db.session() as session:
-                await session.execute(
-                    update(WorkItem).where(WorkItem.id == item_id).values(status="failed")
-                )
-                await session.commit()
+            try:
+                await self.router.set_aside(item_id)
+            except Exception:  # the customer's turn must still end: mark it failed bare
+                log.exception("setting work item %s aside failed", item_id)
+                async with self.db.session() as session:
+                    await session.execute(
+                        update(WorkItem).where(WorkItem.id == item_id).values(status="failed")
+                    )
+                    await session.commit()
             await self._finished(item_id)
             return
         delay = min(30.0, 0.5 * 2**attempts)
@@ -141,8 +145,7 @@ class Workers:
         event = self._done.get(message_id or -1)
         if event is not None:
             event.set()
-        async with self._wake:  # the conversation's next message may be claimable now
-            self._wake.notify(1)
+        self.wake()  # the conversation's next message may be claimable now
 
     async def wait_routed(self, message_id: int, timeout_s: float) -> bool:
         """Wait (holding no connection) until a message's work item is done. Another hub
