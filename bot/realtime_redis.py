@@ -6,10 +6,12 @@ events from other replicas are delivered when they arrive. So a customer's widge
 replica and the agent's panel on another see the same conversation live.
 
 Pub/sub is fire-and-forget: an event published while a replica is cut off from Redis is
-not replayed. That is the same promise as the in-process broker (the database is the
-source of truth and a socket that reconnects re-reads over HTTP), with one exception made
-durable: the outbox delivers widget messages with ``publish_confirmed``, which raises when
-Redis did not take the event, so the outbox row is retried instead of marked delivered.
+not replayed. The database stays the source of truth, as with the in-process broker:
+- the outbox delivers widget messages with ``publish_confirmed``, which raises when Redis
+  did not take the event, so the row is retried instead of marked delivered;
+- when a replica gets Redis back after losing it, it tells its own sockets
+  ``{"type": "resync"}``, and the widget and the panel re-read over HTTP what they may
+  have missed (as they do after a reconnect).
 
 One channel for all topics keeps the subscription fixed (no subscribe/unsubscribe per
 socket); every replica then reads every event, which is cheap at contact-centre rates
@@ -109,6 +111,7 @@ class RedisBroker(Broker):
     # ---- receiving -----------------------------------------------------------------
     async def _receive_loop(self) -> None:
         delay = RETRY_S
+        lost = False
         while True:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
@@ -116,6 +119,9 @@ class RedisBroker(Broker):
                 self._connected = True
                 delay = RETRY_S
                 log.info("realtime: listening on Redis")
+                if lost:
+                    lost = False
+                    self._resync()
                 while True:
                     message = await pubsub.get_message(timeout=5.0)
                     if message is not None and message.get("type") == "message":
@@ -126,11 +132,17 @@ class RedisBroker(Broker):
                 if self._connected:
                     log.warning("realtime: lost Redis (%s); reconnecting", exc)
                 self._connected = False
+                lost = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
+
+    def _resync(self) -> None:
+        """Events from other replicas may have been missed: every local socket re-reads."""
+        for topic in list(self._subscribers):
+            Broker.publish(self, topic, {"type": "resync"})
 
     def _deliver(self, raw: bytes | str) -> None:
         try:

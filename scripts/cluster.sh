@@ -287,6 +287,8 @@ start() {
   [ -s "$MODEL" ] || { echo "No Rasa model at $MODEL: run \`make setup\` and \`tandem train\`." >&2; exit 1; }
   mkdir -p "$DIR/logs" "$DIR/pids"
   start_postgres
+  # For tools on this machine that read the hub's database (bench/soak.py --cluster).
+  (umask 077 && hub_env 0 && echo "$TANDEM_DATABASE_URL" >"$DIR/database.url")
   start_redis
   rasa_endpoints
   start_haproxy
@@ -305,28 +307,34 @@ start() {
   log "Cluster up: $HUBS hubs at http://127.0.0.1:$PORT, $RASAS Rasa servers (logs in $DIR/logs)"
 }
 
-FRESH=0
-case ${1:-} in
-  start)
-    [ "${2:-}" = --fresh ] && FRESH=1
-    start
-    ;;
-  stop)
-    for f in "$DIR"/pids/*.pid; do [ -e "$f" ] && stop_one "$(basename "$f" .pid)"; done
-    log "Cluster stopped"
-    ;;
-  status) status ;;
-  kill)
-    f=$(pidfile "${2:?which process}")
-    kill -KILL -- "-$(cat "$f")" 2>/dev/null || true
-    ;;
-  restart)
-    load_secrets
-    start_postgres >/dev/null
-    restart_one "${2:?which process}"
-    ;;
-  *)
-    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
-    exit 2
-    ;;
-esac
+main() {
+  FRESH=0
+  case ${1:-} in
+    start)
+      [ "${2:-}" = --fresh ] && FRESH=1
+      start
+      ;;
+    stop)
+      for f in "$DIR"/pids/*.pid; do [ -e "$f" ] && stop_one "$(basename "$f" .pid)"; done
+      log "Cluster stopped"
+      ;;
+    status) status ;;
+    kill)
+      f=$(pidfile "${2:?which process}")
+      kill -KILL -- "-$(cat "$f")" 2>/dev/null || true
+      ;;
+    restart)
+      load_secrets
+      start_postgres >/dev/null
+      restart_one "${2:?which process}"
+      ;;
+    *)
+      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+      exit 2
+      ;;
+  esac
+}
+
+# One line, read whole before it runs: editing this file while a start is under way cannot
+# make the running shell read half a command.
+main "$@"; exit $?

@@ -68,12 +68,17 @@ def cluster() -> Iterator[dict[str, str]]:
         "TANDEM_ACK_TIMEOUT_S": str(ACK_TIMEOUT_S),
         "TANDEM_KNOWLEDGE_SELF_PUBLISH": "true",
     }
-    subprocess.run([str(SCRIPT), "stop"], env=env, check=False, capture_output=True)
-    subprocess.run([str(SCRIPT), "start", "--fresh"], env=env, check=True, timeout=1500)
+    # TANDEM_TEST_CLUSTER_KEEP=1 leaves the cluster running afterwards and reuses a running
+    # one (while working on these tests); by default each run starts a fresh one.
+    keep = os.environ.get("TANDEM_TEST_CLUSTER_KEEP") == "1"
+    if not (keep and _up(LB)):
+        subprocess.run([str(SCRIPT), "stop"], env=env, check=False, capture_output=True)
+        subprocess.run([str(SCRIPT), "start", "--fresh"], env=env, check=True, timeout=1500)
     try:
         yield env
     finally:
-        subprocess.run([str(SCRIPT), "stop"], env=env, check=False, timeout=120)
+        if not keep:
+            subprocess.run([str(SCRIPT), "stop"], env=env, check=False, timeout=120)
 
 
 def cluster_cmd(env: dict[str, str], *args: str) -> None:
