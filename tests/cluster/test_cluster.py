@@ -87,7 +87,7 @@ def cluster_cmd(env: dict[str, str], *args: str) -> None:
 
 def widget_socket(url: str, customer: Customer) -> tuple[ClientConnection, str]:
     """An authenticated widget socket, and the replica that serves it."""
-    ws = connect(url.replace("http", "ws") + "/api/widget/ws", open_timeout=30)
+    ws = connect(url.replace("http", "ws") + "/api/widget/ws", open_timeout=30, legacy=True)
     ws.send(json.dumps({"type": "auth", "token": customer.token}))
     assert json.loads(ws.recv(timeout=30))["type"] == "ready"
     return ws, ws.response.headers.get("X-Tandem-Replica", "")
@@ -99,6 +99,7 @@ def agent_socket(url: str, agent: Agent) -> tuple[ClientConnection, str]:
         url.replace("http", "ws") + "/api/ws/agent",
         additional_headers={"Cookie": cookie},
         open_timeout=30,
+        legacy=True,
     )
     wait_event(ws, lambda e: e.get("type") == "ready")
     return ws, ws.response.headers.get("X-Tandem-Replica", "")
