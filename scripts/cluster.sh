@@ -43,9 +43,12 @@ action_port() { echo $((BASE + 40 + $1)); }
 pidfile() { echo "$DIR/pids/$1.pid"; }
 
 alive() {
-  local f
+  local f pid
   f=$(pidfile "$1")
-  [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  [ -s "$f" ] || return 1
+  pid=$(cat "$f")
+  # A killed process not yet reaped (a zombie) still answers kill -0: it is not alive.
+  kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
 }
 
 # Start a command in its own session (so stopping it stops its children too).
@@ -321,7 +324,10 @@ main() {
     status) status ;;
     kill)
       f=$(pidfile "${2:?which process}")
-      kill -KILL -- "-$(cat "$f")" 2>/dev/null || true
+      pid=$(cat "$f")
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      # Return once it is gone, so that a `restart` right after does not find it alive.
+      for _ in $(seq 1 100); do alive "$2" || break; sleep 0.1; done
       ;;
     restart)
       load_secrets

@@ -231,7 +231,15 @@ def test_killed_hub_loses_and_duplicates_nothing(cluster) -> None:
         assert all(seen.count(t) == 1 for t in sent)
     finally:
         cluster_cmd(cluster, "restart", customer_on)
-        wait_for(lambda: _up(replica(int(customer_on.split("-")[1]))), 180, 1)
+        restarted = replica(int(customer_on.split("-")[1]))
+        wait_for(lambda: _up(restarted), 180, 1)
+    # The new process starts from the latest saved index version (the edit above included).
+    wait_for(lambda: _healthz(restarted)["knowledge"] == "ready", 180, 1)
+    assert _healthz(restarted)["knowledge_version"] == _healthz(LB)["knowledge_version"]
+
+
+def _healthz(url: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{url}/healthz", timeout=10).json())
 
 
 def retry(send: Callable[[], httpx.Response]) -> None:
