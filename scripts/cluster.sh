@@ -3,7 +3,8 @@
 # Redis, N hub replicas and M Rasa servers with their action servers, behind HAProxy.
 #
 # Usage:
-#   scripts/cluster.sh start [--fresh]   start everything (--fresh: empty databases first)
+#   scripts/cluster.sh start [--fresh]   start everything (--fresh: empty databases, and the
+#                                        corpus and index copied and built again)
 #   scripts/cluster.sh stop              stop everything this script started
 #   scripts/cluster.sh status            what runs, and where
 #   scripts/cluster.sh kill NAME         SIGKILL one process (hub-2, rasa-1, redis, ...)
@@ -159,7 +160,9 @@ hub_env() {
 
 prepare_hub_data() {
   # One corpus and one index folder for all replicas; the index is built once, here, and
-  # every replica starts from its latest version without embedding the corpus again.
+  # every replica starts from its latest version without embedding the corpus again
+  # (embeddings are cached in models/cache, so a fresh build is quick too).
+  if [ "$FRESH" = 1 ]; then rm -rf "$DIR/corpus" "$DIR/index"; fi
   [ -d "$DIR/corpus" ] || cp -r "$ROOT/knowledge/corpus" "$DIR/corpus"
   (
     hub_env 0

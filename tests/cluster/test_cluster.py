@@ -177,6 +177,17 @@ def test_knowledge_edit_on_one_replica_reaches_suggestions_on_another(cluster) -
             lambda e: e.get("type") == "suggestions" and e.get("conversation_id") == conv_id,
         )
     assert event["suggestions"][0]["entry_id"] == "cards-metal-card"
+    # What replica 1 suggested is stored, not kept in its memory: replica 3 serves it.
+    on_c = Agent(replica(3), "linh")
+    stored = wait_for(
+        lambda: (
+            (a := on_c.http.get(f"/api/conversations/{conv_id}/assist").json())["message_id"]
+            == event["message_id"]
+            and a
+        ),
+        30,
+    )
+    assert stored["suggestions"] == event["suggestions"]
 
 
 def test_killed_hub_loses_and_duplicates_nothing(cluster) -> None:
