@@ -14,10 +14,11 @@
 # CLUSTER_PORT (8080: the hub's balanced address; Rasa's is +1, the action servers' +2,
 # HAProxy's status page +3), CLUSTER_PORT_BASE (8100: replicas' own ports count up from
 # it), CLUSTER_DB (tandem_cluster: database names are <it>_hub and <it>_rasa),
-# CLUSTER_MODE (demo), TANDEM_DEMO_PASSWORD (panel accounts in demo mode).
+# CLUSTER_MODE (demo).
 # Secrets come from the environment (TANDEM_SECRET_KEY, TANDEM_SERVICE_TOKEN,
-# CLUSTER_PG_PASSWORD, CLUSTER_REDIS_PASSWORD); any left unset is generated once into
-# $CLUSTER_DIR/secrets.env (mode 600), never committed.
+# CLUSTER_PG_PASSWORD, CLUSTER_REDIS_PASSWORD, and TANDEM_DEMO_PASSWORD for the demo's
+# panel accounts); any left unset is generated once into $CLUSTER_DIR/secrets.env (mode
+# 600), never committed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,7 +99,8 @@ load_secrets() {
   if [ ! -s "$file" ]; then
     umask 077
     {
-      for name in TANDEM_SECRET_KEY TANDEM_SERVICE_TOKEN CLUSTER_PG_PASSWORD CLUSTER_REDIS_PASSWORD; do
+      for name in TANDEM_SECRET_KEY TANDEM_SERVICE_TOKEN CLUSTER_PG_PASSWORD CLUSTER_REDIS_PASSWORD \
+        TANDEM_DEMO_PASSWORD; do
         echo "$name=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)"
       done
     } >"$file"
@@ -108,7 +110,6 @@ load_secrets() {
     name=${line%%=*}
     [ -n "${!name:-}" ] || export "$line"
   done <"$file"
-  export TANDEM_DEMO_PASSWORD=${TANDEM_DEMO_PASSWORD:-demo-cluster-password}
 }
 
 start_postgres() {
@@ -311,6 +312,7 @@ start() {
   done
   for i in $(seq 1 "$HUBS"); do wait_http "http://127.0.0.1:$(hub_port "$i")/healthz" 180 "hub-$i"; done
   log "Cluster up: $HUBS hubs at http://127.0.0.1:$PORT, $RASAS Rasa servers (logs in $DIR/logs)"
+  [ "$MODE" != demo ] || log "Demo accounts (linh, minh, ha, ...): password TANDEM_DEMO_PASSWORD in $DIR/secrets.env"
 }
 
 main() {
@@ -338,7 +340,7 @@ main() {
       restart_one "${2:?which process}"
       ;;
     *)
-      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+      awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"
       exit 2
       ;;
   esac
