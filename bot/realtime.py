@@ -72,12 +72,3 @@ class Broker:
 
     def remove_topic(self, queue: asyncio.Queue[dict[str, Any]], topic: str) -> None:
         self._subscribers[topic].discard(queue)
-
-
-def make_broker(redis_url: str) -> Broker:
-    """The in-process broker, or the Redis fan-out when a Redis URL is set."""
-    if not redis_url:
-        return Broker()
-    from bot.realtime_redis import RedisBroker
-
-    return RedisBroker(redis_url)

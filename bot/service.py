@@ -32,7 +32,8 @@ from bot.pipeline.outbox import Deliverer, OutboxSender
 from bot.pipeline.router import Router, rasa_sender, return_to_bot
 from bot.pipeline.workers import Workers
 from bot.rasa_client import RasaClient
-from bot.realtime import Broker, make_broker
+from bot.realtime import Broker
+from bot.realtime_redis import RedisBroker
 from bot.serialize import message_json
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, User
@@ -41,6 +42,11 @@ from tandem.settings import Settings
 log = logging.getLogger(__name__)
 
 __all__ = ["Accepted", "Hub", "Inbound", "rasa_sender"]
+
+
+def make_broker(redis_url: str) -> Broker:
+    """The in-process broker, or the Redis fan-out across replicas when a URL is set."""
+    return RedisBroker(redis_url) if redis_url else Broker()
 
 
 class Hub(Core):
