@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APP := .venv/bin
 RASA := .venv-rasa/bin
 
-.PHONY: help setup demo test test-rasa test-app lint types bench clean
+.PHONY: help setup demo cluster cluster-stop test test-rasa test-app lint types bench clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,6 +16,15 @@ setup: ## Create or refresh both virtualenvs from the pinned requirements
 # first: make demo TANDEM_HUB_PORT=8100 TANDEM_RASA_PORT=5105 TANDEM_ACTION_PORT=5155 TANDEM_VAR_DIR=var/second
 demo: setup ## Run the product on embedded defaults (SQLite, bundled embeddings, Rasa)
 	@$(APP)/tandem demo
+
+# The production topology on this machine from Debian's packages: PostgreSQL, Redis, HAProxy,
+# CLUSTER_HUBS hubs (3) and CLUSTER_RASAS Rasa servers (2); README, "Running a cluster".
+cluster: setup ## Run 3 hubs and 2 Rasa servers on PostgreSQL and Redis behind HAProxy
+	@$(APP)/tandem train
+	@scripts/cluster.sh start
+
+cluster-stop: ## Stop what `make cluster` started
+	@scripts/cluster.sh stop
 
 test: setup ## Run the whole test suite (installs Chromium and PostgreSQL when missing)
 	@$(APP)/tandem train

@@ -5,6 +5,8 @@ database is checked against what the clients were told.
 Usage:
     .venv/bin/python bench/soak.py --customers N --messages M --max-seconds S \\
         [--kill hub,rasa,actions] [--burn 2]
+    .venv/bin/python bench/soak.py --cluster [--hubs 3] --customers N --messages M \\
+        --max-seconds S [--kill hub,rasa,redis]
 
 What runs: `tandem db init --demo`, the action server, Rasa and the hub as subprocesses on
 free ports, in their own temporary folder (SQLite databases, index, logs), with Telegram in
@@ -20,7 +22,12 @@ Start-up is bounded separately (--startup-seconds); everything after it by --max
    claim or acknowledge what reaches the queue, answer each customer message, and resolve
    their conversations once every customer is done.
 3. With --kill, each named process gets SIGKILL once (hub after 30 % of the messages were
-   acknowledged, Rasa after 50 %, the action server after 70 %) and is restarted at once.
+   acknowledged, Rasa after 50 %, Redis after 60 %, the action server after 70 %) and is
+   restarted at once.
+
+With --cluster, the same run goes through HAProxy to --hubs hub replicas and 2 Rasa
+servers on PostgreSQL and Redis, started by scripts/cluster.sh in var/soak-cluster (its
+own ports and databases); "hub" and "rasa" then kill the first replica of each.
 
 The last line printed is one JSON object:
     sent, stored, answered, lost, duplicated, unanswered   -- hub messages; the last four
@@ -82,7 +89,9 @@ from tests.support.stack import free_port  # noqa: E402
 
 PASSWORD = "soak-demo-password"
 SERVICE_TOKEN = "soak-service-token-0123456789"
-KILL_AT = {"hub": 0.3, "rasa": 0.5, "actions": 0.7}
+KILL_AT = {"hub": 0.3, "rasa": 0.5, "redis": 0.6, "actions": 0.7}
+CLUSTER_SCRIPT = ROOT / "scripts" / "cluster.sh"
+CLUSTER_PORT = 28080
 AGENTS = ("linh", "minh")
 
 
@@ -222,6 +231,101 @@ class Stack:
     def stop(self) -> None:
         for proc in self.procs.values():
             processes.stop(proc)
+
+
+class ClusterStack(Stack):
+    """The same, as a cluster: scripts/cluster.sh's hubs, Rasa servers, PostgreSQL and Redis
+    behind HAProxy. Clients use the balanced addresses."""
+
+    def __init__(self, workdir: Path, api: TimedBotApi, hubs: int) -> None:
+        super().__init__(workdir, api)
+        self.hubs = hubs
+        self.env = {
+            **os.environ,
+            "CLUSTER_DIR": str(ROOT / "var" / "soak-cluster"),
+            "CLUSTER_PORT": str(CLUSTER_PORT),
+            "CLUSTER_PORT_BASE": str(CLUSTER_PORT + 20),
+            "CLUSTER_HUBS": str(hubs),
+            "CLUSTER_DB": "tandem_soak",
+            "TANDEM_DEMO_PASSWORD": PASSWORD,
+        }
+        for name in ("TANDEM_VAR_DIR", "TANDEM_INDEX_DIR", "TANDEM_SERVICE_TOKEN"):
+            self.env.pop(name, None)
+        self.settings = Settings(
+            _env_file=None,
+            hub_url=f"http://127.0.0.1:{CLUSTER_PORT}",
+            rasa_url=f"http://127.0.0.1:{CLUSTER_PORT + 1}",
+            action_url=f"http://127.0.0.1:{CLUSTER_PORT + 2}/webhook",
+        )
+        self.logs = Path(self.env["CLUSTER_DIR"]) / "logs"
+
+    def _script(self, *args: str) -> None:
+        subprocess.run([str(CLUSTER_SCRIPT), *args], env=self.env, check=True, cwd=ROOT)
+
+    def start(self, timeout_s: float) -> None:
+        self._script("stop")
+        subprocess.run(
+            [str(CLUSTER_SCRIPT), "start", "--fresh"],
+            env=self.env,
+            check=True,
+            cwd=ROOT,
+            timeout=timeout_s,
+        )
+        url_file = Path(self.env["CLUSTER_DIR"]) / "database.url"
+        self.settings.database_url = url_file.read_text().strip()
+        self.wait_ready("rasa", time.monotonic() + timeout_s)
+
+    def wait_ready(self, name: str, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            try:
+                if name == "rasa":
+                    ok = bool(
+                        httpx.post(
+                            f"{self.settings.rasa_url}/webhooks/rest/webhook",
+                            json={"sender": "soak-warmup", "message": "xin chào"},
+                            timeout=60,
+                        ).json()
+                    )
+                else:
+                    ok = (
+                        httpx.get(f"{self.settings.hub_url}/healthz", timeout=5).json()["realtime"]
+                        == "redis"
+                    )
+                if ok:
+                    return True
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            time.sleep(0.5)
+        return False
+
+    @property
+    def actions_base(self) -> str:
+        return f"http://127.0.0.1:{CLUSTER_PORT + 2}"
+
+    def kill_and_restart(self, name: str, timeout_s: float) -> None:
+        target = {"hub": "hub-1", "rasa": "rasa-1", "actions": "actions-1"}.get(name, name)
+        started = time.time()
+        log(f"kill -9 {target}")
+        self._script("kill", target)
+        self._script("restart", target)
+        port = {"hub-1": CLUSTER_PORT + 21, "rasa-1": CLUSTER_PORT + 41}.get(target)
+        deadline = time.monotonic() + timeout_s
+        ready = False
+        while time.monotonic() < deadline and not ready:
+            try:
+                if port is not None:
+                    ready = httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code < 500
+                else:
+                    ready = self.wait_ready("hub", deadline)
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        log(f"{target} {'back' if ready else 'NOT back'} after {time.time() - started:.1f} s")
+        # Recorded under the replica's name: its twin serves meanwhile, so a hand-off for a
+        # bot failure in this window still counts as false (false_handoffs).
+        self.down.append((target, started, time.time()))
+
+    def stop(self) -> None:
+        self._script("stop")
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -396,6 +500,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="both",
         help="how the widget token is sent (bench/soak_clients.py, WidgetAuth)",
     )
+    parser.add_argument(
+        "--cluster", action="store_true", help="run against scripts/cluster.sh's topology"
+    )
+    parser.add_argument("--hubs", type=int, default=3, help="hub replicas with --cluster")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     add_burn_argument(parser)
@@ -406,9 +514,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.kill = [k for k in args.kill.split(",") if k]
-    unknown = set(args.kill) - set(KILL_AT)
+    allowed = set(KILL_AT) if args.cluster else set(KILL_AT) - {"redis"}
+    unknown = set(args.kill) - allowed
     if unknown:
-        parser.error(f"--kill accepts {','.join(KILL_AT)}; got {','.join(sorted(unknown))}")
+        parser.error(f"--kill accepts {','.join(allowed)}; got {','.join(sorted(unknown))}")
     if args.customers < 1 or args.messages < 1 or args.max_seconds <= 0:
         parser.error("--customers, --messages and --max-seconds must be positive")
     return args
@@ -418,7 +527,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="tandem-soak-"))
     api = TimedBotApi().start()
-    stack = Stack(workdir, api)
+    stack = ClusterStack(workdir, api, args.hubs) if args.cluster else Stack(workdir, api)
     plans = scripts(args.customers, args.messages, args.seed)
     result: dict[str, Any] = {}
     try:
@@ -463,6 +572,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "customers": args.customers,
                 "messages": args.messages,
                 "killed": [name for name, _, _ in stack.down],
+                "hubs": args.hubs if args.cluster else 1,
                 "burn": args.burn,
                 "client_errors": shared.errors,
                 "load_avg_1m": round(os.getloadavg()[0], 1),

@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, settings.database_url)
+        await hub.broker.start()
         app.state.knowledge.start()
         for start in app.state.startup_hooks:
             await start(app)
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     hub = Hub(settings, Database(settings.database_url, settings.db_pool_size))
     app.state.hub = hub
     app.state.settings = settings
-    app.state.knowledge = KnowledgeHandle(settings)
+    app.state.knowledge = KnowledgeHandle(settings, hub.broker)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.state.passwords = PasswordWorker(settings.password_hash_concurrency)
@@ -101,6 +102,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             "rasa": await hub.rasa.healthy(),
             "bot": hub.health.snapshot(),
             "knowledge": "ready" if knowledge.service else (knowledge.error or "loading"),
+            "knowledge_version": knowledge.service.version if knowledge.service else None,
+            "realtime": hub.broker.status(),
+            "replica": settings.replica_name,
         }
 
     app.include_router(internal.router)

@@ -4,7 +4,13 @@ answers health checks at once; searches run in worker threads to keep the event 
 Searches have their own small pool (setting `search_workers`) instead of asyncio's shared
 default one: a burst of suggestions then queues here without holding the threads the
 hub's other blocking work needs, and vice versa. The embedding model serialises calls
-anyway, so more workers would only wait on its lock."""
+anyway, so more workers would only wait on its lock.
+
+With several hub replicas (a Redis URL set), they share one index folder and one corpus
+table. The replica where a knowledge manager's change is made saves it as a new index
+version and announces the number on the realtime fan-out (topic ``knowledge``); every
+other replica loads that saved version at once, without embedding anything. The service's
+watcher also follows the folder's current version, in case an announcement was missed."""
 
 from __future__ import annotations
 
@@ -14,14 +20,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
+from bot.realtime import Broker
 from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
+TOPIC = "knowledge"
 
 
 class KnowledgeHandle:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, broker: Broker | None = None) -> None:
         self.settings = settings
+        self.broker = broker
+        self.clustered = bool(settings.redis_url)
+        self._follower: asyncio.Task[None] | None = None
         self.service: Any = None
         self.error: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -32,6 +43,33 @@ class KnowledgeHandle:
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._load())
+        if self.clustered and self.broker is not None:
+            self._follower = asyncio.ensure_future(self._follow(self.broker))
+
+    async def _follow(self, broker: Broker) -> None:
+        """Load each version another replica announces (once our own index is up)."""
+        async with broker.subscribe(TOPIC) as inbox:
+            while True:
+                event = await inbox.get()
+                service = await self.get(wait_s=600.0)
+                if service is None or event.get("type") != "knowledge_version":
+                    continue
+                try:
+                    await asyncio.to_thread(service.follow, int(event["version"]))
+                except Exception:  # the watcher catches up from the folder
+                    log.exception("knowledge: could not load announced version")
+
+    def _announce(self, loop: asyncio.AbstractEventLoop) -> Any:
+        """A change listener (runs in the service's thread) that announces new versions."""
+        broker = self.broker
+
+        def listener(_changes: list[Any], meta: dict[str, Any]) -> None:
+            if broker is None or meta.get("version") is None:
+                return
+            event = {"type": "knowledge_version", "version": meta["version"]}
+            loop.call_soon_threadsafe(broker.publish, TOPIC, event)
+
+        return listener
 
     async def _load(self) -> None:
         from knowledge.service import KnowledgeService
@@ -39,6 +77,9 @@ class KnowledgeHandle:
         try:
             service = await asyncio.to_thread(KnowledgeService.from_settings, self.settings)
             service.listeners.extend(self.listeners)
+            if self.clustered:
+                service.follow_versions = True
+                service.listeners.append(self._announce(asyncio.get_running_loop()))
             self.service = service
             self.service.start_watching()
             log.info("knowledge index ready")
@@ -63,6 +104,9 @@ class KnowledgeHandle:
         return [asdict(hit) for hit in hits]
 
     def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            self._follower = None
         if self.service is not None:
             self.service.stop_watching()
         if self._executor is not None:

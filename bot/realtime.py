@@ -6,6 +6,10 @@ Topics: ``conv:<id>`` (a customer's widget and agents viewing that conversation)
 ``session:<id>`` (one sign-in session's sockets: told when it ends). Which panel socket
 hears which topic is decided in ``bot.permissions``. The database stays the source of truth; a
 subscriber that reconnects re-reads state over HTTP, so a dropped push loses nothing.
+
+``Broker`` serves one process (the embedded default). With several hub replicas,
+``bot.realtime_redis.RedisBroker`` keeps the same interface and fans every event out
+through Redis, so a socket on one replica hears what another replica published.
 """
 
 from __future__ import annotations
@@ -33,6 +37,19 @@ class Broker:
                 # A stuck client must not stall the hub; it resynchronises over HTTP.
                 pass
         return delivered
+
+    async def publish_confirmed(self, topic: str, event: dict[str, Any]) -> int:
+        """Publish, and raise if the event could not be handed on (the outbox then retries)."""
+        return self.publish(topic, event)
+
+    async def start(self) -> None:
+        """Nothing to connect to in one process."""
+
+    async def close(self) -> None:
+        """Nothing to disconnect in one process."""
+
+    def status(self) -> str:
+        return "local"
 
     def subscriber_count(self, topic: str) -> int:
         return len(self._subscribers.get(topic, ()))

@@ -33,6 +33,7 @@ from bot.pipeline.router import Router, rasa_sender, return_to_bot
 from bot.pipeline.workers import Workers
 from bot.rasa_client import RasaClient
 from bot.realtime import Broker
+from bot.realtime_redis import RedisBroker
 from bot.serialize import message_json
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, User
@@ -43,6 +44,11 @@ log = logging.getLogger(__name__)
 __all__ = ["Accepted", "Hub", "Inbound", "rasa_sender"]
 
 
+def make_broker(redis_url: str) -> Broker:
+    """The in-process broker, or the Redis fan-out across replicas when a URL is set."""
+    return RedisBroker(redis_url) if redis_url else Broker()
+
+
 class Hub(Core):
     def __init__(
         self,
@@ -51,7 +57,7 @@ class Hub(Core):
         broker: Broker | None = None,
         rasa: RasaClient | None = None,
     ) -> None:
-        broker = broker or Broker()
+        broker = broker or make_broker(settings.redis_url)
         self.deliverers: dict[str, Deliverer] = {}
         self.outbox = OutboxSender(
             db, self.deliverers, lease_s=settings.work_lease_s, poll_s=settings.redrive_interval_s
@@ -97,7 +103,8 @@ class Hub(Core):
         task.add_done_callback(self._background.discard)
 
     async def _deliver_web(self, conv: Conversation, out: dict[str, Any]) -> None:
-        self.broker.publish(
+        # Confirmed: with several replicas, a row counts as delivered only once Redis took it.
+        await self.broker.publish_confirmed(
             thread_topic(conv.channel, conv.channel_key), {"type": "message", "message": out}
         )
 
@@ -137,3 +144,4 @@ class Hub(Core):
                 await task
         await self.intake.close()
         await self.rasa.close()
+        await self.broker.close()

@@ -58,6 +58,10 @@ class KnowledgeService:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self.listeners: list[Listener] = []
+        # Several processes serving one corpus (hub replicas): the one that made a change
+        # saved it as a version; the others load that version instead of re-applying the
+        # corpus difference (no embedding, and the change is recorded once, by its maker).
+        self.follow_versions = False
 
     @classmethod
     def from_settings(
@@ -202,6 +206,21 @@ class KnowledgeService:
     def versions(self) -> list[dict[str, Any]]:
         return self.store.versions()
 
+    def follow(self, version: int | None = None) -> bool:
+        """Load a saved version another process published (default: the current one), if
+        it is not the one in memory; True when it was loaded. No embedding, no listeners:
+        the process that made the change told them."""
+        with self._write_lock:
+            target = version if version is not None else self.store.current()
+            if target is None or target == self.version:
+                return False
+            if version is not None and target != self.store.current():
+                return False  # superseded (or rolled back) since it was announced
+            self._restore(self.store.load(target, identity=self.identity))
+            self._signature = self.source.signature()
+            log.info("knowledge: now serving version %s", target)
+            return True
+
     def _notify(self, changes: list[Change], meta: dict[str, Any] | None) -> None:
         """Tell listeners (history, audit) what changed; a failing listener never undoes a
         change that is already live."""
@@ -234,6 +253,12 @@ class KnowledgeService:
         failed_signature = None
         while not self._stop.wait(interval_s):
             try:
+                if self.follow_versions:
+                    # Only saved versions count: a corpus change seen before its maker
+                    # saved it must not be applied (and recorded) here a second time.
+                    if self.store.current() != self.version:
+                        self.follow()
+                    continue
                 signature = self.source.signature()
                 if signature == failed_signature:
                     continue  # a broken edit: wait until the file changes again

@@ -7,6 +7,8 @@ production process with a placeholder or missing secret.
 from __future__ import annotations
 
 import math
+import os
+import socket
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +37,17 @@ class Settings(BaseSettings):
     var_dir: Path = ROOT / "var"
     # Storage: SQLite in var_dir by default; any SQLAlchemy URL works (postgresql+psycopg://...).
     database_url: str = ""
+
+    # Several hub replicas (README, "Running a cluster"). Redis fans realtime events out
+    # across replicas and carries knowledge-index changes; empty keeps everything in this
+    # process (the embedded default: one hub, no Redis).
+    redis_url: str = ""
+    # This replica's name in logs, /healthz and lease rows (default: host name and pid).
+    replica_name: str = ""
+    # Scheduled jobs (ack timeouts, call-back reminders, escalations, surveys, knowledge
+    # tick) run on the one replica holding their lease; a dead holder's lease runs out
+    # after this long and another replica takes over.
+    job_lease_s: float = 10.0
 
     # Processes and how they reach each other. The ports are where `tandem demo` starts
     # each process; the URLs are where the others find it, by default that port on the
@@ -227,6 +240,8 @@ class Settings(BaseSettings):
             self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         if not self.action_url:
             self.action_url = f"http://127.0.0.1:{self.action_port}/webhook"
+        if not self.replica_name:
+            self.replica_name = f"{socket.gethostname()}:{os.getpid()}"
         if not self.actions_url:  # the action server's base, for its /health
             self.actions_url = self.action_url.removesuffix("/webhook")
         return self

@@ -1,27 +1,32 @@
 """Live assist for one hub: on every customer message, search the knowledge base and decide the
 one offer, then push both to the agent panels over the websocket broker.
 
-The hot path (message committed -> suggestions on the websocket) does one knowledge search
-and no database write: the ``shown`` feedback rows and the offer decision come after the
-suggestions are published. Recent customer turns and the flags raised so far are kept in
-memory per conversation, and re-read from the database after a restart.
+The hot path (message committed -> suggestions on the websocket) does one read of the
+conversation's recent customer turns and one knowledge search, and no database write: the
+``shown`` feedback rows, the offer decision and the saved assist state come after the
+suggestions are published.
+
+Nothing about a conversation is kept in memory: recent turns and flags come from the
+stored messages, and what was last suggested and offered is a row in ``assist_states``.
+Any hub replica can therefore serve any message, and a panel reconnecting to another
+replica gets the same assist.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.assist.profiles import load_profile
-from bot.store.models import Conversation, Message, OfferEvent, SuggestionEvent
+from bot.store.models import AssistState, Conversation, Message, OfferEvent, SuggestionEvent
 from knowledge.crosssell import RULES_PATH, ConversationSignals, Profile, RuleSet, load_rules
 
 log = logging.getLogger(__name__)
@@ -31,8 +36,7 @@ CONTEXT_TURNS = 2  # earlier customer turns that may join a short last turn
 KEPT_TURNS = 6  # turns kept per conversation: the problem may precede a request for a person
 SHORT_TURN_WORDS = 6  # "còn phí thì sao?" needs the turn before it; a full question does not
 CONTEXT_MAX_S = 300.0  # older turns are stale: the customer has moved on
-MAX_CONVERSATIONS = 5000  # in-memory state is a cache; the oldest conversations drop out
-PROFILE_TTL_S = 60.0
+FLAG_TURNS = 50  # customer turns read back for the flags (churn words, a request for a person)
 
 
 @dataclass
@@ -50,7 +54,6 @@ class ConvState:
     assist: dict[str, Any] | None = None
     topics: list[str] = field(default_factory=list)  # of the answers last suggested
     shown_offer: tuple[str, str] | None = None  # (rule_id, offer_id) last recorded as shown
-    loaded: bool = False
 
 
 def build_query(
@@ -105,8 +108,6 @@ class AssistEngine:
         self._rules: RuleSet | None = None
         self._rules_stamp: tuple[float, float] = (0.0, 0.0)
         self._offers: dict[str, Any] = {}
-        self._convs: OrderedDict[int, ConvState] = OrderedDict()
-        self._profiles: dict[str, tuple[float, Profile | None]] = {}
 
     # ---- rules and offers, re-read when their files change ---------------------------
     def rules(self) -> RuleSet:
@@ -138,81 +139,124 @@ class AssistEngine:
         """True when the text asks for a person (knowledge/rules.yaml `person_request`)."""
         return "person_request" in self.rules().detect(text)
 
-    # ---- per-conversation memory -----------------------------------------------------
-    def state(self, conv_id: int) -> ConvState:
-        state = self._convs.get(conv_id)
-        if state is None:
-            state = self._convs[conv_id] = ConvState()
-            while len(self._convs) > MAX_CONVERSATIONS:
-                self._convs.popitem(last=False)
-        else:
-            self._convs.move_to_end(conv_id)
-        return state
-
-    async def _ensure_loaded(self, conv_id: int, state: ConvState) -> None:
-        """After a restart, rebuild recent turns and flags from the stored messages."""
-        if state.loaded:
-            return
-        state.loaded = True
+    # ---- per-conversation state, from the database ---------------------------------
+    async def load(self, conv_id: int) -> ConvState:
+        """Recent customer turns and flags from the stored messages, and what was last
+        suggested and offered from ``assist_states``."""
+        state = ConvState()
         async with self.hub.db.session() as session:
             rows = (
                 await session.scalars(
                     select(Message)
                     .where(Message.conversation_id == conv_id, Message.direction == "in")
                     .order_by(Message.seq.desc())
-                    .limit(50)
+                    .limit(FLAG_TURNS)
                 )
             ).all()
+            saved = await session.get(AssistState, conv_id)
+            await session.commit()
         rules = self.rules()
-        known = {t.message_id for t in state.turns}
         for msg in reversed(rows):
             state.flags |= rules.detect(msg.text)
-            if msg.id not in known:
-                at = msg.created_at.replace(tzinfo=msg.created_at.tzinfo or timezone.utc)
-                state.turns.append(Turn(msg.id, msg.text, at.timestamp()))
-        state.turns.sort(key=lambda t: t.message_id)
+            at = msg.created_at.replace(tzinfo=msg.created_at.tzinfo or timezone.utc)
+            state.turns.append(Turn(msg.id, msg.text, at.timestamp()))
         del state.turns[:-KEPT_TURNS]
         if state.turns:
-            state.latest_message_id = max(state.latest_message_id, state.turns[-1].message_id)
+            state.latest_message_id = state.turns[-1].message_id
+        if saved is not None:
+            state.topics = [str(t) for t in saved.topics or []]
+            if saved.shown_rule_id and saved.shown_offer_id:
+                state.shown_offer = (saved.shown_rule_id, saved.shown_offer_id)
+            if saved.message_id is not None or saved.offer:
+                state.assist = {
+                    "message_id": saved.message_id,
+                    "suggestions": list(saved.suggestions or []),
+                    **(saved.offer or {}),
+                }
+        return state
+
+    async def _newer_turn(self, conv_id: int, message_id: int) -> bool:
+        """True when the customer wrote again after ``message_id`` (on any replica)."""
+        async with self.hub.db.session() as session:
+            newest = await session.scalar(
+                select(func.max(Message.id)).where(
+                    Message.conversation_id == conv_id, Message.direction == "in"
+                )
+            )
+            await session.commit()
+        return newest is not None and int(newest) > message_id
+
+    async def _save(
+        self, conv_id: int, assist: dict[str, Any], topics: list[str], offer_only: bool = False
+    ) -> None:
+        """Store the latest assist; suggestions for an older message never replace newer."""
+        offer = {k: assist.get(k) for k in ("offer", "churn_risk", "suppressed")}
+        async with self.hub.db.session() as session:
+            if offer_only:
+                done = await session.execute(
+                    update(AssistState)
+                    .where(AssistState.conversation_id == conv_id)
+                    .values(offer=offer, updated_at=datetime.now(timezone.utc))
+                )
+                if done.rowcount:  # type: ignore[attr-defined]
+                    await session.commit()
+                    return
+            message_id = assist.get("message_id")
+            values = {
+                "conversation_id": conv_id,
+                "message_id": message_id,
+                "suggestions": assist.get("suggestions") or [],
+                "offer": offer,
+                "topics": topics,
+                "updated_at": datetime.now(timezone.utc),
+            }
+            insert = sqlite.insert if self.hub.db.is_sqlite else postgresql.insert
+            stmt = insert(AssistState).values(**values)
+            current = AssistState.message_id
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[AssistState.conversation_id],
+                set_={k: v for k, v in values.items() if k != "conversation_id"},
+                where=current.is_(None) | (current <= (message_id or 0)),
+            )
+            await session.execute(stmt)
+            await session.commit()
 
     # ---- the inbound hook ------------------------------------------------------------
     async def on_inbound(self, conv: Conversation, message: dict[str, Any]) -> None:
         """Suggestions first (the agent waits for them), then the offer and the feedback rows."""
         if message.get("direction") != "in" or str(message.get("text", "")).startswith("/"):
             return
-        state = self.state(conv.id)
-        state.latest_message_id = max(state.latest_message_id, int(message["id"]))
-        created = (
-            datetime.fromisoformat(message["created_at"]) if message.get("created_at") else None
-        )
-        state.turns.append(
-            Turn(
-                int(message["id"]),
-                str(message["text"]),
-                created.timestamp() if created else time.time(),
+        message_id = int(message["id"])
+        state = await self.load(conv.id)
+        if state.latest_message_id > message_id:
+            return  # a newer message is already being served: never push a stale answer
+        if not state.turns or state.turns[-1].message_id != message_id:
+            # Not visible yet (it always is once intake committed); serve it as given.
+            created = (
+                datetime.fromisoformat(message["created_at"]) if message.get("created_at") else None
             )
-        )
-        del state.turns[:-KEPT_TURNS]
-        rules = self.rules()
-        state.flags |= rules.detect(str(message["text"]))
+            at = created.timestamp() if created else time.time()
+            state.turns.append(Turn(message_id, str(message["text"]), at))
+            del state.turns[:-KEPT_TURNS]
+            state.flags |= self.rules().detect(str(message["text"]))
         suggestions, state.topics = await self.suggest(
             build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
         )
-        if state.latest_message_id != message["id"]:
-            return  # a newer message is already being served: never push a stale answer
+        if await self._newer_turn(conv.id, message_id):
+            return  # the customer wrote again while this searched
         event = {
             "type": "suggestions",
             "conversation_id": conv.id,
-            "message_id": message["id"],
+            "message_id": message_id,
             "suggestions": suggestions,
         }
         self._publish(conv.id, event)
         try:
-            await self._ensure_loaded(conv.id, state)
             offer_event = await self.offer_for(_snapshot(conv), state)
-            state.assist = {"message_id": message["id"], "suggestions": suggestions, **offer_event}
+            state.assist = {"message_id": message_id, "suggestions": suggestions, **offer_event}
             self._publish(conv.id, {"type": "offer", "conversation_id": conv.id, **offer_event})
-            await self._record_shown(conv, message["id"], suggestions, offer_event)
+            await self._save(conv.id, state.assist, state.topics)
+            await self._record_shown(conv, message_id, suggestions, offer_event, state)
         except Exception:  # the suggestions are out; a failure here must not lose them
             log.exception("offer decision failed for conversation %s", conv.id)
 
@@ -238,17 +282,13 @@ class AssistEngine:
 
     # ---- offers ----------------------------------------------------------------------
     async def profile(self, customer_id: str) -> Profile | None:
-        cached = self._profiles.get(customer_id)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+        """Read each time, not cached: an outcome recorded on another replica (a declined
+        offer cooling down) must count at once."""
         async with self.hub.db.session() as session:
-            profile = await load_profile(session, customer_id)
-        self._profiles[customer_id] = (time.monotonic() + PROFILE_TTL_S, profile)
-        return profile
+            return await load_profile(session, customer_id)
 
     def forget_profile(self, customer_id: str | None) -> None:
-        if customer_id:
-            self._profiles.pop(customer_id, None)
+        """Nothing is cached any more (kept for the routes that call it)."""
 
     async def offer_for(self, conv: dict[str, Any], state: ConvState) -> dict[str, Any]:
         """``{"offer", "churn_risk", "suppressed"}`` for a conversation snapshot."""
@@ -280,8 +320,8 @@ class AssistEngine:
         message_id: int,
         suggestions: list[dict[str, Any]],
         offer_event: dict[str, Any],
+        state: ConvState,
     ) -> None:
-        state = self.state(conv.id)
         offer: dict[str, Any] | None = offer_event.get("offer")
         key = (offer["rule_id"], offer["offer_id"]) if offer is not None else None
         async with self.hub.db.session() as session:
@@ -306,47 +346,52 @@ class AssistEngine:
                         outcome="shown",
                     )
                 )
+            if key is not None and key != state.shown_offer:
+                await session.execute(
+                    update(AssistState)
+                    .where(AssistState.conversation_id == conv.id)
+                    .values(shown_rule_id=key[0], shown_offer_id=key[1])
+                )
             await session.commit()
-        if key is not None:
+        if key is not None and key != state.shown_offer:
             state.shown_offer = key
 
     # ---- on demand (panel opened after the push, or reconnected) ----------------------
     async def current(self, conv_id: int) -> dict[str, Any] | None:
-        """The latest assist for a conversation, computed now if none is cached."""
-        state = self.state(conv_id)
-        if state.assist is not None:
-            return state.assist
+        """The latest assist for a conversation, computed now if none is stored."""
         async with self.hub.db.session() as session:
             conv = await session.get(Conversation, conv_id)
+            await session.commit()
         if conv is None:
             return None
-        await self._ensure_loaded(conv_id, state)
+        state = await self.load(conv_id)
+        if state.assist is not None:
+            return state.assist
         suggestions, state.topics = await self.suggest(
             build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
         )
         offer_event = await self.offer_for(_snapshot(conv), state)
         message_id = state.turns[-1].message_id if state.turns else None
-        latest = state.assist
-        if latest is not None and (latest.get("message_id") or 0) >= (message_id or 0):
-            # A customer message arrived while this ran and its push is newer: keep that.
-            return latest
-        state.assist = {"message_id": message_id, "suggestions": suggestions, **offer_event}
-        return state.assist
+        assist = {"message_id": message_id, "suggestions": suggestions, **offer_event}
+        await self._save(conv_id, assist, state.topics)
+        # A customer message may have been served while this ran: the stored one wins.
+        return (await self.load(conv_id)).assist or assist
 
     async def refresh_offer(self, conv_id: int) -> None:
         """After an outcome: the next offer (or none), without a new search."""
-        state = self.state(conv_id)
         async with self.hub.db.session() as session:
             conv = await session.get(Conversation, conv_id)
+            await session.commit()
         if conv is None:
             return
-        await self._ensure_loaded(conv_id, state)
+        state = await self.load(conv_id)
         offer_event = await self.offer_for(_snapshot(conv), state)
-        state.assist = {**(state.assist or {"suggestions": [], "message_id": None}), **offer_event}
+        assist = {**(state.assist or {"suggestions": [], "message_id": None}), **offer_event}
+        await self._save(conv_id, assist, state.topics, offer_only=True)
         self._publish(conv_id, {"type": "offer", "conversation_id": conv_id, **offer_event})
 
-    def score_of(self, conv_id: int, entry_id: str) -> float | None:
-        assist = self.state(conv_id).assist or {}
+    async def score_of(self, conv_id: int, entry_id: str) -> float | None:
+        assist = (await self.load(conv_id)).assist or {}
         for s in assist.get("suggestions") or []:
             if s["entry_id"] == entry_id:
                 return float(s["score"])

@@ -73,6 +73,8 @@ class FeedbackIn(BaseModel):
 @router.post("/suggestions/feedback")
 async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -> dict[str, Any]:
     engine = engine_of(request)
+    # Read before the session opens: SQLite's write lock is taken at BEGIN.
+    score = await engine.score_of(body.conversation_id, body.entry_id)
     async with hub_of(request).db.session() as session:
         if await session.get(Conversation, body.conversation_id) is None:
             raise HTTPException(404, "No such conversation.")
@@ -85,7 +87,7 @@ async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -
             message_id=body.message_id,
             entry_id=body.entry_id,
             rank=body.rank,
-            score=engine.score_of(body.conversation_id, body.entry_id),
+            score=score,
             event=body.event,
             agent_id=user.id,
         )

@@ -4,14 +4,13 @@ customers informed."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot import presence, states
+from bot import jobs, presence, states
 from bot.handoff import callbacks, queue, urgency
 from bot.store.models import Conversation
 
@@ -60,11 +59,13 @@ async def tick(hub: Hub) -> None:
 
 
 async def run_forever(hub: Hub, interval_s: float = 1.0) -> None:
-    while True:
-        try:
-            await tick(hub)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # one bad row must not stop every other promise being kept
-            log.exception("scheduler tick failed")
-        await asyncio.sleep(interval_s)
+    """Tick on the one replica holding the scheduler's lease (``bot.jobs``)."""
+    settings = hub.settings
+    await jobs.run_leased(
+        hub.db,
+        "scheduler",
+        settings.replica_name,
+        settings.job_lease_s,
+        interval_s,
+        lambda: tick(hub),
+    )

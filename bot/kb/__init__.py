@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from bot import jobs
 from bot.kb.errors import install_handlers
 from bot.kb.gaps import GapInbox
 from bot.kb.history import Recorder
@@ -34,20 +35,33 @@ def note_answer(
 
 
 async def _tick(app: FastAPI) -> None:
+    """Write this replica's queued history, then, on the one replica holding the lease
+    (``bot.jobs``), publish scheduled drafts, withdraw expired entries and fill the gaps."""
     workflow: Workflow = app.state.kb_workflow
     gaps: GapInbox = app.state.kb_gaps
+    settings = app.state.settings
     seen_version = None
+
+    async def duties() -> None:
+        nonlocal seen_version
+        await workflow.recorder.flush()
+        if not await jobs.hold(
+            workflow.db, "knowledge", settings.replica_name, settings.knowledge_tick_s * 3
+        ):
+            return
+        await workflow.publish_due()
+        await workflow.expire_due()
+        await workflow.recorder.flush()
+        await gaps.refresh()
+        service = app.state.knowledge.service
+        if service is not None and service.version != seen_version:
+            seen_version = service.version
+            await gaps.close_answered()
+
     while True:
-        await asyncio.sleep(float(app.state.settings.knowledge_tick_s))
+        await asyncio.sleep(float(settings.knowledge_tick_s))
         try:
-            await workflow.publish_due()
-            await workflow.expire_due()
-            await workflow.recorder.flush()
-            await gaps.refresh()
-            service = app.state.knowledge.service
-            if service is not None and service.version != seen_version:
-                seen_version = service.version
-                await gaps.close_answered()
+            await duties()
         except Exception:  # the tick must survive a bad row or a busy database
             log.exception("knowledge tick failed")
 

@@ -279,11 +279,16 @@ async def return_to_bot(core: Core) -> list[int]:
     async with core.db.session() as session:
         rows = (
             await session.scalars(
-                select(Conversation).where(
+                select(Conversation)
+                .where(
                     Conversation.state == states.WAITING,
                     Conversation.handoff_reason == "bot_unavailable",
                     Conversation.agent_joined_at.is_(None),
                 )
+                # Every hub replica sees Rasa come back and runs this at once: the row lock
+                # gives each conversation to one of them (the others skip it), so the
+                # customer is told once.
+                .with_for_update(skip_locked=True)
             )
         ).all()
         for conv in rows:

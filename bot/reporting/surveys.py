@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
+from bot import jobs, states
 from bot.reporting import listeners, timeline
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import Aggregates, facts_from_row, flush_aggregates, save_facts
@@ -186,17 +186,19 @@ async def sweep_idle(hub: Hub, now: datetime | None = None) -> int:
 
 
 async def run_forever(hub: Hub, interval_s: float = 1.0) -> None:
+    """Survey duties on the one replica holding their lease (``bot.jobs``)."""
     last_sweep = 0.0
     loop = asyncio.get_running_loop()
-    while True:
-        try:
-            await ask_nps(hub)
-            await invite_comments(hub)
-            if loop.time() - last_sweep >= SWEEP_EVERY_S:
-                last_sweep = loop.time()
-                await sweep_idle(hub)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a bad row must not stop surveys for everyone else
-            log.exception("reporting duties failed")
-        await asyncio.sleep(interval_s)
+
+    async def duties() -> None:
+        nonlocal last_sweep
+        await ask_nps(hub)
+        await invite_comments(hub)
+        if loop.time() - last_sweep >= SWEEP_EVERY_S:
+            last_sweep = loop.time()
+            await sweep_idle(hub)
+
+    settings = hub.settings
+    await jobs.run_leased(
+        hub.db, "surveys", settings.replica_name, settings.job_lease_s, interval_s, duties
+    )

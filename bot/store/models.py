@@ -291,3 +291,31 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobLease(Base):
+    """Which hub replica runs a scheduled job (``bot.jobs``), and until when; a replica
+    that stops renewing loses it when ``until`` passes."""
+
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AssistState(Base):
+    """What live assist last suggested and offered in a conversation, shared by every hub
+    replica (``bot.assist.live``): the panel may reconnect to any of them."""
+
+    __tablename__ = "assist_states"
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    # The customer message the suggestions answer (newest wins).
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    suggestions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    offer: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # offer, churn, suppressed
+    topics: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    shown_rule_id: Mapped[str | None] = mapped_column(String(64))
+    shown_offer_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -508,6 +508,11 @@ function onEvent(event) {
       if (node) node.replaceWith(botHealthBadge());
       break;
     }
+    case "resync":
+      // The hub lost and regained the other replicas' pushes: re-read, as after a reconnect.
+      loadQueue();
+      refreshCurrent().catch(fail);
+      break;
     case "presence":
       if (event.user === app.user.username && app.user.online !== event.online) {
         app.user.online = event.online;

@@ -754,6 +754,8 @@
       addMessage(frame.message);
     } else if (frame.type === "typing") {
       if (frame.sender !== "customer") showTyping();
+    } else if (frame.type === "resync") {
+      loadHistory(); // the hub may have missed pushes for this thread (another replica's)
     } else if (frame.type === "ack") {
       addMessage(frame.message);
     } else if (frame.type === "error") {

@@ -1,0 +1,89 @@
+"""Scheduled jobs that run on one hub replica at a time, under a lease row in the database.
+
+Every replica runs the same loop; before each pass it takes or renews the job's lease
+(``job_leases``) with one upsert that succeeds only when the lease is free, ran out, or is
+already its own. The holder runs the pass; the others only renew-try. A holder that dies
+stops renewing, and after ``job_lease_s`` the next replica to try takes over. So an
+acknowledgement timeout or a call-back reminder fires once, not once per replica.
+
+SQLite (one process) takes the same path: the lease is always free for the only holder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.store.db import Database
+from bot.store.models import JobLease
+
+log = logging.getLogger(__name__)
+
+
+async def hold(db: Database, name: str, owner: str, lease_s: float) -> bool:
+    """Take or renew the lease on ``name``; True when ``owner`` holds it afterwards."""
+    now = datetime.now(timezone.utc)
+    until = now + timedelta(seconds=lease_s)
+    insert = sqlite.insert if db.is_sqlite else postgresql.insert
+    stmt = insert(JobLease).values(name=name, owner=owner, until=until)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[JobLease.name],
+        set_={"owner": owner, "until": until},
+        where=or_(JobLease.owner == owner, JobLease.until < now),
+    )
+    async with db.session() as session:
+        await session.execute(stmt)
+        holder = await session.scalar(select(JobLease.owner).where(JobLease.name == name))
+        await session.commit()
+    return holder == owner
+
+
+async def release(db: Database, name: str, owner: str) -> None:
+    """Give the lease up at a clean shutdown, so another replica takes over at once."""
+    async with db.session() as session:
+        await session.execute(
+            delete(JobLease).where(JobLease.name == name, JobLease.owner == owner)
+        )
+        await session.commit()
+
+
+async def run_leased(
+    db: Database,
+    name: str,
+    owner: str,
+    lease_s: float,
+    interval_s: float,
+    job: Callable[[], Awaitable[object]],
+) -> None:
+    """Run ``job`` every ``interval_s`` while this replica holds the lease on ``name``.
+
+    A pass must take well under ``lease_s`` (10 s by default; a scheduler pass takes
+    milliseconds): a pass still running when the lease runs out could overlap the next
+    holder's.
+    """
+    holding = False
+    try:
+        while True:
+            try:
+                now_holding = await hold(db, name, owner, lease_s)
+                if now_holding != holding:
+                    log.info("job %s: %s", name, "taken" if now_holding else "held elsewhere")
+                holding = now_holding
+                if holding:
+                    await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one bad row or a busy database must not stop the loop
+                log.exception("job %s failed", name)
+            await asyncio.sleep(interval_s)
+    finally:
+        if holding:
+            try:
+                await asyncio.shield(release(db, name, owner))
+            except BaseException:  # shutting down: the lease simply runs out
+                pass
