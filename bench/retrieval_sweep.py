@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from chattext.abbreviations import expand_abbreviations  # noqa: E402
 from knowledge.evaluate import _read_jsonl, corpus_entries  # noqa: E402
 from knowledge.retriever import Retriever  # noqa: E402
 from knowledge.text import detect_language, has_vietnamese_marks, normalize  # noqa: E402
@@ -37,6 +38,7 @@ from tandem.settings import get_settings  # noqa: E402
 KNOBS = {
     "dense_weight": float,
     "dense_weight_unaccented": float,
+    "dense_weight_vi": float,
     "answer_weight": float,
     "restore_accents": lambda v: bool(int(v)),
     "k1": float,
@@ -82,7 +84,8 @@ def main() -> None:
     texts = set()
     for rows in query_sets.values():
         for row in rows:
-            query = normalize(row["query"])
+            # As Retriever.search reads it, so that the lookup below finds every query.
+            query = expand_abbreviations(normalize(row["query"]))
             texts.add(query)
             if detect_language(query) == "vi" and not has_vietnamese_marks(query):
                 texts.add(retriever.accents.restore(query))

@@ -102,6 +102,7 @@ class Retriever:
         embedder: Embedder,
         dense_weight: float = 0.7,
         dense_weight_unaccented: float = 0.4,
+        dense_weight_vi: float | None = None,
         answer_weight: float = 0.9,
         threshold: float = 0.5,
         approx_above: int = 50_000,
@@ -112,6 +113,8 @@ class Retriever:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.dense_weight_unaccented = dense_weight_unaccented
+        # Accented Vietnamese (None: the same weight as other languages).
+        self.dense_weight_vi = dense_weight_vi
         self.answer_weight = answer_weight
         self.threshold = threshold
         self.question_prefix = question_prefix
@@ -138,6 +141,7 @@ class Retriever:
             embedder or make_embedder(settings),
             dense_weight=settings.dense_weight,
             dense_weight_unaccented=settings.dense_weight_unaccented,
+            dense_weight_vi=settings.dense_weight_vi,
             answer_weight=settings.answer_field_weight,
             threshold=settings.self_service_threshold,
             approx_above=settings.index_approx_above,
@@ -252,6 +256,8 @@ class Retriever:
             return []
         lang = lang or detect_language(query)
         hybrid_w = self.dense_weight
+        if lang == "vi" and self.dense_weight_vi is not None:
+            hybrid_w = self.dense_weight_vi
         dense_query = query
         if lang == "vi" and not has_vietnamese_marks(query):
             # The embedding model reads unaccented Vietnamese poorly: give it the query

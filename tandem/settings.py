@@ -133,8 +133,13 @@ class Settings(BaseSettings):
     # Hybrid fusion: weight of the dense side (the keyword side gets the rest), and the
     # discount applied to matches on the answer field relative to the question field.
     dense_weight: float = 0.7
+    # Vietnamese: keywords (syllables and syllable pairs) are as strong as the embedding
+    # model, so they get more weight. Chosen on UIT-ViCoV19QA's train split (0.3 best of
+    # 0.25-0.7 with and without accents); on train + val recall@1 0.315 -> 0.342
+    # (docs/benchmarks.md).
+    dense_weight_vi: float = 0.3
     # Vietnamese typed without accents: the embedding model reads it poorly.
-    dense_weight_unaccented: float = 0.4
+    dense_weight_unaccented: float = 0.3
     # Re-accent unaccented Vietnamese queries from the corpus's syllables before embedding.
     restore_accents: bool = True
     answer_field_weight: float = 0.9

@@ -301,6 +301,25 @@ def test_paraphrases_and_threshold(full_service) -> None:  # type: ignore[no-unt
         assert not full_service.search(q, k=1)[0].confident, q
 
 
+def test_vietnamese_queries_use_their_own_dense_weight(full_service) -> None:  # type: ignore[no-untyped-def]
+    retriever = full_service.retriever
+    saved = retriever.dense_weight_vi, retriever.dense_weight_unaccented
+    try:
+        # With no dense share, a Vietnamese query ranks and scores as keyword search does,
+        # accented or not; an English query keeps the shared weight.
+        retriever.dense_weight_vi = retriever.dense_weight_unaccented = 0.0
+        for query in ("phí thường niên thẻ tín dụng", "phi thuong nien the tin dung"):
+            hybrid = [(h.id, h.score) for h in retriever.search(query, k=3)]
+            keyword = [(h.id, h.score) for h in retriever.search(query, k=3, mode="keyword")]
+            assert hybrid == keyword, query
+        english = "annual fee of the credit card"
+        assert [h.score for h in retriever.search(english, k=3)] != [
+            h.score for h in retriever.search(english, k=3, mode="keyword")
+        ]
+    finally:
+        retriever.dense_weight_vi, retriever.dense_weight_unaccented = saved
+
+
 # ---- sentence-transformers backend --------------------------------------------------
 def test_sentence_transformers_backend_offline(tmp_path: Path) -> None:
     import os
