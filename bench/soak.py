@@ -123,6 +123,17 @@ def scripts(customers: int, messages: int, seed: int) -> list[list[str]]:
     return out
 
 
+def rasa_answers(rasa_url: str) -> bool:
+    """Rasa is loaded and answering: a warm-up message gets a reply (raises when it is not
+    reachable yet)."""
+    response = httpx.post(
+        f"{rasa_url}/webhooks/rest/webhook",
+        json={"sender": "soak-warmup", "message": "xin chào"},
+        timeout=60,
+    )
+    return bool(response.json())
+
+
 # -- the stack -------------------------------------------------------------------------------
 @dataclass
 class Stack:
@@ -192,14 +203,8 @@ class Stack:
             try:
                 if name == "actions":
                     ok = httpx.get(f"{self.actions_base}/health", timeout=5).status_code == 200
-                elif name == "rasa":  # loaded and answering: a warm-up message
-                    ok = bool(
-                        httpx.post(
-                            f"{self.settings.rasa_url}/webhooks/rest/webhook",
-                            json={"sender": "soak-warmup", "message": "xin chào"},
-                            timeout=60,
-                        ).json()
-                    )
+                elif name == "rasa":
+                    ok = rasa_answers(self.settings.rasa_url)
                 else:
                     ok = httpx.get(f"{self.settings.hub_url}/healthz", timeout=5).status_code < 500
                 if ok:
@@ -279,13 +284,7 @@ class ClusterStack(Stack):
         while time.monotonic() < deadline:
             try:
                 if name == "rasa":
-                    ok = bool(
-                        httpx.post(
-                            f"{self.settings.rasa_url}/webhooks/rest/webhook",
-                            json={"sender": "soak-warmup", "message": "xin chào"},
-                            timeout=60,
-                        ).json()
-                    )
+                    ok = rasa_answers(self.settings.rasa_url)
                 else:
                     ok = (
                         httpx.get(f"{self.settings.hub_url}/healthz", timeout=5).json()["realtime"]
