@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot.thread_priority import set_niceness
 from knowledge.corpus import load_corpus
 from knowledge.retriever import Prepared, Retriever, Row
 from tandem.settings import ROOT, get_settings
@@ -149,9 +150,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="also write results as JSON")
     add_burn_argument(parser)
     parser.add_argument("--max-seconds", type=float, default=1800, help="burners' time limit")
+    parser.add_argument(
+        "--niceness",
+        type=int,
+        default=get_settings().search_niceness,
+        help="niceness of the measuring thread, as the hub gives its search threads "
+        "(default: the search_niceness setting)",
+    )
     args = parser.parse_args()
     results = []
     with burning(args.burn, args.max_seconds):
+        # After the burners start, so that they keep normal priority (children inherit it).
+        niceness = args.niceness if set_niceness(args.niceness) else 0
         for size in args.sizes:
             load_before = os.getloadavg()[0]
             results.append(run(size, args.approx_above))
@@ -159,6 +169,7 @@ def main() -> None:
                 {
                     "burn": args.burn,
                     "embedder_threads": get_settings().embedder_threads,
+                    "niceness": niceness,
                     "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
                 }
             )

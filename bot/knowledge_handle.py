@@ -21,6 +21,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.realtime import Broker
+from bot.thread_priority import set_niceness
 from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class KnowledgeHandle:
         # Told about every change the service makes live (the history recorder).
         self.listeners: list[Any] = []
         self._workers = max(1, settings.search_workers)
+        self._niceness = settings.search_niceness
         self._executor: ThreadPoolExecutor | None = None
 
     def start(self) -> None:
@@ -118,6 +120,9 @@ class KnowledgeHandle:
         # client per test) keeps searching.
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
-                max_workers=self._workers, thread_name_prefix="knowledge"
+                max_workers=self._workers,
+                thread_name_prefix="knowledge",
+                initializer=set_niceness,
+                initargs=(self._niceness,),
             )
         return self._executor

@@ -8,13 +8,14 @@ semaphore: a burst of sign-ins queues there instead of stalling every other requ
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from bot.thread_priority import set_niceness
 
 _hasher = PasswordHasher()
 # Niceness of the hashing threads: Argon2 runs its lanes in threads of its own, which inherit
@@ -23,10 +24,7 @@ HASHING_NICENESS = 10
 
 
 def _yield_to_requests() -> None:
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
-    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
-        pass
+    set_niceness(HASHING_NICENESS)
 
 
 def hash_password(password: str) -> str:
