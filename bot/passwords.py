@@ -23,10 +23,6 @@ _hasher = PasswordHasher()
 HASHING_NICENESS = 10
 
 
-def _yield_to_requests() -> None:
-    set_niceness(HASHING_NICENESS)
-
-
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -68,7 +64,8 @@ class PasswordWorker:
             self._executor = ThreadPoolExecutor(
                 max_workers=self._concurrency,
                 thread_name_prefix="argon2",
-                initializer=_yield_to_requests,
+                initializer=set_niceness,
+                initargs=(HASHING_NICENESS,),
             )
         return self._executor
 

@@ -139,13 +139,19 @@ class Router:
             conv = await queue.load(session, item.conversation_id, lock=True)
             msg = await session.get(Message, item.message_id)
             if conv.state == states.BOT and msg is not None:
-                language = conv.language
-                await self.core.send(
-                    session, conv, "system", t("bot_unavailable", language), reply_to=msg.id
-                )
-                packet = {"reason": "bot_unavailable", "language": language, "text": msg.text}
-                await queue.hand_off(self.core, session, conv, packet, reply_to=msg.id)
+                await self._bot_unavailable(session, conv, msg, msg.text)
             await session.commit()
+
+    async def _bot_unavailable(
+        self, session: Any, conv: Conversation, msg: Message, body: str
+    ) -> None:
+        """Tell the customer the assistant cannot answer, and queue them for a person."""
+        language = conv.language
+        await self.core.send(
+            session, conv, "system", t("bot_unavailable", language), reply_to=msg.id
+        )
+        down = {"reason": "bot_unavailable", "language": language, "text": body}
+        await queue.hand_off(self.core, session, conv, down, reply_to=msg.id)
 
     async def ask_bot(self, conv: Conversation, body: str) -> BotAnswer:
         # After a cold start, wait for the warm-up parse rather than hand the first
@@ -214,12 +220,8 @@ class Router:
         core, language = self.core, conv.language
         asked = asks_for_person(body)
         if answer.down is not None:
-            await core.send(
-                session, conv, "system", t("bot_unavailable", language), reply_to=msg.id
-            )
             conv.context = {**(conv.context or {}), "asked_for_person": asked}
-            down = {"reason": "bot_unavailable", "language": language, "text": body}
-            await queue.hand_off(core, session, conv, down, reply_to=msg.id)
+            await self._bot_unavailable(session, conv, msg, body)
             return
         packet: dict[str, Any] | None = None
         sent = 0
