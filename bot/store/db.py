@@ -43,7 +43,9 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+def make_engine(
+    url: str, pool_size: int = 10, max_overflow: int = 20, *, read_only: bool = False
+) -> AsyncEngine:
     ensure_sqlite_dir(url)
     engine = create_async_engine(
         async_url(url), pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
@@ -66,7 +68,9 @@ def make_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncE
             # is locked" when another writer got in between (busy_timeout does not apply to
             # that upgrade). Taking the write lock at BEGIN makes writers queue instead;
             # transactions are short (no remote call inside one), so the queue moves.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reader engine (Database.reader) begins deferred: under WAL it reads a
+            # snapshot and never waits in that queue.
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -76,6 +80,15 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size, max_overflow)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite readers get their own engine and pool: writers queueing for the one write
+        # lock each hold a pooled connection while they wait, and a reader must not wait
+        # behind them for a connection either. PostgreSQL has no such queue.
+        self.read_engine = (
+            make_engine(url, pool_size, max_overflow, read_only=True)
+            if self.engine.dialect.name == "sqlite"
+            else self.engine
+        )
+        self.reader_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # Reporting events are written from model events by a session listener.
         install_reporting(self)
 
@@ -84,9 +97,20 @@ class Database:
         async with self.sessionmaker() as session:
             yield session
 
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only, on the hot paths (an agent's suggestions): on SQLite it
+        reads a snapshot without queueing behind the writers, so a burst of stored messages
+        does not delay it. A write in it fails on SQLite ("database is locked") when another
+        writer holds the lock; use ``session()`` for anything that writes."""
+        async with self.reader_sessionmaker() as session:
+            yield session
+
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
