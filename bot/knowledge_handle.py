@@ -78,6 +78,7 @@ class KnowledgeHandle:
 
         try:
             service = await asyncio.to_thread(KnowledgeService.from_settings, self.settings)
+            await asyncio.to_thread(service.warm_up)
             service.listeners.extend(self.listeners)
             if self.clustered:
                 service.follow_versions = True

@@ -97,6 +97,13 @@ class KnowledgeService:
     def search(self, query: str, lang: Lang | None = None, k: int = 3) -> list[Hit]:
         return self.retriever.search(query, lang=lang, k=k)
 
+    def warm_up(self) -> None:
+        """Load what the first searches would otherwise load on a customer's time: the
+        embedding model and spaCy's English tokenizer (its import holds the interpreter
+        for seconds, stalling everything else in the process)."""
+        self.search("What is the annual fee?", "en", 1)
+        self.search("Phí thường niên là bao nhiêu?", "vi", 1)
+
     def get(self, entry_id: str) -> dict[str, Any] | None:
         entry = self.retriever.entries.get(entry_id)
         return json.loads(json.dumps(entry)) if entry is not None else None
