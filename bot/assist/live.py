@@ -1,8 +1,10 @@
 """Live assist for one hub: on every customer message, search the knowledge base and decide the
 one offer, then push both to the agent panels over the websocket broker.
 
-The hot path (message committed -> suggestions on the websocket) does one read of the
-conversation's recent customer turns and one knowledge search, and no database write: the
+The hot path (message committed -> suggestions on the websocket) is one knowledge search,
+preceded by one read of the conversation's recent customer turns only when the message is
+too short to be its own query, and no database write (reads use the database's reader
+sessions, which never queue behind writers): the
 ``shown`` feedback rows, the offer decision and the saved assist state come after the
 suggestions are published.
 
@@ -56,6 +58,14 @@ class ConvState:
     shown_offer: tuple[str, str] | None = None  # (rule_id, offer_id) last recorded as shown
 
 
+def stands_alone(text: str, asks_for_person: Callable[[str], bool] | None = None) -> bool:
+    """True when a customer turn is its own search query: long enough to need no earlier
+    turn, and not a request for a person (whose query is the problem stated before it)."""
+    return len(text.split()) >= SHORT_TURN_WORDS and not (
+        asks_for_person is not None and asks_for_person(text)
+    )
+
+
 def build_query(
     turns: list[Turn],
     now: float | None = None,
@@ -77,7 +87,7 @@ def build_query(
     now = now if now is not None else time.time()
     last = turns[-1]
     parts = [last.text]
-    if len(last.text.split()) < SHORT_TURN_WORDS:
+    if not stands_alone(last.text):
         for turn in reversed(turns[-1 - CONTEXT_TURNS : -1]):
             if now - turn.at > CONTEXT_MAX_S or turn.text.startswith("/"):
                 break
@@ -144,7 +154,7 @@ class AssistEngine:
         """Recent customer turns and flags from the stored messages, and what was last
         suggested and offered from ``assist_states``."""
         state = ConvState()
-        async with self.hub.db.session() as session:
+        async with self.hub.db.reader() as session:
             rows = (
                 await session.scalars(
                     select(Message)
@@ -177,7 +187,7 @@ class AssistEngine:
 
     async def _newer_turn(self, conv_id: int, message_id: int) -> bool:
         """True when the customer wrote again after ``message_id`` (on any replica)."""
-        async with self.hub.db.session() as session:
+        async with self.hub.db.reader() as session:
             newest = await session.scalar(
                 select(func.max(Message.id)).where(
                     Message.conversation_id == conv_id, Message.direction == "in"
@@ -223,34 +233,37 @@ class AssistEngine:
 
     # ---- the inbound hook ------------------------------------------------------------
     async def on_inbound(self, conv: Conversation, message: dict[str, Any]) -> None:
-        """Suggestions first (the agent waits for them), then the offer and the feedback rows."""
-        if message.get("direction") != "in" or str(message.get("text", "")).startswith("/"):
+        """Suggestions first (the agent waits for them), then the offer and the feedback rows.
+
+        A message that stands alone is its own query: it is searched and its suggestions
+        published before anything is read. A short one ("còn phí thì sao?") or a request
+        for a person needs the earlier turns first. Either way the panel keeps the
+        suggestions of the newest message, whatever order they arrive in; when the customer
+        has written again meanwhile, the offer and the records are left to the newer turn.
+        """
+        text = str(message.get("text", ""))
+        if message.get("direction") != "in" or text.startswith("/"):
             return
         message_id = int(message["id"])
-        state = await self.load(conv.id)
-        if state.latest_message_id > message_id:
-            return  # a newer message is already being served: never push a stale answer
-        if not state.turns or state.turns[-1].message_id != message_id:
-            # Not visible yet (it always is once intake committed); serve it as given.
-            created = (
-                datetime.fromisoformat(message["created_at"]) if message.get("created_at") else None
+        if stands_alone(text, self.asks_for_person):
+            suggestions, topics = await self.suggest(text, conv.language)
+            self._publish_suggestions(conv.id, message_id, suggestions)
+            state = await self.load(conv.id)
+            if state.latest_message_id > message_id:
+                return
+            self._add_turn(state, message_id, message)
+        else:
+            state = await self.load(conv.id)
+            if state.latest_message_id > message_id:
+                return  # a newer message is already being served: never push a stale answer
+            self._add_turn(state, message_id, message)
+            suggestions, topics = await self.suggest(
+                build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
             )
-            at = created.timestamp() if created else time.time()
-            state.turns.append(Turn(message_id, str(message["text"]), at))
-            del state.turns[:-KEPT_TURNS]
-            state.flags |= self.rules().detect(str(message["text"]))
-        suggestions, state.topics = await self.suggest(
-            build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
-        )
-        if await self._newer_turn(conv.id, message_id):
-            return  # the customer wrote again while this searched
-        event = {
-            "type": "suggestions",
-            "conversation_id": conv.id,
-            "message_id": message_id,
-            "suggestions": suggestions,
-        }
-        self._publish(conv.id, event)
+            self._publish_suggestions(conv.id, message_id, suggestions)
+            if await self._newer_turn(conv.id, message_id):
+                return
+        state.topics = topics
         try:
             offer_event = await self.offer_for(_snapshot(conv), state)
             state.assist = {"message_id": message_id, "suggestions": suggestions, **offer_event}
@@ -259,6 +272,32 @@ class AssistEngine:
             await self._record_shown(conv, message_id, suggestions, offer_event, state)
         except Exception:  # the suggestions are out; a failure here must not lose them
             log.exception("offer decision failed for conversation %s", conv.id)
+
+    def _add_turn(self, state: ConvState, message_id: int, message: dict[str, Any]) -> None:
+        """Make sure the message is the state's last turn (it always is once intake
+        committed; if a read raced ahead of the commit, serve it as given)."""
+        if state.turns and state.turns[-1].message_id == message_id:
+            return
+        text = str(message["text"])
+        created = (
+            datetime.fromisoformat(message["created_at"]) if message.get("created_at") else None
+        )
+        state.turns.append(Turn(message_id, text, created.timestamp() if created else time.time()))
+        del state.turns[:-KEPT_TURNS]
+        state.flags |= self.rules().detect(text)
+
+    def _publish_suggestions(
+        self, conv_id: int, message_id: int, suggestions: list[dict[str, Any]]
+    ) -> None:
+        self._publish(
+            conv_id,
+            {
+                "type": "suggestions",
+                "conversation_id": conv_id,
+                "message_id": message_id,
+                "suggestions": suggestions,
+            },
+        )
 
     async def suggest(
         self, query: str, language: str | None
@@ -284,7 +323,7 @@ class AssistEngine:
     async def profile(self, customer_id: str) -> Profile | None:
         """Read each time, not cached: an outcome recorded on another replica (a declined
         offer cooling down) must count at once."""
-        async with self.hub.db.session() as session:
+        async with self.hub.db.reader() as session:
             return await load_profile(session, customer_id)
 
     def forget_profile(self, customer_id: str | None) -> None:
