@@ -1,11 +1,15 @@
 """Per-thread CPU priority (Linux niceness), for work whose urgency differs from the rest.
 
-A customer's knowledge search is interactive and short (about 20 ms of CPU); password
-hashing is heavy and can wait. On a machine whose cores are busy with other work, equal
-priority lets a short search wait behind batch jobs for a scheduler period or more (p95
-250 ms against 33 ms at niceness -5: docs/benchmarks.md, "Search and suggestions with both
-cores busy"). Raising a thread's priority (a negative niceness) needs root or
-CAP_SYS_NICE; without it the thread keeps normal priority and the hub runs as before.
+Three levels on a machine shared with batch work (indexing, training, reports at the
+default niceness 0): the hub's threads a little ahead of it (setting `hub_niceness`, -5,
+set by `tandem hub` on the event loop's thread, so every thread it starts inherits it); its
+knowledge searches, which an agent's suggestions wait for, ahead of the hub's own
+bookkeeping (`search_niceness`, -10, about 20 ms of CPU each); password hashing, heavy and
+able to wait, behind everything (10). With both cores busy, search p95 was 250 ms at equal
+priority against 33 ms raised, and suggestion p95 156 ms with only the searches raised
+against 123 ms with both levels (docs/benchmarks.md). Raising a priority (a negative
+niceness) needs root or CAP_SYS_NICE; without it the thread keeps normal priority and the
+hub runs as before.
 """
 
 from __future__ import annotations

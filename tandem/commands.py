@@ -27,10 +27,15 @@ def serve_hub(
     import uvicorn
 
     from bot.app import create_app
+    from bot.thread_priority import set_niceness
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # On the thread that runs the event loop, before the hub starts any other: every thread
+    # it makes later (database drivers, executors) starts at this niceness too. Rasa and
+    # the action server, started earlier by `tandem demo`, keep theirs.
+    set_niceness(settings.hub_niceness)
     uvicorn.run(
         create_app(settings),
         host=host or settings.hub_host,

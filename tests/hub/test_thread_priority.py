@@ -39,3 +39,28 @@ def test_a_niceness_the_system_refuses_keeps_the_thread_running(monkeypatch) -> 
     before = _own_niceness()
     assert set_niceness(-5) is False
     assert _own_niceness() == before
+
+
+def test_the_hub_serves_from_a_thread_at_the_hub_niceness(monkeypatch, tmp_path: Path) -> None:
+    """`tandem hub` and `tandem demo` set hub_niceness on the event loop's thread before
+    serving, so every thread the hub starts afterwards inherits it."""
+    import uvicorn
+
+    from tandem.commands import serve_hub
+
+    seen: dict[str, int] = {}
+
+    def run(_app: object, **_kwargs: object) -> None:
+        seen["loop"] = _own_niceness()
+        child = threading.Thread(target=lambda: seen.update(child=_own_niceness()))
+        child.start()
+        child.join()
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    settings = Settings(hub_niceness=6, search_niceness=7, var_dir=tmp_path, _env_file=None)
+    # In a thread of its own: the test's thread keeps its priority.
+    server = threading.Thread(target=serve_hub, args=(settings,))
+    server.start()
+    server.join()
+    assert seen == {"loop": 6, "child": 6}
+    assert _own_niceness() != 6
