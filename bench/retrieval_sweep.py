@@ -40,15 +40,21 @@ KNOBS = {
     "dense_weight_unaccented": float,
     "dense_weight_vi": float,
     "answer_weight": float,
+    "lead_weight": float,  # leads are indexed only if the configured weight is above 0
+    "dense_weight_vi_long": lambda v: None if v == "none" else float(v),
+    "long_query_syllables": int,
+    "question_phrases": lambda v: bool(int(v)),  # 0: none; 1: the configured list
     "restore_accents": lambda v: bool(int(v)),
     "k1": float,
     "b": float,
 }
 
 
-def _apply(retriever: Retriever, knobs: dict[str, Any]) -> None:
+def _apply(retriever: Retriever, knobs: dict[str, Any], phrases: frozenset[str]) -> None:
     for name, value in knobs.items():
-        if name in ("k1", "b"):
+        if name == "question_phrases":
+            retriever.question_phrases = phrases if value else frozenset()
+        elif name in ("k1", "b"):
             for index in retriever.keyword.values():
                 setattr(index, name, value)
         else:
@@ -71,6 +77,7 @@ def main() -> None:
         grid[name] = [KNOBS[name](v) for v in values.split(",")]
 
     retriever = Retriever.from_settings(get_settings())
+    phrases = retriever.question_phrases
     entries = corpus_entries(_read_jsonl(args.corpus, ("id", "answer")))
     retriever.apply(retriever.prepare(entries))
     query_sets = {p.name: _read_jsonl(p, ("query", "relevant")) for p in args.queries}
@@ -100,7 +107,7 @@ def main() -> None:
     names = list(grid)
     for combo in itertools.product(*(grid[n] for n in names)) if names else [()]:
         knobs = dict(zip(names, combo, strict=True))
-        _apply(retriever, knobs)
+        _apply(retriever, knobs, phrases)
         for set_name, rows in query_sets.items():
             ranks = []
             for row in rows:

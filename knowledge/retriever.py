@@ -1,7 +1,9 @@
 """Hybrid retrieval over FAQ entries, held in memory: dense (FAISS) plus keyword (BM25).
 
-Every entry becomes several rows: each question phrasing (field ``q``) and each answer
-(field ``a``), so long answers do not dilute the vectors of short questions. Vietnamese
+Every entry becomes several rows: each question phrasing (field ``q``), each answer
+(field ``a``) and, when enabled, each answer's lead (field ``l``: its first sentences,
+``knowledge.text.answer_lead``), so long answers do not dilute the vectors of short
+questions and an answer's point is matched on its own. Vietnamese
 questions also get a diacritic-free copy on the dense side, because the embedding model
 reads unaccented Vietnamese poorly.
 
@@ -11,7 +13,8 @@ Scores are calibrated to [0, 1] so that one threshold means "confident":
   band in which cosines sit.
 - keyword: BM25 divided by the score of a document equal to the query.
 - per field ``w * dense + (1 - w) * keyword``; an entry scores the best of its question
-  field and its (discounted) answer field.
+  field and its (discounted) answer and lead fields. Vietnamese queries may use their own
+  ``w``, and another one when they are long (keywords match long questions better).
 Ranking and confidence use the same score. ``mode`` ``dense`` / ``keyword`` sets ``w`` to
 1 / 0, which gives the single-retriever baselines on the same code path.
 """
@@ -30,6 +33,7 @@ from knowledge.embedder import Embedder
 from knowledge.keyword import KeywordIndex
 from knowledge.text import (
     Lang,
+    answer_lead,
     detect_language,
     fold_diacritics,
     has_vietnamese_marks,
@@ -38,7 +42,7 @@ from knowledge.text import (
 )
 from knowledge.vectors import VectorIndex
 
-FIELDS = ("q", "a")
+FIELDS = ("q", "a", "l")
 MODES = ("hybrid", "dense", "keyword")
 
 
@@ -63,6 +67,7 @@ class Row:
     text: str
     tokens: list[str]
     folded: bool = False  # diacritic-free copy of a question (dense side only)
+    # field "l": the lead of an answer (derived text, kept out of the accent model)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,14 +90,18 @@ class Prepared:
     vectors: np.ndarray
 
 
-def entry_texts(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(field, lang, text) for every question phrasing and answer of an entry."""
+def entry_texts(entry: dict[str, Any], leads: bool = False) -> list[tuple[str, str, str]]:
+    """(field, lang, text) for every question phrasing and answer of an entry, and with
+    ``leads`` every answer's lead where it is shorter than the answer."""
     out: list[tuple[str, str, str]] = []
     for lang, questions in (entry.get("questions") or {}).items():
         out.extend(("q", lang, q) for q in questions)
     for lang, answer in (entry.get("answer") or {}).items():
         if answer:
             out.append(("a", lang, answer))
+            lead = answer_lead(answer) if leads else ""
+            if lead:
+                out.append(("l", lang, lead))
     return out
 
 
@@ -104,6 +113,10 @@ class Retriever:
         dense_weight_unaccented: float = 0.4,
         dense_weight_vi: float | None = None,
         answer_weight: float = 0.9,
+        lead_weight: float = 0.0,
+        dense_weight_vi_long: float | None = None,
+        long_query_syllables: int = 20,
+        question_phrases: frozenset[str] = frozenset(),
         threshold: float = 0.5,
         approx_above: int = 50_000,
         target_recall: float = 0.98,
@@ -116,6 +129,13 @@ class Retriever:
         # Accented Vietnamese (None: the same weight as other languages).
         self.dense_weight_vi = dense_weight_vi
         self.answer_weight = answer_weight
+        # Answer leads are indexed only with a weight (0: no lead rows).
+        self.lead_weight = lead_weight
+        # Vietnamese queries longer than `long_query_syllables` (None: no separate weight).
+        self.dense_weight_vi_long = dense_weight_vi_long
+        self.long_query_syllables = long_query_syllables
+        # Keyword tokens left out of Vietnamese queries (knowledge/question_phrases.yaml).
+        self.question_phrases = question_phrases
         self.threshold = threshold
         self.question_prefix = question_prefix
         # Unaccented Vietnamese queries are re-accented from the corpus's own syllables
@@ -136,6 +156,7 @@ class Retriever:
     @classmethod
     def from_settings(cls, settings: Any, embedder: Embedder | None = None) -> Retriever:
         from knowledge.embedder import make_embedder
+        from knowledge.text import load_question_phrases
 
         return cls(
             embedder or make_embedder(settings),
@@ -143,6 +164,10 @@ class Retriever:
             dense_weight_unaccented=settings.dense_weight_unaccented,
             dense_weight_vi=settings.dense_weight_vi,
             answer_weight=settings.answer_field_weight,
+            lead_weight=settings.lead_field_weight,
+            dense_weight_vi_long=settings.dense_weight_vi_long,
+            long_query_syllables=settings.long_query_syllables,
+            question_phrases=load_question_phrases(settings.question_phrases_path),
             threshold=settings.self_service_threshold,
             approx_above=settings.index_approx_above,
             target_recall=settings.index_target_recall,
@@ -154,7 +179,7 @@ class Retriever:
     def prepare(self, entries: list[dict[str, Any]], progress: Any = None) -> Prepared:
         rows: list[Row] = []
         for entry in entries:
-            for fld, lang, text in entry_texts(entry):
+            for fld, lang, text in entry_texts(entry, leads=self.lead_weight > 0):
                 text = normalize(text)
                 tokens = keyword_tokens(text, "vi" if lang == "vi" else "en")
                 rows.append(Row(0, entry["id"], fld, lang, text, tokens))
@@ -162,7 +187,7 @@ class Retriever:
                 if fld == "q" and lang == "vi" and folded != text:
                     rows.append(Row(0, entry["id"], fld, lang, folded, [], folded=True))
         q_idx = [i for i, r in enumerate(rows) if r.field == "q"]
-        a_idx = [i for i, r in enumerate(rows) if r.field == "a"]
+        a_idx = [i for i, r in enumerate(rows) if r.field in ("a", "l")]
         vectors = np.zeros((len(rows), self.embedder.identity.dim), dtype=np.float32)
         if q_idx:
             vectors[q_idx] = self.embedder.embed_passages(
@@ -206,7 +231,7 @@ class Retriever:
         self.entry_rows[row.entry_id].append(row.id)
         if not row.folded:
             self.keyword[row.field].add(row.id, row.tokens)
-            if row.lang == "vi":
+            if row.lang == "vi" and row.field != "l":
                 self.accents.add(row.text)
 
     def _remove_rows(self, row_ids: list[int]) -> None:
@@ -217,7 +242,7 @@ class Retriever:
             self._sums[row.field] -= self.vectors.reconstruct(rid)
             self._counts[row.field] -= 1
             self.keyword[row.field].remove(rid)
-            if row.lang == "vi" and not row.folded:
+            if row.lang == "vi" and not row.folded and row.field != "l":
                 self.accents.remove(row.text)
         self.vectors.remove(np.asarray(row_ids, dtype=np.int64))
 
@@ -255,9 +280,18 @@ class Retriever:
         if not query:
             return []
         lang = lang or detect_language(query)
+        tokens = keyword_tokens(query, lang)
         hybrid_w = self.dense_weight
         if lang == "vi" and self.dense_weight_vi is not None:
             hybrid_w = self.dense_weight_vi
+        long_vi = (
+            lang == "vi"
+            and self.dense_weight_vi_long is not None
+            and sum("_" not in t for t in tokens) > self.long_query_syllables
+        )
+        if lang == "vi" and self.question_phrases:
+            # Leave out how the question is asked; keep everything if that is all it is.
+            tokens = [t for t in tokens if t not in self.question_phrases] or tokens
         dense_query = query
         if lang == "vi" and not has_vietnamese_marks(query):
             # The embedding model reads unaccented Vietnamese poorly: give it the query
@@ -266,9 +300,12 @@ class Retriever:
             if self.restore_accents:
                 with self.lock:
                     dense_query = self.accents.restore(query)
+        if long_vi and self.dense_weight_vi_long is not None:
+            hybrid_w = self.dense_weight_vi_long
         w = {"hybrid": hybrid_w, "dense": 1.0, "keyword": 0.0}[mode]
         qvec = self.embedder.embed_query(dense_query) if w > 0 else None
-        tokens = keyword_tokens(query, lang) if w < 1 else []
+        if w >= 1:
+            tokens = []
         depth = max(50, 10 * k)
         # best[(entry, field)] = [dense, keyword, dense row, keyword row]
         best: dict[tuple[str, str], list[Any]] = {}
@@ -278,7 +315,10 @@ class Retriever:
                     f: float(qvec @ (self._sums[f] / self._counts[f])) if self._counts[f] else 0.0
                     for f in FIELDS
                 }
-                scores, ids = self.vectors.search(qvec, depth)
+                # Lead rows share the dense list with answer rows: look twice as deep, so
+                # that answers keep their `depth` (keyword search is per field already).
+                dense_depth = 2 * depth if self._counts["l"] else depth
+                scores, ids = self.vectors.search(qvec, dense_depth)
                 for s, rid in zip(scores, ids, strict=False):
                     row = self.rows.get(int(rid))
                     if row is None:
@@ -299,6 +339,8 @@ class Retriever:
                 score = w * d + (1 - w) * kw
                 if fld == "a":
                     score *= self.answer_weight
+                elif fld == "l":
+                    score *= self.lead_weight
                 row = drow if (w * d >= (1 - w) * kw and drow is not None) else (krow or drow)
                 if eid not in ranked or score > ranked[eid][0]:
                     ranked[eid] = (score, row)

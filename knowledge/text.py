@@ -13,6 +13,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 Lang = Literal["vi", "en"]
@@ -114,3 +115,50 @@ def keyword_tokens(text: str, lang: Lang | None = None) -> list[str]:
     syllable pairs)."""
     text = normalize(text)
     return list(_tokens_cached(text, lang or detect_language(text)))
+
+
+# Sentence ends and line breaks, where an answer's lead may be cut.
+_SEGMENTS = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+
+
+def answer_lead(
+    answer: str, greeting_chars: int = 30, min_chars: int = 150, max_chars: int = 300
+) -> str:
+    """The opening of an answer: its first sentences, from ``min_chars`` up to ``max_chars``.
+
+    Short opening lines ("Chào bạn!", "Dear customer,") are greetings and are skipped. An
+    answer usually says its point first, and a long answer's vector is diluted by the
+    advice that follows; the lead is indexed as a field of its own (see retriever.py).
+    Returns "" when the lead would be the whole answer.
+    """
+    parts = [p.strip() for p in _SEGMENTS.split(answer) if p.strip()]
+    while len(parts) > 1 and len(parts[0]) < greeting_chars:
+        parts.pop(0)
+    lead = ""
+    for part in parts:
+        lead = f"{lead} {part}".strip()
+        if len(lead) >= min_chars:
+            break
+    lead = normalize(lead[:max_chars])
+    return "" if lead == normalize(answer) else lead
+
+
+def question_phrase_tokens(phrases: list[str]) -> frozenset[str]:
+    """Keyword tokens of Vietnamese question and courtesy phrases ("như thế nào", "cho em
+    hỏi", "được không"), which a Vietnamese query's keyword side leaves out: they say how
+    something is asked, not what about, and they weigh in the score's normalisation."""
+    return frozenset(t for p in phrases for t in _vietnamese_tokens(p))
+
+
+def load_question_phrases(path: Path | None) -> frozenset[str]:
+    """The keyword tokens of the phrases listed in a YAML file (``phrases: [...]``);
+    no path or a missing file means none."""
+    if path is None or not Path(path).exists():
+        return frozenset()
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    phrases = data.get("phrases") or []
+    if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+        raise ValueError(f"{path}: expected `phrases:` with a list of texts")
+    return question_phrase_tokens(phrases)

@@ -141,16 +141,27 @@ class Settings(BaseSettings):
     # Hybrid fusion: weight of the dense side (the keyword side gets the rest), and the
     # discount applied to matches on the answer field relative to the question field.
     dense_weight: float = 0.7
-    # Vietnamese: keywords (syllables and syllable pairs) are as strong as the embedding
-    # model, so they get more weight. Chosen on UIT-ViCoV19QA's train split (0.3 best of
-    # 0.25-0.7 with and without accents); on train + val recall@1 0.315 -> 0.342
+    # Vietnamese: keywords (syllables and syllable pairs) match long questions better than
+    # the embedding model does, short ones worse. Questions of up to `long_query_syllables`
+    # syllables use dense_weight_vi (or dense_weight_unaccented), longer ones
+    # dense_weight_vi_long. Chosen on UIT-ViCoV19QA's train split; on train + val recall@1
+    # 0.342 (one weight, 0.3) -> 0.350 with the leads and question phrases below
     # (docs/benchmarks.md).
-    dense_weight_vi: float = 0.3
+    dense_weight_vi: float = 0.6
     # Vietnamese typed without accents: the embedding model reads it poorly.
-    dense_weight_unaccented: float = 0.3
+    dense_weight_unaccented: float = 0.5
     # Re-accent unaccented Vietnamese queries from the corpus's syllables before embedding.
     restore_accents: bool = True
     answer_field_weight: float = 0.9
+    # Each answer's lead (its first sentences, knowledge.text.answer_lead) as a field of
+    # its own, scored at this weight (0: not indexed). See docs/benchmarks.md.
+    lead_field_weight: float = 0.85
+    # Vietnamese queries longer than `long_query_syllables` syllables use this dense weight
+    # (None: the same as short ones).
+    dense_weight_vi_long: float | None = 0.2
+    long_query_syllables: int = 20
+    # Question and courtesy phrases left out of Vietnamese keyword queries (None: none).
+    question_phrases_path: Path | None = ROOT / "knowledge" / "question_phrases.yaml"
     # Exact (flat) search up to this many vectors, approximate (IVF) above it, tuned at
     # build time so that recall@10 against exact search stays at or above the target.
     # Exact stays the default at 100k: see the Retrieval section of docs/benchmarks.md.
