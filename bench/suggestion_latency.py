@@ -5,20 +5,23 @@ Usage:
     flock /tmp/tandem-cpu.lock .venv/bin/python bench/suggestion_latency.py [--messages 300]
     .venv/bin/python bench/suggestion_latency.py --customers 50 --burn 2   # a busy hour
 
-`--customers N` runs N customers writing at once, each in its own thread, pausing
-`--think` seconds (uniform in a range) between its messages as a person typing does;
-the default, one customer with no pause, measures one message at a time. `--burn N` runs
-N CPU busy loops for the whole run (bench/cpu_burner.py).
+`--customers N` runs N customers writing at once, pausing `--think` seconds (uniform in a
+range) between their messages as a person typing does; the default, one customer with no
+pause, measures one message at a time. `--burn N` runs N CPU busy loops for the whole run
+(bench/cpu_burner.py).
 
-What runs: the real hub (``create_app``) served by uvicorn in this process, on a temporary
-SQLite database seeded with the demo customers, over an index of the demo corpus plus
-``--synthetic`` generated FAQ entries (10,000 by default), in a temporary index folder. An
-agent signs in over HTTP and opens ``/api/ws/agent`` from its own thread; customers post
-messages through the widget API. Rasa is down, so conversations queue
-for a human, as they do when agents use the panel.
+What runs: the real hub (``create_app`` under uvicorn, as `tandem hub` serves it) in its own
+process, on a temporary SQLite database seeded with the demo customers, over an index of the
+demo corpus plus ``--synthetic`` generated FAQ entries (10,000 by default), in a temporary
+index folder. This process is the outside world: an agent signs in over HTTP and opens
+``/api/ws/agent``, and the customers post messages through the widget API, all on one
+asyncio loop. Rasa is down, so conversations queue for a human, as they do when agents
+use the panel.
 
 Latency per message = time the suggestions event is read off the websocket minus the
-message's stored ``created_at`` (set just before the commit, so the figure errs high).
+message's stored ``created_at`` (set just before the commit, so the figure errs high). The
+last line also splits it into consecutive stages, timed inside the hub (the assist hook's
+calls, the search thread) and here (delivery), and gives the hub's event-loop lag.
 
 The synthetic entries are filler that makes the index the size of a real bank's: their
 text is real (keyword search works through it), but their passage vectors are a nearby
@@ -32,13 +35,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
+import dataclasses
 import json
 import os
 import random
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -48,8 +55,8 @@ import httpx
 import numpy as np
 import uvicorn
 import yaml
+from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
@@ -62,6 +69,7 @@ from bot.app import create_app  # noqa: E402
 from bot.store.db import Database  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.seed import load_demo_data, seed_customers, seed_users  # noqa: E402
+from bot.thread_priority import set_niceness  # noqa: E402
 from knowledge.text import fold_diacritics  # noqa: E402
 from tandem.settings import DEMO_SECRET, Settings  # noqa: E402
 
@@ -165,30 +173,45 @@ def fake_passage_vectors(texts: set[str]) -> Any:
                     out[i] = v / np.linalg.norm(v)
             return out
 
-        emb._encode = encode
+        emb._encode = encode  # type: ignore[method-assign,assignment]
         return r
 
-    retriever_mod.Retriever.from_settings = from_settings  # type: ignore[method-assign]
+    retriever_mod.Retriever.from_settings = from_settings  # type: ignore[method-assign,assignment]
     return lambda: setattr(retriever_mod.Retriever, "from_settings", original)
 
 
-def build_index(settings: Settings, synthetic: list[dict[str, Any]]) -> None:
-    from knowledge.service import KnowledgeService
+def bench_settings(tmp: Path, port: int) -> Settings:
+    """The hub's settings, the same in the measuring process and the hub's own."""
+    return Settings(
+        mode="demo",
+        database_url=f"sqlite:///{tmp / 'hub.db'}",
+        corpus_dir=tmp / "corpus",
+        index_dir=tmp / "index",
+        # A private cache: the synthetic vectors must never reach the shared one.
+        embedding_cache_dir=tmp / "cache",
+        rasa_url="http://127.0.0.1:9",
+        hub_url=f"http://127.0.0.1:{port}",
+    )
 
+
+def write_corpus(tmp: Path, synthetic: list[dict[str, Any]]) -> None:
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for path in (ROOT / "knowledge" / "corpus").glob("*.yaml"):
+        (corpus / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (corpus / "zz-synthetic.yaml").write_text(
+        yaml.safe_dump(synthetic, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+
+
+def synthetic_texts(synthetic: list[dict[str, Any]]) -> set[str]:
     texts = set()
     for e in synthetic:
         for qs in e["questions"].values():
             texts.update(qs)
             texts.update(fold_diacritics(q) for q in qs)
         texts.update(e["answer"].values())
-    restore = fake_passage_vectors(texts)
-    try:
-        started = time.perf_counter()
-        service = KnowledgeService.from_settings(settings)
-        took = time.perf_counter() - started
-        print(f"index: {len(service.retriever.entries)} entries in {took:.0f} s", flush=True)
-    finally:
-        restore()
+    return texts
 
 
 async def seed(settings: Settings) -> None:
@@ -199,6 +222,128 @@ async def seed(settings: Settings) -> None:
         await seed_customers(session, data)
         await seed_users(session, data, PASSWORD)
     await db.dispose()
+
+
+# ---- the hub's process ----------------------------------------------------------------
+
+
+class Stages:
+    """Per-message timestamps along the hub's path, from the assist hook's own calls.
+
+    The hook runs as one asyncio task per message, so a context variable set when it
+    starts names the message in every call it makes; the search's thread is timed inside
+    the executor call itself.
+    """
+
+    def __init__(self) -> None:
+        self.current: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+            "message", default=None
+        )
+        self.marks: dict[int, dict[str, float]] = {}
+        self.loop_lag_ms: list[float] = []
+
+    def mark(self, name: str, at: float | None = None) -> None:
+        mid = self.current.get()
+        if mid is not None:
+            self.marks.setdefault(mid, {}).setdefault(name, at if at is not None else time.time())
+
+    def install(self) -> None:
+        from bot.assist.live import AssistEngine
+        from bot.knowledge_handle import KnowledgeHandle
+        from bot.pipeline.intake import Intake
+
+        stages = self
+        spawn = Intake._spawn
+
+        def timed_spawn(intake: Any, coro: Any) -> None:
+            # Intake starts the hooks right after its commit: the hook's own arguments
+            # name the message.
+            message = getattr(coro, "cr_frame", None) and coro.cr_frame.f_locals.get("message")
+            if isinstance(message, dict) and "id" in message:
+                stages.marks.setdefault(int(message["id"]), {}).setdefault("committed", time.time())
+            spawn(intake, coro)
+
+        on_inbound, load, publish = (
+            AssistEngine.on_inbound,
+            AssistEngine.load,
+            AssistEngine._publish,
+        )
+
+        async def timed_on_inbound(engine: Any, conv: Any, message: dict[str, Any]) -> None:
+            stages.current.set(int(message["id"]))
+            stages.mark("hook_start")
+            await on_inbound(engine, conv, message)
+
+        async def timed_load(engine: Any, conv_id: int) -> Any:
+            state = await load(engine, conv_id)
+            stages.mark("loaded")
+            return state
+
+        def timed_publish(engine: Any, conv_id: int, event: dict[str, Any]) -> None:
+            if event.get("type") == "suggestions":
+                stages.mark("published")
+            publish(engine, conv_id, event)
+
+        async def timed_search(
+            handle: Any, query: str, lang: str | None, k: int = 3
+        ) -> list[dict[str, Any]]:
+            service = await handle.get()
+            if service is None:
+                return []
+            stages.mark("search_submit")
+            times: dict[str, float] = {}
+
+            def run() -> Any:
+                times["search_thread_start"] = time.time()
+                try:
+                    return service.search(query, lang, k)
+                finally:
+                    times["search_thread_end"] = time.time()
+
+            hits = await asyncio.get_running_loop().run_in_executor(handle._pool(), run)
+            for name, at in times.items():
+                stages.mark(name, at)
+            stages.mark("searched")
+            return [dataclasses.asdict(hit) for hit in hits]
+
+        Intake._spawn = timed_spawn  # type: ignore[method-assign,assignment]
+        AssistEngine.on_inbound = timed_on_inbound  # type: ignore[method-assign,assignment]
+        AssistEngine.load = timed_load  # type: ignore[method-assign,assignment]
+        AssistEngine._publish = timed_publish  # type: ignore[method-assign,assignment]
+        KnowledgeHandle.search = timed_search  # type: ignore[method-assign,assignment]
+
+    async def sample_loop_lag(self, every_s: float = 0.05) -> None:
+        """How late the event loop wakes a sleeper: time every task there waits for its turn."""
+        while True:
+            asked = time.perf_counter()
+            await asyncio.sleep(every_s)
+            self.loop_lag_ms.append((time.perf_counter() - asked - every_s) * 1000)
+
+
+def serve(tmp: Path, port: int) -> None:
+    """The hub, as `tandem hub` runs it, in this (separate) process; marks written at exit."""
+    stages = Stages()
+    stages.install()
+    restore = fake_passage_vectors(
+        synthetic_texts(yaml.safe_load((tmp / "corpus" / "zz-synthetic.yaml").read_text()))
+    )
+    settings = bench_settings(tmp, port)
+    app = create_app(settings, run_scheduler=False)
+
+    async def lag_sampler(_app: Any) -> None:
+        app.state.lag_task = asyncio.ensure_future(stages.sample_loop_lag())
+
+    async def write_marks(_app: Any) -> None:
+        # In the app's shutdown, not after uvicorn.run: uvicorn re-raises SIGTERM on its way out.
+        restore()
+        (tmp / "stages.json").write_text(
+            json.dumps({"marks": stages.marks, "loop_lag_ms": stages.loop_lag_ms})
+        )
+
+    app.state.startup_hooks.append(lag_sampler)
+    app.state.shutdown_hooks.append(write_marks)
+    set_niceness(settings.hub_niceness)  # as tandem.commands.serve_hub does
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="auto")
 
 
 def demo_queries() -> list[str]:
@@ -224,81 +369,110 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--synthetic", type=int, default=10_000)
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--trace", type=Path, help="write each message's stage times (JSON) here")
     ap.add_argument("--customers", type=int, default=1, help="customers writing at once")
     ap.add_argument(
         "--think", default="0.02,0.02", help="pause between one customer's messages: MIN,MAX s"
     )
     ap.add_argument("--max-seconds", type=float, default=900, help="limit for the whole run")
+    ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the hub's own process
+    ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     add_burn_argument(ap)
     args = ap.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return
     with burning(args.burn, args.max_seconds):
-        measure(args)
+        figures = asyncio.run(measure(args))
+    print(json.dumps(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
-def measure(args: argparse.Namespace) -> None:
+def start_hub(tmp: Path, port: int, deadline: float) -> subprocess.Popen[bytes]:
+    hub = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(tmp), "--port", str(port)],
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    while time.monotonic() < deadline:
+        if hub.poll() is not None:
+            raise SystemExit(f"the hub exited with {hub.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=5).json().get("knowledge") == "ready":
+                return hub
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    hub.kill()
+    raise SystemExit("the hub's index was not ready before the deadline")
+
+
+def stop_hub(hub: subprocess.Popen[bytes]) -> None:
+    hub.send_signal(signal.SIGTERM)
+    try:
+        hub.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        hub.kill()
+        hub.wait()
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
     deadline = time.monotonic() + args.max_seconds
     think = tuple(float(x) for x in args.think.split(","))
-
     tmp = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    for path in (ROOT / "knowledge" / "corpus").glob("*.yaml"):
-        (corpus / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    synthetic = synthetic_entries(args.synthetic)
-    (corpus / "zz-synthetic.yaml").write_text(
-        yaml.safe_dump(synthetic, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    port = 8765 + random.randint(0, 1000)
-    settings = Settings(
-        mode="demo",
-        database_url=f"sqlite:///{tmp / 'hub.db'}",
-        corpus_dir=corpus,
-        index_dir=tmp / "index",
-        # A private cache: the synthetic vectors must never reach the shared one.
-        embedding_cache_dir=tmp / "cache",
-        rasa_url="http://127.0.0.1:9",
-        hub_url=f"http://127.0.0.1:{port}",
-    )
-    build_index(settings, synthetic)
-    asyncio.run(seed(settings))
+    port = free_port()
+    settings = bench_settings(tmp, port)
+    write_corpus(tmp, synthetic_entries(args.synthetic))
+    await seed(settings)
+    started_index = time.monotonic()
+    hub = await asyncio.to_thread(start_hub, tmp, port, deadline)
+    print(f"hub ready, index built in {time.monotonic() - started_index:.0f} s", flush=True)
+    try:
+        run = await drive(args, f"http://127.0.0.1:{port}", think, deadline)
+    finally:
+        await asyncio.to_thread(stop_hub, hub)
+    marks_file = tmp / "stages.json"
+    recorded = json.loads(marks_file.read_text()) if marks_file.exists() else {}
+    timeline = run.pop("timeline")
+    if args.trace:
+        marks = recorded.get("marks") or {}
+        args.trace.write_text(
+            json.dumps({mid: {**marks.get(str(mid), {}), **t} for mid, t in timeline.items()})
+        )
+    return {**run, **stage_figures(recorded, timeline)}
 
-    app = create_app(settings, run_scheduler=False)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="auto")
-    )
-    threading.Thread(target=server.run, name="hub", daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
-    while not server.started:
-        time.sleep(0.05)
-    http = httpx.Client(base_url=base, timeout=30)
-    while http.get("/healthz").json()["knowledge"] != "ready":
-        time.sleep(0.2)
 
-    login = http.post("/api/auth/login", json={"username": "linh", "password": PASSWORD})
+async def drive(
+    args: argparse.Namespace, base: str, think: tuple[float, ...], deadline: float
+) -> dict[str, Any]:
+    """Sign an agent in, open its websocket, and let the customers write."""
+    http = httpx.AsyncClient(base_url=base, timeout=30)
+    login = await http.post("/api/auth/login", json={"username": "linh", "password": PASSWORD})
     login.raise_for_status()
     cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-    arrived: dict[int, float] = {}
-    got = threading.Condition()
+    arrived: dict[int, asyncio.Future[float]] = {}
 
-    def receive() -> None:
-        with (
-            contextlib.suppress(ConnectionClosed),
-            connect(
-                base.replace("http", "ws") + "/api/ws/agent", additional_headers={"Cookie": cookie}
-            ) as ws,
-        ):
+    def waiter(mid: int) -> asyncio.Future[float]:
+        return arrived.setdefault(mid, asyncio.get_running_loop().create_future())
+
+    ready = asyncio.Event()
+
+    async def receive() -> None:
+        async with ws_connect(
+            base.replace("http", "ws") + "/api/ws/agent", additional_headers={"Cookie": cookie}
+        ) as ws:
             ready.set()
-            for raw in ws:
+            async for raw in ws:
                 now = time.time()
                 event = json.loads(raw)
                 if event.get("type") == "suggestions":
-                    with got:
-                        arrived[int(event["message_id"])] = now
-                        got.notify_all()
+                    future = waiter(int(event["message_id"]))
+                    if not future.done():
+                        future.set_result(now)
 
-    ready = threading.Event()
-    threading.Thread(target=receive, name="agent-ws", daemon=True).start()
-    ready.wait(10)
+    receiver = asyncio.create_task(receive())
+    await asyncio.wait_for(ready.wait(), 30)
 
     ids = ["C001", "C002", "C003", "C004", "C005"]
     auths = []
@@ -307,56 +481,58 @@ def measure(args: argparse.Namespace) -> None:
         body: dict[str, str] = {"site": "demo-bank"}
         if cid:
             body |= {"customer_id": cid, "signature": sign_customer(DEMO_SECRET, cid)}
-        auths.append(WidgetAuth(http.post("/api/widget/session", json=body).json()["token"]))
+        token = (await http.post("/api/widget/session", json=body)).json()["token"]
+        auths.append(WidgetAuth(token))
 
     queries = demo_queries()
     latencies: list[float] = []
+    timeline: dict[int, dict[str, float]] = {}
     load_before = os.getloadavg()[0]
 
-    def send(client: httpx.Client, auth: WidgetAuth, text: str) -> float:
+    async def send(client: httpx.AsyncClient, auth: WidgetAuth, text: str) -> float:
         """Post one message; its latency in ms once its suggestions arrive."""
-        reply = client.post(
+        reply = await client.post(
             "/api/widget/messages", json=auth.body({"text": text}), headers=auth.headers()
         )
         reply.raise_for_status()
         msg = reply.json()["message"]
         stored = datetime.fromisoformat(msg["created_at"]).timestamp()
         mid = int(msg["id"])
-        with got:
-            if not got.wait_for(
-                lambda: mid in arrived, timeout=max(1.0, deadline - time.monotonic())
-            ):
-                raise SystemExit(f"no suggestions for message {mid} before the deadline")
-            return (arrived[mid] - stored) * 1000
+        try:
+            received = await asyncio.wait_for(
+                asyncio.shield(waiter(mid)), max(1.0, deadline - time.monotonic())
+            )
+        except TimeoutError:
+            raise SystemExit(f"no suggestions for message {mid} before the deadline") from None
+        timeline[mid] = {"stored": stored, "received": received}
+        return (received - stored) * 1000
 
     warm = random.Random(11)
     for _ in range(args.warmup):
-        send(http, warm.choice(auths), warm.choice(queries))
+        await send(http, warm.choice(auths), warm.choice(queries))
+    timeline.clear()
 
-    def customer(n: int, count: int) -> None:
+    async def customer(n: int, count: int) -> None:
         rng = random.Random(100 + n)
-        client = httpx.Client(base_url=base, timeout=60)
-        for _ in range(count):
-            if time.monotonic() >= deadline:
-                return
-            took = send(client, auths[n], rng.choice(queries))
-            with got:
-                latencies.append(took)
-            time.sleep(rng.uniform(*think))
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            for _ in range(count):
+                if time.monotonic() >= deadline:
+                    return
+                latencies.append(await send(client, auths[n], rng.choice(queries)))
+                await asyncio.sleep(rng.uniform(*think))
 
     share = [
         args.messages // args.customers + (n < args.messages % args.customers)
         for n in range(args.customers)
     ]
-    threads = [threading.Thread(target=customer, args=(n, c)) for n, c in enumerate(share)]
     started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    await asyncio.gather(*(customer(n, c) for n, c in enumerate(share)))
     elapsed = time.monotonic() - started
-
-    figures = {
+    receiver.cancel()
+    with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+        await receiver
+    await http.aclose()
+    return {
         "messages": len(latencies),
         "entries": args.synthetic,
         "customers": args.customers,
@@ -367,12 +543,60 @@ def measure(args: argparse.Namespace) -> None:
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "max_ms": round(max(latencies), 1),
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        "timeline": timeline,
     }
-    print(json.dumps(figures))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
-    server.should_exit = True
-    time.sleep(0.5)
+
+
+STAGES = [
+    # (name, from, to); "a|b" would be the later of two marks. A message that stands alone
+    # is searched and published before the state is read, so the stages need not add up.
+    ("commit", "stored", "committed"),
+    ("hook_start", "committed", "hook_start"),
+    ("read_state", "hook_start", "loaded"),
+    ("search_queue", "search_submit", "search_thread_start"),
+    ("search_run", "search_thread_start", "search_thread_end"),
+    ("search_return", "search_thread_end", "searched"),
+    ("to_publish", "searched", "published"),
+    ("delivery", "published", "received"),
+]
+
+
+def _at(marks: dict[str, float], name: str) -> float | None:
+    found = [marks[n] for n in name.split("|") if n in marks]
+    return max(found) if len(found) == len(name.split("|")) else None
+
+
+def stage_figures(recorded: dict[str, Any], timeline: dict[int, dict[str, float]]) -> dict:
+    """p50/p95 of each stage over the measured messages, and the hub's event-loop lag."""
+    marks = {int(k): v for k, v in (recorded.get("marks") or {}).items()}
+    stages: dict[str, dict[str, float]] = {}
+    for name, a, b in STAGES:
+        spans = []
+        for mid, seen in timeline.items():
+            both = {**marks.get(mid, {}), **seen}
+            start, end = _at(both, a), _at(both, b)
+            if start is not None and end is not None:
+                spans.append((end - start) * 1000)
+        if spans:
+            stages[name] = {
+                "p50_ms": round(statistics.median(spans), 1),
+                "p95_ms": round(percentile(spans, 0.95), 1),
+            }
+    lag = recorded.get("loop_lag_ms") or []
+    out: dict[str, Any] = {"stages": stages}
+    if lag:
+        out["hub_loop_lag_ms"] = {
+            "p50": round(statistics.median(lag), 1),
+            "p95": round(percentile(lag, 0.95), 1),
+            "max": round(max(lag), 1),
+        }
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 if __name__ == "__main__":
