@@ -6,8 +6,8 @@ set by `tandem hub` on the event loop's thread, so every thread it starts inheri
 knowledge searches, which an agent's suggestions wait for, ahead of the hub's own
 bookkeeping (`search_niceness`, -10, about 20 ms of CPU each); password hashing, heavy and
 able to wait, behind everything (10). With both cores busy, search p95 was 250 ms at equal
-priority against 33 ms raised, and suggestion p95 156 ms with only the searches raised
-against 123 ms with both levels (docs/benchmarks.md). Raising a priority (a negative
+priority against 33 ms raised, and suggestion p95 148-156 ms with only the searches
+raised against 88-137 ms with both levels (docs/benchmarks.md). Raising a priority (a negative
 niceness) needs root or CAP_SYS_NICE; without it the thread keeps normal priority and the
 hub runs as before.
 """

@@ -133,8 +133,8 @@ class Settings(BaseSettings):
     # CPU priority (Linux niceness, bot/thread_priority.py). The hub's threads go ahead of
     # batch work on the same machine, and its knowledge searches (what an agent's
     # suggestions wait for) ahead of the hub's own bookkeeping: with both cores busy,
-    # suggestion p95 123 ms at -5 / -10 against 156 ms with only the searches raised
-    # (docs/benchmarks.md). A negative value needs root or CAP_SYS_NICE; without it the
+    # suggestion p95 88-137 ms at -5 / -10 against 148-156 ms with only the searches
+    # raised (docs/benchmarks.md). A negative value needs root or CAP_SYS_NICE; without it the
     # threads keep normal priority.
     hub_niceness: int = Field(default=-5, ge=-20, le=19)
     search_niceness: int = Field(default=-10, ge=-20, le=19)
