@@ -5,13 +5,14 @@ Playwright never downloads a browser here; CI installs Debian's ``chromium`` pac
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.needs import require, require_module
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Root in a container with no network: no sandbox, no GPU, and nothing that phones home.
@@ -33,12 +34,11 @@ def playwright() -> Iterator[Any]:
     """One Playwright driver for the browser tests: a second sync driver in the same thread
     fails. It stops when they end, since its event loop would otherwise stay running in the
     main thread and refuse every later test that calls asyncio.run()."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        message = "Chromium is missing: apt-get install -y chromium (never `playwright install`)."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    sync_api = require_module("playwright.sync_api")
+    require(
+        CHROMIUM.exists(),
+        "Chromium is missing: apt-get install -y chromium (never `playwright install`).",
+    )
     with sync_api.sync_playwright() as driver:
         yield driver
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.browser.test_panel_browser import Customer, clean_slate, hand_to_agent, sign_in
+from tests.support.needs import require
 from tests.support.stack import MODEL, RASA_BIN, HubProcess
 
 pytestmark = pytest.mark.browser
@@ -41,8 +42,10 @@ GOLD_ANSWER_VI = "Có, Sen Vàng giữ hộ vàng miếng trong két tại 12 ch
 
 @pytest.fixture(scope="module")
 def hub(request: pytest.FixtureRequest) -> Iterator[HubProcess]:
-    if not (MODEL.exists() and RASA_BIN.exists()):
-        pytest.skip("needs the trained Rasa model (make test trains it first)")
+    require(
+        MODEL.exists() and RASA_BIN.exists(),
+        "needs the trained Rasa model (make test trains it first)",
+    )
     yield request.getfixturevalue("live_stack")[0]
 
 

@@ -16,6 +16,7 @@ from bot import jobs
 from bot.realtime_redis import RedisBroker
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from tests.support.needs import require
 from tests.support.stack import free_port
 
 REDIS = shutil.which("redis-server")
@@ -48,8 +49,7 @@ class RedisServer:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if REDIS is None:
-        pytest.skip("redis-server is not installed (scripts/cluster.sh installs it)")
+    require(REDIS is not None, "redis-server is not installed (scripts/cluster.sh installs it)")
     server = RedisServer(tmp_path)
     server.start()
     yield server
