@@ -1,7 +1,9 @@
 """Account questions answered from the bank's records: payment due date, applications.
 
-Signed-in customers (customer_id known) are answered directly; others pass account_form
-(card digits and date of birth) and the hub's identity check first.
+Signed-in customers (customer_id known) are answered directly. Others pass account_form:
+the phone registered with the bank, card digits and date of birth, then the one-time code
+the hub texts to that phone (actions/identity.py). The hub itself refuses the account to a
+conversation that has not passed the code, whatever an action asks.
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clients.hub import HubError
+from actions.clients.hub import HubError, HubForbidden
 from actions.common import call_hub, customer_id, language
 from actions.fallback import offer_human
-from actions.identity import IdentitySlotsValidation, verify_customer
+from actions.identity import FAILED, PASSED, AccountIdentityValidation
 from actions.texts import format_date, format_vnd, t
 
 APPLICATION_STATUSES = ("submitted", "under_review", "needs_documents", "approved", "declined")
 
 
-class ValidateAccountForm(IdentitySlotsValidation, FormValidationAction):
-    """Check the card digits and date of birth used to verify the customer."""
+class ValidateAccountForm(AccountIdentityValidation, FormValidationAction):
+    """Registered phone, card digits, birth date, then the one-time code."""
 
     def name(self) -> str:
         return "validate_account_form"
@@ -49,20 +51,34 @@ class AccountAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         lang = language(tracker)
+        # Whatever happens, the form's details are spent.
+        done: list[EventType] = [
+            SlotSet(slot, None)
+            for slot in ("card_last4", "dob", "otp_code", "identity_status", "identity_customer")
+        ]
         events: list[EventType] = []
         cid = customer_id(tracker)
         if cid is None:
-            verification = await verify_customer(dispatcher, tracker, self.retry_payload)
-            if verification.customer_id is None:
-                return verification.events
-            cid, events = verification.customer_id, verification.events
+            status = tracker.get_slot("identity_status")
+            if status != PASSED or not tracker.get_slot("identity_customer"):
+                # The form ended early and already said why (wrong details, locked, no code).
+                if status not in (FAILED, "locked", "no_otp"):
+                    dispatcher.utter_message(text=t("verify_failed_final", lang))
+                return done + offer_human(dispatcher, "verification_failed", "utter_offer_human")
+            cid = str(tracker.get_slot("identity_customer"))
+            events = [SlotSet("customer_id", cid)]
+        sender = tracker.sender_id
         try:
-            account = await call_hub(lambda hub: hub.account(cid))
+            account = await call_hub(lambda hub: hub.account(cid, sender))
+        except HubForbidden:
+            # The hub's record of the check has expired (or never was): verify again.
+            dispatcher.utter_message(text=t("reverify_needed", lang))
+            return [*done, SlotSet("customer_id", None)]
         except HubError:
             dispatcher.utter_message(text=t("hub_unavailable", lang))
-            return events + offer_human(dispatcher, "hub_unavailable", "utter_offer_human")
+            return done + offer_human(dispatcher, "hub_unavailable", "utter_offer_human")
         dispatcher.utter_message(text=self.answer(account, tracker, lang))
-        return [*events, SlotSet("card_last4", None), SlotSet("dob", None)]
+        return [*done, *events]
 
 
 class ActionCheckDueDate(AccountAction):

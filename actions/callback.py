@@ -12,8 +12,9 @@ from rasa_sdk.types import DomainDict
 from actions.clients.hub import HubError
 from actions.common import call_hub, conversation_id, customer_id, language
 from actions.fallback import offer_human
+from actions.identity import validate_phone_value
 from actions.texts import format_window, t
-from actions.validation import parse_phone, parse_preferred_time
+from actions.validation import parse_preferred_time
 from chattext.when import Window
 
 MAX_LISTED = 3
@@ -33,10 +34,7 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = parse_phone(value)
-        if phone is None:
-            dispatcher.utter_message(text=t("invalid_phone", language(tracker)))
-        return {"phone": phone}
+        return validate_phone_value(value, dispatcher, language(tracker))
 
     async def validate_preferred_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.clients.hub import HubError, HubNotFound
+from actions.clients.hub import HubError, HubNotFound, HubThrottled
 from actions.common import call_hub, customer_id, language
 from actions.handoff import hand_off
 from actions.identity import IdentitySlotsValidation
@@ -38,7 +38,8 @@ class ActionOfferCardBlock(Action):
 
 
 class ValidateFraudForm(IdentitySlotsValidation, FormValidationAction):
-    """The card digits and date of birth, checked like the lost card form's."""
+    """Registered phone (when not signed in), card digits and date of birth, checked like
+    the lost card form's."""
 
     def name(self) -> str:
         return "validate_fraud_form"
@@ -56,6 +57,9 @@ class ActionBlockCardFraud(Action):
         lang = language(tracker)
         last4 = str(tracker.get_slot("card_last4") or "")
         dob = str(tracker.get_slot("dob") or "")
+        signed = customer_id(tracker)
+        phone = None if signed else tracker.get_slot("phone")
+        sender = tracker.sender_id
         events: list[EventType] = [
             SlotSet("block_offered", False),
             SlotSet("card_last4", None),
@@ -64,14 +68,14 @@ class ActionBlockCardFraud(Action):
         known: dict[str, Any] = {"card_last4": last4, "card_blocked": False}
         try:
             verified = await call_hub(
-                lambda hub: hub.verify_identity(customer_id(tracker), last4, dob)
+                lambda hub: hub.verify_identity(sender, signed, phone, last4, dob)
             )
             cid = verified.get("customer_id") if verified.get("verified") else None
             if cid is None:
                 # No retry loop here: the fraud team verifies by phone and blocks at once.
                 dispatcher.utter_message(text=t("fraud_not_verified", lang))
             else:
-                events.append(SlotSet("customer_id", str(cid)))
+                # Card-level only: enough to block, not to show the account (no slot).
                 known["customer_id"] = str(cid)
                 result = await call_hub(lambda hub: hub.block_card(str(cid), last4, REASON))
                 known["card_blocked"] = True
@@ -86,6 +90,9 @@ class ActionBlockCardFraud(Action):
                 )
         except HubNotFound:
             dispatcher.utter_message(text=t("card_not_found", lang, last4=last4))
+        except HubThrottled:
+            # Too many failed checks: the fraud team verifies by phone and blocks at once.
+            dispatcher.utter_message(text=t("fraud_not_verified", lang))
         except HubError:
             dispatcher.utter_message(text=t("fraud_not_verified", lang))
         return events + hand_off(dispatcher, tracker, REASON, known)

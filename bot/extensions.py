@@ -20,6 +20,7 @@ PARTS = (
     "bot.knowledge_api",
     "bot.assist",
     "bot.reporting.setup",
+    "bot.api.identity_lockouts",
 )
 
 

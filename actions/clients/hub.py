@@ -2,7 +2,7 @@
 
 Usage:
     client = HubClient.from_env()
-    client.verify_identity(None, "4821", "1988-03-14")
+    client.verify_identity("c12-0-0", None, "0901234567", "4821", "1988-03-14")
 
 Settings come from the environment (`TANDEM_HUB_URL`, else `TANDEM_HUB_PORT` on the loopback
 address; `TANDEM_SERVICE_TOKEN`) each time a client is built, so the action server and the
@@ -29,6 +29,20 @@ class HubError(Exception):
 
 class HubNotFound(HubError):
     """The hub answered 404: the customer, card or record does not exist."""
+
+
+class HubForbidden(HubError):
+    """The hub answered 403: this conversation has not proved enough to see that data."""
+
+
+class HubThrottled(HubError):
+    """The hub refused an identity check unmade: too many failures for this visitor,
+    address or customer. `locked` when it is a lockout rather than a short wait."""
+
+    def __init__(self, retry_after_s: int, locked: bool) -> None:
+        super().__init__(f"identity checks throttled for {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+        self.locked = locked
 
 
 def hub_url_from_env() -> str:
@@ -60,6 +74,11 @@ class HubClient:
             response = self._session.request(method, url, timeout=self.timeout_s, **kwargs)
             if response.status_code == 404:
                 raise HubNotFound(f"{method} {path}: not found")
+            if response.status_code == 403:
+                raise HubForbidden(f"{method} {path}: forbidden")
+            if response.status_code == 429:
+                body = response.json()
+                raise HubThrottled(int(body.get("retry_after") or 60), bool(body.get("locked")))
             response.raise_for_status()
             body = response.json()
         except HubError:
@@ -86,20 +105,49 @@ class HubClient:
         payload = {"text": text, "lang": lang, "sender_id": sender_id, "source": "nlu_fallback"}
         self._request("POST", "/internal/knowledge/gaps", json=payload)
 
-    def verify_identity(self, customer_id: str | None, card_last4: str, dob: str) -> dict[str, Any]:
-        """`{"verified": bool, "customer_id": str | None, "name": str | None}`."""
-        payload = {"customer_id": customer_id, "card_last4": card_last4, "dob": dob}
+    def verify_identity(
+        self,
+        sender_id: str,
+        customer_id: str | None,
+        phone: str | None,
+        card_last4: str,
+        dob: str,
+    ) -> dict[str, Any]:
+        """Card digits and birth date against the named customer (signed-in id, else the
+        registered phone): `{"verified", "customer_id", "name", "level", "locked"}`.
+        Raises HubThrottled when the hub refuses to check."""
+        payload = {
+            "sender_id": sender_id,
+            "customer_id": customer_id,
+            "phone": phone,
+            "card_last4": card_last4,
+            "dob": dob,
+        }
         return self._request("POST", "/internal/identity/verify", json=payload)
+
+    def send_otp(self, sender_id: str) -> dict[str, Any]:
+        """Text a one-time code to the customer this conversation passed the card check
+        for: `{"sent": bool, "reason": ...}`."""
+        return self._request("POST", "/internal/identity/otp", json={"sender_id": sender_id})
+
+    def verify_otp(self, sender_id: str, code: str) -> dict[str, Any]:
+        """`{"verified", "customer_id", "level", "reason", "tries_left"}`; raises
+        HubThrottled when the hub refuses to check."""
+        payload = {"sender_id": sender_id, "code": code}
+        return self._request("POST", "/internal/identity/otp/verify", json=payload)
 
     def block_card(self, customer_id: str, card_last4: str, reason: str) -> dict[str, Any]:
         """Block a card; raises HubNotFound when the customer has no such card."""
         payload = {"customer_id": customer_id, "card_last4": card_last4, "reason": reason}
         return self._request("POST", "/internal/cards/block", json=payload)
 
-    def account(self, customer_id: str) -> dict[str, Any]:
-        """Cards (due dates, balances) and applications of one customer."""
+    def account(self, customer_id: str, sender_id: str) -> dict[str, Any]:
+        """Cards (due dates, balances) and applications of one customer; raises
+        HubForbidden unless the conversation is signed in as them or passed a code."""
         return self._request(
-            "GET", f"/internal/customers/{requests.utils.quote(customer_id)}/account"
+            "GET",
+            f"/internal/customers/{requests.utils.quote(customer_id)}/account",
+            params={"sender_id": sender_id},
         )
 
     def create_callback(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""Internal API for Rasa's action server: knowledge answers, identity, cards, accounts and
-call-backs. Actions never touch the database themselves; the hub owns every table."""
+"""Internal API for Rasa's action server: knowledge answers, identity (bot/api/identity.py),
+cards, accounts and call-backs. Actions never touch the database themselves; the hub owns
+every table."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot import kb
+from bot.api import identity
 from bot.api.params import DbIdField
 from bot.auth import hub_of, require_service
 from bot.handoff import callbacks
@@ -18,16 +20,8 @@ from bot.serialize import callback_json
 from bot.store.models import Card, Conversation, Customer
 
 router = APIRouter(prefix="/internal", dependencies=[Depends(require_service)], tags=["internal"])
-
-
-def _parse_dob(raw: str) -> date | None:
-    raw = raw.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    return None
+# Identity checks and one-time codes (bot/api/identity.py), behind the same service token.
+router.include_router(identity.router)
 
 
 @router.get("/knowledge/answer")
@@ -45,29 +39,6 @@ async def knowledge_answer(
     # Usage per entry and the knowledge-gap inbox (written after the response).
     kb.note_answer(request.app, q, lang, hits, sender_id)
     return {"hits": hits}
-
-
-class VerifyIn(BaseModel):
-    customer_id: str | None = None
-    card_last4: str = Field(pattern=r"^\d{4}$")
-    dob: str = Field(max_length=20)
-
-
-@router.post("/identity/verify")
-async def verify_identity(body: VerifyIn, request: Request) -> dict[str, Any]:
-    dob = _parse_dob(body.dob)
-    if dob is None:
-        return {"verified": False, "customer_id": None, "name": None}
-    async with hub_of(request).db.session() as session:
-        query = (
-            select(Customer).join(Card).where(Card.last4 == body.card_last4, Customer.dob == dob)
-        )
-        if body.customer_id:
-            query = query.where(Customer.id == body.customer_id)
-        customer = await session.scalar(query)
-    if customer is None:
-        return {"verified": False, "customer_id": None, "name": None}
-    return {"verified": True, "customer_id": customer.id, "name": customer.name}
 
 
 class BlockIn(BaseModel):
@@ -98,11 +69,20 @@ async def block_card(body: BlockIn, request: Request) -> dict[str, Any]:
 
 
 @router.get("/customers/{customer_id}/account")
-async def account(customer_id: str, request: Request) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def account(
+    customer_id: str, request: Request, sender_id: str = Query(..., min_length=1, max_length=128)
+) -> dict[str, Any]:
+    """Balances, due dates and applications, only for a conversation that has proved it is
+    this customer beyond card digits and a birth date (bot/api/identity.py)."""
+    hub = hub_of(request)
+    async with hub.db.session() as session:
         customer = await session.get(Customer, customer_id)
         if customer is None:
             raise HTTPException(404, "No such customer.")
+        if not await identity.account_allowed(session, hub.settings, customer_id, sender_id):
+            raise HTTPException(
+                403, "This conversation has not proved it is this customer (one-time code)."
+            )
         return {
             "customer_id": customer.id,
             "name": customer.name,

@@ -7,7 +7,16 @@ import pytest
 pytest.importorskip("rasa_sdk")
 
 from actions.faq import ActionAnswerFaq  # noqa: E402
-from tests.actions.trackers import make_tracker, responses, run, slot, slot_events, texts, user  # noqa: E402
+from tests.actions.trackers import (  # noqa: E402
+    bot,
+    make_tracker,
+    responses,
+    run,
+    slot,
+    slot_events,
+    texts,
+    user,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +58,17 @@ def test_hub_down(hub_down) -> None:
     dispatcher, events = run(ActionAnswerFaq(), make_tracker([user("phí?", "ask_faq")]))
     assert responses(dispatcher) == ["utter_offer_human"]
     assert slot_events(events)["offer_reason"] == "hub_unavailable"
+
+
+def test_a_follow_up_is_answered_in_the_context_of_the_question_before(knowledge_hub) -> None:
+    tracker = make_tracker(
+        [
+            user("Phí thường niên thẻ Visa Gold là bao nhiêu?", "ask_faq"),
+            bot("Phí thường niên là 300.000 VND với thẻ Classic..."),
+            user("còn thẻ Platinum thì sao?", "ask_faq"),
+        ],
+        {"language": "vi"},
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert "faq_miss" not in slot_events(events), texts(dispatcher)
+    assert "1.500.000 VND với thẻ Platinum" in texts(dispatcher)

@@ -80,6 +80,21 @@ def test_the_problem_not_the_request_for_a_person_reaches_the_agent() -> None:
     assert packet["form"] is None
 
 
+def test_form_answers_are_no_part_of_the_problem_whatever_their_intent() -> None:
+    problem = "I just saw a strange 5 million transaction on my card, it wasn't me"
+    events = [
+        user(problem, "report_fraud"),
+        # Answers to the bot's questions, some of them read as something else.
+        user("5560", "ask_faq"),
+        user("30/01/1985", "nlu_fallback"),
+        user("uk", "report_fraud"),
+        user("yes", "affirm"),
+        user("cho tôi gặp nhân viên", "request_human"),
+    ]
+    dispatcher, _ = run(ActionHandoffToHuman(), make_tracker(events))
+    assert packet_of(dispatcher)["problem"] == [problem]
+
+
 @pytest.mark.parametrize(
     ("intent", "text", "reason"),
     [

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 pytest.importorskip("rasa_sdk")
 
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
 from actions.lost_card import ActionBlockCard, ValidateLostCardForm, block_reason  # noqa: E402
 from tests.actions.trackers import (  # noqa: E402
+    DOMAIN,
     action,
     make_tracker,
     responses,
@@ -18,8 +23,11 @@ from tests.actions.trackers import (  # noqa: E402
     user,
 )
 
+PHONES = {"4821": "0901234567", "7305": "0912345678", "5560": "0934567890"}
+
 
 def lost_card_tracker(report: str, last4: str, dob: str, **slots: object):
+    """A customer who is not signed in: named by the phone registered with the bank."""
     events = [
         user(report, "report_lost_card"),
         action("lost_card_form"),
@@ -28,7 +36,8 @@ def lost_card_tracker(report: str, last4: str, dob: str, **slots: object):
         user(dob, "inform"),
         slot("dob", dob),
     ]
-    return make_tracker(events, {"card_last4": last4, "dob": dob, **slots})
+    values = {"phone": PHONES.get(last4, "0901234567"), "card_last4": last4, "dob": dob}
+    return make_tracker(events, {**values, **slots})
 
 
 def test_verified_customer_gets_the_card_blocked(hub) -> None:
@@ -37,7 +46,8 @@ def test_verified_customer_gets_the_card_blocked(hub) -> None:
     said = texts(dispatcher)
     assert "4821" in said and "BLK-" in said
     assert "5-7 ngày làm việc" in said and "1900 6868" in said
-    assert slot_events(events)["customer_id"] == "C001"
+    # Blocking needs only the card check; the account would need a one-time code.
+    assert "customer_id" not in slot_events(events)
     assert slot_events(events)["card_last4"] is None
 
 
@@ -57,7 +67,8 @@ def test_wrong_birth_date_asks_to_retry_then_offers_a_person(hub) -> None:
         "/request_human",
     ]
     updates = slot_events(events)
-    assert updates["card_last4"] is None and updates["dob"] is None
+    # The phone is asked again too: the customer is never told which detail was wrong.
+    assert updates["card_last4"] is None and updates["dob"] is None and updates["phone"] is None
     assert updates["verify_failures"] == 1
 
     second, events = run(
@@ -119,3 +130,38 @@ def test_form_validation_normalises_the_date() -> None:
     )
     _, result = run(ValidateLostCardForm(), tracker)
     assert slot_events(result)["dob"] == "1988-03-14"
+
+
+def test_signed_in_customer_is_checked_against_their_own_record(hub) -> None:
+    """No phone needed when signed in, and another customer's card does not pass."""
+    own = lost_card_tracker("mất thẻ", "7305", "1992-11-02", phone=None, customer_id="C002")
+    dispatcher, _ = run(ActionBlockCard(), own)
+    assert "7305" in texts(dispatcher) and "BLK-" in texts(dispatcher)
+    # C001's card and birth date, in C002's signed-in conversation: not C002's, so no block.
+    other = lost_card_tracker("mất thẻ", "4821", "1988-03-14", phone=None, customer_id="C002")
+    dispatcher, _ = run(ActionBlockCard(), other)
+    assert "BLK-" not in texts(dispatcher) and "chưa khớp" in texts(dispatcher)
+
+
+def test_form_asks_the_registered_phone_only_when_not_signed_in() -> None:
+    form = ValidateLostCardForm()
+    events = [user("mất thẻ", "report_lost_card"), action("lost_card_form")]
+
+    def required(tracker) -> list[str]:
+        return asyncio.run(
+            form.required_slots(form.domain_slots(DOMAIN), CollectingDispatcher(), tracker, DOMAIN)
+        )
+
+    anonymous = make_tracker(events, active_loop="lost_card_form")
+    assert required(anonymous) == ["phone", "card_last4", "dob"]
+    signed = make_tracker(events, {"customer_id": "C001"}, active_loop="lost_card_form")
+    assert required(signed) == ["card_last4", "dob"]
+    _, result = run(form, signed)
+    assert slot_events(result)["requested_slot"] == "card_last4"
+
+    typed = [*events, user("+84 912 345 678", "inform"), slot("phone", "+84 912 345 678")]
+    tracker = make_tracker(
+        typed, {"phone": "+84 912 345 678", "requested_slot": "phone"}, active_loop="lost_card_form"
+    )
+    _, result = run(form, tracker)
+    assert slot_events(result)["phone"] == "0912345678"

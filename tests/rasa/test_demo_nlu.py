@@ -54,3 +54,11 @@ def test_no_fraud_report_is_missed(scored: list[tuple[Case, str]]) -> None:
 def test_overall_accuracy_meets_the_goal(scored: list[tuple[Case, str]]) -> None:
     result = summarise([c for c, _ in scored], [p for _, p in scored])
     assert result["accuracy"] >= GOAL_ACCURACY, result
+
+
+def test_a_keyboard_mash_is_not_understood_as_anything() -> None:
+    """Gibberish reaches the fallback ladder (a request to rephrase), never an intent such
+    as express_frustration, whose answer is an apology for a bad experience."""
+    mashes = ["asdkjh qwe", "jjjjjjjj", "qưeqưe ưqe", "zxcvbnm asdf"]
+    predicted = asyncio.run(predict(MODEL, mashes))
+    assert predicted == ["nlu_fallback"] * len(mashes), list(zip(mashes, predicted, strict=True))

@@ -148,6 +148,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     hub = Hub(workdir)
     hub.start()
     running = Bot(workdir, hub.url, model)
+    running.hub = hub  # type: ignore[attr-defined]
     try:
         running.start()
         yield running
@@ -161,7 +162,13 @@ class Chat:
 
     def __init__(self, bot: Bot, customer_id: str | None = None, language: str | None = None):
         self.bot = bot
-        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+        # A signed-in customer talks in a hub conversation the site signed for them: the
+        # hub shows account data only to that conversation (or after a one-time code).
+        self.sender = (
+            bot.hub.signed_in_sender(customer_id)  # type: ignore[attr-defined]
+            if customer_id
+            else f"test-{uuid.uuid4().hex[:12]}"
+        )
         self.metadata = {
             "customer_id": customer_id,
             "language": language,
@@ -200,7 +207,8 @@ def test_greeting_in_both_languages(bot: Bot) -> None:
 
 def test_lost_card_is_blocked_in_vietnamese(bot: Bot) -> None:
     chat = Chat(bot)
-    assert "4 số cuối" in said(chat.say("tôi bị mất thẻ tín dụng"))
+    assert "số điện thoại đã đăng ký" in said(chat.say("tôi bị mất thẻ tín dụng"))
+    assert "4 số cuối" in said(chat.say("0901 234 567"))
     assert "ngày sinh" in said(chat.say("4821"))
     reply = said(chat.say("14/03/1988"))
     assert "đã được khoá" in reply and "BLK-" in reply
@@ -208,7 +216,8 @@ def test_lost_card_is_blocked_in_vietnamese(bot: Bot) -> None:
 
 def test_handoff_in_the_middle_of_a_form_sends_the_packet(bot: Bot) -> None:
     chat = Chat(bot, language="en")
-    assert "last 4 digits" in said(chat.say("I lost my card"))
+    assert "phone number registered" in said(chat.say("I lost my card"))
+    assert "last 4 digits" in said(chat.say("0934567890"))
     chat.say("5560")
     replies = chat.say("talk to an agent")
     packet = handoff(replies)
@@ -283,7 +292,8 @@ def test_fraud_report_ends_with_the_card_blocked_and_an_urgent_handoff(bot: Bot)
         "Tôi vừa thấy giao dịch lạ 5 triệu trên thẻ, không phải tôi giao dịch, chắc bị lừa đảo rồi"
     )
     assert "khoá thẻ" in said(offer) and any(r.get("buttons") for r in offer), offer
-    assert "4 số cuối" in said(chat.say("/affirm"))
+    assert "số điện thoại đã đăng ký" in said(chat.say("/affirm"))
+    assert "4 số cuối" in said(chat.say("0901234567"))
     chat.say("4821")
     replies = chat.say("14/03/1988")
     assert "Thẻ đuôi 4821 đã được khoá" in said(replies), replies

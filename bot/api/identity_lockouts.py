@@ -1,0 +1,87 @@
+"""Customers' identity lockouts for supervisors: who is locked now, and lifting a lockout
+(recorded as a supervisor alert and in the log, naming who lifted it)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from pydantic import BaseModel
+
+from bot import identity
+from bot.api.params import DbId
+from bot.auth import hub_of, require_supervisor
+from bot.serialize import aware
+from bot.store.models import Alert, User
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+Supervisor = Annotated[User, Depends(require_supervisor)]
+
+
+class LockoutOut(BaseModel):
+    id: int
+    scope: str
+    key: str  # masked: enough to tell rows apart, not to reuse
+    failures: int
+    until: str
+    customer_id: str | None
+
+
+class LockoutsOut(BaseModel):
+    lockouts: list[LockoutOut]
+
+
+def _customer(row_scope: str, key: str) -> str | None:
+    return key if row_scope == identity.CUSTOMER and not key.startswith("tel:") else None
+
+
+@router.get("/identity-lockouts", response_model=LockoutsOut)
+async def identity_lockouts(request: Request, user: Supervisor) -> LockoutsOut:
+    """Visitors, addresses and customers whose identity checks are locked right now."""
+    async with hub_of(request).db.reader() as session:
+        rows = await identity.active_lockouts(session)
+    return LockoutsOut(
+        lockouts=[
+            LockoutOut(
+                id=row.id,
+                scope=row.scope,
+                key=identity.mask(row.scope, row.key),
+                failures=row.failures,
+                until=aware(row.locked_until).isoformat(),  # type: ignore[union-attr]
+                customer_id=_customer(row.scope, row.key),
+            )
+            for row in rows
+        ]
+    )
+
+
+class ClearedOut(BaseModel):
+    cleared: int
+
+
+@router.post("/identity-lockouts/{lockout_id}/clear", response_model=ClearedOut)
+async def clear_identity_lockout(
+    lockout_id: DbId, request: Request, user: Supervisor
+) -> ClearedOut:
+    """Lift a lockout (e.g. the customer called and proved who they are)."""
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        row = await identity.clear(session, lockout_id)
+        if row is None:
+            raise HTTPException(404, "No such lockout.")
+        text = (
+            f"{user.username} lifted the identity lockout of {row.scope} "
+            f"{identity.mask(row.scope, row.key)} ({row.failures} failures)."
+        )
+        session.add(Alert(kind="identity_unlock", audience="supervisor", text=text))
+        await session.commit()
+    log.warning("Identity lockout lifted: %s", text)
+    hub.broker.publish("supervisors", {"type": "alert", "kind": "identity_unlock", "text": text})
+    return ClearedOut(cleared=lockout_id)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
