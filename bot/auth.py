@@ -22,7 +22,8 @@ def hub_of(request: Request | WebSocket) -> Any:
 
 
 def client_address(conn: Request | WebSocket) -> str:
-    # Behind a reverse proxy, run uvicorn with --proxy-headers so this is the real client.
+    # Behind a reverse proxy, set TANDEM_FORWARDED_ALLOW_IPS to its address so this is the
+    # client's (from X-Forwarded-For, bot/app.py), and nobody else can claim one.
     return conn.client.host if conn.client else "unknown"
 
 

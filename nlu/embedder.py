@@ -94,8 +94,14 @@ class E5Embedder:
         model_key: str,
         compute: Callable[[list[str]], list[bytes]],
         progress: Progress | None,
+        store: bool = True,
     ) -> dict[str, bytes]:
-        """Serialised results for the unique texts: from the cache, else computed and stored."""
+        """Serialised results for the unique texts: from the cache, else computed and stored.
+
+        ``store=False`` leaves the disk cache out entirely: a customer's live message is
+        embedded once and forgotten, never written to disk (it may hold private data, and a
+        flood of distinct messages would grow the file without bound).
+        """
 
         def key(text: str) -> bytes:
             return hashlib.sha1(f"{model_key}\x00{text}".encode()).digest()
@@ -103,7 +109,7 @@ class E5Embedder:
         unique = list(dict.fromkeys(texts))
         found: dict[str, bytes] = {}
         with self._lock:
-            con = self._connect()
+            con = self._connect() if store else None
             try:
                 if con is not None:
                     keys = {key(t): t for t in unique}
@@ -131,7 +137,9 @@ class E5Embedder:
                     con.close()
         return found
 
-    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def embed(
+        self, texts: Sequence[str], progress: Progress | None = None, *, store: bool = True
+    ) -> np.ndarray:
         """Return an (n, 384) array; repeated and cached texts are embedded once."""
 
         def compute(batch: list[str]) -> list[bytes]:
@@ -139,12 +147,14 @@ class E5Embedder:
             vecs = np.asarray(self._load().query(batch), dtype=np.float32)  # type: ignore[attr-defined]
             return [v.tobytes() for v in vecs.reshape(len(batch), DIM)]
 
-        found = self._cached(texts, self._vector_key, compute, progress)
+        found = self._cached(texts, self._vector_key, compute, progress, store)
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         return np.stack([np.frombuffer(found[t], dtype=np.float32) for t in texts])
 
-    def latent_terms(self, texts: Sequence[str], progress: Progress | None = None) -> sp.csr_matrix:
+    def latent_terms(
+        self, texts: Sequence[str], progress: Progress | None = None, *, store: bool = True
+    ) -> sp.csr_matrix:
         """Return an (n, latent_dim) sparse matrix of non-negative latent-term weights."""
 
         def compute(batch: list[str]) -> list[bytes]:
@@ -156,7 +166,7 @@ class E5Embedder:
                 for idx, val in pairs
             ]
 
-        found = self._cached(texts, self._latent_key, compute, progress)
+        found = self._cached(texts, self._latent_key, compute, progress, store)
         indptr, indices, data = [0], [], []
         for text in texts:
             record = np.frombuffer(found[text], dtype=np.uint8)

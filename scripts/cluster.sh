@@ -156,6 +156,7 @@ hub_env() {
     TANDEM_CORPUS_DIR="$DIR/corpus" \
     TANDEM_VAR_DIR="$DIR/hub-$i" \
     TANDEM_REPLICA_NAME="hub-$i" \
+    TANDEM_FORWARDED_ALLOW_IPS=127.0.0.1 \
     PYTHONPATH="$ROOT"
 }
 

@@ -24,20 +24,24 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot.auth import hub_of
+from bot import states
+from bot.auth import client_address, hub_of
+from bot.pipeline.throttle import RateLimited
 from bot.serialize import message_json
 from bot.service import Inbound
 from bot.store.contacts import ensure_contact
 from bot.store.models import Conversation, Message, User
 from bot.text import InvalidMessage
+from bot.texts import text as hub_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/widget", tags=["widget"])
@@ -240,6 +244,7 @@ async def _intake(
         channel_message_id=f"{identity.key}:{client_id}" if client_id else None,
         customer_id=identity.customer_id,
         language=identity.language,
+        address=client_address(conn),
     )
     hub = hub_of(conn)
     result = await hub.receive(inbound)
@@ -251,10 +256,21 @@ async def _intake(
     }
 
 
-@router.post("/messages")
-async def post_message(
-    body: WidgetMessageIn, request: Request, identity: WidgetAuth
-) -> dict[str, Any]:
+def rate_limited_body(identity: WidgetIdentity, exc: RateLimited) -> dict[str, Any]:
+    """What a refused message's sender is told: the code the widget shows its own text
+    for, the text itself in the visitor's language, and when to try again."""
+    return {
+        "code": exc.code,
+        "detail": hub_text("rate_limited", identity.language or "vi", seconds=exc.retry_after),
+        "retry_after": exc.retry_after,
+    }
+
+
+@router.post(
+    "/messages",
+    responses={429: {"description": "Sent too fast: not received; send again after retry_after."}},
+)
+async def post_message(body: WidgetMessageIn, request: Request, identity: WidgetAuth) -> Any:
     """HTTP fallback for browsers or networks where the websocket does not connect.
 
     The message is stored (and acknowledged) before routing; this answer waits, holding no
@@ -265,6 +281,64 @@ async def post_message(
         return await _intake(request, identity, body.text, body.client_id, wait_s=wait_s)
     except InvalidMessage as exc:
         raise HTTPException(413 if exc.code == "too_long" else 422, exc.detail) from exc
+    except RateLimited as exc:
+        return JSONResponse(
+            rate_limited_body(identity, exc),
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+
+class LanguageIn(BaseModel):
+    language: Literal["vi", "en"]
+
+
+class LanguageOut(BaseModel):
+    language: str
+    # The open conversation now answered in it; None when none is open (the next one starts
+    # in the language the new token carries).
+    conversation_id: int | None
+    token: str
+    expires_in: int
+
+
+async def switch_language(
+    conn: Request | WebSocket, identity: WidgetIdentity, language: str
+) -> tuple[WidgetIdentity, int | None]:
+    """The visitor's language button: their open conversation is answered in ``language``
+    from the next message on (it reaches Rasa as the turn's ``language`` metadata, and the
+    agent panel gets the change live). Only the token's own thread is touched."""
+    hub = hub_of(conn)
+    async with hub.db.session() as session:
+        conv = await session.scalar(
+            select(Conversation)
+            .where(
+                Conversation.channel == CHANNEL,
+                Conversation.channel_key == identity.key,
+                Conversation.state.in_(states.OPEN_STATES),
+            )
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
+        if conv is not None and conv.language != language:
+            conv.language = language
+            hub.publish_after_commit(session, conv)
+        await session.commit()
+    changed = WidgetIdentity(identity.site, identity.key, identity.customer_id, language)
+    return changed, conv.id if conv is not None else None
+
+
+@router.post("/language")
+async def set_language(body: LanguageIn, request: Request, identity: WidgetAuth) -> LanguageOut:
+    """Switch the open conversation's language; the answer carries a token in it, so a
+    conversation opened later starts in it too."""
+    changed, conv_id = await switch_language(request, identity, body.language)
+    return LanguageOut(
+        language=body.language,
+        conversation_id=conv_id,
+        token=issue_token(request, changed),
+        expires_in=hub_of(request).settings.widget_token_ttl_s,
+    )
 
 
 # -- websocket ----------------------------------------------------------------------------
@@ -323,11 +397,13 @@ async def _authenticate(websocket: WebSocket) -> WidgetIdentity | None:
 async def widget_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     try:
-        identity = await _authenticate(websocket)
+        authenticated = await _authenticate(websocket)
     except WebSocketDisconnect:
         return
-    if identity is None:
+    if authenticated is None:
         return
+    # Rebound by a "language" frame; send_token reads the current one.
+    identity: WidgetIdentity = authenticated
     hub = hub_of(websocket)
     ttl = hub.settings.widget_token_ttl_s
 
@@ -362,6 +438,17 @@ async def widget_socket(websocket: WebSocket) -> None:
                     if kind == "refresh":
                         await send_token()
                         continue
+                    if kind == "language":
+                        language = frame.get("language")
+                        if language not in ("vi", "en"):
+                            raise FrameError('language must be "vi" or "en".', "invalid")
+                        # The socket speaks for the new language too (new conversations).
+                        identity, conv_id = await switch_language(websocket, identity, language)
+                        await websocket.send_json(
+                            {"type": "language", "language": language, "conversation_id": conv_id}
+                        )
+                        await send_token()
+                        continue
                     if kind != "message":
                         raise FrameError("Unknown frame.")
                     await _on_message(websocket, identity, frame)
@@ -389,6 +476,12 @@ async def _on_message(
     except InvalidMessage as exc:
         await websocket.send_json(
             {"type": "error", "client_id": raw_id, "code": exc.code, "detail": exc.detail}
+        )
+        return
+    except RateLimited as exc:
+        # Not received; the socket stays open and the widget shows the text by the message.
+        await websocket.send_json(
+            {"type": "error", "client_id": raw_id, **rate_limited_body(identity, exc)}
         )
         return
     await websocket.send_json(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import logging
+import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -30,9 +31,11 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, U
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.pipeline.throttle import RateLimited
 from bot.service import Hub, Inbound
 from bot.store.models import Conversation, Message
 from bot.text import InvalidMessage
+from bot.texts import text as hub_text
 from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -182,6 +185,9 @@ class TelegramChannel:
         self.application.add_error_handler(self.on_error)
         self._failed: set[int] = set()
         self._refused_chats: set[int] = set()
+        # When each chat was last told it sends too fast: one notice per wait, not one per
+        # refused message (a flood must not become a flood of replies).
+        self._limited_until: dict[int, float] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self, _: FastAPI) -> None:
@@ -247,6 +253,21 @@ class TelegramChannel:
             key = "too_long" if exc.code == "too_long" else "empty"
             language = inbound.language or "vi"
             await self.application.bot.send_message(chat.id, TEXTS[key][language])
+        except RateLimited as exc:
+            await self._refused(chat.id, inbound.language, exc)
+
+    async def _refused(self, chat_id: int, language: str | None, exc: RateLimited) -> None:
+        """Tell a chat that sends too fast that its message was not received (Telegram
+        is answered 200 either way: retrying the update would only add to the flood)."""
+        now = time.monotonic()
+        if self._limited_until.get(chat_id, 0.0) > now:
+            return
+        if len(self._limited_until) > 10_000:  # forget chats whose wait is over
+            self._limited_until = {c: t for c, t in self._limited_until.items() if t > now}
+        self._limited_until[chat_id] = now + exc.retry_after
+        notice = hub_text("rate_limited", language or "vi", seconds=exc.retry_after)
+        with contextlib.suppress(TelegramError):
+            await self.application.bot.send_message(chat_id, notice)
 
     async def on_text(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A customer's text message: into the hub like any channel's."""
@@ -302,7 +323,10 @@ class TelegramChannel:
             language=language_of(update.effective_user),
             attachment=kind,
         )
-        await self.hub.receive(inbound)
+        try:
+            await self.hub.receive(inbound)
+        except RateLimited as exc:
+            await self._refused(chat.id, inbound.language, exc)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failed update and mark it, so the webhook answers 500 and Telegram retries."""

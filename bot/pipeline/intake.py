@@ -1,8 +1,9 @@
 """Intake: the one door for customer messages from every channel.
 
-Validate, deduplicate on (channel, channel message id), then store the message and its
-work item in one transaction, and acknowledge. Routing happens later, in a worker: intake
-never waits for the bot, so a slow bot cannot slow down storing messages.
+Validate, deduplicate on (channel, channel message id), check the sender's limits
+(bot/pipeline/throttle.py and the bound on messages not yet routed), then store the
+message and its work item in one transaction, and acknowledge. Routing happens later, in a
+worker: intake never waits for the bot, so a slow bot cannot slow down storing messages.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +22,9 @@ from bot import states
 from bot.language import next_language
 from bot.pipeline.effects import after_commit
 from bot.pipeline.outbound import append, thread_topic
+from bot.pipeline.throttle import IntakeLimits, RateLimited
 from bot.realtime import Broker
+from bot.reporting import survey_answers
 from bot.serialize import message_json
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, WorkItem
@@ -29,6 +32,9 @@ from bot.text import validate_text
 
 log = logging.getLogger(__name__)
 
+# A message refused for a full backlog may be sent again once the bot has read a few: a
+# turn takes about a second.
+QUEUE_RETRY_S = 5
 InboundHook = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
 
 
@@ -42,6 +48,9 @@ class Inbound:
     language: str | None = None
     # A sticker, photo or voice note: stored for the agent as "[kind]", answered by the hub.
     attachment: str | None = None
+    # The client's network address (widget; Telegram has none): counted by the intake
+    # limits and kept as the conversation's context["address"].
+    address: str | None = None
 
 
 @dataclass
@@ -51,12 +60,31 @@ class Accepted:
     duplicate: bool
 
 
+async def _duplicate(session: AsyncSession, inbound: Inbound) -> Accepted | None:
+    """The earlier delivery of this message (same channel and channel message id)."""
+    if not inbound.channel_message_id:
+        return None
+    seen = await session.scalar(
+        select(Message).where(
+            Message.channel == inbound.channel,
+            Message.channel_message_id == inbound.channel_message_id,
+        )
+    )
+    return None if seen is None else Accepted(seen.conversation_id, message_json(seen), True)
+
+
 async def open_conversation(
-    session: AsyncSession, inbound: Inbound, *, feedback: bool = False
+    session: AsyncSession,
+    inbound: Inbound,
+    *,
+    body: str | None = None,
+    survey_hold_s: float = 0.0,
 ) -> Conversation:
     """The customer's open conversation on this channel thread, or a new one.
 
-    A satisfaction score belongs to the conversation just resolved, not to a new one.
+    A satisfaction score belongs to the conversation just resolved, not to a new one; so
+    does any text typed while that conversation's survey question holds the thread (the
+    survey is a mode: bot.reporting.surveys).
     """
     thread = (Conversation.channel == inbound.channel) & (
         Conversation.channel_key == inbound.channel_key
@@ -64,8 +92,11 @@ async def open_conversation(
     latest = await session.scalar(
         select(Conversation).where(thread).order_by(Conversation.id.desc()).limit(1)
     )
-    if feedback and latest is not None and latest.state == states.RESOLVED:
-        return latest
+    if latest is not None and latest.state == states.RESOLVED:
+        if body is not None and survey_answers.button_answer(body) is not None:
+            return latest
+        if await survey_answers.open_question(session, latest, survey_hold_s) is not None:
+            return latest
     conv = await session.scalar(
         select(Conversation)
         .where(thread, Conversation.state.in_(states.OPEN_STATES))
@@ -90,8 +121,10 @@ async def open_conversation(
         )
         session.add(conv)
         await session.flush()
-    if inbound.customer_id and not conv.customer_id:
-        conv.customer_id = inbound.customer_id
+    if inbound.customer_id and conv.customer_id in (None, inbound.customer_id):
+        # The site signed for this customer: the one proof the bot may treat as a sign-in
+        # (bot.customer_link), stronger than a check in chat for the same customer.
+        conv.customer_id, conv.customer_verified_by = inbound.customer_id, "signed"
     return conv
 
 
@@ -102,16 +135,36 @@ class Intake:
         broker: Broker,
         max_chars: int,
         on_stored: Callable[[], None],
+        *,
+        limits: IntakeLimits | None = None,
+        max_pending_per_conversation: int = 0,
+        max_pending_per_visitor: int = 0,
+        survey_hold_s: float = 0.0,
     ) -> None:
         self.db = db
         self.broker = broker
         self.max_chars = max_chars
+        self.limits = limits
+        self.max_pending_per_conversation = max_pending_per_conversation  # 0: no bound
+        self.max_pending_per_visitor = max_pending_per_visitor
+        self.survey_hold_s = survey_hold_s  # see bot.reporting.survey_answers.open_question
         self.on_stored = on_stored  # wakes the workers
         self.hooks: list[InboundHook] = []
         self._background: set[asyncio.Task[None]] = set()
 
     async def receive(self, inbound: Inbound) -> Accepted:
+        """Store one message, or raise InvalidMessage / RateLimited (nothing stored)."""
         body = validate_text(inbound.text, self.max_chars)
+        # A resent message that was already accepted is answered as a duplicate, never
+        # refused: its sender must not think it was lost.
+        seen = await self._seen(inbound)
+        if seen is not None:
+            return seen
+        if self.limits is not None:
+            # Outside any transaction: in a cluster the counters live in Redis.
+            await self.limits.check(
+                f"{inbound.channel}:{inbound.channel_key}", inbound.address, body
+            )
         for attempt in range(3):
             try:
                 return await self._store(inbound, body)
@@ -122,19 +175,43 @@ class Intake:
                     raise
         raise AssertionError("unreachable")
 
+    async def _seen(self, inbound: Inbound) -> Accepted | None:
+        if not inbound.channel_message_id:
+            return None
+        async with self.db.reader() as session:
+            return await _duplicate(session, inbound)
+
+    async def _pending_bound(self, session: AsyncSession, inbound: Inbound, conv_id: int) -> None:
+        """Refuse a message when its conversation, or its sender's threads, already hold
+        this many messages not yet routed (a backlog piled up faster than the bot reads)."""
+        pending = select(func.count(WorkItem.id)).where(WorkItem.status == "pending")
+        if self.max_pending_per_conversation:
+            count = await session.scalar(pending.where(WorkItem.conversation_id == conv_id))
+            if (count or 0) >= self.max_pending_per_conversation:
+                raise RateLimited("conversation_queue", QUEUE_RETRY_S)
+        if self.max_pending_per_visitor:
+            count = await session.scalar(
+                pending.join(Conversation, Conversation.id == WorkItem.conversation_id).where(
+                    Conversation.channel == inbound.channel,
+                    Conversation.channel_key == inbound.channel_key,
+                )
+            )
+            if (count or 0) >= self.max_pending_per_visitor:
+                raise RateLimited("visitor_queue", QUEUE_RETRY_S)
+
     async def _store(self, inbound: Inbound, body: str) -> Accepted:
         async with self.db.session() as session:
-            if inbound.channel_message_id:
-                seen = await session.scalar(
-                    select(Message).where(
-                        Message.channel == inbound.channel,
-                        Message.channel_message_id == inbound.channel_message_id,
-                    )
-                )
-                if seen is not None:
-                    return Accepted(seen.conversation_id, message_json(seen), duplicate=True)
-            feedback = body.startswith(("/csat ", "/nps "))
-            conv = await open_conversation(session, inbound, feedback=feedback)
+            seen = await _duplicate(session, inbound)
+            if seen is not None:
+                return seen
+            conv = await open_conversation(
+                session, inbound, body=body, survey_hold_s=self.survey_hold_s
+            )
+            # Raised inside the transaction: leaving it rolls back a conversation just opened.
+            await self._pending_bound(session, inbound, conv.id)
+            if inbound.address and (conv.context or {}).get("address") != inbound.address:
+                # A new dict: the JSON column notices reassignment, not mutation.
+                conv.context = {**(conv.context or {}), "address": inbound.address}
             # The language changes only on clear evidence (bot/language.py).
             language = next_language(conv.language, body)
             if language:

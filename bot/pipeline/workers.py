@@ -1,7 +1,9 @@
 """Workers: claim work items from the database queue and hand them to the router.
 
 Order within a conversation comes from the claim (bot.pipeline.leases): a conversation's
-next message is claimable only once the one before it is done. A worker renews its lease
+next message is claimable only once the one before it is done. Across conversations the
+claim is fair: the message ready longest goes first, so one visitor's backlog never holds
+the workers while another customer's turn waits. A worker renews its lease
 while the bot thinks; if the process dies, the lease runs out and another worker (or this
 hub after its restart) re-drives the item. Processing is at-least-once; the router's
 "done only if still pending" write makes the answer exactly-once.
@@ -74,7 +76,9 @@ class Workers:
     async def _loop(self, index: int) -> None:
         while True:
             try:
-                ids = await leases.claim(self.db, WorkItem, self.owner, self.lease_s, self.clock())
+                ids = await leases.claim(
+                    self.db, WorkItem, self.owner, self.lease_s, self.clock(), fair=True
+                )
             except asyncio.CancelledError:
                 raise
             except Exception:

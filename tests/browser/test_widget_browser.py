@@ -181,3 +181,77 @@ def test_widget_falls_back_to_http_on_a_phone_in_english(
     assert page.locator(".tw-msg--customer", has_text="declined").count() == 1
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "widget-mobile-en.png"))
+
+
+def test_widget_says_it_is_reconnecting_while_the_hub_is_down(
+    hub_without_rasa: HubProcess, browser_context: Any
+) -> None:
+    """Connected only while the hub answers: on the HTTP fallback as on the websocket."""
+    hub = hub_without_rasa
+    status = "#tandem-widget .tw-status"
+    # Two pages: one whose network blocks websockets (the HTTP fallback), one live.
+    fallback = browser_context.new_page()
+    fallback.add_init_script(NO_WEBSOCKETS)
+    live = browser_context.new_page()
+    fallback.goto(f"{hub.url}/demo")
+    fallback.get_by_role("button", name="Mở cửa sổ trò chuyện").click()
+    live.goto(f"{hub.url}/demo")  # opens itself: the pages share the site's storage
+    live.locator("#tandem-widget[data-state='open']").wait_for()
+    fallback.locator("#tandem-widget[data-connection='fallback']").wait_for()
+    assert fallback.locator(status).inner_text() == "Đã kết nối (chế độ dự phòng)"
+    live.locator("#tandem-widget[data-connection='online']").wait_for()
+
+    hub.stop()
+    for page in (fallback, live):
+        page.locator("#tandem-widget[data-connection='reconnecting']").wait_for(timeout=60_000)
+        assert page.locator(status).inner_text() == "Đang kết nối lại…"
+        assert "Đã kết nối" not in page.locator(status).inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    fallback.screenshot(path=str(ARTIFACTS / "widget-reconnecting.png"))
+
+    hub.start()  # the same port and database: both pages come back on their own
+    fallback.locator("#tandem-widget[data-connection='fallback']").wait_for(timeout=60_000)
+    live.locator("#tandem-widget[data-connection='online']").wait_for(timeout=90_000)
+
+
+def _switch_language_in_open_conversation(page: Any, hub_url: str) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{hub_url}/demo")
+    page.get_by_role("button", name="Mở cửa sổ trò chuyện").click()
+    box = page.get_by_role("textbox", name="Tin nhắn của bạn")
+    box.fill("Thẻ của tôi bị từ chối")
+    box.press("Enter")
+    page.locator(".tw-msg--system").first.wait_for()  # the bot is down: queued for a person
+    conv_id = widget_thread(page, hub_url)["messages"][0]["conversation_id"]
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    page.get_by_role("button", name="Switch to English").click()
+    # The widget's own labels switch at once, in the same document.
+    page.get_by_role("textbox", name="Your message").wait_for()
+    page.get_by_role("button", name="Talk to a person").wait_for()
+    page.get_by_role("button", name="Chuyển sang tiếng Việt").wait_for()
+    # The hub took it: the open conversation is now in English, as the panel shows it.
+    page.locator("#tandem-widget[data-hub-lang='en']").wait_for()
+    assert page.evaluate("window.__sameDocument === true")
+    agent = Agent(hub_url)
+    try:
+        conv = agent.http.get(f"/api/conversations/{conv_id}").json()["conversation"]
+        assert conv["language"] == "en"
+    finally:
+        agent.close()
+    assert errors == []
+
+
+def test_language_button_switches_the_open_conversation_at_once(
+    hub_without_rasa: HubProcess, browser_context: Any
+) -> None:
+    _switch_language_in_open_conversation(browser_context.new_page(), hub_without_rasa.url)
+
+
+def test_language_button_switches_the_conversation_over_http_too(
+    hub_without_rasa: HubProcess, browser_context: Any
+) -> None:
+    page = browser_context.new_page()
+    page.add_init_script(NO_WEBSOCKETS)
+    _switch_language_in_open_conversation(page, hub_without_rasa.url)

@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from bot.api.widget import sign_customer
+from tests.support.clients import Agent
 from tests.support.stack import HubProcess
 
 SITE = "demo-bank"
@@ -300,3 +301,58 @@ def test_widget_assets_and_demo_pages(client: httpx.Client) -> None:
     assert SITE_SECRET not in signed
     session = open_session(client, customer_id=match.group(1), signature=match.group(2))
     assert session["customer_id"] == "C001"
+
+
+# -- the language button -----------------------------------------------------------------------
+def _conversation_language(hub: HubProcess, conv_id: int) -> str:
+    """The conversation's language as the agent panel reads it."""
+    return str(Agent(hub.url, "linh").conversation(conv_id)["conversation"]["language"])
+
+
+def test_language_button_switches_the_open_conversation(
+    client: httpx.Client, hub: HubProcess
+) -> None:
+    token = open_session(client, language="vi")["token"]
+    conv_id = post(client, token, "Tôi bị mất thẻ").json()["conversation_id"]
+    assert _conversation_language(hub, conv_id) == "vi"
+
+    switched = client.post("/api/widget/language", json={"language": "en"}, headers=bearer(token))
+    assert switched.status_code == 200, switched.text
+    assert (switched.json()["language"], switched.json()["conversation_id"]) == ("en", conv_id)
+    assert _conversation_language(hub, conv_id) == "en"
+    # The token handed back speaks for the same thread, now in English.
+    assert {m["conversation_id"] for m in history(client, switched.json()["token"])} == {conv_id}
+
+    # Another visitor's token reaches only its own thread, which has no open conversation.
+    other = open_session(client, language="en")["token"]
+    theirs = client.post("/api/widget/language", json={"language": "vi"}, headers=bearer(other))
+    assert theirs.status_code == 200 and theirs.json()["conversation_id"] is None
+    assert _conversation_language(hub, conv_id) == "en"
+
+
+@pytest.mark.parametrize("body", [{"language": "fr"}, {"language": ""}, {"language": 5}, {}])
+def test_language_switch_refuses_bad_values(
+    client: httpx.Client, hub: HubProcess, body: Any
+) -> None:
+    token = open_session(client, language="vi")["token"]
+    conv_id = post(client, token, "Cho tôi hỏi phí thường niên").json()["conversation_id"]
+    refused = client.post("/api/widget/language", json=body, headers=bearer(token))
+    assert refused.status_code == 422 and refused.json()["detail"]
+    unsigned = client.post("/api/widget/language", json={"language": "en"})
+    assert unsigned.status_code == 401
+    assert _conversation_language(hub, conv_id) == "vi"
+
+
+def test_language_frame_over_websocket(client: httpx.Client, hub: HubProcess) -> None:
+    token = open_session(client, language="vi")["token"]
+    conv_id = post(client, token, "Thẻ của tôi bị khoá").json()["conversation_id"]
+    with socket(hub, token) as ws:
+        ws.send(json.dumps({"type": "language", "language": "de"}))
+        error = frames_until(ws, lambda f: f["type"] == "error")[-1]
+        assert error["code"] == "invalid"
+        ws.send(json.dumps({"type": "language", "language": "en"}))
+        frames = frames_until(ws, lambda f: f["type"] == "token")
+    done = next(f for f in frames if f["type"] == "language")
+    assert (done["language"], done["conversation_id"]) == ("en", conv_id)
+    assert _conversation_language(hub, conv_id) == "en"
+    assert history(client, frames[-1]["token"])  # the pushed token reads the same thread

@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 
 from tests.support.clients import Agent, Customer, wait_for
 from tests.support.faults import DelayProxy
-from tests.support.races import customer_and_agent_race
+from tests.support.races import RACE_LIMITS, customer_and_agent_race
 from tests.support.stack import HubProcess
 
 
@@ -22,7 +22,7 @@ def _rows(hub: HubProcess, sql: str, *args: object) -> list[tuple]:
 
 def test_customer_and_agent_racing_on_one_conversation(start_hub) -> None:
     """All stored, unique sequence numbers, no 5xx (tests/support/races.py)."""
-    hub = start_hub()
+    hub = start_hub(**RACE_LIMITS)
     conv_id = customer_and_agent_race(hub.url)
     # Every customer message was routed (the work queue is empty for this conversation).
     pending = _rows(

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.clients import Agent, Customer
-from tests.support.races import customer_and_agent_race
+from tests.support.races import RACE_LIMITS, customer_and_agent_race
 
 pytestmark = pytest.mark.postgres
 
@@ -31,7 +31,7 @@ def test_hub_on_postgres_stores_routes_and_survives_restart(start_hub, postgres_
 
 def test_racing_customer_and_agent_on_postgres(start_hub, postgres_url: str) -> None:
     """Row locks and SKIP LOCKED claims instead of SQLite's single writer."""
-    hub = start_hub(database_url=postgres_url)
+    hub = start_hub(database_url=postgres_url, **RACE_LIMITS)
     conv_id = customer_and_agent_race(hub.url)
     engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:

@@ -57,9 +57,11 @@
       connecting: "Đang kết nối…",
       offline: "Mất kết nối. Tin nhắn sẽ tự gửi khi có mạng.",
       fallback: "Đã kết nối (chế độ dự phòng)",
+      reconnecting: "Đang kết nối lại…",
       pending: "Đang gửi…",
       failed: "Không gửi được",
       tooLong: "Tin nhắn quá dài (tối đa {n} ký tự).",
+      rateLimited: "Bạn gửi hơi nhanh, tin nhắn này chưa được nhận. Vui lòng chờ khoảng {s} giây rồi gửi lại.",
       empty: "Tin nhắn trống.",
       notText: "Chỉ gửi được tin nhắn dạng chữ.",
       typing: "Đang soạn tin…",
@@ -85,9 +87,11 @@
       connecting: "Connecting…",
       offline: "Offline. Your messages will be sent when you are back online.",
       fallback: "Connected (backup mode)",
+      reconnecting: "Reconnecting…",
       pending: "Sending…",
       failed: "Not sent",
       tooLong: "The message is too long (max {n} characters).",
+      rateLimited: "You are sending a little fast; this message was not received. Please wait about {s} seconds and send it again.",
       empty: "The message is empty.",
       notText: "Only text messages can be sent.",
       typing: "Typing…",
@@ -138,6 +142,10 @@
     attempts: 0,
     failedOpens: 0,
     fallback: false,
+    // Whether the last HTTP call reached the hub: the HTTP fallback is "connected" only
+    // while its calls succeed (null until one has been made).
+    httpOk: null,
+    everConnected: false, // a drop after a connection is "reconnecting", not "connecting"
     online: navigator.onLine !== false,
     reconnectTimer: null,
     pollTimer: null,
@@ -316,9 +324,23 @@
   // -- connection status ------------------------------------------------------------------
   function renderStatus() {
     var open = state.socket && state.socket.ready && state.socket.readyState === WebSocket.OPEN;
-    var key = !state.online ? "offline" : open ? "online" : state.fallback ? "fallback" : "connecting";
+    var key = !state.online
+      ? "offline"
+      : open
+        ? "online"
+        : state.fallback && state.httpOk
+          ? "fallback"
+          : state.fallback || state.everConnected
+            ? "reconnecting"
+            : "connecting";
     statusEl.textContent = t(key);
     root.setAttribute("data-connection", key);
+  }
+
+  function noteHttp(ok) {
+    state.httpOk = ok;
+    if (ok) state.everConnected = true;
+    renderStatus();
   }
 
   function showNotice(message) {
@@ -482,8 +504,9 @@
     relabel(node);
   }
 
-  function reasonFor(code) {
+  function reasonFor(code, retryAfter) {
     if (code === "too_long") return t("tooLong").replace("{n}", String(MAX_CHARS));
+    if (code === "rate_limited") return t("rateLimited").replace("{s}", String(retryAfter || 10));
     if (code === "empty") return t("empty");
     return t("notText");
   }
@@ -572,6 +595,14 @@
           await ensureSession();
           break;
         }
+        if (res.status === 429) {
+          // Not received (sent too fast): shown by the message, not retried on its own.
+          var limited = await res.json().catch(function () {
+            return {};
+          });
+          markFailed(item.client_id, reasonFor("rate_limited", limited.retry_after));
+          continue;
+        }
         if (res.status === 413 || res.status === 422) {
           var body = await res.json().catch(function () {
             return {};
@@ -579,13 +610,17 @@
           markFailed(item.client_id, res.status === 413 ? reasonFor("too_long") : body.detail || reasonFor("not_text"));
           continue;
         }
-        if (!res.ok) break; // the hub is struggling: keep the rest for the next try
+        if (!res.ok) {
+          noteHttp(false);
+          break; // the hub is struggling: keep the rest for the next try
+        }
+        noteHttp(true);
         var data = await res.json();
         addMessage(data.message);
         (data.replies || []).forEach(addMessage);
       }
     } catch (e) {
-      /* offline: the outbox keeps everything */
+      noteHttp(false); // offline or the hub is down: the outbox keeps everything
     } finally {
       state.httpBusy = false;
     }
@@ -656,7 +691,14 @@
 
   async function loadHistory(retried) {
     if (!state.token) return;
-    var res = await fetch(BASE + "/api/widget/history", { headers: authHeaders() });
+    var res;
+    try {
+      res = await fetch(BASE + "/api/widget/history", { headers: authHeaders() });
+    } catch (e) {
+      noteHttp(false); // the hub cannot be reached
+      return;
+    }
+    noteHttp(res.status < 500);
     if (res.status === 401 && !retried) {
       state.token = null; // the hub no longer accepts it (e.g. a rotated key): start afresh
       await ensureSession();
@@ -687,6 +729,7 @@
         ws.onready = function () {
           opened = true;
           ws.ready = true;
+          state.everConnected = true;
           state.attempts = 0;
           state.failedOpens = 0;
           setFallback(false);
@@ -718,6 +761,7 @@
       })
       .catch(function () {
         state.failedOpens += 1;
+        state.httpOk = false; // no session: the hub could not be reached over HTTP either
         renderStatus();
         scheduleReconnect();
       });
@@ -749,7 +793,10 @@
     if (frame.type === "ready") {
       ws.onready();
     } else if (frame.type === "token") {
-      setToken(frame.token, frame.expires_in); // the hub's refresh before the old one expires
+      // The hub's refresh before the old one expires, or after a language switch.
+      setToken(frame.token, frame.expires_in);
+    } else if (frame.type === "language") {
+      root.setAttribute("data-hub-lang", frame.language); // the hub answers in it now
     } else if (frame.type === "message") {
       addMessage(frame.message);
     } else if (frame.type === "typing") {
@@ -759,7 +806,7 @@
     } else if (frame.type === "ack") {
       addMessage(frame.message);
     } else if (frame.type === "error") {
-      if (frame.client_id) markFailed(String(frame.client_id), reasonFor(frame.code));
+      if (frame.client_id) markFailed(String(frame.client_id), reasonFor(frame.code, frame.retry_after));
       else console.warn("Tandem widget:", frame.detail);
     }
   }
@@ -783,9 +830,36 @@
     if (lang !== "vi" && lang !== "en") return;
     state.lang = lang;
     save(PREFIX + "lang", lang);
-    applyLanguage();
-    // A fresh token carries the language, so new conversations start in it.
-    startSession().catch(function () {});
+    applyLanguage(); // the widget's own labels switch at once
+    tellHubLanguage(lang).catch(function () {});
+  }
+
+  // The hub answers the open conversation in the chosen language from the next message on,
+  // and sends back a token carrying it, so a conversation opened later starts in it too.
+  async function tellHubLanguage(lang) {
+    var ws = state.socket;
+    if (ws && ws.ready && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type: "language", language: lang })); // a "token" frame follows
+      return;
+    }
+    if (!state.token) {
+      await startSession(); // no session yet: the new one is opened in this language
+      return;
+    }
+    var res = await fetch(BASE + "/api/widget/language", {
+      method: "POST",
+      headers: authHeaders({ "Content-Type": "application/json" }),
+      body: JSON.stringify({ language: lang }),
+    });
+    if (res.status === 401) {
+      state.token = null; // no longer accepted: a new session, opened in this language
+      await startSession();
+      return;
+    }
+    if (!res.ok) throw new Error("language " + res.status);
+    var data = await res.json();
+    setToken(data.token, data.expires_in);
+    root.setAttribute("data-hub-lang", data.language);
   }
 
   launcher.addEventListener("click", function () {
