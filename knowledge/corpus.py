@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,71 @@ class Entry(BaseModel):
     @classmethod
     def _tags(cls, value: list[str]) -> list[str]:
         return [normalize(str(t)) for t in value if normalize(str(t))]
+
+
+@dataclass(frozen=True)
+class EntryLimits:
+    """Sizes one entry may have when written (settings ``knowledge_max_*``). Files already
+    on disk are not checked against them: an operator's corpus is theirs."""
+
+    question_chars: int = 500
+    answer_chars: int = 20_000
+    questions: int = 100  # per language
+    tags: int = 30
+    tag_chars: int = 60
+    other_chars: int = 200  # product, dates and other single values
+
+    @classmethod
+    def of(cls, settings: Any) -> EntryLimits:
+        return cls(
+            question_chars=int(settings.knowledge_max_question_chars),
+            answer_chars=int(settings.knowledge_max_answer_chars),
+            questions=int(settings.knowledge_max_questions),
+            tags=int(settings.knowledge_max_tags),
+            tag_chars=int(settings.knowledge_max_tag_chars),
+        )
+
+    @property
+    def json_chars(self) -> int:
+        """The whole entry as JSON, whatever its shape (a bound on junk keys)."""
+        fields = self.answer_chars + self.questions * self.question_chars
+        return 2 * (fields + self.tags * self.tag_chars) + 20 * self.other_chars
+
+
+def size_problem(content: Any, limits: EntryLimits) -> str | None:
+    """What is too big in an entry or a draft's content (None when nothing is). Checked
+    before validation, on content of any shape, so a 10 MB draft is refused at once."""
+    if not isinstance(content, dict):
+        return None
+    size = len(json.dumps(content, ensure_ascii=False, default=str))
+    if size > limits.json_chars:
+        return f"the entry is too large ({size} characters; at most {limits.json_chars})"
+    answers = content.get("answer")
+    for lang, text in answers.items() if isinstance(answers, dict) else []:
+        if isinstance(text, str) and len(text) > limits.answer_chars:
+            return (
+                f"answer.{lang} is too long ({len(text)} characters; at most {limits.answer_chars})"
+            )
+    questions = content.get("questions")
+    for lang, items in questions.items() if isinstance(questions, dict) else []:
+        if isinstance(items, list) and len(items) > limits.questions:
+            return f"questions.{lang} has {len(items)} questions; at most {limits.questions}"
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, str) and len(item) > limits.question_chars:
+                return (
+                    f"a {lang} question is too long ({len(item)} characters; "
+                    f"at most {limits.question_chars})"
+                )
+    tags = content.get("tags")
+    if isinstance(tags, list):
+        if len(tags) > limits.tags:
+            return f"{len(tags)} tags; at most {limits.tags}"
+        if any(isinstance(t, str) and len(t) > limits.tag_chars for t in tags):
+            return f"a tag is longer than {limits.tag_chars} characters"
+    for key, value in content.items():
+        if key not in ("answer", "questions", "tags") and len(str(value)) > limits.other_chars:
+            return f"{key} is too long (at most {limits.other_chars} characters)"
+    return None
 
 
 def missing_languages(entry: dict[str, Any]) -> list[str]:

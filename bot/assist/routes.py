@@ -14,6 +14,7 @@ from bot.api.params import DbId, DbIdField
 from bot.assist.live import AssistEngine
 from bot.assist.profiles import profile_json
 from bot.auth import hub_of, require_agent, require_editor, require_supervisor
+from bot.kb.privacy import customer_names, redact_many
 from bot.serialize import iso
 from bot.store.models import Conversation, Message, OfferEvent, SuggestionEvent, User
 from knowledge.crosssell import ConversationSignals
@@ -203,15 +204,21 @@ async def knowledge_gaps(
                 .limit(limit * 4)
             )
         ).all()
+        names = await customer_names(session, (event.conversation_id for event, _ in rows))
+    # Knowledge managers read this report: the customers' words are redacted and the
+    # conversations they came from, which their role may not open, are not named.
+    queries = iter(
+        await redact_many([(text, names.get(e.conversation_id or 0, []), None) for e, text in rows])
+    )
     gaps: dict[int, dict[str, Any]] = {}
-    for event, text in rows:
+    for event, _text in rows:
         assert event.message_id is not None
+        query = next(queries)
         item = gaps.setdefault(
             event.message_id,
             {
-                "conversation_id": event.conversation_id,
                 "message_id": event.message_id,
-                "query": text,
+                "query": query,
                 "top_entry_id": event.entry_id,
                 "top_score": event.score,
                 "weak": False,

@@ -32,6 +32,7 @@ from sqlalchemy import exists, select, update
 
 from bot.kb.errors import NotFound, WrongState
 from bot.kb.history import audit
+from bot.kb.privacy import customer_names, redact_many
 from bot.serialize import iso
 from bot.store.db import Database
 from bot.store.knowledge_models import GapCluster, GapItem, KnowledgeAnswer
@@ -350,6 +351,7 @@ class GapInbox:
                     .order_by(GapItem.id.desc())
                 )
             ).all()
+            names = await customer_names(session, (i.conversation_id for i in items))
         by_cluster: dict[int, list[GapItem]] = {}
         for item in items:
             by_cluster.setdefault(item.cluster_id or 0, []).append(item)
@@ -368,7 +370,7 @@ class GapInbox:
                     "label": row.label,
                     "count": len(members),
                     "sources": sources,
-                    "phrasings": list(dict.fromkeys(m.text for m in members))[:MAX_PHRASINGS],
+                    "phrasings": [],
                     "languages": sorted({m.lang or detect_language(m.text) for m in members}),
                     "first_seen_at": iso(min(_aware(m.created_at) for m in members)),
                     "last_seen_at": iso(max(_aware(m.created_at) for m in members)),
@@ -378,7 +380,28 @@ class GapInbox:
                 }
             )
         out.sort(key=lambda c: (-c["priority"], -c["count"]))
-        return out[:limit]
+        out = out[:limit]
+        # Knowledge managers read these: redacted (only the clusters shown), and without
+        # the conversations' ids.
+        batch: list[tuple[str, list[str], str | None]] = []
+        counts: list[int] = []
+        for cluster in out:
+            members = by_cluster[cluster["id"]]
+            everyone = sorted({n for m in members for n in names.get(m.conversation_id or 0, [])})
+            batch.append((cluster["label"], everyone, None))
+            # Twice the shown number: two phrasings may become one once redacted.
+            distinct: dict[str, GapItem] = {}
+            for m in members:  # newest first, as the inbox lists them
+                distinct.setdefault(m.text, m)
+            firsts = list(distinct.values())[: MAX_PHRASINGS * 2]
+            counts.append(len(firsts))
+            batch += [(m.text, names.get(m.conversation_id or 0, []), m.lang) for m in firsts]
+        redacted = iter(await redact_many(batch))
+        for cluster, count in zip(out, counts, strict=True):
+            cluster["label"] = next(redacted)
+            texts = [next(redacted) for _ in range(count)]
+            cluster["phrasings"] = list(dict.fromkeys(texts))[:MAX_PHRASINGS]
+        return out
 
     async def to_draft(self, user: User, cluster_id: int, workflow: Any) -> dict[str, Any]:
         """A draft entry whose questions are the cluster's phrasings, by language."""
@@ -389,8 +412,10 @@ class GapInbox:
         if cluster["draft_id"]:
             raise WrongState("this cluster already has a draft", draft_id=cluster["draft_id"])
         questions: dict[str, list[str]] = {}
+        # A customer's turn may be longer than a question may be (1,000 against 500).
+        longest = int(self.settings.knowledge_max_question_chars)
         for text in cluster["phrasings"]:
-            questions.setdefault(detect_language(text), []).append(text)
+            questions.setdefault(detect_language(text), []).append(text[:longest])
         base = _slug(cluster["label"])
         service = await workflow.service()
         entry_id, n = base, 2

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -23,7 +23,8 @@ from bot.kb.workflow import Workflow
 from bot.serialize import iso
 from bot.store.knowledge_models import KnowledgeAudit
 from bot.store.models import User
-from knowledge.corpus import ID_PATTERN
+from chattext.spreadsheet import csv_text
+from knowledge.corpus import ID_PATTERN, EntryLimits
 from knowledge.transfer import export_entries, parse_entries
 
 router = APIRouter(prefix="/api/knowledge", tags=["knowledge workflow"])
@@ -231,6 +232,34 @@ async def gap_inbox(
     return await gaps.clusters(status, limit)
 
 
+@router.get("/gaps.csv", response_class=Response)
+async def gap_inbox_csv(
+    request: Request, user: Editor, status: Literal["open", "closed"] = "open"
+) -> Response:
+    """The gap inbox for a spreadsheet: redacted like the inbox, cells made inert."""
+    gaps = gaps_of(request)
+    await gaps.refresh()
+    clusters = await gaps.clusters(status, 2000)
+    header = ["id", "status", "count", "label", "phrasings", "languages", "last_seen_at"]
+    rows = [
+        [
+            c["id"],
+            c["status"],
+            c["count"],
+            c["label"],
+            " | ".join(c["phrasings"]),
+            " ".join(c["languages"]),
+            c["last_seen_at"],
+        ]
+        for c in clusters
+    ]
+    return Response(
+        csv_text(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="knowledge-gaps.csv"'},
+    )
+
+
 @router.post("/gaps/{cluster_id}/draft", status_code=201)
 async def gap_to_draft(cluster_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await gaps_of(request).to_draft(user, cluster_id, workflow_of(request))
@@ -271,7 +300,13 @@ async def export(
 async def import_entries(body: ImportIn, request: Request, user: Editor) -> ImportOut:
     """Every bad line is reported and nothing is imported until the file is clean. Clean
     entries become drafts waiting for review (or are published, for self-publishing teams)."""
-    entries, errors = parse_entries(body.text, body.format)
+    limits = EntryLimits.of(request.app.state.settings)
+    # Parsing and validating up to 5 MB is CPU work: off the event loop.
+    entries, errors = await asyncio.to_thread(parse_entries, body.text, body.format, limits)
+    refused = [e for e in errors if e.too_large]
+    if refused:
+        first = refused[0]
+        raise Invalid(f"line {first.line}: {first.message}", errors=[e.to_dict() for e in refused])
     if errors:
         return ImportOut(
             imported=0, drafts=[], published=False, errors=[e.to_dict() for e in errors]

@@ -25,7 +25,13 @@ from bot.serialize import iso
 from bot.store.db import Database
 from bot.store.knowledge_models import KnowledgeDraft, KnowledgeRevision
 from bot.store.models import User, utcnow
-from knowledge.corpus import CorpusError, missing_languages, validate_entry
+from knowledge.corpus import (
+    CorpusError,
+    EntryLimits,
+    missing_languages,
+    size_problem,
+    validate_entry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +140,7 @@ class Workflow:
             if (await self.service()).get(entry_id) is None:
                 raise NotFound(f"no entry with id {entry_id!r}")
             content = {}
+        self._check_size(content)
         async with self.db.session() as session:
             draft = KnowledgeDraft(
                 entry_id=entry_id,
@@ -150,9 +157,16 @@ class Workflow:
             await session.commit()
             return draft_json(draft)
 
+    def _check_size(self, content: dict[str, Any]) -> None:
+        """Every write path (drafts, imports, gap drafts, the API) creates or edits a draft."""
+        too_big = size_problem(content, EntryLimits.of(self.settings))
+        if too_big is not None:
+            raise Invalid(too_big)
+
     async def update(
         self, user: User, draft_id: int, content: dict[str, Any], publish_at: datetime | None
     ) -> dict[str, Any]:
+        self._check_size(content)
         async with self.db.session() as session:
             draft = await self._load(session, draft_id)
             if draft.status not in EDITABLE:

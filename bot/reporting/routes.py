@@ -3,8 +3,6 @@ daily series, the live wall, and an agent's own ratings; each table also as CSV.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -19,6 +17,7 @@ from bot.reporting import live, queries
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import aware
 from bot.store.models import User
+from chattext.spreadsheet import csv_text
 
 # One agent's figures; bounded so an absurd id is a 422, not a database error.
 AgentIdQuery = Annotated[int | None, Query(ge=1, le=MAX_DB_ID)]
@@ -253,14 +252,9 @@ async def mine(request: Request, user: AgentUser, dep: PeriodDep) -> MineOut:
 
 # -- CSV: the same tables, for spreadsheets ------------------------------------------------
 def _csv(name: str, header: list[str], rows: list[list[Any]]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        # A leading =, +, - or @ would run as a formula in a spreadsheet.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+    # chattext.spreadsheet makes formula-like cells inert and adds the BOM Excel needs.
     return Response(
-        buffer.getvalue(),
+        csv_text(header, rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )

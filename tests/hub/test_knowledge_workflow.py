@@ -151,7 +151,7 @@ def test_import_reports_every_bad_line_and_export_round_trips(hub: HubProcess) -
     exported = ha.http.get("/api/knowledge/export", params={"format": "yaml"})
     assert exported.status_code == 200 and "id: cards-activation" in exported.text
     csv_out = ha.http.get("/api/knowledge/export", params={"format": "csv"}).text
-    assert csv_out.splitlines()[0].startswith("id,product,tags,questions_vi")
+    assert csv_out.splitlines()[0].startswith("\ufeffid,product,tags,questions_vi")
 
 
 def test_unanswered_questions_cluster_into_a_draft_that_closes_them(hub: HubProcess) -> None:
