@@ -33,8 +33,10 @@ The last line printed is one JSON object:
     sent, stored, answered, lost, duplicated, unanswered   -- hub messages; the last four
         from the hub's database after the run: stored = sent messages found there,
         lost = acknowledged but not stored, duplicated = extra copies of one message,
-        answered = stored and followed by an answer (a reply naming it, or an agent's
-        message after it), unanswered = stored - answered
+        answered = stored and followed by an answer (a bot's or agent's reply naming it,
+        an agent's message after it, or a hub notice naming it when the conversation stayed
+        with people: a notice such as "the assistant has a problem" does not count once the
+        conversation went back to the bot), unanswered = stored - answered
     false_handoffs -- hand-offs the hub made because it judged the bot failed (reason
         "bot_..."), while Rasa and the action server were up (outside kill windows)
     http_5xx       -- 5xx responses from the hub to customers and agents
@@ -157,6 +159,11 @@ class Stack:
             "TANDEM_TELEGRAM_TOKEN": TELEGRAM_TOKEN,
             "TANDEM_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
             "TANDEM_TELEGRAM_BASE_URL": self.api.base_url,
+            # Every soak customer comes from this machine's one address, where on the
+            # internet each has their own: lift the per-address intake limits (the
+            # per-visitor ones stay, and a soak customer keeps within them).
+            "TANDEM_INTAKE_ADDRESS_MESSAGES_PER_MIN": "1000000",
+            "TANDEM_INTAKE_ADDRESS_CHARS_PER_MIN": "1000000000",
             "PYTHONPATH": str(ROOT),
         }
         for name in (
@@ -409,12 +416,15 @@ def read_store(database_url: str) -> dict[str, list[dict[str, Any]]]:
 
     engine = create_engine(database_url)
     queries = {
-        "inbound": "SELECT id, conversation_id, seq, channel, channel_message_id "
+        "inbound": "SELECT id, conversation_id, seq, channel, channel_message_id, created_at "
         "FROM messages WHERE sender = 'customer'",
         "outbound": "SELECT id, conversation_id, seq, sender, reply_to "
         "FROM messages WHERE direction = 'out'",
         "handoffs": "SELECT conversation_id, note, created_at FROM conversation_events "
         "WHERE kind = 'state' AND to_state = 'waiting'",
+        # Conversations given back to the bot when it recovered (bot.pipeline.router).
+        "returns": "SELECT conversation_id, created_at FROM conversation_events "
+        "WHERE kind = 'state' AND to_state = 'bot' AND note = 'bot is back'",
     }
     try:
         with engine.connect() as conn:
@@ -434,6 +444,15 @@ def store_report(database_url: str, records: list[Sent]) -> dict[str, int]:
         key = (row["channel_message_id"] or "").rsplit(":", 1)[-1]
         by_key.setdefault(key, []).append(row)
     replied = {row["reply_to"] for row in store["outbound"] if row["reply_to"] is not None}
+    # A notice from the hub answers a message only while people own the conversation.
+    answered_by = {
+        row["reply_to"]
+        for row in store["outbound"]
+        if row["reply_to"] is not None and row["sender"] in ("bot", "agent")
+    }
+    returned: dict[int, list[float]] = {}
+    for row in store["returns"]:
+        returned.setdefault(row["conversation_id"], []).append(_timestamp(row["created_at"]))
     agent_seq: dict[int, int] = {}
     for row in store["outbound"]:
         if row["sender"] == "agent":
@@ -450,11 +469,28 @@ def store_report(database_url: str, records: list[Sent]) -> dict[str, int]:
         counts["stored"] += 1
         counts["duplicated"] += len(rows) - 1
         first = min(rows, key=lambda r: r["id"])
-        if first["id"] in replied or agent_seq.get(first["conversation_id"], 0) > first["seq"]:
+        back_to_bot = any(
+            at >= _timestamp(first["created_at"])
+            for at in returned.get(first["conversation_id"], [])
+        )
+        noticed = first["id"] in replied and not back_to_bot
+        if (
+            first["id"] in answered_by
+            or noticed
+            or agent_seq.get(first["conversation_id"], 0) > first["seq"]
+        ):
             counts["answered"] += 1
     counts["unanswered"] = counts["stored"] - counts["answered"]
     counts["handoffs"] = len(store["handoffs"])
     return counts
+
+
+def _timestamp(at: Any) -> float:
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    if at.tzinfo is None:  # SQLite hands back naive UTC
+        at = at.replace(tzinfo=timezone.utc)
+    return float(at.timestamp())
 
 
 def false_handoffs(database_url: str, down: list[tuple[str, float, float]]) -> int:
@@ -464,12 +500,7 @@ def false_handoffs(database_url: str, down: list[tuple[str, float, float]]) -> i
     for row in read_store(database_url)["handoffs"]:
         if not str(row["note"] or "").startswith("bot_"):
             continue
-        at = row["created_at"]
-        if isinstance(at, str):
-            at = datetime.fromisoformat(at)
-        if at.tzinfo is None:  # SQLite hands back naive UTC
-            at = at.replace(tzinfo=timezone.utc)
-        ts = at.timestamp()
+        ts = _timestamp(row["created_at"])
         if not any(a <= ts <= b for a, b in windows):
             count += 1
     return count

@@ -1,18 +1,33 @@
-"""Sign-in throttling: failed attempts per account and per client address, kept in the
-database so every hub process sees the same counts.
+"""Sign-in throttling: failed attempts per (account, address), per address, and per account
+over all addresses, kept in the database so every hub process sees the same counts.
 
-An account gets a few free failures, then each further attempt must wait twice as long as
-the one before (up to a cap), then the account is locked for a window. Addresses get more
-room (an office signs in from one address). Only one verification per account runs at a
-time: the attempt claims the account's row before the password is checked, so parallel
-guesses from many threads or processes queue up as 429s instead of burning CPU.
+- **An account from one address** (scope ``pair``) gets a few free failures, then each
+  further attempt must wait twice as long as the one before (up to a cap), then it is
+  locked for a window. Someone guessing from elsewhere slows and locks only themselves: the
+  account's owner still signs in from her own address.
+- **An address** gets more room (an office signs in from one address), then the same.
+  Every attempt is counted on its address *before* a password is checked (and given back
+  if it succeeds), so a burst of parallel guesses stops at the address's limit. That also
+  bounds what one address can make the database hold: at most
+  ``signin_address_lockout_failures`` rows per window, whatever names it sprays, and
+  nothing at all while it is throttled. Every row expires with its window.
+- **An account over all addresses** (scope ``account``) is locked only by a clear attack:
+  ``signin_global_lockout_failures`` failures, far more than one address may make, so only
+  many addresses together reach it.
+
+Unknown usernames are counted exactly like real ones (the same rows, delays and answers),
+so throttling reveals nothing about which accounts exist. Only one verification per
+(account, address) runs at a time: the attempt claims its row before the password is
+checked, so parallel guesses queue up as 429s instead of burning CPU.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import and_, case, delete, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,9 +38,10 @@ from bot.store.db import Database
 from bot.store.models import SigninThrottle
 from tandem.settings import Settings
 
-ACCOUNT = "account"
+PAIR = "pair"
 ADDRESS = "address"
-# How long a claimed account stays claimed if its process dies mid-check (a verification
+ACCOUNT = "account"
+# How long a claimed row stays claimed if its process dies mid-check (a verification
 # takes about a second, more while others queue for the hashing pool).
 CLAIM_HOLD = timedelta(seconds=30)
 
@@ -41,8 +57,14 @@ class Attempt:
     account: str
     address: str
 
+    @property
+    def pair(self) -> str:
+        # A digest: fits the key column whatever the lengths, and keeps no plain
+        # username-address pairs in the table.
+        return hashlib.sha256(f"{self.account}\0{self.address}".encode()).hexdigest()
+
     def keys(self) -> list[tuple[str, str]]:
-        return [(ACCOUNT, self.account), (ADDRESS, self.address)]
+        return [(PAIR, self.pair), (ADDRESS, self.address), (ACCOUNT, self.account)]
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,13 @@ class Lockout:
     failures: int
     until: datetime
 
+    def describe(self, attempt: Attempt) -> str:
+        if self.scope == PAIR:
+            return f"account {attempt.account!r} from address {attempt.address!r}"
+        if self.scope == ADDRESS:
+            return f"address {self.key!r}"
+        return f"account {self.key!r} from many addresses"
+
 
 def account_key(username: str) -> str:
     return username.strip().lower()[:128]
@@ -64,9 +93,12 @@ def _now() -> datetime:
 
 
 def _limits(settings: Settings, scope: str) -> tuple[int, int]:
-    if scope == ACCOUNT:
+    if scope == PAIR:
         return settings.signin_free_failures, settings.signin_lockout_failures
-    return settings.signin_address_free_failures, settings.signin_address_lockout_failures
+    if scope == ADDRESS:
+        return settings.signin_address_free_failures, settings.signin_address_lockout_failures
+    # Over all addresses: no delays (they would slow the owner too), only the lockout.
+    return settings.signin_global_lockout_failures, settings.signin_global_lockout_failures
 
 
 def delay_after(settings: Settings, scope: str, failures: int) -> float:
@@ -78,28 +110,51 @@ def delay_after(settings: Settings, scope: str, failures: int) -> float:
 
 
 def wait_for(row: SigninThrottle, now: datetime) -> float:
-    """Seconds until this account or address may try again (0: now)."""
+    """Seconds until this key may try again (0: now)."""
     until = [aware(row.next_allowed_at), aware(row.locked_until)]
     return max([(u - now).total_seconds() for u in until if u is not None] + [0.0])
 
 
-async def _ensure_rows(session: AsyncSession, attempt: Attempt, now: datetime) -> None:
+def _insert(session: AsyncSession) -> Any:
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for scope, key in attempt.keys():
-        await session.execute(
-            insert(SigninThrottle)
-            .values(scope=scope, key=key, failures=0, window_start=now, next_allowed_at=now)
-            .on_conflict_do_nothing()
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def _ensure_row(session: AsyncSession, scope: str, key: str, now: datetime) -> None:
+    await session.execute(
+        _insert(session)(SigninThrottle)
+        .values(scope=scope, key=key, failures=0, window_start=now, next_allowed_at=now)
+        .on_conflict_do_nothing()
+    )
+
+
+def _pk(scope: str, key: str) -> Any:
+    return and_(SigninThrottle.scope == scope, SigninThrottle.key == key)
+
+
+def _count_one(scope: str, key: str, now: datetime, cutoff: datetime) -> Any:
+    """One more failure on a row, in one UPDATE so concurrent processes all count; a row
+    whose window has passed starts again at 1."""
+    stale = SigninThrottle.window_start < cutoff
+    return (
+        update(SigninThrottle)
+        .where(_pk(scope, key))
+        .values(
+            failures=case((stale, 1), else_=SigninThrottle.failures + 1),
+            window_start=case((stale, now), else_=SigninThrottle.window_start),
         )
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def begin(db: Database, settings: Settings, attempt: Attempt) -> None:
-    """Raise Throttled unless this attempt may check a password now; claims the account."""
+    """Raise Throttled unless this attempt may check a password now; counts it on its
+    address and claims its (account, address) row."""
     now = _now()
+    cutoff = now - timedelta(seconds=settings.signin_window_s)
     async with db.session() as session:
-        await _ensure_rows(session, attempt, now)
-        await session.commit()
+        # Read first, write nothing: a throttled attempt leaves no trace (a sprayer that is
+        # refused does not make the table grow).
         rows = (
             await session.scalars(
                 select(SigninThrottle).where(
@@ -109,12 +164,26 @@ async def begin(db: Database, settings: Settings, attempt: Attempt) -> None:
         ).all()
         wait = max([wait_for(row, now) for row in rows] + [0.0])
         if wait > 0:
+            await session.rollback()
             raise Throttled(wait)
+        # Counted on the address before the check, in one conditional UPDATE, so parallel
+        # attempts from one address cannot get past its limit; given back on success.
+        _, address_lockout = _limits(settings, ADDRESS)
+        await _ensure_row(session, ADDRESS, attempt.address, now)
+        stale = SigninThrottle.window_start < cutoff
+        counted = await session.execute(
+            _count_one(ADDRESS, attempt.address, now, cutoff).where(
+                or_(stale, SigninThrottle.failures < address_lockout)
+            )
+        )
+        if counted.rowcount == 0:  # type: ignore[attr-defined]
+            await session.rollback()
+            raise Throttled(1)  # its last allowed attempts are being checked right now
+        await _ensure_row(session, PAIR, attempt.pair, now)
         claimed = await session.execute(
             update(SigninThrottle)
             .where(
-                SigninThrottle.scope == ACCOUNT,
-                SigninThrottle.key == attempt.account,
+                _pk(PAIR, attempt.pair),
                 SigninThrottle.next_allowed_at <= now,
                 or_(SigninThrottle.locked_until.is_(None), SigninThrottle.locked_until <= now),
                 or_(SigninThrottle.claimed_until.is_(None), SigninThrottle.claimed_until <= now),
@@ -122,43 +191,47 @@ async def begin(db: Database, settings: Settings, attempt: Attempt) -> None:
             .values(claimed_until=now + CLAIM_HOLD)
             .execution_options(synchronize_session=False)
         )
+        if claimed.rowcount == 0:  # type: ignore[attr-defined]
+            # Another attempt on this account from this address is being checked right now:
+            # nothing of this one is kept.
+            await session.rollback()
+            raise Throttled(1)
         await session.commit()
-    if claimed.rowcount == 0:  # type: ignore[attr-defined]
-        raise Throttled(1)  # another attempt on this account is being checked right now
 
 
 async def succeeded(db: Database, attempt: Attempt) -> None:
-    """The right password: the account's failures are forgiven (the address's are not)."""
+    """The right password: the failures of this account from this address are forgiven,
+    and the attempt counted on the address is given back (its earlier failures stay)."""
     async with db.session() as session:
         await session.execute(
             delete(SigninThrottle)
-            .where(SigninThrottle.scope == ACCOUNT, SigninThrottle.key == attempt.account)
+            .where(_pk(PAIR, attempt.pair))
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            update(SigninThrottle)
+            .where(_pk(ADDRESS, attempt.address), SigninThrottle.failures > 0)
+            .values(failures=SigninThrottle.failures - 1)
             .execution_options(synchronize_session=False)
         )
         await session.commit()
 
 
 async def failed(db: Database, settings: Settings, attempt: Attempt) -> list[Lockout]:
-    """Count a failure on the account and the address; returns the lockouts it starts."""
+    """Count a failure on the (account, address) pair and on the account over all
+    addresses (the address counted it already); returns the lockouts it starts."""
     now = _now()
     cutoff = now - timedelta(seconds=settings.signin_window_s)
     lockouts: list[Lockout] = []
     async with db.session() as session:
+        await _ensure_row(session, ACCOUNT, attempt.account, now)
         for scope, key in attempt.keys():
-            pk = and_(SigninThrottle.scope == scope, SigninThrottle.key == key)
-            stale = SigninThrottle.window_start < cutoff
-            # One UPDATE, so concurrent failures from several processes all count.
-            await session.execute(
-                update(SigninThrottle)
-                .where(pk)
-                .values(
-                    failures=case((stale, 1), else_=SigninThrottle.failures + 1),
-                    window_start=case((stale, now), else_=SigninThrottle.window_start),
-                )
-                .execution_options(synchronize_session=False)
-            )
+            if scope != ADDRESS:
+                await session.execute(_count_one(scope, key, now, cutoff))
             row = await session.scalar(
-                select(SigninThrottle).where(pk).execution_options(populate_existing=True)
+                select(SigninThrottle)
+                .where(_pk(scope, key))
+                .execution_options(populate_existing=True)
             )
             if row is None:
                 continue

@@ -47,14 +47,15 @@ def throttled_response(exc: signin.Throttled) -> JSONResponse:
     )
 
 
-async def _alert_lockouts(request: Request, lockouts: list[signin.Lockout]) -> None:
+async def _alert_lockouts(
+    request: Request, attempt: signin.Attempt, lockouts: list[signin.Lockout]
+) -> None:
     """A lockout is a brute-force pattern: supervisors see it as an alert, live."""
     if not lockouts:
         return
     hub = hub_of(request)
     texts = [
-        f"{lock.failures} failed sign-ins for "
-        f"{'account' if lock.scope == signin.ACCOUNT else 'address'} {lock.key!r}: "
+        f"{lock.failures} failed sign-ins for {lock.describe(attempt)}: "
         f"locked until {lock.until:%H:%M} UTC."
         for lock in lockouts
     ]
@@ -79,7 +80,7 @@ async def check_password(request: Request, username: str, password: str) -> User
     if ok and user is not None:
         await signin.succeeded(hub.db, attempt)
         return user
-    await _alert_lockouts(request, await signin.failed(hub.db, hub.settings, attempt))
+    await _alert_lockouts(request, attempt, await signin.failed(hub.db, hub.settings, attempt))
     return None
 
 

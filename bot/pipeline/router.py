@@ -13,10 +13,15 @@ Bot failures (README, "When the bot fails"):
 - Rasa up but the answer is a failure (no reply to a non-empty message, or a turn during
   which the action server did not answer: Rasa then sends nothing or its generic fallback):
   a polite message and a button to reach a person; a customer who had asked for a person
-  is queued at once.
+  is queued at once. The failures are counted in a row (``bot_failed_turns`` in the
+  conversation's context, reset by a good turn); at ``bot_failed_turns_handoff`` the
+  conversation is queued for a person with reason ``bot_could_not_act``.
 - ``return_to_bot``: when Rasa answers again, a conversation queued only because the bot
   failed goes back to the bot if no agent has taken it and the customer did not ask for a
-  person.
+  person. The customer messages the bot never answered (the one that found it down, and
+  those written while queued, listed in ``unanswered`` in the context) are routed to the
+  bot again: their work items go back to pending in the same transaction as the return,
+  so they are answered in order, once, even if a hub dies on the way.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -33,9 +39,11 @@ from sqlalchemy import select, update
 
 from bot import states
 from bot.core import Core
+from bot.customer_link import bot_customer
 from bot.handoff import callbacks, queue
 from bot.pipeline.health import BotHealth
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.reporting import surveys
 from bot.store.models import Conversation, Message, WorkItem
 from bot.texts import PERSON_BUTTONS
 from bot.texts import text as t
@@ -97,6 +105,10 @@ class Router:
             )
             await session.commit()
         assert msg is not None and conv is not None
+        if msg.id in unanswered(conv):
+            # Routed again after the bot came back: its replies so far ("the bot is down",
+            # the queue position) were not an answer.
+            answered = None
         body = msg.text
         attachment = (msg.payload or {}).get("attachment")
         answer: BotAnswer | None = None
@@ -145,7 +157,9 @@ class Router:
     async def _bot_unavailable(
         self, session: Any, conv: Conversation, msg: Message, body: str
     ) -> None:
-        """Tell the customer the assistant cannot answer, and queue them for a person."""
+        """Tell the customer the assistant cannot answer, and queue them for a person. The
+        message stays listed as unanswered, for the bot to answer if it comes back first."""
+        _list_unanswered(conv, msg.id)
         language = conv.language
         await self.core.send(
             session, conv, "system", t("bot_unavailable", language), reply_to=msg.id
@@ -158,7 +172,9 @@ class Router:
         # customers off while Rasa loads its model.
         await self.health.wait_usable(self.core.settings.bot_ready_wait_s)
         metadata = {
-            "customer_id": conv.customer_id,
+            # Only a customer the site signed for: one the bot's card check or an agent
+            # linked is for the agent's view and must not count as a sign-in to the actions.
+            "customer_id": bot_customer(conv),
             "language": conv.language,
             "channel": conv.channel,
             "conversation_id": conv.id,
@@ -193,6 +209,12 @@ class Router:
         answer: BotAnswer | None,
     ) -> None:
         core = self.core
+        # Whatever happens to this message now answers it, unless it is listed again below.
+        _unlist_unanswered(conv, msg.id)
+        if conv.state not in (states.BOT, states.WAITING) and unanswered(conv):
+            # A person has the conversation now: what the bot left open is theirs to answer,
+            # never the bot's again after a later outage.
+            conv.context = {**(conv.context or {}), "unanswered": []}
         if attachment:
             await core.send(session, conv, "system", t("text_only", conv.language), reply_to=msg.id)
         elif conv.state == states.BOT:
@@ -204,6 +226,10 @@ class Router:
             if asked:  # from now on they stay with people when the bot comes back
                 conv.context = {**(conv.context or {}), "asked_for_person": True}
             replies = await callbacks.handle_waiting_message(core, session, conv, msg, body)
+            if not replies and not asked and conv.handoff_reason == "bot_unavailable":
+                # Queued only because the bot was down, with nobody answering yet: if the
+                # bot comes back before a person takes it, the bot answers this message.
+                _list_unanswered(conv, msg.id)
             if not replies and asked:
                 # Never silence to "I want a person": tell them where they stand.
                 told = await queue.tell_position(core, session, conv, first=False, reply_to=msg.id)
@@ -211,7 +237,8 @@ class Router:
                     note = t("person_noted", conv.language)
                     await core.send(session, conv, "system", note, reply_to=msg.id)
         elif conv.state in (states.RESOLVED, states.CLOSED):
-            await queue.handle_feedback(core, session, conv, msg, body)
+            # Survey answers and comments (bot.reporting.surveys); never the bot's.
+            await surveys.take_answer(core, session, conv, msg, body)
         # assigned: the agent sees the message live; the bot stays out
 
     async def _bot_turn(
@@ -246,6 +273,7 @@ class Router:
                 "asked_for_person": asked or reason == "customer_request",
             }
             packet["text"] = body
+            _set_count(conv, 0)
             await queue.hand_off(core, session, conv, packet, reply_to=msg.id)
         elif sent == 0:
             # No answer to a real message: a failed custom action or a broken turn.
@@ -254,12 +282,23 @@ class Router:
                 conv.id,
                 answer.actions_failed,
             )
+            failures = _count(conv) + 1
             if asked:
                 conv.context = {**(conv.context or {}), "asked_for_person": True}
+                _set_count(conv, 0)
                 packet = {"reason": "customer_request", "language": language, "text": body}
                 await queue.hand_off(core, session, conv, packet, reply_to=msg.id)
+            elif failures >= core.settings.bot_failed_turns_handoff:
+                # Offered a person once already and the bot still cannot act: the customer
+                # is not left to press a button or to keep trying; a person takes over.
+                _set_count(conv, 0)
+                await core.send(
+                    session, conv, "system", t("bot_could_not_act", language), reply_to=msg.id
+                )
+                packet = {"reason": "bot_could_not_act", "language": language, "text": body}
+                await queue.hand_off(core, session, conv, packet, reply_to=msg.id)
             else:
-                conv.context = {**(conv.context or {}), "bot_failed_turns": _count(conv) + 1}
+                _set_count(conv, failures)
                 await core.send(
                     session,
                     conv,
@@ -268,15 +307,41 @@ class Router:
                     reply_to=msg.id,
                     buttons=PERSON_BUTTONS.get(language, PERSON_BUTTONS["vi"]),
                 )
+        else:
+            _set_count(conv, 0)  # a good turn: only failures in a row lead to a person
 
 
 def _count(conv: Conversation) -> int:
     return int((conv.context or {}).get("bot_failed_turns", 0))
 
 
-async def return_to_bot(core: Core) -> list[int]:
+def _set_count(conv: Conversation, failures: int) -> None:
+    if _count(conv) != failures:
+        conv.context = {**(conv.context or {}), "bot_failed_turns": failures}
+
+
+def unanswered(conv: Conversation) -> list[int]:
+    """Customer messages the bot never answered because it was down (oldest first)."""
+    return [int(i) for i in (conv.context or {}).get("unanswered", [])]
+
+
+def _list_unanswered(conv: Conversation, message_id: int) -> None:
+    ids = unanswered(conv)
+    if message_id not in ids:
+        conv.context = {**(conv.context or {}), "unanswered": sorted([*ids, message_id])}
+
+
+def _unlist_unanswered(conv: Conversation, message_id: int) -> None:
+    ids = unanswered(conv)
+    if message_id in ids:
+        conv.context = {**(conv.context or {}), "unanswered": [i for i in ids if i != message_id]}
+
+
+async def return_to_bot(core: Core, wake: Callable[[], None] | None = None) -> list[int]:
     """Conversations queued only because the bot failed go back to it once it answers
-    again: waiting (no agent has taken them) and the customer did not ask for a person."""
+    again: waiting (no agent has taken them) and the customer did not ask for a person.
+    Their unanswered messages are routed to the bot again, in order; ``wake`` tells the
+    workers there is work."""
     returned: list[int] = []
     async with core.db.session() as session:
         rows = (
@@ -302,9 +367,33 @@ async def return_to_bot(core: Core) -> list[int]:
             conv.priority = 0
             conv.context = {**(conv.context or {}), "returned_to_bot": True}
             await core.send(session, conv, "system", t("bot_back", conv.language))
+            # Back in the queue of work, in the same commit as the return: a hub that dies
+            # now leaves pending items that any worker re-drives, never a lost message.
+            # Their ids are older than anything written since, so they go first, in order.
+            ids = unanswered(conv)
+            if ids:
+                await session.execute(
+                    update(WorkItem)
+                    .where(
+                        WorkItem.conversation_id == conv.id,
+                        WorkItem.message_id.in_(ids),
+                        WorkItem.status != "pending",
+                    )
+                    .values(
+                        status="pending",
+                        attempts=0,
+                        lease_owner=None,
+                        lease_until=None,
+                        not_before=None,
+                        done_at=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
             core.publish_after_commit(session, conv)
             returned.append(conv.id)
         await session.commit()
     if returned:
         log.info("returned to the bot: %s", returned)
+        if wake is not None:
+            wake()
     return returned

@@ -29,9 +29,14 @@ def test_sessions_and_throttling_on_postgres(
     assert copy.get("/api/auth/me").status_code == 401
 
     login = {"username": "minh", "password": "wrong"}
-    statuses = [httpx.post(f"{hub.url}/api/auth/login", json=login).status_code for _ in range(4)]
+    # Generous timeouts: each wrong password costs an Argon2 verification, slow on a busy
+    # machine (httpx's default of 5 s is not enough there).
+    statuses = [
+        httpx.post(f"{hub.url}/api/auth/login", json=login, timeout=60).status_code
+        for _ in range(4)
+    ]
     assert statuses == [401, 401, 401, 429]
     right = {"username": "minh", "password": DEMO_PASSWORD}
-    assert httpx.post(f"{hub.url}/api/auth/login", json=right).status_code == 429
+    assert httpx.post(f"{hub.url}/api/auth/login", json=right, timeout=60).status_code == 429
     supervisor = sign_in(hub, "quan")
     assert [a["kind"] for a in supervisor.get("/api/alerts").json()["alerts"]] == ["brute_force"]

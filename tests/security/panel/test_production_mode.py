@@ -24,6 +24,11 @@ WEAK = [
     "0123456789abcdef",
     "Password1234567!",
     DEMO_SECRET,
+    # Many different characters, yet guessable: words, repeats, a keyboard row.
+    "changeme-changeme-changeme",
+    DEMO_SECRET + DEMO_SECRET,
+    "qwertyuiopasdfghjkl",
+    f"x{DEMO_SECRET.upper()}-{secrets.token_urlsafe(24)}",
 ]
 MAKE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
@@ -40,6 +45,7 @@ def production(**overrides: object) -> Settings:
         "widget_sites": {"bank": strong()},
         "telegram_mode": "webhook",
         "telegram_webhook_secret": strong(),
+        "telegram_token": f"7012345678:{secrets.token_urlsafe(26)}",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -53,6 +59,7 @@ def production(**overrides: object) -> Settings:
         ("service_token", "TANDEM_SERVICE_TOKEN"),
         ("widget_sites", "widget site 'bank'"),
         ("telegram_webhook_secret", "TANDEM_TELEGRAM_WEBHOOK_SECRET"),
+        ("telegram_token", "TANDEM_TELEGRAM_TOKEN"),
     ],
 )
 def test_guessable_secrets_are_refused_with_a_recipe(weak: str, field: str, name: str) -> None:
@@ -65,8 +72,17 @@ def test_guessable_secrets_are_refused_with_a_recipe(weak: str, field: str, name
     assert message.count("\n- ") == 1  # only the weak one is named
 
 
+def test_the_listed_guessable_secrets_are_named_as_such() -> None:
+    for weak in ("changeme-changeme-changeme", "qwertyuiopasdfghjkl"):
+        with pytest.raises(RuntimeError, match="TANDEM_SECRET_KEY is easy to guess"):
+            production(secret_key=weak).check()
+    with pytest.raises(RuntimeError, match="contains the demo placeholder"):
+        production(secret_key=DEMO_SECRET * 2).check()
+
+
 def test_good_secrets_and_demo_placeholders_pass() -> None:
     production().check()
+    production(secret_key=secrets.token_urlsafe(16), service_token=secrets.token_hex(32)).check()
     Settings(mode="demo").check()  # every secret is the demo placeholder
     assert Settings(mode="demo").secret_key == DEMO_SECRET
 

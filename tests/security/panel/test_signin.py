@@ -1,6 +1,8 @@
-"""Sign-in resists guessing: growing delays and a lockout per account and per address,
-kept in the database (a restarted hub remembers), supervisors alerted; Argon2 runs in
-bounded worker threads, and an unknown username costs the same verification as a real one."""
+"""Sign-in resists guessing: growing delays and a lockout per account from one address and
+per address, kept in the database (a restarted hub remembers), supervisors alerted; a
+guesser elsewhere never locks the owner out, unless many addresses attack one account; an
+address spraying usernames leaves bounded state; Argon2 runs in bounded worker threads, and
+an unknown username costs the same verification as a real one."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 import bot.passwords
+from bot import signin
 from bot.app import create_app
 from bot.passwords import PasswordWorker, hash_password
 from bot.store.db import Database
@@ -154,11 +158,115 @@ async def test_an_unknown_username_goes_through_the_same_verification(
         throttle = conn.execute(
             "SELECT scope, key, failures FROM signin_throttle ORDER BY scope, key"
         ).fetchall()
-    assert throttle == [
-        ("account", "linh", 1),
-        ("account", "nobody", 1),
-        ("address", "198.51.100.7", 2),
-    ]
+    assert throttle == sorted(
+        [
+            ("account", "linh", 1),
+            ("account", "nobody", 1),
+            ("address", "198.51.100.7", 2),
+            ("pair", signin.Attempt("linh", "198.51.100.7").pair, 1),
+            ("pair", signin.Attempt("nobody", "198.51.100.7").pair, 1),
+        ]
+    )
+
+
+class InProcessHub:
+    """The hub's app in this process, reached from any client address (ASGI transport)."""
+
+    def __init__(self, app: Any, db_path: Path) -> None:
+        self.app = app
+        self.db_path = db_path
+
+    async def login(self, address: str, username: str, password: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=self.app, client=(address, 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+            return await client.post(
+                "/api/auth/login", json={"username": username, "password": password}
+            )
+
+    def throttle_rows(self) -> int:
+        with sqlite3.connect(self.db_path) as conn:
+            return int(conn.execute("SELECT count(*) FROM signin_throttle").fetchone()[0])
+
+    def alerts(self) -> list[str]:
+        with sqlite3.connect(self.db_path) as conn:
+            return [text for (text,) in conn.execute("SELECT text FROM alerts ORDER BY id")]
+
+
+@pytest.fixture
+async def in_process(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """Factory: the app with the given sign-in settings over a fresh demo database."""
+    apps: list[Any] = []
+
+    async def make(**settings: Any) -> InProcessHub:
+        url = f"sqlite:///{tmp_path / 'hub.db'}"
+        await asyncio.to_thread(upgrade, url)
+        db = Database(url)
+        async with db.session() as session:
+            await seed_users(session, load_demo_data(), DEMO_PASSWORD)
+        await db.dispose()
+        app = create_app(Settings(database_url=url, index_dir=tmp_path / "index", **settings))
+        apps.append(app)
+        return InProcessHub(app, tmp_path / "hub.db")
+
+    yield make
+    for app in apps:
+        await app.state.hub.db.dispose()
+        app.state.passwords.close()
+
+
+async def test_a_guesser_elsewhere_does_not_lock_the_owner_out(
+    in_process: Callable[..., Any],
+) -> None:
+    hub = await in_process(signin_base_delay_s=0)
+    attacker, owner = "203.0.113.66", "198.51.100.7"
+    statuses = [(await hub.login(attacker, "linh", f"guess-{n}")).status_code for n in range(12)]
+    assert statuses == [401] * 10 + [429] * 2  # locked out, from the attacker's address
+    assert (await hub.login(attacker, "linh", DEMO_PASSWORD)).status_code == 429
+    assert (await hub.login(owner, "linh", DEMO_PASSWORD)).status_code == 200
+    assert any("'linh' from address '203.0.113.66'" in text for text in hub.alerts())
+
+
+async def test_an_address_spraying_usernames_leaves_bounded_state(
+    in_process: Callable[..., Any],
+) -> None:
+    hub = await in_process(
+        signin_base_delay_s=0, signin_address_free_failures=3, signin_address_lockout_failures=5
+    )
+    sprayer = "203.0.113.9"
+    statuses = [(await hub.login(sprayer, f"user{n}", "123456")).status_code for n in range(40)]
+    assert statuses == [401] * 5 + [429] * 35
+    # One row for the address, and one per account and per (account, address) for the five
+    # attempts it was allowed; the 35 refused ones wrote nothing.
+    assert hub.throttle_rows() == 1 + 5 + 5
+    # A real and an unknown name get the same answers from a throttled address.
+    assert (await hub.login(sprayer, "linh", "123456")).json() == (
+        await hub.login(sprayer, "nobody-here", "123456")
+    ).json()
+    assert hub.throttle_rows() == 11
+    # Another address is not affected.
+    assert (await hub.login("198.51.100.7", "minh", DEMO_PASSWORD)).status_code == 200
+
+
+async def test_many_addresses_against_one_account_lock_it_everywhere(
+    in_process: Callable[..., Any],
+) -> None:
+    hub = await in_process(
+        signin_base_delay_s=0,
+        signin_free_failures=3,
+        signin_lockout_failures=3,
+        signin_global_lockout_failures=9,
+    )
+    for host in (1, 2, 3):  # each stops at its own lockout; together they reach the global one
+        statuses = [
+            (await hub.login(f"203.0.113.{host}", "linh", f"guess-{n}")).status_code
+            for n in range(4)
+        ]
+        assert statuses == [401, 401, 401, 429]
+    refused = await hub.login("198.51.100.7", "linh", DEMO_PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 60
+    assert any("account 'linh' from many addresses" in text for text in hub.alerts())
+    # Other accounts are not affected.
+    assert (await hub.login("198.51.100.7", "minh", DEMO_PASSWORD)).status_code == 200
 
 
 async def test_password_work_runs_in_a_bounded_pool_off_the_event_loop(
