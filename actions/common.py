@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from rasa_sdk import Tracker
 
 from actions.clients.hub import HubClient
+from chattext.substance import is_substantive
 
 LANGUAGES = ("vi", "en")
 # Intents that mean "the bot did not understand this turn".
@@ -129,11 +130,13 @@ NOT_PROBLEM_INTENTS = frozenset(
 
 
 def problem_turn_texts(tracker: Tracker, limit: int = 3) -> list[str]:
-    """The customer's last substantive turns (their problem), oldest first, trimmed."""
+    """The customer's last substantive turns (their problem), oldest first, trimmed. A
+    form answer the classifier did not read as one ("5560", "30/01/1985", "uk") is no
+    part of the problem, whatever its intent."""
     texts = [
         turn.text[:MAX_TURN_CHARS]
         for turn in user_turns(tracker)
-        if turn.intent not in NOT_PROBLEM_INTENTS and not turn.text.startswith("/")
+        if turn.intent not in NOT_PROBLEM_INTENTS and is_substantive(turn.text)
     ]
     return texts[-limit:]
 

@@ -15,9 +15,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.hub import HubError
-from actions.common import FAQ_MISS_SLOT, MAX_TURN_CHARS, call_hub, failed_streak, language
+from actions.common import (
+    FAQ_MISS_SLOT,
+    MAX_TURN_CHARS,
+    call_hub,
+    failed_streak,
+    language,
+    user_turns,
+)
 from actions.fallback import OFFER_AT, offer_human
 from actions.texts import t
+from chattext.substance import contextual_query
 
 MAX_SUGGESTIONS = 2
 
@@ -32,7 +40,13 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         lang = language(tracker)
-        question = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
+        # A short follow-up ("còn thẻ Platinum thì sao?") is asked in the context of the
+        # question before it; the hub searches both together.
+        turns = [turn.text for turn in user_turns(tracker) if not turn.text.startswith("/")]
+        latest = str((tracker.latest_message or {}).get("text") or "")
+        if not turns or turns[-1] != latest:
+            turns.append(latest)
+        question = contextual_query(turns, answer_latest=True)[:MAX_TURN_CHARS]
         try:
             hits = await call_hub(lambda hub: hub.answer(question, lang, tracker.sender_id))
         except HubError:

@@ -3,9 +3,10 @@ one offer, then push both to the agent panels over the websocket broker.
 
 The hot path (message committed -> suggestions on the websocket) is one knowledge search,
 preceded by one read of the conversation's recent customer turns only when the message is
-too short to be its own query, and no database write (reads use the database's reader
-sessions, which never queue behind writers): the
-``shown`` feedback rows, the offer decision and the saved assist state come after the
+not its own query (a short follow-up, a form answer such as card digits or "yes", a
+request for a person: ``build_query`` then searches the customer's problem), and no
+database write (reads use the database's reader sessions, which never queue behind
+writers): the ``shown`` feedback rows, the offer decision and the saved assist state come after the
 suggestions are published.
 
 Nothing about a conversation is kept in memory: recent turns and flags come from the
@@ -29,15 +30,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.assist.profiles import load_profile
 from bot.store.models import AssistState, Conversation, Message, OfferEvent, SuggestionEvent
+from chattext.substance import FOLLOW_UP_WORDS, contextual_query, is_substantive
 from knowledge.crosssell import RULES_PATH, ConversationSignals, Profile, RuleSet, load_rules
 
 log = logging.getLogger(__name__)
 
 TOP_K = 3
-CONTEXT_TURNS = 2  # earlier customer turns that may join a short last turn
-KEPT_TURNS = 6  # turns kept per conversation: the problem may precede a request for a person
-SHORT_TURN_WORDS = 6  # "còn phí thì sao?" needs the turn before it; a full question does not
-CONTEXT_MAX_S = 300.0  # older turns are stale: the customer has moved on
+# Turns kept per conversation: the problem may precede a request for a person and a whole
+# form's answers (card digits, date of birth, yes), and it is still what the agent needs.
+KEPT_TURNS = 20
 FLAG_TURNS = 50  # customer turns read back for the flags (churn words, a request for a person)
 
 
@@ -59,42 +60,33 @@ class ConvState:
 
 
 def stands_alone(text: str, asks_for_person: Callable[[str], bool] | None = None) -> bool:
-    """True when a customer turn is its own search query: long enough to need no earlier
-    turn, and not a request for a person (whose query is the problem stated before it)."""
-    return len(text.split()) >= SHORT_TURN_WORDS and not (
-        asks_for_person is not None and asks_for_person(text)
+    """True when a customer turn is its own search query: it says something (not a form
+    answer, a yes/no or gibberish), is long enough to need no earlier turn, and is not a
+    request for a person (whose query is the problem stated before it)."""
+    return (
+        is_substantive(text)
+        and len(text.split()) >= FOLLOW_UP_WORDS
+        and not (asks_for_person is not None and asks_for_person(text))
     )
 
 
-def build_query(
-    turns: list[Turn],
-    now: float | None = None,
-    asks_for_person: Callable[[str], bool] | None = None,
-) -> str:
-    """The last customer turn, led by the turn before it when the last one is too short to
-    stand alone ("còn phí thì sao?") and the earlier one is recent.
+def build_query(turns: list[Turn], asks_for_person: Callable[[str], bool] | None = None) -> str:
+    """The query for the agent's suggestions: the customer's latest substantive turn, led
+    by the one before it when it is a short follow-up (``chattext.substance``). Form
+    answers (card digits, a date of birth, "yes") never make the query, however long ago
+    the problem was stated.
 
-    Turns that only ask for a person ("cho tôi gặp nhân viên") are skipped: the agent needs
-    answers to the customer's problem, which an earlier turn stated, however long ago.
+    Turns that only ask for a person ("cho tôi gặp nhân viên") are skipped too: the agent
+    needs answers to the customer's problem, which an earlier turn stated. A conversation
+    whose only words ask for a person is searched on them.
     """
+    texts = [t.text for t in turns]
     if asks_for_person is not None:
-        problem = [t for t in turns if not t.text.startswith("/") and not asks_for_person(t.text)]
-        if problem and len(problem) < len(turns) and asks_for_person(turns[-1].text):
-            turns = problem
-            now = problem[-1].at  # the problem turn is what counts, not its age
-    if not turns:
-        return ""
-    now = now if now is not None else time.time()
-    last = turns[-1]
-    parts = [last.text]
-    if not stands_alone(last.text):
-        for turn in reversed(turns[-1 - CONTEXT_TURNS : -1]):
-            if now - turn.at > CONTEXT_MAX_S or turn.text.startswith("/"):
-                break
-            parts.insert(0, turn.text[:200])
-            if sum(len(p.split()) for p in parts) >= SHORT_TURN_WORDS:
-                break
-    return " ".join(parts)
+        problem = [t for t in texts if not asks_for_person(t)]
+        query = contextual_query(problem)
+        if query:
+            return query
+    return contextual_query(texts)
 
 
 def suggestion_json(hit: dict[str, Any], rank: int) -> dict[str, Any]:
@@ -236,17 +228,18 @@ class AssistEngine:
         """Suggestions first (the agent waits for them), then the offer and the feedback rows.
 
         A message that stands alone is its own query: it is searched and its suggestions
-        published before anything is read. A short one ("còn phí thì sao?") or a request
-        for a person needs the earlier turns first. Either way the panel keeps the
-        suggestions of the newest message, whatever order they arrive in; when the customer
-        has written again meanwhile, the offer and the records are left to the newer turn.
+        published before anything is read. A short one ("còn phí thì sao?"), a form answer
+        ("5560", "yes") or a request for a person needs the earlier turns first. Either way
+        the panel keeps the suggestions of the newest message, whatever order they arrive
+        in; when the customer has written again meanwhile, the offer and the records are
+        left to the newer turn.
         """
         text = str(message.get("text", ""))
         if message.get("direction") != "in" or text.startswith("/"):
             return
         message_id = int(message["id"])
         if stands_alone(text, self.asks_for_person):
-            suggestions, topics = await self.suggest(text, conv.language)
+            suggestions, topics = await self.suggest(text, conv.language, conv.id)
             self._publish_suggestions(conv.id, message_id, suggestions)
             state = await self.load(conv.id)
             if state.latest_message_id > message_id:
@@ -258,7 +251,9 @@ class AssistEngine:
                 return  # a newer message is already being served: never push a stale answer
             self._add_turn(state, message_id, message)
             suggestions, topics = await self.suggest(
-                build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
+                build_query(state.turns, asks_for_person=self.asks_for_person),
+                conv.language,
+                conv.id,
             )
             self._publish_suggestions(conv.id, message_id, suggestions)
             if await self._newer_turn(conv.id, message_id):
@@ -300,13 +295,18 @@ class AssistEngine:
         )
 
     async def suggest(
-        self, query: str, language: str | None
+        self, query: str, language: str | None, conversation_id: int | None = None
     ) -> tuple[list[dict[str, Any]], list[str]]:
         """Top answers in the customer's language, and their ids, tags and products (what
-        the conversation is about, for the rules' ``topics_any``)."""
+        the conversation is about, for the rules' ``topics_any``). The search waits behind
+        the bot's own answer searches, and a newer turn of the same conversation replaces
+        it while it waits (bot/search_queue.py)."""
         if not query.strip():
             return [], []
-        hits = (await self.knowledge.search(query, language, TOP_K))[:TOP_K]
+        hits = await self.knowledge.search(
+            query, language, TOP_K, suggestion=True, conversation_id=conversation_id
+        )
+        hits = hits[:TOP_K]
         topics: list[str] = []
         for hit in hits:
             topics.append(str(hit["id"]))
@@ -405,7 +405,7 @@ class AssistEngine:
             return None
         state = await self.load(conv_id)
         if state.assist is not None:
-            return state.assist
+            return await self._current_offer(conv, state, state.assist)
         suggestions, state.topics = await self.suggest(
             build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
         )
@@ -415,6 +415,21 @@ class AssistEngine:
         await self._save(conv_id, assist, state.topics)
         # A customer message may have been served while this ran: the stored one wins.
         return (await self.load(conv_id)).assist or assist
+
+    async def _current_offer(
+        self, conv: Conversation, state: ConvState, assist: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The stored assist with its offer decided again from the conversation as it is
+        now. The stored offer was decided when the customer wrote, before the bot had
+        classified the message; by the time an agent opens the conversation the intent
+        and the hand-off reason are known (a complaint, a cancellation), and they decide."""
+        offer_event = await self.offer_for(_snapshot(conv), state)
+        if all(assist.get(k) == v for k, v in offer_event.items()):
+            return assist
+        fresh = {**assist, **offer_event}
+        await self._save(conv.id, fresh, state.topics, offer_only=True)
+        self._publish(conv.id, {"type": "offer", "conversation_id": conv.id, **offer_event})
+        return fresh
 
     async def refresh_offer(self, conv_id: int) -> None:
         """After an outcome: the next offer (or none), without a new search."""

@@ -8,6 +8,7 @@ customer the bot could not help or who is upset; 0 is routine.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from bot import states
 from bot.serialize import aware
 from bot.store.models import Conversation
+from chattext.substance import content_words, looks_like_gibberish
 from knowledge.text import fold_diacritics
 from tandem.settings import Settings
 
@@ -23,10 +25,30 @@ if TYPE_CHECKING:
     from bot.core import Core
 
 URGENT, HIGH, NORMAL = 2, 1, 0
+# The bot's verdict that a customer is upset: it counts only with real words behind it.
+FRUSTRATION_REASONS = frozenset({"frustration"})
+FRUSTRATION_INTENTS = frozenset({"express_frustration"})
 
 
-def assess(settings: Settings, context: dict[str, Any], reason: str) -> tuple[int, str | None]:
-    """(priority, why) for a conversation entering the queue."""
+def said_in_words(texts: Sequence[str]) -> bool:
+    """False when the customer's last turn with any letters in it was gibberish: a
+    keyboard mash ("asdkjh qwe") that the bot's classifier read as frustration is no
+    frustration. The turns after it that only answer ("yes" to the offer of a person)
+    carry nothing either way. With no such turn, the bot's verdict stands."""
+    for text in reversed(texts):
+        if looks_like_gibberish(text):
+            return False
+        if content_words(text):
+            return True
+    return True
+
+
+def assess(
+    settings: Settings, context: dict[str, Any], reason: str, recent_texts: Sequence[str] = ()
+) -> tuple[int, str | None]:
+    """(priority, why) for a conversation entering the queue. ``recent_texts`` are the
+    customer's latest messages, oldest first: the bot's frustration verdict (its reason or
+    intent) raises the priority only if the customer wrote words, not a keyboard mash."""
     if reason in settings.urgent_reasons:  # the bot's own verdict, e.g. a fraud report
         return URGENT, settings.urgent_reasons[reason]
     for intent in context.get("intents") or []:
@@ -36,9 +58,11 @@ def assess(settings: Settings, context: dict[str, Any], reason: str) -> tuple[in
     for why, pattern in settings.urgent_patterns.items():
         if text and re.search(pattern, text):
             return URGENT, why
-    if reason in settings.high_priority_reasons:
+    words = said_in_words(recent_texts)
+    if reason in settings.high_priority_reasons and (words or reason not in FRUSTRATION_REASONS):
         return HIGH, None
-    if set(context.get("intents") or []) & set(settings.high_priority_intents):
+    high_intents = set(context.get("intents") or []) & set(settings.high_priority_intents)
+    if high_intents and (words or not high_intents <= FRUSTRATION_INTENTS):
         return HIGH, None
     return NORMAL, None
 

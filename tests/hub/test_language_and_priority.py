@@ -58,8 +58,26 @@ def test_suggestions_search_the_problem_not_the_request_for_a_person() -> None:
         Turn(1, "Tôi vừa thấy giao dịch lạ 5 triệu trên thẻ, không phải tôi giao dịch", 100.0),
         Turn(2, "cho tôi gặp nhân viên", 900.0),
     ]
-    query = build_query(turns, now=901.0, asks_for_person=asks)
+    query = build_query(turns, asks_for_person=asks)
     assert query == turns[0].text
     # A real question is searched as it is.
     question = [Turn(3, "phí thường niên thẻ Platinum là bao nhiêu", 10.0)]
-    assert build_query(question, now=11.0, asks_for_person=asks) == question[0].text
+    assert build_query(question, asks_for_person=asks) == question[0].text
+
+
+@pytest.mark.parametrize(
+    ("texts", "level"),
+    [
+        (["asdkjh qwe", "yes"], NORMAL),  # a keyboard mash read as frustration, then "yes"
+        (["jjjjjj"], NORMAL),
+        (["tức quá, bot làm ăn kiểu gì vậy", "có"], HIGH),
+        (["asdkjh qwe", "this bot is useless", "yes"], HIGH),
+        ([], HIGH),  # nothing to weigh: the bot's verdict stands
+    ],
+)
+def test_frustration_needs_words(texts: list[str], level: int) -> None:
+    context = {"intents": ["express_frustration", "affirm"]}
+    assert assess(Settings(), context, "frustration", texts)[0] == level
+    # A complaint is high whatever the words; a bot that did not understand is too.
+    assert assess(Settings(), {"intents": ["complaint"]}, "complaint", texts)[0] == HIGH
+    assert assess(Settings(), {"intents": ["nlu_fallback"]}, "fallback", texts)[0] == HIGH

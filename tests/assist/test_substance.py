@@ -1,0 +1,99 @@
+"""Which customer turns say something (chattext.substance): gibberish, form answers and
+the query built from a conversation's substantive turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assist.live import Turn, build_query
+from chattext.substance import contextual_query, is_substantive, looks_like_gibberish
+
+
+@pytest.mark.parametrize(
+    ("text", "gibberish"),
+    [
+        # Keyboard mashes, random letters, one letter repeated, letters that spell no
+        # Vietnamese syllable.
+        ("asdkjh qwe", True),
+        ("jjjjjj", True),
+        ("qưeqưe", True),
+        ("asdf", True),
+        ("lkjlkj", True),
+        ("dfgdfg sdfsdf", True),
+        ("zxcvb", True),
+        ("fdsa hjkl", True),
+        # Chat abbreviations, Vietnamese with and without diacritics, English.
+        ("ko dc", False),
+        ("uk", False),
+        ("sao ko chuyển dc tiền", False),
+        ("sao ko chuyen dc tien", False),
+        ("wtf is this", False),
+        ("tức quá, làm ăn kiểu gì vậy", False),
+        ("tuc qua lam an kieu gi vay", False),
+        ("ntn vậy ad", False),
+        ("I just saw a strange 5 million transaction on my card, it wasn't me", False),
+        ("Yesss!!", False),
+        ("hmmm", False),
+        ("hahaha", False),
+        # No letters at all: a form answer or a reaction, not gibberish.
+        ("5560", False),
+        ("30/01/1985", False),
+        ("😡😡", False),
+        ("???", False),
+    ],
+)
+def test_looks_like_gibberish(text: str, gibberish: bool) -> None:
+    assert looks_like_gibberish(text) is gibberish
+
+
+@pytest.mark.parametrize(
+    ("text", "substantive"),
+    [
+        ("5560", False),
+        ("30/01/1985", False),
+        ("ngày 30 tháng 1 năm 1985", False),
+        ("0912345678", False),
+        ("3 giờ chiều mai", False),
+        ("yes", False),
+        ("Yesss!!", False),
+        ("ok", False),
+        ("OK nhé", False),
+        ("ừ", False),
+        ("uk", False),
+        ("ko", False),
+        ("Dạ vâng ạ", False),
+        ("không phải tôi", False),
+        ("yes please", False),
+        ("help", False),
+        ("/affirm", False),
+        ("asdkjh qwe", False),
+        ("mất thẻ", True),
+        ("sao ko chuyển dc tiền", True),
+        ("còn thẻ Platinum thì sao?", True),
+        ("and if I'm abroad?", True),
+        ("I just saw a strange 5 million transaction on my card, it wasn't me", True),
+    ],
+)
+def test_is_substantive(text: str, substantive: bool) -> None:
+    assert is_substantive(text) is substantive
+
+
+def test_the_query_skips_form_answers_and_carries_the_topic() -> None:
+    problem = "I just saw a strange 5 million transaction on my card, it wasn't me"
+    assert contextual_query([problem, "5560", "30/01/1985", "yes"]) == problem
+    question = "Phí thường niên thẻ Visa Gold là bao nhiêu?"
+    follow_up = "còn thẻ Platinum thì sao?"
+    assert contextual_query([question, "ok", follow_up]) == f"{question} {follow_up}"
+    assert contextual_query(["hello", question]) == question  # a full question stands alone
+    assert contextual_query(["and if I'm abroad?"]) == "and if I'm abroad?"
+    assert contextual_query(["yes", "5560"]) == ""
+
+
+def test_the_agents_query_skips_the_request_for_a_person_and_the_form() -> None:
+    def asks(text: str) -> bool:
+        return "nhân viên" in text
+
+    problem = "Tôi vừa thấy giao dịch lạ 5 triệu trên thẻ, không phải tôi giao dịch"
+    texts = [problem, "cho tôi gặp nhân viên", "5560", "30/01/1985", "có"]
+    turns = [Turn(i, text, float(i)) for i, text in enumerate(texts)]
+    assert build_query(turns, asks_for_person=asks) == problem
