@@ -23,8 +23,10 @@ def training_inputs() -> list[Path]:
     files = [ROOT / "config.yml", ROOT / "domain.yml"]
     files += sorted((ROOT / "data").rglob("*.yml"))
     files += sorted((ROOT / "nlu").rglob("*.py"))
-    # The tokenizer expands chat abbreviations from this data file and package.
+    # The tokenizer expands chat abbreviations from this data file and package; the e5
+    # featurizers restore accents with the shipped model.
     files += sorted((ROOT / "chattext").rglob("*.py")) + [ROOT / "knowledge" / "abbreviations.yaml"]
+    files += [ROOT / "chattext" / "accents.json.gz"]
     return [f for f in files if f.is_file()]
 
 
