@@ -6,8 +6,12 @@ Each message is parsed by the trained model exactly as Rasa serves it (fallback 
 included, so a message below it counts as `nlu_fallback`). Prints accuracy per style, the
 report_fraud misses and the most frequent confusions, then one JSON line.
 
+`--set dev` scores the development set (tests/nlu/data/demo_dev/, same styles and format)
+instead: tune on that one, and score the frozen test set once, untouched.
+
 Usage (Rasa environment, after `tandem train`):
-    PYTHONPATH=$PWD .venv-rasa/bin/python bench/demo_nlu.py [--model models/rasa/tandem.tar.gz]
+    PYTHONPATH=$PWD .venv-rasa/bin/python bench/demo_nlu.py [--set dev|test] \
+        [--model models/rasa/tandem.tar.gz]
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DIR = ROOT / "tests" / "nlu" / "data" / "demo_test"
+SET_DIRS = {"test": TEST_DIR, "dev": ROOT / "tests" / "nlu" / "data" / "demo_dev"}
 STYLES = ("vi_diacritics", "vi_plain", "vi_chat", "en")
 
 
@@ -87,16 +92,17 @@ def summarise(cases: list[Case], predicted: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "rasa" / "tandem.tar.gz")
+    parser.add_argument("--set", choices=sorted(SET_DIRS), default="test", dest="which")
     args = parser.parse_args()
     if not args.model.exists():
         sys.exit(f"{args.model}: no trained model; run `tandem train` first.")
-    cases = load_cases()
+    cases = load_cases(SET_DIRS[args.which])
     predicted = asyncio.run(predict(args.model, [c.text for c in cases]))
     result = summarise(cases, predicted)
     for case, got in zip(cases, predicted, strict=True):
         if got != case.expected:
             print(f"{case.style:14} {case.expected:26} -> {got:26} {case.text}")
-    print(json.dumps(result, ensure_ascii=False))
+    print(json.dumps({"set": args.which, **result}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

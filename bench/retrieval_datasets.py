@@ -2,6 +2,7 @@
 
 Usage:
     .venv/bin/python bench/retrieval_datasets.py [--shared ../shared/datasets] [--out models/eval]
+    .venv/bin/python bench/retrieval_datasets.py --demo-only   # the demo corpus alone
 
 Writes, for each set, ``<name>.corpus.jsonl`` and ``<name>.queries.jsonl``:
 - stackfaq (English): corpus = each thread's question and its answers; queries = the
@@ -10,6 +11,9 @@ Writes, for each set, ``<name>.corpus.jsonl`` and ``<name>.queries.jsonl``:
   questions. Rows that share an identical answer are all counted as relevant. The same
   questions with their diacritics stripped (``uit_vicov19qa_unaccented.queries.jsonl``)
   stand for customers who type without accents.
+- bank_faq (the demo bank's own FAQ, ``knowledge/corpus/``): corpus only, one whole entry
+  per line (both languages, every phrasing), as the service indexes it; its questions are
+  ``tests/knowledge/bank_faq/{dev,test}.jsonl``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from knowledge.corpus import load_corpus  # noqa: E402
 from knowledge.text import fold_diacritics  # noqa: E402
+
+DEMO_CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -73,12 +80,35 @@ def uit(src: Path, out: Path) -> None:
     print(f"uit_vicov19qa: {len(corpus)} entries, {len(queries)} queries")
 
 
+def demo_corpus(out: Path, corpus_dir: Path = DEMO_CORPUS) -> Path:
+    """The demo corpus as `tandem eval retrieval --corpus` reads it: whole entries."""
+    entries, _files = load_corpus(corpus_dir)
+    rows = [
+        {
+            "id": e["id"],
+            "product": e["product"],
+            "tags": e["tags"],
+            "questions": e["questions"],
+            "answer": e["answer"],
+        }
+        for e in entries.values()
+    ]
+    path = out / "bank_faq.corpus.jsonl"
+    write_jsonl(path, rows)
+    print(f"bank_faq: {len(rows)} entries")
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--out", type=Path, default=Path("models/eval"))
+    parser.add_argument("--demo-only", action="store_true", help="export the demo corpus only")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    demo_corpus(args.out)
+    if args.demo_only:
+        return
     stackfaq(args.shared / "stackfaq", args.out)
     uit(args.shared / "uit_vicov19qa", args.out)
 

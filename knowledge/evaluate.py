@@ -3,10 +3,14 @@
 Usage:
     tandem eval retrieval --corpus CORPUS.jsonl --queries QUERIES.jsonl [--mode hybrid]
 
-Corpus lines: ``{"id", "answer", "question"?, "lang"?}``; query lines: ``{"query",
-"relevant": [id, ...]}``. The corpus is indexed with the configured embedder and fusion
-(the same ``Retriever`` the service uses); queries run one at a time. The last printed
-line is a JSON object with recall@1/3/5, mrr@10, n and per-query p50/p95 latency in ms.
+Corpus lines: ``{"id", "answer", "question"?, "lang"?}``, or whole entries in the
+corpus's own shape (``{"id", "questions": {lang: [...]}, "answer": {lang: ...}}``, as
+``bench/retrieval_datasets.py`` exports the demo corpus); query lines: ``{"query",
+"relevant": [id, ...]}``, where an empty ``relevant`` marks a question no entry answers.
+The corpus is indexed with the configured embedder and fusion (the same ``Retriever`` the
+service uses); queries run one at a time. The last printed line is a JSON object with
+recall@1/3/5, mrr@10, n and per-query p50/p95 latency in ms, and for out-of-scope
+questions their number, highest top score and how many of them were confident.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ def _read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
                 data = json.loads(line)
             except json.JSONDecodeError as err:
                 raise EvalDataError(f"{path} line {n}: invalid JSON: {err.msg}") from None
-            missing = [k for k in required if not data.get(k)]
+            # An empty list is a value (no relevant entry: out of scope); absent or "" is not.
+            missing = [k for k in required if data.get(k) in (None, "")]
             if missing:
                 raise EvalDataError(f"{path} line {n}: missing {', '.join(missing)}")
             out.append(data)
@@ -46,9 +51,23 @@ def _read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def corpus_entries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Evaluation rows as single-language entries (answer, and the question if given)."""
+    """Evaluation rows as entries: single-language ones (answer, and the question if
+    given), or whole bilingual entries kept as they are."""
     entries = []
     for row in rows:
+        if isinstance(row["answer"], dict):
+            # A whole entry, both languages and every phrasing, as the service indexes it.
+            questions = row.get("questions") or {}
+            entries.append(
+                {
+                    "id": str(row["id"]),
+                    "product": row.get("product", ""),
+                    "tags": list(row.get("tags") or []),
+                    "questions": {lang: list(qs) for lang, qs in questions.items()},
+                    "answer": dict(row["answer"]),
+                }
+            )
+            continue
         lang = row.get("lang") or detect_language(row["answer"])
         entry: dict[str, Any] = {"id": str(row["id"]), "product": "", "tags": []}
         entry["questions"] = {lang: [row["question"]]} if row.get("question") else {}
@@ -84,11 +103,16 @@ def run_eval(
         retriever.search("warm up", k=10, mode=mode)
         hits_at: list[int | None] = []
         times: list[float] = []
+        oos_top: list[tuple[float, bool]] = []
         task = progress.add_task("searching", total=len(qs))
         for q in qs:
             start = time.perf_counter()
             hits = retriever.search(q["query"], k=10, mode=mode)
             times.append((time.perf_counter() - start) * 1000)
+            if not q["relevant"]:
+                oos_top.append((hits[0].score, hits[0].confident) if hits else (0.0, False))
+                progress.advance(task)
+                continue
             relevant = {str(r) for r in q["relevant"]}
             ranks = [i for i, h in enumerate(hits) if h.id in relevant]
             hits_at.append(ranks[0] if ranks else None)
@@ -97,6 +121,8 @@ def run_eval(
     def recall(k: int) -> float:
         return round(sum(r is not None and r < k for r in hits_at) / len(hits_at), 4)
 
+    if not hits_at:
+        raise EvalDataError(f"{queries}: no query has a relevant entry")
     return {
         "recall@1": recall(1),
         "recall@3": recall(3),
@@ -106,6 +132,15 @@ def run_eval(
         "p50_ms": round(float(np.percentile(times, 50)), 2),
         "p95_ms": round(float(np.percentile(times, 95)), 2),
         "mode": mode,
+        **(
+            {
+                "oos_n": len(oos_top),
+                "oos_max_score": round(max(s for s, _ in oos_top), 4),
+                "oos_confident": sum(c for _, c in oos_top),
+            }
+            if oos_top
+            else {}
+        ),
     }
 
 
