@@ -35,6 +35,14 @@ def can_view_conversation(user: Person, conversation_id: int) -> bool:
     return can_work_conversations(user)
 
 
+def can_link_customer(user: Person, assigned_to: int | None) -> bool:
+    """Linking or unlinking a conversation's customer: the agent working it (who has
+    checked who the customer is), or a supervisor. Reading the queue is not enough."""
+    if can_supervise(user):
+        return True
+    return can_work_conversations(user) and assigned_to == user.id
+
+
 def can_supervise(user: Person) -> bool:
     return user.role in SUPERVISORS
 

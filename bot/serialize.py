@@ -46,6 +46,11 @@ def conversation_json(conv: Conversation, now: datetime | None = None) -> dict[s
         "id": conv.id,
         "channel": conv.channel,
         "customer_id": conv.customer_id,
+        "customer_name": conv.customer_name,
+        # How the customer is known (bot.customer_link), and for an agent's link who and why.
+        "verified_by": conv.customer_verified_by,
+        "linked_by": conv.customer_linked_by,
+        "link_reason": conv.customer_link_reason,
         "language": conv.language,
         "state": conv.state,
         "priority": conv.priority,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import states
+from bot import customer_link, permissions, states
 from bot.api.params import Days, DbId
 from bot.auth import hub_of, require_agent, require_supervisor
 from bot.handoff import callbacks, queue
@@ -162,34 +162,72 @@ async def assign(
 
 class LinkCustomerIn(BaseModel):
     customer_id: str = Field(min_length=1, max_length=32)
+    # Why the agent is sure: it is audited, and the panel shows it beside the profile.
+    reason: str = Field(min_length=1, max_length=customer_link.MAX_REASON)
+
+
+class UnlinkCustomerIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=customer_link.MAX_REASON)
+
+
+def _reason(raw: str) -> str:
+    reason = " ".join(raw.split())
+    if not reason:
+        raise HTTPException(422, "Say why (a reason is required).")
+    return reason
+
+
+async def _linkable(session: Any, conv_id: int, user: User) -> Conversation:
+    conv = await session.get(Conversation, conv_id)
+    if conv is None:
+        raise HTTPException(404, "No such conversation.")
+    if not permissions.can_link_customer(user, conv.assigned_to):
+        raise HTTPException(403, "Only the agent working this conversation, or a supervisor.")
+    return conv
+
+
+def _refresh_offer(request: Request, conv_id: int) -> None:
+    assist = getattr(request.app.state, "assist", None)
+    if assist is not None:  # offers depend on who the customer is
+        hub_of(request).spawn(assist.refresh_offer(conv_id))
 
 
 @router.post("/conversations/{conv_id}/customer")
 async def link_customer(
     conv_id: DbId, body: LinkCustomerIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
-    """An agent who has checked who the customer is links the conversation to them: the
-    only way, besides a site's signed identity, that a conversation gets a customer."""
+    """An agent who has checked who the customer is links the conversation to them, with a
+    reason. The link is for the agent's view: it never widens what the bot discloses."""
     hub = hub_of(request)
+    reason = _reason(body.reason)
     async with hub.db.session() as session:
-        conv = await session.get(Conversation, conv_id)
-        if conv is None:
-            raise HTTPException(404, "No such conversation.")
-        if await session.get(Customer, body.customer_id) is None:
+        conv = await _linkable(session, conv_id, user)
+        customer = await session.get(Customer, body.customer_id)
+        if customer is None:
             raise HTTPException(404, "No such customer.")
-        await hub.record_event(
-            session,
-            conv,
-            "customer_linked",
-            actor=user.username,
-            data={"customer_id": body.customer_id, "previous": conv.customer_id},
-        )
-        conv.customer_id = body.customer_id
+        if conv.customer_id == customer.id:
+            raise HTTPException(409, "The conversation is already linked to this customer.")
+        await customer_link.link_by_agent(hub, session, conv, customer, user, reason)
         await session.commit()
-        hub.publish_conversation(conv)
-    assist = getattr(request.app.state, "assist", None)
-    if assist is not None:  # offers depend on who the customer is
-        hub.spawn(assist.refresh_offer(conv_id))
+    _refresh_offer(request, conv_id)
+    return conversation_json(conv)
+
+
+@router.post("/conversations/{conv_id}/customer/unlink")
+async def unlink_customer(
+    conv_id: DbId, body: UnlinkCustomerIn, request: Request, user: User = Depends(require_agent)
+) -> dict[str, Any]:
+    """Take the customer off the conversation, with a reason; what the conversation proved
+    to the bot is withdrawn with them."""
+    hub = hub_of(request)
+    reason = _reason(body.reason)
+    async with hub.db.session() as session:
+        conv = await _linkable(session, conv_id, user)
+        if conv.customer_id is None:
+            raise HTTPException(409, "The conversation has no customer to unlink.")
+        await customer_link.unlink(hub, session, conv, user, reason)
+        await session.commit()
+    _refresh_offer(request, conv_id)
     return conversation_json(conv)
 
 

@@ -126,6 +126,13 @@ class Conversation(Base):
     # The channel's id for the customer's thread: widget visitor id or Telegram chat id.
     channel_key: Mapped[str] = mapped_column(String(128), index=True)
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    # How the customer is known (bot.customer_link): signed | otp | card_dob | agent. Only
+    # "signed" makes the bot treat them as signed in; the rest are for the agent's view.
+    customer_verified_by: Mapped[str | None] = mapped_column(String(12))
+    customer_linked_by: Mapped[str | None] = mapped_column(String(64))  # the agent's username
+    customer_link_reason: Mapped[str | None] = mapped_column(String(300))
+    # Copied at linking so the queue card names the customer without a join per push.
+    customer_name: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2), default="vi")
     state: Mapped[str] = mapped_column(String(20), default="bot", index=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
@@ -319,3 +326,37 @@ class AssistState(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class IdentityAttempt(Base):
+    """Recent failed identity checks of customers for one scope: a visitor (channel
+    thread), a client address or a target customer (``bot.identity``). Kept in the
+    database, so every hub replica counts the same failures."""
+
+    __tablename__ = "identity_attempts"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_identity_attempt_scope_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # visitor | address | customer
+    key: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # No check runs for this scope before this instant (the growing delay).
+    next_allowed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class IdentityCheck(Base):
+    """How far a bot conversation (by Rasa sender id) has proved who the customer is, and
+    its pending one-time code (only a keyed hash of it is stored)."""
+
+    __tablename__ = "identity_checks"
+    sender_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    customer_id: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(12))  # card_dob | otp
+    how: Mapped[str] = mapped_column(String(40))
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    otp_hash: Mapped[str | None] = mapped_column(String(64))
+    otp_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    otp_tries_left: Mapped[int] = mapped_column(Integer, default=0)
+    otp_sends: Mapped[int] = mapped_column(Integer, default=0)

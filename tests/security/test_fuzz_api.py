@@ -137,6 +137,7 @@ def test_the_schema_covers_the_public_api() -> None:
         "/api/conversations/{conv_id}",
         "/api/conversations/{conv_id}/callbacks",
         "/api/conversations/{conv_id}/customer",
+        "/api/conversations/{conv_id}/customer/unlink",
         "/api/metrics",
         "/internal/callbacks",
         "/api/knowledge/search",

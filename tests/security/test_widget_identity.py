@@ -27,7 +27,7 @@ from tests.security.conftest import (
     signed_session,
     socket,
 )
-from tests.support.clients import Agent
+from tests.support.clients import Agent, wait_for
 from tests.support.stack import HubProcess
 
 
@@ -120,15 +120,14 @@ def test_a_conversation_never_inherits_a_customer_and_agents_link_explicitly(
         # Permission and input checks of the link endpoint.
         manager = Agent(hub.url, "ha")
         link = f"/api/conversations/{conv_id}/customer"
-        assert manager.http.post(link, json={"customer_id": "C003"}).status_code == 403
-        assert agent.http.post(link, json={"customer_id": "C999"}).status_code == 404
+        known = {"customer_id": "C003", "reason": "Khách đọc đúng CCCD qua điện thoại"}
+        assert manager.http.post(link, json=known).status_code == 403
+        assert agent.http.post(link, json={"customer_id": "C003"}).status_code == 422
+        assert agent.http.post(link, json={**known, "customer_id": "C999"}).status_code == 404
         assert (
-            agent.http.post(
-                "/api/conversations/2147483000/customer", json={"customer_id": "C003"}
-            ).status_code
-            == 404
+            agent.http.post("/api/conversations/2147483000/customer", json=known).status_code == 404
         )
-        linked = agent.http.post(link, json={"customer_id": "C003"})
+        linked = agent.http.post(link, json=known)
         assert linked.status_code == 200, linked.text
         assert linked.json()["customer_id"] == "C003"
         events = agent.conversation(conv_id)["events"]
@@ -141,7 +140,13 @@ def test_a_conversation_never_inherits_a_customer_and_agents_link_explicitly(
     finally:
         agent.online(False)
 
-    # The same anonymous thread, a new conversation: no customer carried over.
+    # The satisfaction question is open: the customer's words answer it, in the resolved
+    # conversation. The next message is a new conversation on the same anonymous thread.
+    comment = post(client, visitor["token"], "Cảm ơn em nhiều", "inherit-survey").json()
+    assert comment["conversation_id"] == conv_id
+    sent = comment["message"]["id"]
+    wait_for(lambda: any(m.get("reply_to") == sent for m in history(client, visitor["token"])))
+    # A new conversation: no customer carried over.
     again = post(client, visitor["token"], "Tôi có câu hỏi khác", "inherit-2").json()
     assert again["conversation_id"] != conv_id
     assert conversation(agent, again["conversation_id"])["customer_id"] is None

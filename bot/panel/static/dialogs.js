@@ -1,5 +1,5 @@
-// Modal forms (transfer, call-back, resolve, assign, password, confirmations) built on the
-// native <dialog> element.
+// Modal forms (transfer, call-back, resolve, assign, link a customer, password,
+// confirmations) built on the native <dialog> element.
 
 import { h } from "./dom.js";
 import { label, RESOLUTION_CODES, t, TEAMS } from "./i18n.js";
@@ -115,6 +115,32 @@ export function passwordDialog() {
       if (v.next.length < 12) return t("password_short");
       return v.next === v.repeat ? null : t("password_mismatch");
     },
+  });
+}
+
+const REASON_MAX = 300; // the hub's bound (bot.customer_link.MAX_REASON)
+
+function reasonField() {
+  return field(t("customer_link_reason"), h("textarea", { name: "reason", rows: 2, required: true, maxlength: REASON_MAX }));
+}
+
+/** Link the conversation to a customer: their id and why the agent is sure. */
+export function linkDialog() {
+  return modal(t("customer_link"), [
+    h("p", { class: "muted" }, t("customer_link_hint")),
+    field(t("customer_code"), h("input", { name: "customer_id", required: true, placeholder: "C005", autocomplete: "off", maxlength: 32 })),
+    reasonField(),
+  ], {
+    submitLabel: t("customer_link"),
+    validate: (v) => (v.customer_id.trim() && v.reason.trim() ? null : t("customer_reason_needed")),
+  });
+}
+
+/** Take the customer off the conversation, saying why. */
+export function unlinkDialog() {
+  return modal(t("customer_unlink"), [reasonField()], {
+    submitLabel: t("customer_unlink"),
+    validate: (v) => (v.reason.trim() ? null : t("customer_reason_needed")),
   });
 }
 

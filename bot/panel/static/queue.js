@@ -53,7 +53,8 @@ function item(conv, app, section) {
       onclick: (e) => { e.stopPropagation(); app.ack(conv.id); },
     }, t("acknowledge")));
   }
-  const who = conv.customer_id || t("guest");
+  // The name the hub copied at linking (signed in, the bot's checks or an agent's link).
+  const who = conv.customer_name || conv.customer_id || t("guest");
   return h("li", {
     class: `q-item${active ? " active" : ""}${app.state.unread.has(conv.id) ? " unread" : ""}${section === "mine" && !conv.acknowledged ? " needs-ack" : ""}`,
     dataset: { id: conv.id, state: conv.state },
