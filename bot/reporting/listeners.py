@@ -244,51 +244,13 @@ def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
             continue
         for _group, _at, _order, step in sorted(items, key=lambda s: (s[0], s[1], s[2])):
             for ev in step(f):
-                # A conversation opened by a survey comment is not a request for help.
+                # A conversation opened by a survey comment (stored before surveys held
+                # the thread: bot.reporting.surveys) is not a request for help.
                 if not f.survey_comment:
                     agg.add(ev, f, conv_id)
             if f.nps_state == "answered" and f.comment_deadline is None and f.nps_at:
                 f.comment_deadline = f.nps_at + timedelta(seconds=policy.survey_window_s)
-    comments = _survey_comments(session, conn, facts)
     for ev, loose_conv_id in loose:
         agg.add(ev, None, loose_conv_id)
-    for f, ev in comments:
-        agg.add(ev, f, f.conversation_id)
-        facts.setdefault(f.conversation_id, f)
     save_facts(conn, facts.values(), set(fresh))
     flush_aggregates(conn, agg)
-
-
-def _survey_comments(session: Session, conn: Any, facts: dict[int, Facts]) -> list:
-    """A customer's first words after answering NPS, on the same thread and within the
-    window, are the survey's comment (and the conversation they open is not counted)."""
-    out: list[tuple[Facts, Event]] = []
-    now = _now()
-    for obj in session.new:
-        if not (isinstance(obj, Message) and obj.sender == "customer" and obj.seq == 1):
-            continue
-        text = (obj.text or "").strip()
-        own = facts.get(obj.conversation_id)
-        if not text or text.startswith("/") or own is None:
-            continue
-        row = conn.execute(
-            select(_facts)
-            .where(
-                _facts.c.channel == own.channel,
-                _facts.c.channel_key == own.channel_key,
-                _facts.c.conversation_id != own.conversation_id,
-                _facts.c.nps_state.in_(("answered", "prompted")),
-                _facts.c.comment_deadline >= now,
-            )
-            .order_by(_facts.c.conversation_id.desc())
-            .limit(1)
-        ).first()
-        if row is None:
-            continue
-        from bot.reporting.recorder import facts_from_row
-
-        surveyed = facts.get(row.conversation_id) or facts_from_row(row)
-        out.append((surveyed, timeline.comment(surveyed, now, text[:2000])[0]))
-        own.survey_comment = True
-        out.append((own, Event("conversations", now, -1.0)))
-    return out

@@ -1,10 +1,19 @@
-"""Survey and sweep duties, run beside the hub: ask NPS after a CSAT answer (on a sample,
-at most once per customer per period), invite a comment after an NPS answer, and look at
-idle conversations for abandonment and containment.
+"""The survey protocol, in one place: the questions (CSAT on resolution, NPS after a CSAT
+answer on a sample, at most once per customer per period, then a comment invitation), how a
+customer's answer is read, and the background duties (asking, inviting, and looking at idle
+conversations for abandonment and containment).
 
-The question is stored as an outbound system message with buttons (``/nps 0`` ..
-``/nps 10``), so the widget shows buttons and Telegram an inline keyboard; the answer comes
-back through intake like the CSAT buttons do.
+The question is stored as an outbound system message with buttons (``/csat 1`` ..
+``/csat 5``, ``/nps 0`` .. ``/nps 10``), so the widget shows buttons and Telegram an inline
+keyboard; the answer comes back through intake like any message.
+
+A survey is a mode, not a message: while a question is open (``open_question``), whatever
+the customer types on that thread belongs to the resolved conversation. A typed score ("9",
+"9 điểm", "rất hài lòng") is the answer, any other text is the survey's comment; neither is
+routed to the bot nor opens a conversation. The survey's state lives where the reports read
+it: the conversation's ``csat``/``nps`` and the reporting row's ``nps_state``. A question
+holds the thread for ``reporting_survey_hold_s`` after it was put; after that, or once the
+comment is taken, the next message opens a new conversation.
 """
 
 from __future__ import annotations
@@ -21,10 +30,12 @@ from bot import jobs, states
 from bot.reporting import listeners, timeline
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import Aggregates, facts_from_row, flush_aggregates, save_facts
-from bot.store.models import Conversation
+from bot.reporting.survey_answers import SCALES, button_answer, open_question, read_score
+from bot.store.models import Conversation, Message
+from bot.texts import text as t
 
 if TYPE_CHECKING:
-    from bot.service import Hub
+    from bot.core import Core
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 30.0
@@ -40,8 +51,69 @@ TEXTS = {
         "vi": "Cảm ơn bạn! Nếu muốn, bạn có thể gõ thêm một góp ý ngắn cho chúng tôi.",
         "en": "Thank you! If you like, type a short comment for us.",
     },
+    "comment_thanks": {
+        "vi": "Cảm ơn góp ý của bạn! Nếu cần hỗ trợ thêm, bạn cứ nhắn tiếp cho chúng tôi.",
+        "en": "Thank you for your comment! If you need more help, just write to us again.",
+    },
 }
 NPS_BUTTONS = [{"title": str(n), "payload": f"/nps {n}"} for n in range(11)]
+
+
+async def take_answer(
+    hub: Core, session: AsyncSession, conv: Conversation, msg: Message, body: str
+) -> list[dict[str, Any]]:
+    """A customer message on a resolved conversation: a survey button, a typed score for the
+    open question, or the survey's comment; anything else is stored only (the reports'
+    listener keeps the first answer and drops answers after reporting_survey_window_s)."""
+    pressed = button_answer(body)
+    kind: str | None = None
+    score: int | None = None
+    if pressed is not None:
+        kind, score = pressed
+        low, high = SCALES[kind]
+        if not low <= score <= high:
+            score = None
+    else:
+        question = await open_question(session, conv, hub.settings.reporting_survey_hold_s)
+        if question in ("csat", "nps"):
+            kind = question
+            score = read_score(question, body)
+        if score is None:
+            # Intake put this text here because a question was open when it arrived; if
+            # the hold ran out before it was routed, it is still answered (the thanks says
+            # to write again for more help), never left without a reply.
+            if question is not None:
+                await _store_comment(session, conv.id, body)
+            note = TEXTS["comment_thanks"].get(conv.language, TEXTS["comment_thanks"]["vi"])
+            return [await hub.send(session, conv, "system", note, reply_to=msg.id)]
+    if kind == "csat" and score is not None:
+        conv.csat = score
+    elif kind == "nps" and score is not None:
+        conv.nps = score
+    return [
+        await hub.send(
+            session, conv, "system", t("thanks_feedback", conv.language), reply_to=msg.id
+        )
+    ]
+
+
+async def _store_comment(session: AsyncSession, conv_id: int, body: str) -> None:
+    """The survey's comment, on the reporting row with its count; the survey is then done."""
+    now = datetime.now(timezone.utc)
+    row = (await session.execute(select(RC.__table__).where(RC.conversation_id == conv_id))).first()
+    if row is None:
+        return
+
+    def write(sync_session: Any) -> None:
+        facts = facts_from_row(row)
+        agg = Aggregates()
+        for ev in timeline.comment(facts, now, body.strip()[:2000]):
+            agg.add(ev, facts, conv_id)
+        conn = sync_session.connection()
+        save_facts(conn, [facts], set())
+        flush_aggregates(conn, agg)
+
+    await session.run_sync(write)
 
 
 def sampled(conversation_id: int, rate: float) -> bool:
@@ -51,7 +123,7 @@ def sampled(conversation_id: int, rate: float) -> bool:
 
 
 async def send_survey_message(
-    hub: Hub,
+    hub: Core,
     conv_id: int,
     key: str,
     buttons: list[dict[str, str]] | None,
@@ -60,7 +132,7 @@ async def send_survey_message(
 ) -> bool:
     """Store and deliver one survey message, and move the conversation's survey state from
     ``expect`` to ``mark`` in the same commit; nothing is sent if the state moved meanwhile
-    (the customer answered first). The hub's one outbound path (Hub.send) is used."""
+    (the customer answered first). The hub's one outbound path (Core.send) is used."""
     async with hub.db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
@@ -95,7 +167,7 @@ async def _recently_asked(session: AsyncSession, row: RC, days: float, now: date
     return bool(count)
 
 
-async def ask_nps(hub: Hub) -> int:
+async def ask_nps(hub: Core) -> int:
     """Conversations with a CSAT answer and no NPS decision yet: ask, or skip."""
     settings = hub.settings
     now = datetime.now(timezone.utc)
@@ -131,7 +203,7 @@ async def ask_nps(hub: Hub) -> int:
     return asked
 
 
-async def invite_comments(hub: Hub) -> int:
+async def invite_comments(hub: Core) -> int:
     async with hub.db.session() as session:
         due = (
             await session.scalars(
@@ -145,7 +217,7 @@ async def invite_comments(hub: Hub) -> int:
     return len(due)
 
 
-async def sweep_idle(hub: Hub, now: datetime | None = None) -> int:
+async def sweep_idle(hub: Core, now: datetime | None = None) -> int:
     """Abandonment and containment that no stored row announces: silence."""
     now = now or datetime.now(timezone.utc)
     async with hub.db.session() as session:
@@ -185,7 +257,7 @@ async def sweep_idle(hub: Hub, now: datetime | None = None) -> int:
     return len(changed)
 
 
-async def run_forever(hub: Hub, interval_s: float = 1.0) -> None:
+async def run_forever(hub: Core, interval_s: float = 1.0) -> None:
     """Survey duties on the one replica holding their lease (``bot.jobs``)."""
     last_sweep = 0.0
     loop = asyncio.get_running_loop()
