@@ -24,7 +24,7 @@ from typing import Any
 
 from knowledge.corpus import CorpusError, fingerprint, validate_entry
 from knowledge.retriever import Hit, Retriever, Row
-from knowledge.sources import CorpusSource, FileSource, make_source
+from knowledge.sources import CorpusSource, FileSource, corpus_folder, make_source
 from knowledge.store import IndexMismatchError, IndexMissingError, Saved, VersionStore
 from knowledge.text import Lang
 from knowledge.vectors import VectorIndex
@@ -49,7 +49,7 @@ class KnowledgeService:
     ) -> None:
         self.settings = settings
         self.corpus_dir: Path = Path(settings.corpus_dir)
-        self.source: CorpusSource = source or FileSource(self.corpus_dir)
+        self.source: CorpusSource = source or FileSource(corpus_folder(settings))
         self.retriever = retriever
         self.store = store
         self.version: int | None = None  # the saved version our memory matches

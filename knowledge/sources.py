@@ -12,6 +12,9 @@ Usage::
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Hashable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -148,7 +151,34 @@ class DatabaseSource:
                 )
 
 
+def corpus_folder(settings: Any) -> Path:
+    """The folder of the YAML corpus (``corpus_dir``), first filled from ``corpus_seed_dir``.
+
+    The default folder is in the run-time directory, so publishing in the panel or the CLI
+    never rewrites the tracked demo corpus; it starts as a copy of it. The copy is made
+    aside and renamed into place, so processes starting together (hub replicas, the CLI)
+    never see a half-copied corpus, and the first one to finish wins.
+    """
+    folder = Path(settings.corpus_dir)
+    seed = getattr(settings, "corpus_seed_dir", None)
+    if folder.exists() or seed is None or not Path(seed).is_dir():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
+    try:
+        tmp.chmod(0o755)  # a folder like any other, not mkdtemp's private one
+        for path in sorted(Path(seed).glob("*.yaml")):
+            shutil.copy2(path, tmp / path.name)
+        os.rename(tmp, folder)
+    except OSError:
+        if not folder.exists():  # not another process's copy winning the race
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
 def make_source(settings: Any) -> CorpusSource:
     if getattr(settings, "knowledge_store", "files") == "database":
         return DatabaseSource(settings.database_url)
-    return FileSource(Path(settings.corpus_dir))
+    return FileSource(corpus_folder(settings))

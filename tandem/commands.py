@@ -42,6 +42,9 @@ def serve_hub(
         port=port or settings.hub_port,
         log_level=log_level,
         timeout_graceful_shutdown=settings.shutdown_grace_s,
+        # The app applies X-Forwarded-For itself, from TANDEM_FORWARDED_ALLOW_IPS only
+        # (bot/app.py); uvicorn's own default would believe any local process.
+        proxy_headers=False,
     )
 
 
@@ -77,8 +80,11 @@ def db_init(
         sys.exit("Demo accounts exist only in demo mode (TANDEM_MODE=demo).")
     credentials = asyncio.run(_init_db(demo, password))
     typer.echo(f"Database ready: {settings.database_url}")
-    for user, pw in credentials.items():
-        typer.echo(f"  demo account {user} / {pw}")
+    if credentials:
+        from tandem.demo import account_lines
+
+        for line in account_lines(credentials):
+            typer.echo(f"  demo account {line}")
 
 
 @db_app.command("backfill-reports")

@@ -26,6 +26,25 @@ from tandem import processes
 from tandem.rasa_model import model_path, train
 from tandem.settings import get_settings
 
+# How the banner names each demo account's role: the panel's words, Vietnamese first.
+ROLE_NAMES = {
+    "agent": "Nhân viên · agent",
+    "knowledge_manager": "Quản lý tri thức · knowledge manager",
+    "supervisor": "Giám sát viên · supervisor",
+}
+
+
+def account_lines(credentials: dict[str, str]) -> list[str]:
+    """One line per demo account: its user name, password and role, so whoever tries the
+    demo knows which account sees the queue, the knowledge tab or the supervision tab."""
+    from bot.store.seed import load_demo_data
+
+    roles = {str(u["username"]): str(u["role"]) for u in load_demo_data()["users"]}
+    return [
+        f"{user:6s} / {pw}   {ROLE_NAMES.get(roles.get(user, ''), roles.get(user, ''))}".rstrip()
+        for user, pw in credentials.items()
+    ]
+
 
 def run_demo(port: int | None = None) -> None:
     os.environ.setdefault("TANDEM_MODE", "demo")
@@ -68,8 +87,8 @@ def run_demo(port: int | None = None) -> None:
         typer.echo(f"  Rasa                       {settings.rasa_url}")
         typer.echo(f"  action server              {settings.action_url}")
         typer.echo("  demo accounts (demo mode only; new passwords on every start):")
-        for user, pw in credentials.items():
-            typer.echo(f"    {user:6s} / {pw}")
+        for line in account_lines(credentials):
+            typer.echo(f"    {line}")
         typer.echo("Press Ctrl-C to stop.")
         serve_hub(settings, log_level="warning")
     finally:

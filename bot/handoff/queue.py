@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
+from bot import notes, states
 from bot.handoff import urgency
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Message, User
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.core import Core as Hub
 
 DEFAULT_HANDLE_S = 240.0
+RECENT_TEXTS = 5  # customer messages read back at hand-off for the urgency rules
 
 
 class QueueError(Exception):
@@ -134,8 +135,17 @@ async def hand_off(
     conv.context = context
     conv.handoff_reason = reason
     conv.waiting_since = datetime.now(timezone.utc)
-    # Priority comes from rules about the customer's situation, never from requeues.
-    level, why = urgency.assess(hub.settings, context, reason)
+    # Priority comes from rules about the customer's situation, never from requeues. The
+    # customer's own latest words decide whether the bot's "frustrated" verdict stands.
+    recent = (
+        await session.scalars(
+            select(Message.text)
+            .where(Message.conversation_id == conv.id, Message.direction == "in")
+            .order_by(Message.seq.desc())
+            .limit(RECENT_TEXTS)
+        )
+    ).all()
+    level, why = urgency.assess(hub.settings, context, reason, list(reversed(recent)))
     conv.priority = max(conv.priority, level)
     if why:
         context["urgent_because"] = why
@@ -313,11 +323,11 @@ async def requeue_unacknowledged(hub: Hub) -> int:
                 continue
             agent = await session.get(User, conv.assigned_to) if conv.assigned_to else None
             name = agent.username if agent else "?"
-            note = (
-                f"Not acknowledged by {name} within {int(hub.settings.ack_timeout_s)} s; requeued."
-            )
+            # Stored as a code: each reader's panel words it in their own language.
+            stored = notes.note("ack_timeout", agent=name, seconds=int(hub.settings.ack_timeout_s))
+            note = notes.note_text(stored, "en")  # the event log is the operators' record
             context = dict(conv.context or {})
-            context["transfer_notes"] = [*context.get("transfer_notes", []), note]
+            context["transfer_notes"] = [*context.get("transfer_notes", []), stored]
             context["declined_by"] = sorted({*context.get("declined_by", []), conv.assigned_to})
             conv.context = context
             # It keeps its place (waiting_since is unchanged), but gets no urgency for it:
@@ -445,22 +455,3 @@ async def resolve(hub: Hub, conv_id: int, agent: User, code: str) -> Conversatio
         await hub.send(session, conv, "system", t("resolved", conv.language), buttons=CSAT_BUTTONS)
         await session.commit()
         return conv
-
-
-async def handle_feedback(
-    hub: Hub, session: AsyncSession, conv: Conversation, msg: Message, body: str
-) -> list[dict[str, Any]]:
-    """A message that arrives after resolution: a CSAT/NPS answer (otherwise it is stored only)."""
-    parts = body.strip().split()
-    if len(parts) == 2 and parts[0] in ("/csat", "/nps") and parts[1].isdigit():
-        score = int(parts[1])
-        if parts[0] == "/csat" and 1 <= score <= 5:
-            conv.csat = score
-        elif parts[0] == "/nps" and 0 <= score <= 10:
-            conv.nps = score
-        return [
-            await hub.send(
-                session, conv, "system", t("thanks_feedback", conv.language), reply_to=msg.id
-            )
-        ]
-    return []

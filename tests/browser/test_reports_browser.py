@@ -97,7 +97,8 @@ def test_conversation_moves_supervisor_figures_and_agent_view(
     page.click("#card-trend .view-toggle")
     page.locator("#card-trend svg").wait_for()
     page.locator("#card-breakdown select[name=breakdown-by]").select_option("reason")
-    page.locator("#card-breakdown td", has_text="bot_unavailable").wait_for()
+    # Reasons by name in the panel's language, never the hub's code.
+    page.locator("#card-breakdown td[title=bot_unavailable]", has_text="Bot gặp sự cố").wait_for()
 
     # A custom range that ends today holds the same answers.
     today = datetime.now(REPORT_TZ).date().isoformat()  # the bank's business day

@@ -87,7 +87,14 @@ def test_unacknowledged_assignment_is_requeued_with_a_note_not_urgency(start_hub
     # Being requeued is not urgency: the "urgent" label is for the customer's situation.
     assert requeued["priority"] == first["priority"]
     assert requeued["waiting_since"] == first["waiting_since"]  # it keeps its place
-    assert any("Not acknowledged by linh" in n for n in requeued["context"]["transfer_notes"])
+    # The note is stored as a code with its parameters; each panel words it in its language.
+    assert {"code": "ack_timeout", "agent": "linh", "seconds": 5} in requeued["context"][
+        "transfer_notes"
+    ]
+    assert any(
+        e["to"] == "waiting" and "Not acknowledged by linh" in (e["note"] or "")
+        for e in agent.conversation(conv_id)["events"]
+    )
     # Someone else takes it; the conversation is never without an owner for long.
     other = Agent(hub.url, "minh")
     other.online()

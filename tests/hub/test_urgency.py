@@ -39,7 +39,7 @@ def test_urgent_label_follows_the_rule_and_survives_no_requeue(start_hub) -> Non
     wait_for(lambda: agent.conversation(conv_id)["conversation"]["assigned_to"], 15)
     wait_for(
         lambda: any(
-            "Not acknowledged" in n
+            isinstance(n, dict) and n.get("code") == "ack_timeout"
             for n in agent.conversation(conv_id)["conversation"]["context"].get(
                 "transfer_notes", []
             )

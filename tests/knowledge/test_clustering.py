@@ -52,7 +52,7 @@ def centred():  # type: ignore[no-untyped-def]
     settings = Settings()
     embedder = make_embedder(settings)
     prefix = settings.embedder_question_prefix or settings.embedder_passage_prefix
-    entries, _ = load_corpus(settings.corpus_dir)
+    entries, _ = load_corpus(settings.corpus_seed_dir)  # the tracked demo corpus
     questions = {
         lang: [q for e in entries.values() for q in e["questions"].get(lang, [])]
         for lang in ("vi", "en")

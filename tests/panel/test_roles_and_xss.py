@@ -25,6 +25,8 @@ SUPERVISOR_ONLY = [
     ("GET", "/api/reports/live", None),
     ("GET", "/api/reports/ratings", None),
     ("GET", "/api/reports/breakdown.csv", None),
+    ("GET", "/api/reports/identity-lockouts", None),
+    ("POST", "/api/reports/identity-lockouts/1/clear", None),
 ]
 EDITOR_ONLY = [
     ("GET", "/api/knowledge/entries", None),
@@ -32,6 +34,7 @@ EDITOR_ONLY = [
     ("PUT", "/api/knowledge/entries/cards-activation", {"id": "cards-activation"}),
     ("DELETE", "/api/knowledge/entries/cards-activation", None),
     ("GET", "/api/reports/knowledge-gaps", None),
+    ("GET", "/api/knowledge/gaps.csv", None),
 ]
 AGENT_ONLY = [
     ("GET", "/api/queue", None),

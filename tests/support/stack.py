@@ -66,6 +66,9 @@ class HubProcess:
     extra_env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    # Each hub publishes into a corpus folder of its own, a copy of the tracked corpus made
+    # at its start; False leaves the setting at its default (<var_dir>/corpus).
+    own_corpus: bool = True
 
     @property
     def url(self) -> str:
@@ -84,6 +87,10 @@ class HubProcess:
                 "TANDEM_HUB_URL": self.url,
             }
         )
+        if self.own_corpus:
+            env["TANDEM_CORPUS_DIR"] = str(self.workdir / "corpus")
+        else:
+            env.pop("TANDEM_CORPUS_DIR", None)
         env.update(self.extra_env)
         return env
 

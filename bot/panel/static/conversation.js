@@ -4,6 +4,7 @@
 import { fill, h } from "./dom.js";
 import { channelIcon, flag } from "./icons.js";
 import { label, locale, t } from "./i18n.js";
+import { noteText, slotValue } from "./labels.js";
 
 function timeOf(iso) {
   if (!iso) return "";
@@ -24,16 +25,19 @@ export function messageNode(msg) {
     buttons.length ? h("div", { class: "msg-buttons" }, buttons) : null);
 }
 
-function chips(values) {
+// Intent names as the agent reads them; the code stays in the title for whoever needs it.
+function intentChips(values) {
   if (!values || !values.length) return h("span", { class: "muted" }, t("none"));
-  return values.map((v) => h("span", { class: "chip" }, typeof v === "string" ? v : JSON.stringify(v)));
+  return values.map((v) => (typeof v === "string"
+    ? h("span", { class: "chip", title: v, dataset: { code: v } }, label("intent", v))
+    : h("span", { class: "chip" }, JSON.stringify(v))));
 }
 
 function failedTurn(turn) {
   if (typeof turn === "string") return turn;
   if (turn && typeof turn === "object") {
     const text = turn.text || turn.message || "";
-    const intent = turn.intent ? ` (${turn.intent}${turn.confidence ? ` ${Math.round(turn.confidence * 100)}%` : ""})` : "";
+    const intent = turn.intent ? ` (${label("intent", turn.intent)}${turn.confidence ? ` ${Math.round(turn.confidence * 100)}%` : ""})` : "";
     return `${text}${intent}`;
   }
   return String(turn);
@@ -55,10 +59,11 @@ export function contextCard(conv) {
         : h("span", { class: "muted" }, t("none"))),
       ctx.form ? h("dt", {}, t("abandoned_form")) : null,
       ctx.form ? h("dd", { class: "form" }, label("form", ctx.form)) : null,
-      h("dt", {}, t("intents")), h("dd", { class: "intents" }, chips(ctx.intents)),
+      h("dt", {}, t("intents")), h("dd", { class: "intents" }, intentChips(ctx.intents)),
       h("dt", {}, t("slots")),
       h("dd", { class: "slots" }, slots.length
-        ? slots.map(([k, v]) => h("span", { class: "slot" }, h("span", { class: "slot-k" }, k), h("span", { class: "slot-v" }, typeof v === "object" ? JSON.stringify(v) : String(v))))
+        ? slots.map(([k, v]) => h("span", { class: "slot", dataset: { key: k } },
+          h("span", { class: "slot-k", title: k }, label("slot", k)), h("span", { class: "slot-v" }, slotValue(k, v))))
         : h("span", { class: "muted" }, t("none"))),
       h("dt", {}, t("failed_turns")),
       h("dd", { class: "failed" }, failed.length
@@ -66,13 +71,13 @@ export function contextCard(conv) {
         : h("span", { class: "muted" }, t("none"))),
       h("dt", {}, t("transfer_notes")),
       h("dd", { class: "notes" }, notes.length
-        ? h("ol", {}, notes.map((n) => h("li", {}, String(n))))
+        ? h("ol", {}, notes.map((n) => h("li", {}, noteText(n))))
         : h("span", { class: "muted" }, t("none")))));
 }
 
 function customerName(conv, app) {
   if (!conv.customer_id) return t("guest");
-  const name = app.state.profile?.customer?.name;
+  const name = app.state.profile?.customer?.name || conv.customer_name;
   return name ? `${name} (${conv.customer_id})` : conv.customer_id;
 }
 

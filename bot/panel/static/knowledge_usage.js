@@ -3,7 +3,8 @@
 
 import { get, post } from "./api.js";
 import { fill, h } from "./dom.js";
-import { t } from "./i18n.js";
+import { label, t } from "./i18n.js";
+import { known } from "./labels.js";
 import { kbState, when } from "./knowledge_common.js";
 
 const COLUMNS = ["shown", "inserted", "sent", "sent_edited", "dismissed", "bot_answers"];
@@ -32,6 +33,13 @@ export async function renderUsage(body) {
         h("td", {}, when(row.last_used_at))))))));
 }
 
+// A version's note is "<what> <entry ids>" ("upsert cards-fee, loans-rate", "build"):
+// the first word is a code, the ids are the entries' own names.
+function versionNote(note) {
+  const [what, ...ids] = String(note || "").split(" ");
+  return [known("version", what) || what, ...ids].join(" ");
+}
+
 export async function renderVersions(body, app, rerender) {
   let versions = [];
   let audit = [];
@@ -47,7 +55,7 @@ export async function renderVersions(body, app, rerender) {
       h("strong", {}, `v${v.version}`),
       v.current ? h("span", { class: "chip chip-green" }, t("current")) : null,
       h("span", { class: "muted" }, when(v.created_at)),
-      h("span", { class: "muted kb-note-text" }, v.note || ""),
+      h("span", { class: "muted kb-note-text" }, versionNote(v.note)),
       v.current ? null : h("button", { type: "button", class: "btn btn-sm", dataset: { action: "rollback-corpus" }, onclick: async () => {
         if (!window.confirm(t("confirm_rollback_corpus", { v: v.version }))) return;
         try {
@@ -61,7 +69,7 @@ export async function renderVersions(body, app, rerender) {
     h("h2", {}, t("audit")),
     h("ol", { class: "kb-audit" }, audit.map((a) => h("li", {},
       h("time", { class: "muted" }, when(a.at)),
-      h("strong", {}, a.action),
+      h("strong", { title: a.action, dataset: { code: a.action } }, label("audit", a.action)),
       a.entry_id ? h("span", { class: "kb-id" }, a.entry_id) : null,
       h("span", { class: "muted" }, a.actor || "—"))))));
 }

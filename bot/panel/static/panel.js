@@ -4,9 +4,10 @@
 import { get, post, record, setCsrf } from "./api.js";
 import { renderOffer, renderSuggestions } from "./assist.js";
 import { appendMessage, renderConversation, updateComposer, updateConversation } from "./conversation.js";
-import { assignDialog, callbackDialog, passwordDialog, resolveDialog, transferDialog } from "./dialogs.js";
+import { assignDialog, callbackDialog, linkDialog, passwordDialog, resolveDialog, transferDialog, unlinkDialog } from "./dialogs.js";
 import { fill, h } from "./dom.js";
 import { getLang, label, setLang, t } from "./i18n.js";
+import "./labels.js";
 import { lotus } from "./icons.js";
 import { renderKnowledge } from "./knowledge.js";
 import { renderPerformance } from "./performance.js";
@@ -351,6 +352,37 @@ app.scheduleCallback = async (id) => {
   }
 };
 
+/** After a link or an unlink: the conversation as the hub now has it, and its profile. */
+async function customerChanged(conv) {
+  const current = app.state.current;
+  if (!current || current.id !== conv.id) return;
+  current.conversation = conv;
+  upsertQueue(conv);
+  await loadProfile(conv.customer_id);
+  updateConversation(el("conversation"), app);
+  renderAssist();
+}
+
+app.linkCustomer = async (id) => {
+  const values = await linkDialog();
+  if (!values) return;
+  try {
+    await customerChanged(await post(`/api/conversations/${id}/customer`, { customer_id: values.customer_id.trim(), reason: values.reason.trim() }));
+  } catch (err) {
+    fail(err);
+  }
+};
+
+app.unlinkCustomer = async (id) => {
+  const values = await unlinkDialog();
+  if (!values) return;
+  try {
+    await customerChanged(await post(`/api/conversations/${id}/customer/unlink`, { reason: values.reason.trim() }));
+  } catch (err) {
+    fail(err);
+  }
+};
+
 app.resolve = async (id) => {
   const values = await resolveDialog();
   if (!values) return;
@@ -463,7 +495,16 @@ function onEvent(event) {
         const hadCustomer = current.conversation.customer_id;
         current.conversation = conv;
         updateConversation(el("conversation"), app);
-        if (!hadCustomer && conv.customer_id) loadProfile(conv.customer_id).then(renderAssist);
+        // Linked, relinked or unlinked (by the bot's check or an agent): show who it is now.
+        if (hadCustomer !== conv.customer_id) {
+          loadProfile(conv.customer_id).then(() => {
+            if (!app.state.current || app.state.current.id !== conv.id) return;
+            updateConversation(el("conversation"), app);
+            renderAssist();
+          });
+        } else {
+          renderAssist(); // how the customer is known may have changed
+        }
       }
       break;
     }

@@ -1,7 +1,7 @@
 // The customer profile card, with a small stacked bar chart of spend by category per month.
 
 import { fill, h, s } from "./dom.js";
-import { locale, t, windowOf } from "./i18n.js";
+import { label, locale, t, windowOf } from "./i18n.js";
 
 const PALETTE = ["#2563eb", "#e8a317", "#0d9488", "#db2777", "#7c3aed", "#64748b", "#16a34a", "#ea580c"];
 
@@ -36,7 +36,7 @@ export function spendChart(spend) {
       const barH = (value / max) * (height - top - bottom);
       y -= barH;
       svg.appendChild(s("rect", { x, y, width: barW, height: Math.max(barH, 0.5), fill: PALETTE[ci % PALETTE.length] },
-        s("title", {}, `${month} · ${cat}: ${money(value)}`)));
+        s("title", {}, `${month} · ${label("spend", cat)}: ${money(value)}`)));
     });
     svg.appendChild(s("text", { x: x + barW / 2, y: y - 3, "text-anchor": "middle", class: "chart-total" }, money(totals[i])));
     svg.appendChild(s("text", { x: x + barW / 2, y: height - 4, "text-anchor": "middle", class: "chart-label" }, String(month)));
@@ -44,7 +44,7 @@ export function spendChart(spend) {
   const shares = spend.shares || {};
   const legend = h("ul", { class: "legend" }, categories.map((cat, ci) => h("li", {},
     h("span", { class: "swatch", style: { background: PALETTE[ci % PALETTE.length] } }),
-    cat,
+    h("span", { class: "legend-label", title: cat }, label("spend", cat)),
     shares[cat] !== undefined ? h("span", { class: "share" }, `${Math.round(shares[cat] * 100)}%`) : null)));
   return h("div", { class: "chart" }, svg, legend);
 }
@@ -63,6 +63,28 @@ function block(title, content) {
   return h("div", { class: "profile-block" }, h("h4", {}, title), content);
 }
 
+/** The agent working the conversation, or a supervisor (bot/permissions.py decides). */
+function canLink(app, conv) {
+  return app.user.role === "supervisor" || (app.user.role === "agent" && conv.assigned_to === app.user.id);
+}
+
+/** How the hub knows who the customer is: signed in, the bot's checks, or an agent's link. */
+function linkedHow(conv) {
+  if (!conv.verified_by) return null;
+  const how = label("verified_by", conv.verified_by) || conv.verified_by;
+  const text = conv.verified_by === "agent"
+    ? t("customer_linked_by", { how, agent: conv.linked_by || "?", reason: conv.link_reason || "" })
+    : how;
+  return h("p", { class: `profile-how how-${conv.verified_by}`, dataset: { verifiedBy: conv.verified_by } }, text);
+}
+
+function linkControl(app, conv) {
+  if (!canLink(app, conv)) return null;
+  return conv.customer_id
+    ? h("button", { class: "btn btn-ghost btn-sm", "data-action": "unlink-customer", onclick: () => app.unlinkCustomer(conv.id) }, t("customer_unlink"))
+    : h("button", { class: "btn btn-ghost btn-sm", "data-action": "link-customer", onclick: () => app.linkCustomer(conv.id) }, t("customer_link"));
+}
+
 export function renderProfile(container, app) {
   const current = app.state.current;
   const profile = app.state.profile;
@@ -70,12 +92,14 @@ export function renderProfile(container, app) {
     container.replaceChildren();
     return;
   }
-  if (!current.conversation.customer_id) {
-    fill(container, h("h3", {}, t("profile")), h("p", { class: "empty" }, t("profile_none")));
+  const conv = current.conversation;
+  if (!conv.customer_id) {
+    fill(container, h("h3", {}, t("profile")), h("p", { class: "empty" }, t("profile_none")), linkControl(app, conv));
     return;
   }
   if (!profile) {
-    fill(container, h("h3", {}, t("profile")), h("p", { class: "empty" }, app.state.profileError ? t("profile_unavailable") : "…"));
+    fill(container, h("h3", {}, t("profile")), linkedHow(conv),
+      h("p", { class: "empty" }, app.state.profileError ? t("profile_unavailable") : "…"), linkControl(app, conv));
     return;
   }
   const c = profile.customer || {};
@@ -89,14 +113,15 @@ export function renderProfile(container, app) {
       h("div", {},
         h("div", { class: "profile-name" }, c.name || c.id || ""),
         h("div", { class: "profile-sub" },
-          [c.id, c.segment ? `${t("segment")}: ${c.segment}` : null, c.tenure_years !== undefined ? `${t("tenure")}: ${t("years", { n: c.tenure_years })}` : null, c.phone]
+          [c.id, c.segment ? `${t("segment")}: ${label("segment", c.segment)}` : null, c.tenure_years !== undefined ? `${t("tenure")}: ${t("years", { n: c.tenure_years })}` : null, c.phone]
             .filter(Boolean).join(" · ")))),
-    block(t("products"), h("div", { class: "chips" }, (c.products || []).map((p) => h("span", { class: "chip" }, String(p).replace(/_/g, " "))))),
+    h("div", { class: "profile-link" }, linkedHow(conv), linkControl(app, conv)),
+    block(t("products"), h("div", { class: "chips" }, (c.products || []).map((p) => h("span", { class: "chip", title: p, dataset: { code: p } }, label("product", p))))),
     block(t("spend"), spendChart(profile.spend || {})),
     block(t("past_conversations"), convs.length
       ? h("ul", { class: "history" }, convs.map((pc) => h("li", {},
         h("span", { class: "h-date" }, dateOf(pc.created_at)),
-        h("span", { class: "chip" }, pc.resolution_code || "—"),
+        h("span", { class: "chip" }, label("code", pc.resolution_code) || "—"),
         pc.csat ? stars(pc.csat) : null,
         h("div", { class: "h-summary" }, pc.summary || ""))))
       : h("p", { class: "muted" }, t("none"))),

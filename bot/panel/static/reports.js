@@ -4,7 +4,7 @@
 import "./reports-i18n.js";
 import { barChart, lineChart, switchable } from "./charts.js";
 import { h } from "./dom.js";
-import { locale, t } from "./i18n.js";
+import { label, locale, t } from "./i18n.js";
 
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return "—";
@@ -87,14 +87,22 @@ export function seriesTable(points, keys) {
       keys.map((k) => h("td", { class: "num" }, fmt(k, p.figures[k])))))));
 }
 
-export function breakdownChart(rows, key) {
-  return barChart(rows.map((r) => ({ label: r.label, value: r.figures[key] })), { format: (v) => fmt(key, v), label: t(`m_${key}`) });
+// Breakdowns by a code (a hand-off reason, an intent, a channel, a language) are labelled
+// in the panel's language; agents' names and hours come labelled from the hub.
+const CODED = { reason: "reason", intent: "intent", channel: "channel", language: "lang" };
+
+export function rowLabel(row, by) {
+  return CODED[by] ? label(CODED[by], row.key) : row.label;
+}
+
+export function breakdownChart(rows, key, by) {
+  return barChart(rows.map((r) => ({ label: rowLabel(r, by), value: r.figures[key] })), { format: (v) => fmt(key, v), label: t(`m_${key}`) });
 }
 
 export function breakdownTable(rows, keys, by) {
   return h("table", { class: "report" },
     h("thead", {}, h("tr", {}, h("th", {}, t(`by_${by}`)), keys.map((k) => h("th", { class: "num" }, t(`m_${k}`))))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, r.label),
+    h("tbody", {}, rows.map((r) => h("tr", {}, h("td", { title: r.key }, rowLabel(r, by)),
       keys.map((k) => h("td", { class: "num" }, fmt(k, r.figures[k])))))));
 }
 

@@ -6,7 +6,8 @@ import { get, post } from "./api.js";
 import { confirmDialog } from "./dialogs.js";
 import { fill, h } from "./dom.js";
 import { alertIcon } from "./icons.js";
-import { locale, t, windowOf } from "./i18n.js";
+import { loadLockouts, lockoutsCard } from "./identity_lockouts.js";
+import { label, locale, t, windowOf } from "./i18n.js";
 import {
   breakdownChart, breakdownTable, chartCard, csvLink, duration, periodPicker, periodQuery,
   ratingsTable, select, seriesChart, seriesTable, tile,
@@ -88,7 +89,7 @@ async function renderReports(container, app) {
       controls: h("span", { class: "controls" },
         select("breakdown-by", DIMENSIONS, view.by, (v) => { view.by = v; rerender(); }, (k) => t(`by_${k}`)),
         select("breakdown-metric", BREAKDOWN_KEYS, view.bar, (v) => { view.bar = v; rerender(); }, (k) => t(`m_${k}`))),
-      chart: (breakdown.rows || []).length ? breakdownChart(breakdown.rows, view.bar) : h("p", { class: "empty" }, t("report_empty")),
+      chart: (breakdown.rows || []).length ? breakdownChart(breakdown.rows, view.bar, view.by) : h("p", { class: "empty" }, t("report_empty")),
       table: breakdownTable(breakdown.rows || [], BREAKDOWN_KEYS, view.by),
       csv: csvLink("/api/reports/breakdown.csv", `${q}&by=${view.by}`),
     }),
@@ -167,11 +168,12 @@ export async function renderSupervisor(container, app) {
 }
 
 async function renderOperations(container, app) {
-  const [alerts, report, callbacks, sessions] = await Promise.all([
+  const [alerts, report, callbacks, sessions, lockouts] = await Promise.all([
     get("/api/alerts").catch(() => ({ alerts: [] })),
     get("/api/reports/offers").catch((err) => ({ error: err.message })),
     get("/api/callbacks?status=scheduled").catch(() => ({ callbacks: [] })),
     get("/api/sessions").catch(() => ({ users: [] })),
+    loadLockouts(),
   ]);
   const alertList = alerts.alerts || [];
   const cbs = callbacks.callbacks || [];
@@ -187,10 +189,11 @@ async function renderOperations(container, app) {
     h("section", { class: "card sup-card" }, h("h3", {}, t("alerts")),
       alertList.length
         ? h("ul", { class: "alerts" }, alertList.map((a) => h("li", { class: `alert alert-${a.kind}` },
-          alertIcon(), h("span", { class: "chip" }, a.kind), h("span", {}, a.text),
+          alertIcon(), h("span", { class: "chip", title: a.kind }, label("alert", a.kind)), h("span", {}, a.text),
           a.conversation_id ? h("button", { class: "btn btn-sm btn-ghost", onclick: () => app.openConversation(a.conversation_id, true) }, `#${a.conversation_id}`) : null,
           h("time", {}, new Date(a.created_at).toLocaleString(locale())))))
         : h("p", { class: "empty" }, t("alerts_empty"))),
+    lockoutsCard(lockouts, app, () => renderOperations(container, app)),
     h("section", { class: "card sup-card" }, h("h3", {}, t("offer_report")),
       report.error ? h("p", { class: "empty" }, t("error", { detail: report.error })) : offerTable(rowsOf(report))),
     h("section", { class: "card sup-card" }, h("h3", {}, t("callbacks_all")),
