@@ -73,6 +73,38 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The details still don't match, so I can't go further in chat. If your card is "
         "lost, you can call our hotline {hotline} (24/7) to block it straight away.",
     },
+    "identity_locked": {
+        "vi": "Đã có quá nhiều lần xác minh không thành công nên mình tạm dừng xác minh qua "
+        "chat (bạn có thể thử lại sau khoảng {minutes} phút). Nếu thẻ bị mất, hãy gọi ngay "
+        "hotline {hotline} (24/7) hoặc để mình chuyển tới nhân viên.",
+        "en": "There have been too many unsuccessful checks, so I have paused verification in "
+        "chat (you can try again in about {minutes} min). If your card is lost, call our "
+        "hotline {hotline} (24/7) now, or I can connect you with a person.",
+    },
+    "otp_wrong": {
+        "vi": "Mã xác minh chưa đúng. Bạn còn {tries} lần nhập.",
+        "en": "That code is not right. You have {tries} more tries.",
+    },
+    "otp_failed": {
+        "vi": "Mình chưa xác minh được mã (sai hoặc đã hết hạn) nên không thể cho xem thông tin "
+        "tài khoản qua chat. Bạn có thể gọi hotline {hotline} (24/7) hoặc gặp nhân viên.",
+        "en": "I couldn't confirm the code (wrong or expired), so I can't show account details "
+        "in chat. You can call our hotline {hotline} (24/7) or talk to a person.",
+    },
+    "otp_unavailable": {
+        "vi": "Để xem số dư, hạn thanh toán hay hồ sơ, mình cần gửi mã xác minh tới số điện "
+        "thoại đã đăng ký, nhưng lúc này chưa gửi được. Nhân viên có thể hỗ trợ bạn.",
+        "en": "To show balances, due dates or applications I need to text a code to your "
+        "registered phone, and I can't send one right now. A person can help you.",
+    },
+    "invalid_otp": {
+        "vi": "Mã xác minh gồm 6 chữ số, trong tin nhắn SMS ngân hàng vừa gửi.",
+        "en": "The code is the 6 digits in the text message the bank just sent.",
+    },
+    "reverify_needed": {
+        "vi": "Phiên xác minh đã hết hạn. Bạn vui lòng hỏi lại để mình xác minh lại nhé.",
+        "en": "Your verification has expired. Please ask again and I'll verify you once more.",
+    },
     "button_try_again": {"vi": "Thử lại", "en": "Try again"},
     "button_human": {"vi": "Gặp nhân viên", "en": "Talk to a person"},
     "button_callback": {"vi": "Đặt lịch gọi lại", "en": "Request a call-back"},

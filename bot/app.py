@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.api import account, agent, agent_socket, internal, widget
 from bot.handoff import scheduler
@@ -107,6 +108,11 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             "replica": settings.replica_name,
         }
 
+    if settings.forwarded_allow_ips.strip():
+        # The client's address (bot.auth.client_address: intake and sign-in limits) from
+        # X-Forwarded-For, believed only from these proxies: anyone else could name any
+        # address and slip past the per-address limits.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.include_router(internal.router)
     app.include_router(account.router)
     app.include_router(agent.router)

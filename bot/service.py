@@ -30,6 +30,7 @@ from bot.pipeline.intake import Accepted, Inbound, InboundHook, Intake
 from bot.pipeline.outbound import Outbound, thread_topic
 from bot.pipeline.outbox import Deliverer, OutboxSender
 from bot.pipeline.router import Router, rasa_sender, return_to_bot
+from bot.pipeline.throttle import IntakeLimits
 from bot.pipeline.workers import Workers
 from bot.rasa_client import RasaClient
 from bot.realtime import Broker
@@ -76,7 +77,7 @@ class Hub(Core):
             broker,
             actions_url=settings.actions_url,
             interval_s=settings.bot_health_interval_s,
-            on_recovered=lambda: return_to_bot(self),
+            on_recovered=lambda: return_to_bot(self, wake=self.workers.wake),
         )
         self.router = Router(self, self.rasa, self.health)
         self.workers = Workers(
@@ -86,7 +87,16 @@ class Hub(Core):
             lease_s=settings.work_lease_s,
             poll_s=settings.redrive_interval_s,
         )
-        self.intake = Intake(db, broker, settings.max_message_chars, self.workers.wake)
+        self.intake = Intake(
+            db,
+            broker,
+            settings.max_message_chars,
+            self.workers.wake,
+            limits=IntakeLimits(settings),
+            max_pending_per_conversation=settings.intake_max_pending_per_conversation,
+            max_pending_per_visitor=settings.intake_max_pending_per_visitor,
+            survey_hold_s=settings.reporting_survey_hold_s,
+        )
         # The web widget's channel is the realtime broker: its socket listens on the thread.
         self.deliverers["web"] = self._deliver_web
         self._tasks: list[asyncio.Task[Any]] = []

@@ -14,10 +14,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "với nhân viên không?",
         "en": "Sorry, I could not handle that just now. Would you like to talk to a person?",
     },
+    "bot_could_not_act": {
+        "vi": "Xin lỗi, trợ lý tự động vẫn chưa xử lý được yêu cầu của bạn. Mình đã chuyển bạn "
+        "tới hàng chờ nhân viên, bạn không cần gửi lại tin nhắn.",
+        "en": "Sorry, our assistant still cannot handle your request. You are in the queue for "
+        "a person; there is no need to send your message again.",
+    },
     "bot_back": {
-        "vi": "Trợ lý tự động đã hoạt động trở lại và sẽ tiếp tục hỗ trợ bạn. Nếu vẫn muốn "
-        'gặp nhân viên, bạn chỉ cần nhắn "gặp nhân viên".',
-        "en": "Our assistant is working again and will carry on helping you. If you still "
+        "vi": "Trợ lý tự động đã hoạt động trở lại và sẽ trả lời các tin nhắn bạn đã gửi. Nếu "
+        'vẫn muốn gặp nhân viên, bạn chỉ cần nhắn "gặp nhân viên".',
+        "en": "Our assistant is working again and will answer what you wrote. If you still "
         'want a person, just say "talk to a person".',
     },
     "person_noted": {
@@ -70,6 +76,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "thanks_feedback": {
         "vi": "Cảm ơn bạn đã đánh giá!",
         "en": "Thank you for the feedback!",
+    },
+    # Intake refused a message (bot/pipeline/throttle.py): it was not received.
+    "rate_limited": {
+        "vi": "Bạn gửi hơi nhanh, tin nhắn vừa rồi chưa được nhận. Bạn vui lòng chờ khoảng "
+        "{seconds} giây rồi gửi lại nhé.",
+        "en": "You are sending messages a little fast; the last one was not received. "
+        "Please wait about {seconds} seconds and send it again.",
     },
 }
 

