@@ -253,8 +253,12 @@ class Settings(BaseSettings):
     # channel thread: a widget visitor, a signed customer, a Telegram chat), in messages
     # and characters per minute: a person types a few short messages a minute, while the
     # flood that took the bot down was 60 messages of 4,000 characters a minute each.
+    # 5,000 characters a minute is a long pasted complaint plus a few lines. At 12,000,
+    # 8 flooders got 24 long messages in within a minute and ordinary customers' p50 went
+    # from 3.4 s to 16 s; at 5,000, 8 got in and p50 stayed at 4 s (bench/flood.py,
+    # 2026-12-05, bench/results/flood-*).
     intake_visitor_messages_per_min: int = Field(default=20, ge=1)
-    intake_visitor_chars_per_min: int = Field(default=12_000, ge=1)
+    intake_visitor_chars_per_min: int = Field(default=5_000, ge=1)
     # Per client address (widget only): generous, a bank branch or an office shares one.
     intake_address_messages_per_min: int = Field(default=240, ge=1)
     intake_address_chars_per_min: int = Field(default=120_000, ge=1)
