@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -32,6 +31,7 @@ from bot import customer_link, identity, sms
 from bot.api.params import MAX_DB_ID
 from bot.auth import hub_of
 from bot.handoff.callbacks import normalise_phone
+from bot.kb.gaps import conversation_of as sender_conversation
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Customer, IdentityCheck
 
@@ -41,7 +41,6 @@ router = APIRouter(tags=["internal"])
 
 CARD_DOB: Literal["card_dob"] = "card_dob"
 OTP: Literal["otp"] = "otp"
-SENDER = re.compile(r"^c(\d{1,12})-")  # Rasa's tracker id for a hub conversation
 SMS_TEXT = (
     "Sen Vang: ma xac minh cua quy khach la {code}, hieu luc {minutes} phut. Khong chia se "
     "ma nay voi bat ky ai. / Your Sen Vang code is {code}, valid {minutes} min. Never share it."
@@ -63,10 +62,10 @@ def parse_dob(raw: str) -> date | None:
 
 
 async def conversation_of(session: AsyncSession, sender_id: str) -> Conversation | None:
-    match = SENDER.match(sender_id)
-    if not match or int(match.group(1)) > MAX_DB_ID:
+    conv_id = sender_conversation(sender_id)
+    if conv_id is None or conv_id > MAX_DB_ID:
         return None
-    return await session.get(Conversation, int(match.group(1)))
+    return await session.get(Conversation, conv_id)
 
 
 def scopes_for(conv: Conversation | None, sender_id: str, target: str | None) -> identity.Scopes:
