@@ -66,6 +66,7 @@ from widget_auth import WidgetAuth  # noqa: E402
 
 from bot.api.widget import sign_customer  # noqa: E402
 from bot.app import create_app  # noqa: E402
+from bot.passwords import hash_password  # noqa: E402
 from bot.store.db import Database  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.seed import load_demo_data, seed_customers, seed_users  # noqa: E402
@@ -220,7 +221,7 @@ async def seed(settings: Settings) -> None:
     data = load_demo_data()
     async with db.session() as session:
         await seed_customers(session, data)
-        await seed_users(session, data, PASSWORD)
+        await seed_users(session, data, PASSWORD, hash_password=hash_password)
     await db.dispose()
 
 

@@ -8,26 +8,41 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from bot import thread_priority
 from bot.api import account, agent, agent_socket, internal, widget
 from bot.handoff import scheduler
 from bot.knowledge_handle import KnowledgeHandle
 from bot.passwords import PasswordWorker
 from bot.service import Hub
+from bot.settings import Settings, get_settings
 from bot.states import InvalidTransition
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.text import InvalidMessage
-from tandem.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+class HealthOut(BaseModel):
+    ok: bool
+    rasa: bool
+    bot: dict[str, Any]  # bot.pipeline.health.BotHealth.snapshot
+    knowledge: str  # ready | loading | the error that stopped it
+    knowledge_version: int | None
+    realtime: str  # local | redis | redis-down
+    replica: str
+    # CPU priority per role: {"hub": {"asked": -5, "applied": true}} (bot/thread_priority.py)
+    niceness: dict[str, dict[str, int | bool]]
 
 
 def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) -> FastAPI:
@@ -95,7 +110,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             {"detail": "The request is not valid.", "errors": errors}, status_code=422
         )
 
-    @app.get("/healthz")
+    @app.get("/healthz", response_model=HealthOut)
     async def healthz() -> dict[str, object]:
         knowledge = app.state.knowledge
         return {
@@ -106,6 +121,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             "knowledge_version": knowledge.service.version if knowledge.service else None,
             "realtime": hub.broker.status(),
             "replica": settings.replica_name,
+            "niceness": thread_priority.report(),
         }
 
     if settings.forwarded_allow_ips.strip():

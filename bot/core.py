@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
+from bot import events, states
 from bot.pipeline.effects import after_commit
 from bot.pipeline.outbound import Outbound, thread_topic
 from bot.realtime import Broker
 from bot.serialize import conversation_json
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import Conversation, ConversationEvent, User
-from tandem.settings import Settings
 
 
 class Core:
@@ -60,9 +60,8 @@ class Core:
         conv.state = target
 
     def publish_conversation(self, conv: Conversation) -> None:
-        event = {"type": "conversation", "conversation": conversation_json(conv)}
-        self.broker.publish("agents", event)
-        self.broker.publish(f"conv:{conv.id}", event)
+        frame = events.conversation_frame(conversation_json(conv))
+        events.publish_conversation_event(self.broker, conv.id, frame)
 
     def publish_after_commit(self, session: AsyncSession, conv: Conversation) -> None:
         """Push the conversation's new state to panels once the caller's commit lands."""

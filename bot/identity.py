@@ -28,9 +28,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.serialize import aware
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import IdentityAttempt
-from tandem.settings import Settings
 
 VISITOR = "visitor"
 ADDRESS = "address"

@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.realtime import Broker
 from bot.search_queue import ANSWER, DROPPED, SUGGESTION, SearchQueue
-from tandem.settings import Settings
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 TOPIC = "knowledge"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot import events
+
 
 class Person(Protocol):
     id: int
@@ -55,9 +57,9 @@ def live_topics(user: Person) -> list[str]:
     """Broker topics an agent websocket subscribes to, each behind its HTTP twin's check:
     ``agents`` carries queue changes and message texts (GET /api/queue), ``supervisors``
     carries alerts (GET /api/alerts)."""
-    topics = [f"user:{user.id}"]
+    topics = [events.user(user.id)]
     if can_work_conversations(user):
-        topics.append("agents")
+        topics.append(events.AGENTS)
     if can_supervise(user):
-        topics.append("supervisors")
+        topics.append(events.SUPERVISORS)
     return topics

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
+from bot import events
 from bot.store.models import User
 
 if TYPE_CHECKING:
@@ -45,5 +46,6 @@ async def sweep(core: Core, now: datetime | None = None) -> list[str]:
         names = [u.username for u in gone]
         await session.commit()
     for name in names:
-        core.broker.publish("agents", {"type": "presence", "user": name, "online": False})
+        frame = events.PresenceFrame(type="presence", user=name, online=False)
+        events.publish(core.broker, events.AGENTS, frame)
     return names

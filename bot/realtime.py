@@ -1,9 +1,7 @@
 """In-process publish/subscribe for websocket pushes.
 
-Topics: ``conv:<id>`` (a customer's widget and agents viewing that conversation),
-``agents`` (queue changes for panels that may work conversations), ``supervisors``
-(alerts), ``user:<id>`` (one agent: alerts, suggestions for conversations they own),
-``session:<id>`` (one sign-in session's sockets: told when it ends). Which panel socket
+The topics and the frames' shapes are declared in ``bot.events``; ``session:<id>`` (one
+sign-in session's sockets: told when it ends) in ``bot.sessions``. Which panel socket
 hears which topic is decided in ``bot.permissions``. The database stays the source of truth; a
 subscriber that reconnects re-reads state over HTTP, so a dropped push loses nothing.
 

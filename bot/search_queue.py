@@ -146,7 +146,7 @@ class SearchQueue:
             return job
 
     def _work(self) -> None:
-        set_niceness(self.niceness)
+        set_niceness(self.niceness, role="search")
         while True:
             with self._cond:
                 job = self._next()

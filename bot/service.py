@@ -30,15 +30,16 @@ from bot.pipeline.intake import Accepted, Inbound, InboundHook, Intake
 from bot.pipeline.outbound import Outbound, thread_topic
 from bot.pipeline.outbox import Deliverer, OutboxSender
 from bot.pipeline.router import Router, rasa_sender, return_to_bot
+from bot.pipeline.threads import Threads
 from bot.pipeline.throttle import IntakeLimits
 from bot.pipeline.workers import Workers
 from bot.rasa_client import RasaClient
 from bot.realtime import Broker
 from bot.realtime_redis import RedisBroker
 from bot.serialize import message_json
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, User
-from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class Hub(Core):
             max_pending_per_visitor=settings.intake_max_pending_per_visitor,
             survey_hold_s=settings.reporting_survey_hold_s,
         )
+        # What channel adapters read and change of their own threads (they read no tables).
+        self.threads = Threads(db, self.publish_after_commit)
         # The web widget's channel is the realtime broker: its socket listens on the thread.
         self.deliverers["web"] = self._deliver_web
         self._tasks: list[asyncio.Task[Any]] = []

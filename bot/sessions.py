@@ -18,9 +18,9 @@ from sqlalchemy import func, select, update
 
 from bot.realtime import Broker
 from bot.serialize import aware
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import AgentSession, User
-from tandem.settings import Settings
 
 COOKIE = "tandem_session"
 # last_seen_at is written at most this often, so reads do not each become a write.

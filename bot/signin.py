@@ -34,9 +34,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.serialize import aware
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import SigninThrottle
-from tandem.settings import Settings
 
 PAIR = "pair"
 ADDRESS = "address"

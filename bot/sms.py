@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from tandem.settings import Settings
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,11 @@
 """Per-thread CPU priority (Linux niceness), for work whose urgency differs from the rest.
 
-Three levels on a machine shared with batch work (indexing, training, reports at the
-default niceness 0): the hub's threads a little ahead of it (setting `hub_niceness`, -5,
-set by `tandem hub` on the event loop's thread, so every thread it starts inherits it); its
-knowledge searches, which an agent's suggestions wait for, ahead of the hub's own
-bookkeeping (`search_niceness`, -10, about 20 ms of CPU each); password hashing, heavy and
-able to wait, behind everything (10). With both cores busy, search p95 was 250 ms at equal
-priority against 33 ms raised, and suggestion p95 148-156 ms with only the searches
-raised against 88-137 ms with both levels (docs/benchmarks.md). Raising a priority (a negative
-niceness) needs root or CAP_SYS_NICE; without it the thread keeps normal priority and the
-hub runs as before.
+Batch work that can wait is lowered, which needs no privilege: password hashing runs
+at niceness 10, behind everything. Raising the hub is opt-in: `hub_niceness` (set by
+`tandem hub` on the event loop's thread, so every thread it starts inherits it) and
+`search_niceness` (the knowledge searches an agent's suggestions wait for) default to 0,
+and a negative value is asked for, applied or refused, and reported as such on `/healthz`
+and in the benchmarks' JSON (`report()`), never silently.
 """
 
 from __future__ import annotations
@@ -20,16 +16,32 @@ import threading
 
 log = logging.getLogger(__name__)
 _warned = False
+# What each part of this process asked for and got: {"hub": {"asked": -5, "applied": True}}.
+_report: dict[str, dict[str, int | bool]] = {}
+_lock = threading.Lock()
 
 
-def set_niceness(value: int) -> bool:
-    """Give the calling thread this niceness; True if the system allowed it."""
+def set_niceness(value: int, role: str | None = None) -> bool:
+    """Give the calling thread this niceness; True if the system allowed it. With a
+    ``role``, what was asked and whether it was applied is kept for `report()`. A
+    niceness of 0 is the default: nothing is asked."""
     global _warned
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), value)
-    except (AttributeError, OSError) as exc:  # not Linux, or not allowed
-        if not _warned:
-            _warned = True
-            log.info("thread niceness %s not applied (%s); normal priority", value, exc)
-        return False
-    return True
+    applied = value == 0
+    if value != 0:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), value)
+            applied = True
+        except (AttributeError, OSError) as exc:  # not Linux, or not allowed
+            if not _warned:
+                _warned = True
+                log.warning("thread niceness %s not applied (%s); normal priority", value, exc)
+    if role:
+        with _lock:
+            _report[role] = {"asked": value, "applied": applied and value != 0}
+    return applied
+
+
+def report() -> dict[str, dict[str, int | bool]]:
+    """Niceness asked for and applied, per role, as `/healthz` and benchmarks show it."""
+    with _lock:
+        return {role: dict(entry) for role, entry in _report.items()}

@@ -11,9 +11,23 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from pydantic import BaseModel
 
 from knowledge.corpus import CorpusError, missing_languages
 from knowledge.service import KnowledgeService
+
+
+class HitOut(BaseModel):
+    """One entry found for a query (``knowledge.retriever.Hit``)."""
+
+    id: str
+    question: str
+    answer: str
+    lang: str
+    score: float
+    confident: bool
+    product: str
+    tags: list[str]
 
 
 def build_router(
@@ -30,7 +44,7 @@ def build_router(
     router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
     readers = [Depends(require_reader)] if require_reader else []
 
-    @router.get("/search", dependencies=readers)
+    @router.get("/search", dependencies=readers, response_model=list[HitOut])
     def search(
         q: str = Query(..., min_length=1, max_length=1000),
         lang: str | None = Query(None, pattern="^(vi|en)$"),

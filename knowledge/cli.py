@@ -159,8 +159,8 @@ def versions() -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from bot.settings import get_settings
     from knowledge.store import VersionStore
-    from tandem.settings import get_settings
 
     settings = get_settings()
     table = Table("", "version", "created", "entries", "model", "search", "note")
@@ -193,9 +193,9 @@ def export(
     ),
 ) -> None:
     """Write the published corpus (files or database) out, e.g. for review in git."""
+    from bot.settings import get_settings
     from knowledge.sources import FileSource, make_source
     from knowledge.transfer import export_entries
-    from tandem.settings import get_settings
 
     formats = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".jsonl": "jsonl"}
     with _errors():

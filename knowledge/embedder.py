@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from tandem.settings import Settings
+    from bot.settings import Settings
 
 E5_PREFIXES = ("query: ", "passage: ")
 # multilingual-e5-small's max sequence length (its position embeddings), in tokens.

@@ -86,8 +86,8 @@ def run_eval(
 ) -> dict[str, Any]:
     from rich.progress import Progress
 
+    from bot.settings import get_settings
     from knowledge.retriever import Retriever
-    from tandem.settings import get_settings
 
     settings = settings or get_settings()
     if overrides:

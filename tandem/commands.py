@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 
 import typer
 
+from bot.settings import get_settings
 from knowledge.evaluate import retrieval as eval_retrieval
 from tandem.eval_intents import intents as eval_intents
-from tandem.settings import Settings, get_settings
+from tandem.hub import init_db, serve_hub
+
+__all__ = ["db_app", "eval_app", "register_runtime_commands", "serve_hub"]
 
 db_app = typer.Typer(no_args_is_help=True)
 eval_app = typer.Typer(no_args_is_help=True)
@@ -18,53 +20,6 @@ eval_app = typer.Typer(no_args_is_help=True)
 # The evaluation commands live beside the code they evaluate.
 eval_app.command("intents")(eval_intents)
 eval_app.command("retrieval")(eval_retrieval)
-
-
-def serve_hub(
-    settings: Settings, host: str | None = None, port: int | None = None, log_level: str = "info"
-) -> None:
-    """The hub in the foreground until SIGINT/SIGTERM (`tandem hub` and `tandem demo`)."""
-    import uvicorn
-
-    from bot.app import create_app
-    from bot.thread_priority import set_niceness
-
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # On the thread that runs the event loop, before the hub starts any other: every thread
-    # it makes later (database drivers, executors) starts at this niceness too. Rasa and
-    # the action server, started earlier by `tandem demo`, keep theirs.
-    set_niceness(settings.hub_niceness)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.hub_host,
-        port=port or settings.hub_port,
-        log_level=log_level,
-        timeout_graceful_shutdown=settings.shutdown_grace_s,
-        # The app applies X-Forwarded-For itself, from TANDEM_FORWARDED_ALLOW_IPS only
-        # (bot/app.py); uvicorn's own default would believe any local process.
-        proxy_headers=False,
-    )
-
-
-async def _init_db(demo: bool, password: str | None) -> dict[str, str]:
-    from bot.store.db import Database
-    from bot.store.migrate import upgrade
-    from bot.store.seed import load_demo_data, seed_customers, seed_users
-
-    settings = get_settings()
-    await asyncio.to_thread(upgrade, settings.database_url)
-    if not demo:
-        return {}
-    db = Database(settings.database_url)
-    try:
-        data = load_demo_data()
-        async with db.session() as session:
-            await seed_customers(session, data)
-            return await seed_users(session, data, password)
-    finally:
-        await db.dispose()
 
 
 @db_app.command("init")
@@ -78,7 +33,7 @@ def db_init(
     settings = get_settings()
     if demo and settings.mode != "demo":
         sys.exit("Demo accounts exist only in demo mode (TANDEM_MODE=demo).")
-    credentials = asyncio.run(_init_db(demo, password))
+    credentials = asyncio.run(init_db(demo, password))
     typer.echo(f"Database ready: {settings.database_url}")
     if credentials:
         from tandem.demo import account_lines

@@ -22,9 +22,9 @@ import sys
 
 import typer
 
+from bot.settings import get_settings
 from tandem import processes
 from tandem.rasa_model import model_path, train
-from tandem.settings import get_settings
 
 # How the banner names each demo account's role: the panel's words, Vietnamese first.
 ROLE_NAMES = {
@@ -56,11 +56,11 @@ def run_demo(port: int | None = None) -> None:
     if settings.mode != "demo":
         sys.exit("`tandem demo` runs in demo mode only; use `tandem hub` in production.")
 
-    from tandem.commands import _init_db, serve_hub
+    from tandem.hub import init_db, serve_hub
 
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     password = os.environ.get("TANDEM_DEMO_PASSWORD") or secrets.token_urlsafe(9)
-    credentials = asyncio.run(_init_db(True, password))
+    credentials = asyncio.run(init_db(True, password))
     train()
 
     # SIGTERM ends the demo like Ctrl-C does, through the `finally` below that stops Rasa

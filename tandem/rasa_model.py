@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tandem.settings import ROOT
+from bot.settings import ROOT
 
 MODEL_DIR = ROOT / "models" / "rasa"
 MODEL_NAME = "tandem"

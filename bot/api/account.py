@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import sessions, signin
+from bot import events, sessions, signin
 from bot.api.agent import set_online
+from bot.api.schemas import OkOut
 from bot.auth import (
     clear_session_cookie,
     client_address,
@@ -63,7 +64,8 @@ async def _alert_lockouts(
         session.add_all(Alert(kind="brute_force", audience="supervisor", text=t) for t in texts)
         await session.commit()
     for text in texts:  # after the commit: a panel that re-reads /api/alerts finds them
-        hub.broker.publish("supervisors", {"type": "alert", "kind": "brute_force", "text": text})
+        frame = events.AlertFrame(type="alert", kind="brute_force", text=text)
+        events.publish(hub.broker, events.SUPERVISORS, frame)
 
 
 async def check_password(request: Request, username: str, password: str) -> User | None:
@@ -126,7 +128,7 @@ async def login(body: LoginIn, request: Request, response: Response) -> Any:
     return await _start(request, response, user)
 
 
-@router.post("/auth/logout")
+@router.post("/auth/logout", response_model=OkOut)
 async def logout(
     request: Request, response: Response, found: SignedIn = Depends(current_session)
 ) -> dict[str, bool]:
@@ -182,7 +184,21 @@ async def change_password(
     return await _start(request, response, user)
 
 
-@router.get("/sessions")
+class ActiveSessionsOut(BaseModel):
+    """One user's live sessions (bot.sessions.active_by_user)."""
+
+    username: str
+    display_name: str
+    role: str
+    sessions: int
+    last_seen_at: str | None
+
+
+class SessionsOut(BaseModel):
+    users: list[ActiveSessionsOut]
+
+
+@router.get("/sessions", response_model=SessionsOut)
 async def list_sessions(
     request: Request, _: User = Depends(require_supervisor)
 ) -> dict[str, list[dict[str, Any]]]:

@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from bot import permissions, presence, sessions
+from bot import events, permissions, presence, sessions
 from bot.auth import hub_of, signed_in
+from bot.settings import Settings
 from bot.store.models import Conversation, User
-from tandem.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["agent"])
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class AgentConnection:
         broker = self.hub.broker
         if self.watching:
             broker.remove_topic(self.inbox, self.watching)
-        self.watching = f"conv:{conv_id}"
+        self.watching = events.conv(conv_id)
         broker.add_topic(self.inbox, self.watching)
         self.inbox.put_nowait({"type": "watching", "conversation_id": conv_id})
 

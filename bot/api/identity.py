@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import customer_link, identity, sms
+from bot import customer_link, events, identity, sms
 from bot.api.params import MAX_DB_ID
 from bot.auth import hub_of
 from bot.handoff.callbacks import normalise_phone
@@ -112,9 +112,8 @@ async def alert_lockouts(request: Request, lockouts: list[identity.Lockout]) -> 
         await session.commit()
     for text in texts:  # after the commit: a panel that re-reads /api/alerts finds them
         log.warning("Identity lockout: %s", text)
-        hub.broker.publish(
-            "supervisors", {"type": "alert", "kind": "identity_lockout", "text": text}
-        )
+        frame = events.AlertFrame(type="alert", kind="identity_lockout", text=text)
+        events.publish(hub.broker, events.SUPERVISORS, frame)
 
 
 class VerifyIn(BaseModel):

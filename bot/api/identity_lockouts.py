@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel
 
-from bot import identity
+from bot import events, identity
 from bot.api.params import DbId
 from bot.auth import hub_of, require_supervisor
 from bot.serialize import aware
@@ -79,7 +79,8 @@ async def clear_identity_lockout(
         session.add(Alert(kind="identity_unlock", audience="supervisor", text=text))
         await session.commit()
     log.warning("Identity lockout lifted: %s", text)
-    hub.broker.publish("supervisors", {"type": "alert", "kind": "identity_unlock", "text": text})
+    frame = events.AlertFrame(type="alert", kind="identity_unlock", text=text)
+    events.publish(hub.broker, events.SUPERVISORS, frame)
     return ClearedOut(cleared=lockout_id)
 
 

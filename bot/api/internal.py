@@ -14,17 +14,23 @@ from sqlalchemy import select
 from bot import kb
 from bot.api import identity
 from bot.api.params import DbIdField
+from bot.api.schemas import CallbackOut
 from bot.auth import hub_of, require_service
 from bot.handoff import callbacks
 from bot.serialize import callback_json
 from bot.store.models import Card, Conversation, Customer
+from knowledge.api import HitOut
 
 router = APIRouter(prefix="/internal", dependencies=[Depends(require_service)], tags=["internal"])
 # Identity checks and one-time codes (bot/api/identity.py), behind the same service token.
 router.include_router(identity.router)
 
 
-@router.get("/knowledge/answer")
+class KnowledgeAnswerOut(BaseModel):
+    hits: list[HitOut]
+
+
+@router.get("/knowledge/answer", response_model=KnowledgeAnswerOut)
 async def knowledge_answer(
     request: Request,
     q: str = Query(..., min_length=1, max_length=4000),
@@ -47,7 +53,14 @@ class BlockIn(BaseModel):
     reason: Literal["lost", "stolen", "fraud"] = "lost"
 
 
-@router.post("/cards/block")
+class BlockedOut(BaseModel):
+    blocked: bool
+    card_last4: str
+    reference: str
+    replacement_days: str
+
+
+@router.post("/cards/block", response_model=BlockedOut)
 async def block_card(body: BlockIn, request: Request) -> dict[str, Any]:
     async with hub_of(request).db.session() as session:
         card = await session.scalar(
@@ -68,7 +81,30 @@ async def block_card(body: BlockIn, request: Request) -> dict[str, Any]:
         }
 
 
-@router.get("/customers/{customer_id}/account")
+class AccountCardOut(BaseModel):
+    last4: str
+    product: str
+    status: str
+    payment_due_date: str | None
+    statement_balance: int | None
+    minimum_payment: int | None
+
+
+class AccountApplicationOut(BaseModel):
+    product: str
+    status: str
+    submitted_at: str
+
+
+class AccountOut(BaseModel):
+    customer_id: str
+    name: str | None
+    language: str
+    cards: list[AccountCardOut]
+    applications: list[AccountApplicationOut]
+
+
+@router.get("/customers/{customer_id}/account", response_model=AccountOut)
 async def account(
     customer_id: str, request: Request, sender_id: str = Query(..., min_length=1, max_length=128)
 ) -> dict[str, Any]:
@@ -124,7 +160,7 @@ class CallbackIn(BaseModel):
     conversation_id: DbIdField | None = None
 
 
-@router.post("/callbacks")
+@router.post("/callbacks", response_model=CallbackOut)
 async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
     phone = callbacks.normalise_phone(body.phone)
     if phone is None:
@@ -163,7 +199,11 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
         return callback_json(cb)
 
 
-@router.get("/callbacks")
+class CallbacksOut(BaseModel):
+    callbacks: list[CallbackOut]
+
+
+@router.get("/callbacks", response_model=CallbacksOut)
 async def list_callbacks(
     request: Request,
     sender_id: str | None = None,

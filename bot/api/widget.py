@@ -31,15 +31,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from bot import states
+from bot import events
+from bot.api.schemas import MessageOut
 from bot.auth import client_address, hub_of
+from bot.pipeline.intake import Inbound
 from bot.pipeline.throttle import RateLimited
-from bot.serialize import message_json
-from bot.service import Inbound
-from bot.store.contacts import ensure_contact
-from bot.store.models import Conversation, Message, User
 from bot.text import InvalidMessage
 from bot.texts import text as hub_text
 
@@ -179,7 +176,7 @@ async def open_session(body: SessionIn, request: Request) -> SessionOut:
         if not given.isascii() or not hmac.compare_digest(expected, given.lower()):
             raise HTTPException(403, "The customer identity signature is not valid.")
         # Signed but unknown to the hub: a contact, so intake never fails on it later.
-        if await ensure_contact(hub.db, body.customer_id, body.language):
+        if await hub.threads.ensure_contact(body.customer_id, body.language):
             log.info("created a contact for signed customer id %s", body.customer_id)
         identity = WidgetIdentity(
             body.site, customer_key(body.site, body.customer_id), body.customer_id, body.language
@@ -204,24 +201,8 @@ class HistoryOut(BaseModel):
 
 @router.get("/history")
 async def history(request: Request, identity: WidgetAuth) -> HistoryOut:
-    async with hub_of(request).db.session() as session:
-        rows = (
-            await session.execute(
-                select(Message, User.display_name)
-                .select_from(Message)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                # A reloaded page still names the agent who wrote each reply.
-                .outerjoin(User, User.id == Message.agent_id)
-                .where(Conversation.channel == CHANNEL, Conversation.channel_key == identity.key)
-                .order_by(Message.conversation_id, Message.seq)
-            )
-        ).all()
-        state = await session.scalar(
-            select(Conversation.state)
-            .where(Conversation.channel == CHANNEL, Conversation.channel_key == identity.key)
-            .order_by(Conversation.id.desc())
-        )
-    return HistoryOut(messages=[message_json(m, agent_name=name) for m, name in rows], state=state)
+    messages, state = await hub_of(request).threads.history(CHANNEL, identity.key)
+    return HistoryOut(messages=messages, state=state)
 
 
 class WidgetMessageIn(BaseModel):
@@ -266,8 +247,19 @@ def rate_limited_body(identity: WidgetIdentity, exc: RateLimited) -> dict[str, A
     }
 
 
+class WidgetPostOut(BaseModel):
+    """The stored message, whether it was a resend, and the replies written within the
+    wait (a duplicate gets the earlier ones)."""
+
+    conversation_id: int
+    message: MessageOut
+    duplicate: bool
+    replies: list[MessageOut]
+
+
 @router.post(
     "/messages",
+    response_model=WidgetPostOut,
     responses={429: {"description": "Sent too fast: not received; send again after retry_after."}},
 )
 async def post_message(body: WidgetMessageIn, request: Request, identity: WidgetAuth) -> Any:
@@ -308,24 +300,9 @@ async def switch_language(
     """The visitor's language button: their open conversation is answered in ``language``
     from the next message on (it reaches Rasa as the turn's ``language`` metadata, and the
     agent panel gets the change live). Only the token's own thread is touched."""
-    hub = hub_of(conn)
-    async with hub.db.session() as session:
-        conv = await session.scalar(
-            select(Conversation)
-            .where(
-                Conversation.channel == CHANNEL,
-                Conversation.channel_key == identity.key,
-                Conversation.state.in_(states.OPEN_STATES),
-            )
-            .order_by(Conversation.id.desc())
-            .limit(1)
-        )
-        if conv is not None and conv.language != language:
-            conv.language = language
-            hub.publish_after_commit(session, conv)
-        await session.commit()
+    conv_id = await hub_of(conn).threads.set_language(CHANNEL, identity.key, language)
     changed = WidgetIdentity(identity.site, identity.key, identity.customer_id, language)
-    return changed, conv.id if conv is not None else None
+    return changed, conv_id
 
 
 @router.post("/language")
@@ -413,7 +390,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         )
 
     await websocket.send_json({"type": "ready", "customer_id": identity.customer_id})
-    async with hub.broker.subscribe(f"thread:{CHANNEL}:{identity.key}") as inbox:
+    async with hub.broker.subscribe(events.thread(CHANNEL, identity.key)) as inbox:
 
         async def pump() -> None:
             """Pushes the thread's events, and a fresh token halfway through each lifetime

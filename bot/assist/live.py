@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot import events
 from bot.assist.profiles import load_profile
 from bot.store.models import AssistState, Conversation, Message, OfferEvent, SuggestionEvent
 from chattext.substance import FOLLOW_UP_WORDS, contextual_query, is_substantive
@@ -262,7 +263,7 @@ class AssistEngine:
         try:
             offer_event = await self.offer_for(_snapshot(conv), state)
             state.assist = {"message_id": message_id, "suggestions": suggestions, **offer_event}
-            self._publish(conv.id, {"type": "offer", "conversation_id": conv.id, **offer_event})
+            self._publish(conv.id, events.offer_frame(conv.id, offer_event))
             await self._save(conv.id, state.assist, state.topics)
             await self._record_shown(conv, message_id, suggestions, offer_event, state)
         except Exception:  # the suggestions are out; a failure here must not lose them
@@ -286,12 +287,12 @@ class AssistEngine:
     ) -> None:
         self._publish(
             conv_id,
-            {
-                "type": "suggestions",
-                "conversation_id": conv_id,
-                "message_id": message_id,
-                "suggestions": suggestions,
-            },
+            events.SuggestionsFrame(
+                type="suggestions",
+                conversation_id=conv_id,
+                message_id=message_id,
+                suggestions=suggestions,
+            ),
         )
 
     async def suggest(
@@ -315,9 +316,8 @@ class AssistEngine:
                 topics.append(str(hit["product"]))
         return [suggestion_json(hit, rank) for rank, hit in enumerate(hits)], topics
 
-    def _publish(self, conv_id: int, event: dict[str, Any]) -> None:
-        self.hub.broker.publish("agents", event)
-        self.hub.broker.publish(f"conv:{conv_id}", event)
+    def _publish(self, conv_id: int, frame: events.Frame) -> None:
+        events.publish_conversation_event(self.hub.broker, conv_id, frame)
 
     # ---- offers ----------------------------------------------------------------------
     async def profile(self, customer_id: str) -> Profile | None:
@@ -428,7 +428,7 @@ class AssistEngine:
             return assist
         fresh = {**assist, **offer_event}
         await self._save(conv.id, fresh, state.topics, offer_only=True)
-        self._publish(conv.id, {"type": "offer", "conversation_id": conv.id, **offer_event})
+        self._publish(conv.id, events.offer_frame(conv.id, offer_event))
         return fresh
 
     async def refresh_offer(self, conv_id: int) -> None:
@@ -442,7 +442,7 @@ class AssistEngine:
         offer_event = await self.offer_for(_snapshot(conv), state)
         assist = {**(state.assist or {"suggestions": [], "message_id": None}), **offer_event}
         await self._save(conv_id, assist, state.topics, offer_only=True)
-        self._publish(conv_id, {"type": "offer", "conversation_id": conv_id, **offer_event})
+        self._publish(conv_id, events.offer_frame(conv_id, offer_event))
 
     async def score_of(self, conv_id: int, entry_id: str) -> float | None:
         assist = (await self.load(conv_id)).assist or {}

@@ -48,7 +48,20 @@ async def customer_profile(customer_id: str, request: Request, user: Agent) -> d
     return body
 
 
-@router.get("/conversations/{conv_id}/assist")
+class AssistOut(BaseModel):
+    """What the assist pane shows for a conversation: the suggestions for its latest
+    customer message and the offer decided for it (``offer`` None with the reason in
+    ``suppressed`` when one may apply but is held back)."""
+
+    conversation_id: int
+    message_id: int | None
+    suggestions: list[dict[str, Any]]
+    offer: dict[str, Any] | None
+    churn_risk: bool
+    suppressed: str | None
+
+
+@router.get("/conversations/{conv_id}/assist", response_model=AssistOut)
 async def conversation_assist(conv_id: DbId, request: Request, user: Agent) -> dict[str, Any]:
     assist = await engine_of(request).current(conv_id)
     if assist is None:
@@ -71,7 +84,17 @@ class FeedbackIn(BaseModel):
     event: SuggestionEventName
 
 
-@router.post("/suggestions/feedback")
+class FeedbackOut(BaseModel):
+    id: int
+    conversation_id: int
+    message_id: int | None
+    entry_id: str
+    rank: int
+    event: str
+    created_at: str | None
+
+
+@router.post("/suggestions/feedback", response_model=FeedbackOut)
 async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -> dict[str, Any]:
     engine = engine_of(request)
     # Read before the session opens: SQLite's write lock is taken at BEGIN.
@@ -112,7 +135,17 @@ class OutcomeIn(BaseModel):
     outcome: OfferOutcome
 
 
-@router.post("/offers/outcome")
+class OutcomeOut(BaseModel):
+    id: int
+    conversation_id: int
+    customer_id: str | None
+    rule_id: str
+    offer_id: str
+    outcome: str
+    created_at: str | None
+
+
+@router.post("/offers/outcome", response_model=OutcomeOut)
 async def offer_outcome(body: OutcomeIn, request: Request, user: Agent) -> dict[str, Any]:
     engine = engine_of(request)
     async with hub_of(request).db.session() as session:

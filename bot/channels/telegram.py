@@ -26,17 +26,16 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import BaseModel, Field, StrictInt, StrictStr, ValidationError
-from sqlalchemy import select
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.pipeline.intake import Inbound
+from bot.pipeline.threads import ChannelHub, Recipient
 from bot.pipeline.throttle import RateLimited
-from bot.service import Hub, Inbound
-from bot.store.models import Conversation, Message
+from bot.settings import Settings
 from bot.text import InvalidMessage
 from bot.texts import text as hub_text
-from tandem.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +166,7 @@ def attachment_kind(update: Update) -> str:
 class TelegramChannel:
     """Wires one python-telegram-bot Application to the hub."""
 
-    def __init__(self, hub: Hub, settings: Settings) -> None:
+    def __init__(self, hub: ChannelHub, settings: Settings) -> None:
         self.hub = hub
         self.settings = settings
         builder = Application.builder().token(settings.telegram_token)
@@ -294,20 +293,7 @@ class TelegramChannel:
             message_id, index = (int(part) for part in data.removeprefix("m").split(":", 1))
         except ValueError:
             return None
-        async with self.hub.db.session() as session:
-            row = await session.scalar(
-                select(Message)
-                .join(Conversation)
-                .where(
-                    Message.id == message_id,
-                    Conversation.channel == CHANNEL,
-                    Conversation.channel_key == chat_key,  # only buttons sent to this chat
-                )
-            )
-        buttons = (row.payload or {}).get("buttons", []) if row is not None else []
-        if not 0 <= index < len(buttons):
-            return None
-        return str(buttons[index].get("payload") or "")
+        return await self.hub.threads.button_payload(CHANNEL, chat_key, message_id, index)
 
     async def on_other(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice notes: kept for the agent, and the customer is asked for text."""
@@ -335,7 +321,7 @@ class TelegramChannel:
             self._failed.add(update.update_id)
 
     # -- outbound -----------------------------------------------------------------------------
-    async def deliver(self, conv: Conversation, out: dict[str, Any]) -> None:
+    async def deliver(self, conv: Recipient, out: dict[str, Any]) -> None:
         """Send a stored bot, agent or hub message to the customer's chat."""
         language = conv.language if conv.language in ("vi", "en") else "vi"
         parts = chunks(outbound_text(out, language))

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot.api.widget import sign_customer
-from bot.store.models import Customer
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 WIDGET_DIR = STATIC / "widget"
@@ -61,9 +60,7 @@ def install(app: FastAPI) -> None:
         if secret is None:
             raise HTTPException(404, f"The demo site {DEMO_SITE!r} is not configured.")
         customer_id = settings.widget_demo_customer_id
-        async with request.app.state.hub.db.session() as session:
-            customer = await session.get(Customer, customer_id)
-        name = (customer.name if customer else None) or customer_id
+        name = await request.app.state.hub.threads.customer_name(customer_id) or customer_id
         signature = sign_customer(secret, customer_id)
         page = demo_page_html().replace(
             SCRIPT_ATTR,

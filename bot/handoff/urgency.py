@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from bot import states
 from bot.serialize import aware
+from bot.settings import Settings
 from bot.store.models import Conversation
 from chattext.substance import content_words, looks_like_gibberish
 from knowledge.text import fold_diacritics
-from tandem.settings import Settings
 
 if TYPE_CHECKING:
     from bot.core import Core

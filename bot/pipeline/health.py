@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from bot import events
 from bot.rasa_client import RasaClient
 from bot.realtime import Broker
 
@@ -55,6 +56,12 @@ class BotHealth:
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
         }
 
+    def _announce(self) -> None:
+        """Tell the panels (their header shows the bot's health)."""
+        events.publish(
+            self.broker, events.AGENTS, events.HealthFrame(type="health", bot=self.snapshot())
+        )
+
     async def wait_usable(self, timeout_s: float) -> None:
         """Wait while Rasa is starting or loading its model (bounded): a cold start is
         waited out, not handed off. A Rasa that is down is not waited for."""
@@ -78,7 +85,7 @@ class BotHealth:
         ok = await self._actions_ok()
         if ok is not None and ok != self.actions_ready:
             self.actions_ready = ok
-            self.broker.publish("agents", {"type": "health", "bot": self.snapshot()})
+            self._announce()
         return ok is False
 
     async def probe(self) -> None:
@@ -95,7 +102,7 @@ class BotHealth:
             self._settled.set()
         if changed:
             log.info("bot health: rasa=%s actions=%s", rasa_ok, actions_ok)
-            self.broker.publish("agents", {"type": "health", "bot": self.snapshot()})
+            self._announce()
         if rasa_ok and self.on_recovered is not None:
             await self.on_recovered()
 

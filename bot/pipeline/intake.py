@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
+from bot import events, states
 from bot.language import next_language
 from bot.pipeline.effects import after_commit
 from bot.pipeline.outbound import append, thread_topic
@@ -239,9 +239,13 @@ class Intake:
             state = conv.state
 
             def announce() -> None:
-                self.broker.publish(f"conv:{conv.id}", {"type": "message", "message": out})
-                self.broker.publish(topic, {"type": "message", "message": out})
-                self.broker.publish("agents", {"type": "message", "message": out, "state": state})
+                events.publish(self.broker, topic, events.message_frame(out))
+                events.publish_conversation_event(
+                    self.broker,
+                    conv.id,
+                    events.message_frame(out),
+                    agents_frame=events.queued_message_frame(out, state),
+                )
                 self.on_stored()
                 for hook in self.hooks:
                     self._spawn(hook(conv, out))

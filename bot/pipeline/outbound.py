@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import events
 from bot.pipeline.effects import after_commit
 from bot.realtime import Broker
 from bot.serialize import message_json
@@ -18,7 +19,7 @@ from bot.store.models import Conversation, Message, OutboxEntry, utcnow
 
 def thread_topic(channel: str, channel_key: str) -> str:
     """Topic for the customer's side: it spans every conversation on one channel thread."""
-    return f"thread:{channel}:{channel_key}"
+    return events.thread(channel, channel_key)
 
 
 async def next_seq(session: AsyncSession, conversation_id: int) -> int:
@@ -116,8 +117,12 @@ class Outbound:
         def fan_out() -> None:
             # Panels see the message once it is committed; the customer's channel gets it
             # from the outbox sender, which is woken here.
-            self.broker.publish(f"conv:{conv.id}", {"type": "message", "message": out})
-            self.broker.publish("agents", {"type": "message", "message": out, "state": state})
+            events.publish_conversation_event(
+                self.broker,
+                conv.id,
+                events.message_frame(out),
+                agents_frame=events.queued_message_frame(out, state),
+            )
             self.wake_sender()
 
         after_commit(session, fan_out)

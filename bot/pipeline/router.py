@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bot import states
+from bot import events, states
 from bot.core import Core
 from bot.customer_link import bot_customer
 from bot.handoff import callbacks, queue
@@ -58,6 +58,7 @@ PERSON = re.compile(
     r"(talk|speak) to (a|an|the) (person|agent|human|adviser|advisor))\b"
 )
 TYPING_EVERY_S = 4.0
+BOT_TYPING = events.TypingFrame(type="typing", sender="bot")
 
 
 def asks_for_person(body: str) -> bool:
@@ -180,7 +181,7 @@ class Router:
             "conversation_id": conv.id,
         }
         topic = self.core.thread_topic(conv)
-        self.core.broker.publish(topic, {"type": "typing", "sender": "bot"})
+        events.publish(self.core.broker, topic, BOT_TYPING)
         typing = asyncio.create_task(self._typing(topic))
         try:
             replies = await self.rasa.send(rasa_sender(conv), body, metadata)
@@ -197,7 +198,7 @@ class Router:
         """Keep the customer's "typing" indicator up while the message waits for the bot."""
         while True:
             await asyncio.sleep(TYPING_EVERY_S)
-            self.core.broker.publish(topic, {"type": "typing", "sender": "bot"})
+            events.publish(self.core.broker, topic, BOT_TYPING)
 
     async def _apply(
         self,

@@ -3,7 +3,8 @@ conversation events, conversation and call-back changes, suggestion and offer fe
 into reporting events and aggregates, in the same transaction.
 
 Nothing in the hub calls into reporting: whichever code path stores a row, the listener
-sees it at flush time. ``install(db)`` makes a Database's sessions carry the listener.
+sees it at flush time. ``install(db)`` makes a Database's sessions carry the listener;
+reporting's setup installs it on the hub's database.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.reporting import timeline
 from bot.reporting.models import ReportingConversation
 from bot.reporting.recorder import Aggregates, aware, flush_aggregates, load_facts, save_facts
 from bot.reporting.timeline import Event, Facts, Policy
+from bot.store.db import Database
 from bot.store.models import (
     Callback,
     Conversation,
@@ -47,8 +49,10 @@ class ReportingSession(Session):
     """The hub's session class: an ordinary Session that carries the reporting listener."""
 
 
-def install(db: Any) -> None:
-    """Give a Database's sessions the reporting listener (bot.store.db.Database)."""
+def install(db: Database) -> None:
+    """Give a Database's sessions the reporting listener. Reporting's setup calls it for the
+    hub's database (bot/reporting/setup.py), and so does anything else that writes what
+    reports count (the demo seed); the store itself knows nothing of reporting."""
     db.sessionmaker.configure(sync_session_class=ReportingSession)
 
 

@@ -1,4 +1,5 @@
-"""How the reporting part joins the hub: its routes and its background survey job."""
+"""How the reporting part joins the hub: its listener on the hub's database sessions, its
+routes and its background survey job."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ def install(app: FastAPI) -> None:
     from bot.reporting import listeners, routes, surveys
 
     listeners.configure(app.state.settings)
+    # Reporting subscribes to the store's model events from here; the store never calls it.
+    listeners.install(app.state.hub.db)
     app.include_router(routes.router)
     tasks: list[asyncio.Task[None]] = []
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,11 +31,10 @@ from bot.reporting import listeners, timeline
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import Aggregates, facts_from_row, flush_aggregates, save_facts
 from bot.reporting.survey_answers import SCALES, button_answer, open_question, read_score
+from bot.settings import Settings
+from bot.store.db import Database
 from bot.store.models import Conversation, Message
 from bot.texts import text as t
-
-if TYPE_CHECKING:
-    from bot.core import Core
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 30.0
@@ -59,8 +58,30 @@ TEXTS = {
 NPS_BUTTONS = [{"title": str(n), "payload": f"/nps {n}"} for n in range(11)]
 
 
+class SurveyHub(Protocol):
+    """What the survey needs of the hub: its settings, its database and its one outbound
+    path (``bot.core.Core.send``). Reporting observes the hub; it does not import its core."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    async def send(
+        self,
+        session: AsyncSession,
+        conv: Conversation,
+        sender: str,
+        body: str,
+        *,
+        reply_to: int | None = None,
+        buttons: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]: ...
+
+
 async def take_answer(
-    hub: Core, session: AsyncSession, conv: Conversation, msg: Message, body: str
+    hub: SurveyHub, session: AsyncSession, conv: Conversation, msg: Message, body: str
 ) -> list[dict[str, Any]]:
     """A customer message on a resolved conversation: a survey button, a typed score for the
     open question, or the survey's comment; anything else is stored only (the reports'
@@ -123,7 +144,7 @@ def sampled(conversation_id: int, rate: float) -> bool:
 
 
 async def send_survey_message(
-    hub: Core,
+    hub: SurveyHub,
     conv_id: int,
     key: str,
     buttons: list[dict[str, str]] | None,
@@ -132,7 +153,7 @@ async def send_survey_message(
 ) -> bool:
     """Store and deliver one survey message, and move the conversation's survey state from
     ``expect`` to ``mark`` in the same commit; nothing is sent if the state moved meanwhile
-    (the customer answered first). The hub's one outbound path (Core.send) is used."""
+    (the customer answered first). The hub's one outbound path (SurveyHub.send) is used."""
     async with hub.db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
@@ -167,7 +188,7 @@ async def _recently_asked(session: AsyncSession, row: RC, days: float, now: date
     return bool(count)
 
 
-async def ask_nps(hub: Core) -> int:
+async def ask_nps(hub: SurveyHub) -> int:
     """Conversations with a CSAT answer and no NPS decision yet: ask, or skip."""
     settings = hub.settings
     now = datetime.now(timezone.utc)
@@ -203,7 +224,7 @@ async def ask_nps(hub: Core) -> int:
     return asked
 
 
-async def invite_comments(hub: Core) -> int:
+async def invite_comments(hub: SurveyHub) -> int:
     async with hub.db.session() as session:
         due = (
             await session.scalars(
@@ -217,7 +238,7 @@ async def invite_comments(hub: Core) -> int:
     return len(due)
 
 
-async def sweep_idle(hub: Core, now: datetime | None = None) -> int:
+async def sweep_idle(hub: SurveyHub, now: datetime | None = None) -> int:
     """Abandonment and containment that no stored row announces: silence."""
     now = now or datetime.now(timezone.utc)
     async with hub.db.session() as session:
@@ -257,7 +278,7 @@ async def sweep_idle(hub: Core, now: datetime | None = None) -> int:
     return len(changed)
 
 
-async def run_forever(hub: Core, interval_s: float = 1.0) -> None:
+async def run_forever(hub: SurveyHub, interval_s: float = 1.0) -> None:
     """Survey duties on the one replica holding their lease (``bot.jobs``)."""
     last_sweep = 0.0
     loop = asyncio.get_running_loop()

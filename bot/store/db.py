@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.reporting.listeners import install as install_reporting
-
 
 def async_url(url: str) -> str:
     parsed = make_url(url)
@@ -89,8 +87,8 @@ class Database:
             else self.engine
         )
         self.reader_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
-        # Reporting events are written from model events by a session listener.
-        install_reporting(self)
+        # The store knows nothing of reporting: reporting's setup gives this database's
+        # sessions its listener (bot.reporting.listeners.install).
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

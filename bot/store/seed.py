@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,6 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.passwords import hash_password
 from bot.store.models import Application, Card, Conversation, Customer, Message, User
 
 DEMO_DATA = Path(__file__).with_name("demo_data.yaml")
@@ -106,9 +106,16 @@ async def seed_customers(session: AsyncSession, data: dict[str, Any]) -> int:
 
 
 async def seed_users(
-    session: AsyncSession, data: dict[str, Any], password: str | None = None
+    session: AsyncSession,
+    data: dict[str, Any],
+    password: str | None = None,
+    *,
+    hash_password: Callable[[str], str],
 ) -> dict[str, str]:
-    """Create or reset the demo panel accounts. Returns username -> password."""
+    """Create or reset the demo panel accounts. Returns username -> password.
+
+    The caller passes the sign-in code's hasher (bot.passwords.hash_password): the store
+    keeps the hash and imports nothing above it."""
     password = password or secrets.token_urlsafe(9)
     credentials: dict[str, str] = {}
     for raw in data["users"]:

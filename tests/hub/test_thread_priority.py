@@ -64,3 +64,27 @@ def test_the_hub_serves_from_a_thread_at_the_hub_niceness(monkeypatch, tmp_path:
     server.join()
     assert seen == {"loop": 6, "child": 6}
     assert _own_niceness() != 6
+
+
+def test_what_was_asked_and_applied_is_reported(monkeypatch) -> None:
+    from bot import thread_priority
+
+    def refuse(*_: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    # The default asks for nothing.
+    assert Settings(_env_file=None).hub_niceness == 0
+    assert Settings(_env_file=None).search_niceness == 0
+    assert thread_priority.set_niceness(0, role="idle") is True
+    assert thread_priority.report()["idle"] == {"asked": 0, "applied": False}
+    monkeypatch.setattr(os, "setpriority", refuse)
+    assert thread_priority.set_niceness(-5, role="raised") is False
+    assert thread_priority.report()["raised"] == {"asked": -5, "applied": False}
+
+
+def test_healthz_says_which_niceness_applied(hub_without_rasa) -> None:
+    import httpx
+
+    health = httpx.get(f"{hub_without_rasa.url}/healthz", timeout=30).json()
+    # The hub process started at the default: nothing asked, nothing raised.
+    assert health["niceness"]["hub"] == {"asked": 0, "applied": False}

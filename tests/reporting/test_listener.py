@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.reporting import listeners
 from bot.reporting.models import ReportingConversation, ReportingEvent
 from bot.reporting.queries import figures, period
 from bot.store.db import Database
@@ -23,6 +24,14 @@ from bot.store.models import (
     SuggestionEvent,
     User,
 )
+
+
+def reporting_db(url: str) -> Database:
+    """A database whose sessions carry the reporting listener, as reporting's setup gives
+    the hub's (the store alone knows nothing of reporting)."""
+    db = Database(url)
+    listeners.install(db)
+    return db
 
 
 def run(coro: Any) -> Any:
@@ -150,7 +159,7 @@ async def _scenario(db: Database) -> dict[str, Any]:
 def test_listener_turns_stored_rows_into_figures(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     upgrade(url)
-    db = Database(url)
+    db = reporting_db(url)
     try:
         out = run(_scenario(db))
     finally:
@@ -199,7 +208,7 @@ async def _late_answer(db: Database) -> tuple[int | None, int | None]:
 def test_answers_after_the_window_are_not_taken(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     upgrade(url)
-    db = Database(url)
+    db = reporting_db(url)
     try:
         assert run(_late_answer(db)) == (None, None)
     finally:
@@ -252,7 +261,7 @@ async def _silence(db: Database) -> dict[str, Any]:
 def test_sweep_counts_silence_as_abandonment_or_containment_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     upgrade(url)
-    db = Database(url)
+    db = reporting_db(url)
     try:
         out = run(_silence(db))
     finally:

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.python import asgi
 
 from bot.app import create_app
+from bot.passwords import hash_password
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.seed import load_demo_data, seed_customers, seed_users
@@ -69,7 +70,7 @@ async def _seed(url: str) -> None:
         async with db.session() as session:
             data = load_demo_data()
             await seed_customers(session, data)
-            await seed_users(session, data, PASSWORD)
+            await seed_users(session, data, PASSWORD, hash_password=hash_password)
     finally:
         await db.dispose()
 

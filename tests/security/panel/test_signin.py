@@ -134,7 +134,7 @@ async def test_an_unknown_username_goes_through_the_same_verification(
     await asyncio.to_thread(upgrade, url)
     db = Database(url)
     async with db.session() as session:
-        await seed_users(session, load_demo_data(), DEMO_PASSWORD)
+        await seed_users(session, load_demo_data(), DEMO_PASSWORD, hash_password=hash_password)
     await db.dispose()
     app = create_app(Settings(database_url=url, index_dir=tmp_path / "index"))
     spy = VerifySpy(monkeypatch)
@@ -202,7 +202,7 @@ async def in_process(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
         await asyncio.to_thread(upgrade, url)
         db = Database(url)
         async with db.session() as session:
-            await seed_users(session, load_demo_data(), DEMO_PASSWORD)
+            await seed_users(session, load_demo_data(), DEMO_PASSWORD, hash_password=hash_password)
         await db.dispose()
         app = create_app(Settings(database_url=url, index_dir=tmp_path / "index", **settings))
         apps.append(app)

@@ -1,0 +1,193 @@
+"""The layering rules of the application packages (bot, knowledge, chattext, tandem), read
+from the source with ``ast``: no import cycles, and each layer imports only downwards.
+
+Every import counts, also one deferred into a function. One kept under ``if TYPE_CHECKING:``
+counts for the layering rules (a type names what a module depends on, and a reader follows
+it like any import) but not for cycles (it never runs, so it cannot make two modules wait
+on each other at import time). docs/architecture.md explains the layers.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("bot", "knowledge", "chattext", "tandem")
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str
+    target: str
+    line: int
+    type_only: bool
+
+    def __str__(self) -> str:
+        kind = " (TYPE_CHECKING)" if self.type_only else ""
+        return f"{self.source}:{self.line} -> {self.target}{kind}"
+
+
+def _modules() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports_of(name: str, path: Path) -> list[Import]:
+    found: list[Import] = []
+
+    def visit(node: ast.AST, type_only: bool) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.body:
+                visit(child, True)
+            for child in node.orelse:
+                visit(child, type_only)
+            return
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found.append(Import(name, alias.name, node.lineno, type_only))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against this module's package
+                package = name.split(".")
+                if path.name != "__init__.py":
+                    package = package[:-1]
+                base = ".".join(package[: len(package) - node.level + 1])
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            for alias in node.names:
+                # `from bot.store import models` imports the module bot.store.models.
+                full = f"{module}.{alias.name}"
+                target = full if full in MODULES else module
+                found.append(Import(name, target, node.lineno, type_only))
+        for child in ast.iter_child_nodes(node):
+            visit(child, type_only)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return [i for i in found if i.target.split(".")[0] in PACKAGES and i.target != name]
+
+
+IMPORTS = [i for name, path in sorted(MODULES.items()) for i in _imports_of(name, path)]
+
+
+def _under(name: str, *prefixes: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    graph: dict[str, set[str]] = {name: set() for name in MODULES}
+    for i in IMPORTS:
+        if not i.type_only and i.target in graph:
+            graph[i.source].add(i.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                connect(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component: list[str] = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
+
+    for name in sorted(graph):
+        if name not in index:
+            connect(name)
+    return components
+
+
+def test_the_import_reader_sees_every_kind_of_import() -> None:
+    """The rules below are only as good as the reader: it must see deferred, type-only and
+    `from package import module` imports (known ones in the tree, checked by name)."""
+    imports = {(i.source, i.target, i.type_only) for i in IMPORTS}
+    assert len(MODULES) > 100
+    # a `from bot.store import models`-style import resolves to the module
+    assert ("bot.app", "bot.api.widget", False) in imports
+    # deferred into a function
+    assert ("tandem.hub", "bot.app", False) in imports
+    assert any(i.type_only for i in IMPORTS)
+
+
+def test_no_import_cycles() -> None:
+    assert _cycles() == []
+
+
+# The composition roots build the application; nothing they build imports them back. The
+# value is who may import each: the ASGI app builds the hub and installs the optional parts.
+COMPOSITION_ROOTS = {
+    "bot.app": (),
+    "bot.service": ("bot.app",),
+    "bot.extensions": ("bot.app",),
+}
+# Channel adapters: parse what arrives, hand it to intake, deliver what goes out.
+CHANNELS = ("bot.channels", "bot.api.widget")
+# The parts of the hub that run conversations; reporting only observes what they store.
+HUB_CORE = (
+    "bot.service",
+    "bot.core",
+    "bot.pipeline",
+    "bot.handoff",
+    "bot.assist",
+    "bot.rasa_client",
+)
+
+
+def _violations() -> list[str]:
+    found: list[str] = []
+    for i in IMPORTS:
+        src, dst = i.source, i.target
+        rule = None
+        if dst in COMPOSITION_ROOTS and _under(src, "bot") and src not in COMPOSITION_ROOTS[dst]:
+            rule = "imports a composition root"
+        elif _under(src, *CHANNELS) and _under(dst, "bot.store"):
+            rule = "a channel reads tables (call intake or a pipeline function instead)"
+        elif _under(src, "bot.store") and not _under(dst, "bot.store", "bot.settings", "chattext"):
+            rule = "the store imports something above it"
+        elif _under(src, "bot.reporting") and _under(dst, *HUB_CORE):
+            rule = "reporting reaches into the hub's core"
+        elif _under(src, "knowledge") and _under(dst, "bot") and dst != "bot.settings":
+            rule = "knowledge/ imports the hub (only its settings are allowed)"
+        elif _under(src, "bot", "knowledge") and _under(dst, "tandem"):
+            rule = "the application imports the CLI package (settings live in bot.settings)"
+        elif _under(src, "chattext") and not _under(dst, "chattext"):
+            rule = "chattext/ is shared with the Rasa environment and imports only itself"
+        elif src == "bot.settings":
+            rule = "settings are the bottom layer and import nothing of the project"
+        if rule:
+            found.append(f"{i}: {rule}")
+    return found
+
+
+def test_layers_import_only_downwards() -> None:
+    assert _violations() == []
