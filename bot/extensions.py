@@ -1,4 +1,5 @@
-"""Optional parts of the hub (Telegram channel, agent panel, knowledge API, widget assets).
+"""Optional parts of the hub (Telegram, Zalo and Messenger channels, agent panel,
+knowledge API, widget assets).
 
 Each part exposes ``install(app)``; this module is the one list of them.
 """
@@ -15,6 +16,8 @@ log = logging.getLogger(__name__)
 PARTS = (
     "bot.api.errors",
     "bot.channels.telegram",
+    "bot.channels.zalo",
+    "bot.channels.messenger",
     "bot.channels.widget_assets",
     "bot.panel",
     "bot.knowledge_api",

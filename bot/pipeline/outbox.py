@@ -30,6 +30,25 @@ MAX_ATTEMPTS = 12  # about 30 minutes of backoff before a row is given up as fai
 BATCH = 20
 
 
+class DeliveryRefused(Exception):
+    """The channel will never take this message (its reply window closed): the row is
+    marked failed at once instead of retried, with the reason kept in ``last_error``. The
+    channel reports it to the agent; nothing is dropped silently."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+class DeliveryDeferred(Exception):
+    """The channel asks to be tried again later (a rate limit): retried after
+    ``retry_after_s`` rather than on the usual backoff."""
+
+    def __init__(self, detail: str, retry_after_s: float) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 def utc_clock() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -105,14 +124,15 @@ class OutboxSender:
             if deliverer is not None:
                 await deliverer(conv, out)
         except Exception as exc:  # a channel outage must not lose the stored message
-            give_up = attempts >= MAX_ATTEMPTS
+            give_up = attempts >= MAX_ATTEMPTS or isinstance(exc, DeliveryRefused)
+            delay = exc.retry_after_s if isinstance(exc, DeliveryDeferred) else backoff_s(attempts)
             log.warning("delivery %s (message %s) failed: %s", row_id, msg.id, exc)
             await leases.release(
                 self.db,
                 OutboxEntry,
                 row_id,
                 self.owner,
-                self.clock() + timedelta(seconds=backoff_s(attempts)),
+                self.clock() + timedelta(seconds=delay),
                 status="failed" if give_up else "pending",
                 last_error=f"{type(exc).__name__}: {exc}"[:500],
             )

@@ -28,7 +28,10 @@ export async function api(method, path, body) {
   const type = response.headers.get("content-type") || "";
   if (type.includes("application/json")) data = await response.json();
   if (!response.ok) {
-    const detail = data && typeof data.detail === "string" ? data.detail : response.statusText;
+    // A refusal with a reason (a closed Zalo or Messenger window) carries it in "message".
+    const detail = data && typeof data.detail === "string" ? data.detail
+      : data && data.detail && typeof data.detail.message === "string" ? data.detail.message
+        : response.statusText;
     const retryAfter = Number(response.headers.get("retry-after")) || null;
     throw new ApiError(response.status, detail, retryAfter);
   }

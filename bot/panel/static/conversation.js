@@ -1,6 +1,7 @@
 // The centre column: conversation header and actions, the pinned context packet, the full
 // transcript (bot turns included) and the reply box.
 
+import { showWindow, watchWindow } from "./channel_window.js";
 import { fill, h } from "./dom.js";
 import { channelIcon, flag } from "./icons.js";
 import { label, locale, t } from "./i18n.js";
@@ -128,6 +129,7 @@ export function renderConversation(container, app) {
     h("div", { class: "conv-head-slot" }, header(conv, app)),
     h("div", { class: "context-slot" }, contextCard(conv)),
     h("div", { class: "transcript-wrap" }, h("ol", { class: "transcript", id: "transcript" }, current.messages.map(messageNode))),
+    h("div", { class: "channel-window", id: "channel-window", hidden: true }),
     h("footer", { class: "composer" },
       reply,
       h("div", { class: "composer-side" },
@@ -135,6 +137,7 @@ export function renderConversation(container, app) {
         h("button", { class: "btn btn-primary", id: "send", onclick: () => app.sendReply() }, t("send")))));
   updateComposer(app);
   scrollToEnd(container);
+  watchWindow(app);
 }
 
 /** Refresh the header, context and composer after a state change, keeping the draft. */
@@ -150,6 +153,7 @@ export function updateConversation(container, app) {
   fill(head, header(current.conversation, app));
   fill(ctx, contextCard(current.conversation));
   updateComposer(app);
+  showWindow(app);
 }
 
 export function updateComposer(app) {
@@ -164,13 +168,14 @@ export function updateComposer(app) {
   reply.placeholder = allowed ? t("reply_placeholder") : closed ? label("state", conv.state) : t("reply_locked");
 }
 
-export function appendMessage(container, msg) {
+export function appendMessage(container, msg, app = null) {
   const list = container.querySelector("#transcript");
   if (!list || list.querySelector(`[data-id="${Number(msg.id)}"]`)) return;
   const wrap = list.parentElement;
   const atEnd = wrap.scrollHeight - wrap.scrollTop - wrap.clientHeight < 80;
   list.appendChild(messageNode(msg));
   if (atEnd || msg.sender === "agent") scrollToEnd(container);
+  if (app) showWindow(app); // a customer message reopens the window; a reply uses one
 }
 
 function scrollToEnd(container) {
