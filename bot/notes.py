@@ -18,6 +18,14 @@ NOTES: dict[str, dict[str, str]] = {
         "vi": "{agent} không xác nhận trong {seconds} giây; đã đưa lại vào hàng chờ.",
         "en": "Not acknowledged by {agent} within {seconds} s; requeued.",
     },
+    "declined": {
+        "vi": "{agent} đã từ chối; đã đưa lại vào hàng chờ.",
+        "en": "Declined by {agent}; requeued.",
+    },
+    "away_return": {
+        "vi": "{agent} vắng mặt; cuộc trò chuyện trở lại hàng chờ ở vị trí cũ.",
+        "en": "{agent} went away; back in the queue at its original place.",
+    },
 }
 
 

@@ -12,9 +12,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot import customer_link, permissions, states
+from bot.api import routing as routing_api
 from bot.api.params import Days, DbId
 from bot.auth import hub_of, require_agent, require_supervisor
-from bot.handoff import callbacks, queue
+from bot.handoff import callbacks, dispatch, queue
+from bot.pipeline.windows import WindowClosed, agent_reply_refusal
 from bot.serialize import callback_json, conversation_json, message_json
 from bot.store.models import (
     Alert,
@@ -28,6 +30,7 @@ from bot.store.models import (
 from bot.text import InvalidMessage, validate_text
 
 router = APIRouter(prefix="/api", tags=["agent"])
+router.include_router(routing_api.router)
 
 
 def _raise(exc: queue.QueueError) -> None:
@@ -44,6 +47,9 @@ async def set_online(request: Request, user: User, online: bool) -> None:
         await session.commit()
         if online:
             await queue.auto_assign(hub, session)
+    if not online:
+        # Away: their offers go to the next agent at once (bot.handoff.dispatch).
+        await dispatch.return_from_absent(hub)
     hub.broker.publish("agents", {"type": "presence", "user": user.username, "online": online})
 
 
@@ -71,8 +77,19 @@ async def list_queue(request: Request, user: User = Depends(require_agent)) -> d
         ).all()
     now = datetime.now(timezone.utc)
     items = [conversation_json(c, now) for c in rows]
+    # The waiting list in the order routing offers it (ageing included): panels show it as
+    # sent and never re-sort it on their own copy of the wait times.
+    order = dispatch.queue_order(
+        [c for c in rows if c.state == states.WAITING], hub_of(request).settings, now
+    )
+    rank = {conv_id: i for i, conv_id in enumerate(order)}
+    waiting = sorted(
+        (c for c in items if c["state"] == states.WAITING), key=lambda c: rank[c["id"]]
+    )
+    for position, item in enumerate(waiting, start=1):
+        item["position"] = position
     return {
-        "waiting": [c for c in items if c["state"] == states.WAITING],
+        "waiting": waiting,
         "mine": [c for c in items if c["assigned_to"] == user.id],
         "assigned": [c for c in items if c["state"] == states.ASSIGNED],
     }
@@ -242,7 +259,12 @@ async def send_message(
     hub = hub_of(request)
     try:
         text = validate_text(body.text, hub.settings.max_message_chars)
+        # A reply Zalo or Messenger would refuse (its window closed) is not stored: the
+        # agent gets a 409 saying why, in both languages.
+        await agent_reply_refusal(hub, conv_id)
         return await queue.agent_message(hub, conv_id, user, text)
+    except WindowClosed as exc:
+        raise HTTPException(409, exc.detail) from exc
     except InvalidMessage as exc:
         raise HTTPException(422, exc.detail) from exc
     except queue.QueueError as exc:

@@ -6,16 +6,22 @@ its team) or assigned to one agent; requeues and transfers keep it that way.
 
 from __future__ import annotations
 
-import statistics
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import notes, states
-from bot.handoff import urgency
-from bot.serialize import aware
+from bot import states
+from bot.handoff import urgency, waits
+
+# The API and the scheduler reach assignment through this module.
+from bot.handoff.dispatch import (  # noqa: F401
+    agent_joined,
+    assign,
+    auto_assign,
+    requeue_unacknowledged,
+)
 from bot.store.models import Alert, Conversation, Message, User
 from bot.texts import CALLBACK_BUTTONS, CSAT_BUTTONS
 from bot.texts import text as t
@@ -23,7 +29,6 @@ from bot.texts import text as t
 if TYPE_CHECKING:
     from bot.core import Core as Hub
 
-DEFAULT_HANDLE_S = 240.0
 RECENT_TEXTS = 5  # customer messages read back at hand-off for the urgency rules
 
 
@@ -41,61 +46,6 @@ async def transcript(session: AsyncSession, conv_id: int) -> list[dict[str, Any]
         select(Message).where(Message.conversation_id == conv_id).order_by(Message.seq)
     )
     return [{"seq": m.seq, "sender": m.sender, "text": m.text} for m in rows]
-
-
-async def waiting_position(session: AsyncSession, conv: Conversation) -> int:
-    ahead = await session.scalar(
-        select(func.count(Conversation.id)).where(
-            Conversation.state == states.WAITING,
-            Conversation.team == conv.team,
-            (Conversation.priority > conv.priority)
-            | (
-                (Conversation.priority == conv.priority)
-                & (Conversation.waiting_since < conv.waiting_since)
-            ),
-        )
-    )
-    return int(ahead or 0) + 1
-
-
-async def online_agents(
-    session: AsyncSession, team: str | None = None, presence_timeout_s: float = 30.0
-) -> list[User]:
-    """Agents who are present: available, with a panel that checked in recently
-    (bot.presence keeps last_seen_at fresh while a panel's websocket is live)."""
-    since = datetime.now(timezone.utc) - timedelta(seconds=presence_timeout_s)
-    query = select(User).where(
-        User.role.in_(("agent", "supervisor")),
-        User.online.is_(True),
-        User.last_seen_at.is_not(None),
-        User.last_seen_at >= since,
-    )
-    if team:
-        query = query.where(User.team == team)
-    return list((await session.scalars(query)).all())
-
-
-async def average_handle_s(session: AsyncSession) -> float:
-    rows = (
-        await session.execute(
-            select(Conversation.agent_joined_at, Conversation.resolved_at)
-            .where(Conversation.agent_joined_at.is_not(None), Conversation.resolved_at.is_not(None))
-            .order_by(Conversation.id.desc())
-            .limit(50)
-        )
-    ).all()
-    durations = [(aware(b) - aware(a)).total_seconds() for a, b in rows if a and b]  # type: ignore[operator]
-    return statistics.median(durations) if durations else DEFAULT_HANDLE_S
-
-
-async def expected_wait_s(
-    session: AsyncSession, conv: Conversation, position: int, presence_timeout_s: float
-) -> float | None:
-    """Expected wait, or None when nobody who could take it is present."""
-    agents = await online_agents(session, conv.team, presence_timeout_s)
-    if not agents:
-        return None
-    return position * await average_handle_s(session) / len(agents)
 
 
 async def hand_off(
@@ -167,8 +117,7 @@ async def tell_position(
     first: bool,
     reply_to: int | None = None,
 ) -> list[dict[str, Any]]:
-    position = await waiting_position(session, conv)
-    wait = await expected_wait_s(session, conv, position, hub.settings.presence_timeout_s)
+    position, wait = (await waits.estimates(session, hub.settings, [conv])).get(conv.id, (1, None))
     replies = []
     if wait is not None:
         key = "queued" if first else "still_waiting"
@@ -200,72 +149,10 @@ async def tell_position(
         )
     context = dict(conv.context or {})
     context["last_position_update"] = datetime.now(timezone.utc).isoformat()
+    context["told_wait_s"] = wait  # the scheduler tells a new one when it moves a lot
     conv.context = context
     await session.commit()
     return replies
-
-
-async def auto_assign(hub: Hub, session: AsyncSession) -> None:
-    """Offer waiting conversations to the least busy online agent of their team."""
-    waiting = (
-        await session.scalars(
-            select(Conversation)
-            .where(Conversation.state == states.WAITING)
-            .order_by(Conversation.priority.desc(), Conversation.waiting_since)
-        )
-    ).all()
-    for conv in waiting:
-        agents = await online_agents(session, conv.team, hub.settings.presence_timeout_s)
-        skip = set((conv.context or {}).get("declined_by", []))
-        candidates = [a for a in agents if a.role == "agent" and a.id not in skip]
-        if not candidates:
-            continue
-        loads = {
-            a.id: await session.scalar(
-                select(func.count(Conversation.id)).where(
-                    Conversation.state == states.ASSIGNED, Conversation.assigned_to == a.id
-                )
-            )
-            or 0
-            for a in candidates
-        }
-        agent = min(candidates, key=lambda a: (loads[a.id], a.id))
-        await assign(hub, session, conv, agent, actor="router", acknowledged=False)
-
-
-async def assign(
-    hub: Hub,
-    session: AsyncSession,
-    conv: Conversation,
-    agent: User,
-    *,
-    actor: str,
-    acknowledged: bool,
-    note: str = "",
-) -> None:
-    await hub.transition(
-        session, conv, states.ASSIGNED, actor=actor, note=note or f"assigned to {agent.username}"
-    )
-    conv.assigned_to = agent.id
-    conv.assigned_at = datetime.now(timezone.utc)
-    conv.acknowledged_at = conv.assigned_at if acknowledged else None
-    await session.commit()
-    hub.publish_conversation(conv)
-    hub.broker.publish(
-        f"user:{agent.id}",
-        {"type": "assigned", "conversation_id": conv.id, "needs_ack": not acknowledged},
-    )
-    if acknowledged:
-        await _agent_joined(hub, session, conv, agent)
-
-
-async def _agent_joined(hub: Hub, session: AsyncSession, conv: Conversation, agent: User) -> None:
-    if conv.agent_joined_at is None:
-        conv.agent_joined_at = datetime.now(timezone.utc)
-    await hub.send(
-        session, conv, "system", t("agent_joined", conv.language, agent=agent.display_name)
-    )
-    await session.commit()
 
 
 async def load(session: AsyncSession, conv_id: int, *, lock: bool = False) -> Conversation:
@@ -302,45 +189,8 @@ async def acknowledge(hub: Hub, conv_id: int, agent: User) -> Conversation:
             await hub.record_event(session, conv, "acknowledged", actor=agent.username)
             await session.commit()
             hub.publish_conversation(conv)
-            await _agent_joined(hub, session, conv, agent)
+            await agent_joined(hub, session, conv, agent)
         return conv
-
-
-async def requeue_unacknowledged(hub: Hub) -> int:
-    """Assignments not acknowledged in time go back to the queue, ahead, with a note."""
-    limit = datetime.now(timezone.utc) - timedelta(seconds=hub.settings.ack_timeout_s)
-    moved = 0
-    async with hub.db.session() as session:
-        stale = (
-            await session.scalars(
-                select(Conversation).where(
-                    Conversation.state == states.ASSIGNED, Conversation.acknowledged_at.is_(None)
-                )
-            )
-        ).all()
-        for conv in stale:
-            if aware(conv.assigned_at) is None or aware(conv.assigned_at) > limit:  # type: ignore[operator]
-                continue
-            agent = await session.get(User, conv.assigned_to) if conv.assigned_to else None
-            name = agent.username if agent else "?"
-            # Stored as a code: each reader's panel words it in their own language.
-            stored = notes.note("ack_timeout", agent=name, seconds=int(hub.settings.ack_timeout_s))
-            note = notes.note_text(stored, "en")  # the event log is the operators' record
-            context = dict(conv.context or {})
-            context["transfer_notes"] = [*context.get("transfer_notes", []), stored]
-            context["declined_by"] = sorted({*context.get("declined_by", []), conv.assigned_to})
-            conv.context = context
-            # It keeps its place (waiting_since is unchanged), but gets no urgency for it:
-            # "urgent" means the customer's situation is, not that an agent was away.
-            await hub.transition(session, conv, states.WAITING, actor="router", note=note)
-            conv.assigned_to = None
-            conv.assigned_at = None
-            await session.commit()
-            hub.publish_conversation(conv)
-            moved += 1
-        if moved:
-            await auto_assign(hub, session)
-    return moved
 
 
 async def transfer(
@@ -365,7 +215,7 @@ async def transfer(
         context = dict(conv.context or {})
         entry = f"{agent.display_name}: {note.strip()}"
         context["transfer_notes"] = [*context.get("transfer_notes", []), entry]
-        context.pop("declined_by", None)
+        context.pop("missed_by", None)  # a transfer starts its offers afresh
         conv.context = context
         if conv.transfer_count > hub.settings.transfer_cap:
             text_ = (

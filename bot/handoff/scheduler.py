@@ -1,6 +1,7 @@
-"""Periodic duties that keep promises: mark absent agents offline, requeue unacknowledged
-assignments, raise long waits to urgent, remind and escalate call-backs, and keep waiting
-customers informed."""
+"""Periodic duties that keep promises: mark absent agents offline, return their offers and
+the offers not acknowledged in time, alert on service-level breaches, raise long waits to
+urgent, remind and escalate call-backs, and keep waiting customers informed (every two
+minutes, and when their estimated wait moves a lot)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from bot import jobs, presence, states
-from bot.handoff import callbacks, queue, urgency
+from bot.handoff import callbacks, dispatch, estimate, queue, urgency, waits
 from bot.store.models import Conversation
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WAITING_UPDATE_S = 120.0
+ESTIMATE_FLOOR_S = 60.0  # a change in the estimate smaller than this is not news
 
 
 def _due(conv: Conversation, now: datetime) -> bool:
@@ -29,21 +31,43 @@ def _due(conv: Conversation, now: datetime) -> bool:
     return not last or now - datetime.fromisoformat(last) >= timedelta(seconds=WAITING_UPDATE_S)
 
 
+def _moved(conv: Conversation, wait_s: float | None, share: float) -> bool:
+    """The estimate the customer was told is off by a lot now (and by a minute at least)."""
+    context = conv.context or {}
+    if "told_wait_s" not in context:
+        return False
+    return estimate.changed_a_lot(context["told_wait_s"], wait_s, share, ESTIMATE_FLOOR_S)
+
+
 async def update_waiting_customers(hub: Hub) -> int:
     now = datetime.now(timezone.utc)
     told = 0
+    share = hub.settings.routing_estimate_change_share
     async with hub.db.session() as session:
-        rows = (
-            await session.scalars(select(Conversation).where(Conversation.state == states.WAITING))
-        ).all()
-        due = [conv.id for conv in rows if _due(conv, now)]
+        rows = list(
+            (
+                await session.scalars(
+                    select(Conversation).where(Conversation.state == states.WAITING)
+                )
+            ).all()
+        )
+        now_waits = await waits.estimates(session, hub.settings, rows) if rows else {}
+        # A customer is due every two minutes, or when their estimate moved a lot; then
+        # what they were told when this was read (the second check below compares it).
+        due = {
+            conv.id: (conv.context or {}).get("last_position_update")
+            for conv in rows
+            if _due(conv, now) or _moved(conv, now_waits.get(conv.id, (0, None))[1], share)
+        }
         await session.commit()
-    for conv_id in due:
+    for conv_id, last_told in due.items():
         async with hub.db.session() as session:
             # Re-read under the row lock: intake's worker may have just queued it and told
             # the customer already (the same message twice otherwise).
             conv = await session.get(Conversation, conv_id, with_for_update=True)
-            if conv is None or not _due(conv, now):
+            if conv is None or conv.state != states.WAITING:
+                continue
+            if (conv.context or {}).get("last_position_update") != last_told:
                 continue
             await queue.tell_position(hub, session, conv, first=False)
         told += 1
@@ -52,7 +76,7 @@ async def update_waiting_customers(hub: Hub) -> int:
 
 async def tick(hub: Hub) -> None:
     await presence.sweep(hub)
-    await queue.requeue_unacknowledged(hub)
+    await dispatch.tick(hub)  # absent agents' offers, time-outs, service levels, new offers
     await urgency.escalate_long_waits(hub)
     await callbacks.sweep(hub)
     await update_waiting_customers(hub)

@@ -15,6 +15,8 @@ from bot.reporting.recorder import aware
 from bot.store.models import Callback, Conversation, User
 
 AWAY_WITHIN = timedelta(hours=1)  # presence off but seen this recently: away, not gone
+# Priority classes as routing names them (bot.handoff.routing; reporting only observes).
+CLASS_NAMES = {2: "urgent", 1: "high", 0: "normal"}
 
 
 async def wall(session: AsyncSession, settings: Any, now: datetime | None = None) -> dict[str, Any]:
@@ -57,9 +59,22 @@ async def wall(session: AsyncSession, settings: Any, now: datetime | None = None
         if since is not None:
             waits.append((c, (now - since).total_seconds()))
     breaches: list[dict[str, Any]] = []
+    targets = settings.routing_service_level_s
     for conv, seconds in waits:
         if seconds > settings.reporting_sla_wait_s:
             breaches.append({"kind": "wait", "conversation_id": conv.id, "seconds": round(seconds)})
+        # The routing target of the conversation's class (urgent, high, normal), as it happens.
+        cls = CLASS_NAMES.get(min(max(conv.priority, 0), 2), "normal")
+        if cls in targets and seconds > targets[cls]:
+            breaches.append(
+                {
+                    "kind": "service_level",
+                    "priority": cls,
+                    "conversation_id": conv.id,
+                    "seconds": round(seconds),
+                    "target_s": round(targets[cls]),
+                }
+            )
     unacked = (
         await session.scalars(
             select(Conversation).where(

@@ -76,9 +76,12 @@ class LiveAgent(BaseModel):
 
 
 class Breach(BaseModel):
-    kind: Literal["wait", "unacknowledged", "reply", "callback_overdue"]
+    kind: Literal["wait", "service_level", "unacknowledged", "reply", "callback_overdue"]
     conversation_id: int | None
     seconds: int
+    # A service-level breach: the conversation's class and its target wait (routing).
+    priority: Literal["urgent", "high", "normal"] | None = None
+    target_s: int | None = None
 
 
 class LiveOut(BaseModel):

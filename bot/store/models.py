@@ -86,6 +86,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Routing (bot.handoff.routing): concurrent chats (null: the setting's default), skills
+    # (null: every skill), the last offer (longest idle goes first) and offers missed.
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    skills: Mapped[list[Any] | None] = mapped_column(JSON)
+    last_offer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    missed_offers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AgentSession(Base):
@@ -360,3 +366,19 @@ class IdentityCheck(Base):
     otp_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     otp_tries_left: Mapped[int] = mapped_column(Integer, default=0)
     otp_sends: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChannelToken(Base):
+    """A messaging platform's access and refresh tokens (``bot.pipeline.tokens``). The
+    refresh token is single-use, so one replica at a time refreshes, under the lease in
+    ``refreshing_owner`` / ``refreshing_until``, and the new pair is written here."""
+
+    __tablename__ = "channel_tokens"
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refreshing_owner: Mapped[str | None] = mapped_column(String(64))
+    refreshing_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refreshes: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -3,6 +3,7 @@
 
 import { get, post, record, setCsrf } from "./api.js";
 import { renderOffer, renderSuggestions } from "./assist.js";
+import { refusedText, showWindow } from "./channel_window.js";
 import { appendMessage, renderConversation, updateComposer, updateConversation } from "./conversation.js";
 import { assignDialog, callbackDialog, linkDialog, passwordDialog, resolveDialog, transferDialog, unlinkDialog } from "./dialogs.js";
 import { fill, h } from "./dom.js";
@@ -204,6 +205,13 @@ async function loadQueue() {
   }
 }
 
+let queueReload = null;
+function reloadQueueSoon() {
+  // Several changes in a burst (a requeue and the next offer) make one request.
+  clearTimeout(queueReload);
+  queueReload = setTimeout(loadQueue, 150);
+}
+
 function upsertQueue(conv) {
   const q = app.state.queue;
   const known = [...q.waiting, ...q.mine, ...q.assigned].some((c) => c.id === conv.id && c.state === conv.state);
@@ -213,7 +221,9 @@ function upsertQueue(conv) {
   q.assigned = q.assigned.filter((c) => c.id !== conv.id);
   if (conv.state === "waiting") {
     q.waiting.push(item);
-    q.waiting.sort((a, b) => (b.priority - a.priority) || ((b.wait_s || 0) - (a.wait_s || 0)));
+    // The order is the server's (routing order, with ageing): fetch it rather than sort
+    // on this copy's wait times, which go stale.
+    reloadQueueSoon();
     if (!known) app.toast(t("new_waiting", { id: conv.id }));
   } else if (conv.state === "assigned") {
     q.assigned.push(item);
@@ -314,6 +324,15 @@ app.ack = async (id) => {
   }
 };
 
+app.decline = async (id) => {
+  try {
+    await post(`/api/conversations/${id}/decline`);
+  } catch (err) {
+    fail(err);
+  }
+  loadQueue();
+};
+
 app.openAssign = async (id) => {
   const values = await assignDialog();
   if (!values) return;
@@ -406,7 +425,7 @@ app.sendReply = async () => {
     const msg = await post(`/api/conversations/${current.id}/messages`, { text });
     box.value = "";
     current.messages.push(msg);
-    appendMessage(el("conversation"), msg);
+    appendMessage(el("conversation"), msg, app);
     const inserted = app.state.inserted;
     if (inserted && inserted.conversation_id === current.id) {
       // The agent may have reworded the answer; that tells knowledge managers it needs work.
@@ -419,6 +438,7 @@ app.sendReply = async () => {
     }
   } catch (err) {
     app.toast(t("sent_failed", { detail: err.message }), "error");
+    if (err.status === 409) showWindow(app); // a closed Zalo or Messenger window, perhaps
   } finally {
     updateComposer(app);
     box.focus();
@@ -512,7 +532,7 @@ function onEvent(event) {
       const msg = event.message;
       if (isCurrent(msg.conversation_id)) {
         if (!current.messages.some((m) => m.id === msg.id)) current.messages.push(msg);
-        appendMessage(el("conversation"), msg);
+        appendMessage(el("conversation"), msg, app);
       } else if (msg.sender === "customer") {
         const mine = app.state.queue.mine.some((c) => c.id === msg.conversation_id);
         if (mine) {
@@ -553,6 +573,13 @@ function onEvent(event) {
       // The hub lost and regained the other replicas' pushes: re-read, as after a reconnect.
       loadQueue();
       refreshCurrent().catch(fail);
+      break;
+    case "delivery_refused":
+      // A stored reply Zalo or Messenger did not take (its window closed): say why.
+      if (isCurrent(event.conversation_id)) {
+        app.toast(refusedText(event), "error");
+        showWindow(app);
+      }
       break;
     case "presence":
       if (event.user === app.user.username && app.user.online !== event.online) {

@@ -52,6 +52,10 @@ function item(conv, app, section) {
       class: "btn btn-warn btn-sm", "data-action": "ack",
       onclick: (e) => { e.stopPropagation(); app.ack(conv.id); },
     }, t("acknowledge")));
+    actions.push(h("button", {
+      class: "btn btn-ghost btn-sm", "data-action": "decline",
+      onclick: (e) => { e.stopPropagation(); app.decline(conv.id); },
+    }, t("decline")));
   }
   // The name the hub copied at linking (signed in, the bot's checks or an agent's link).
   const who = conv.customer_name || conv.customer_id || t("guest");

@@ -8,6 +8,7 @@ import { fill, h } from "./dom.js";
 import { alertIcon } from "./icons.js";
 import { loadLockouts, lockoutsCard } from "./identity_lockouts.js";
 import { label, locale, t, windowOf } from "./i18n.js";
+import { loadRouting, routingCard } from "./routing.js";
 import {
   breakdownChart, breakdownTable, chartCard, csvLink, duration, periodPicker, periodQuery,
   ratingsTable, select, seriesChart, seriesTable, tile,
@@ -168,12 +169,13 @@ export async function renderSupervisor(container, app) {
 }
 
 async function renderOperations(container, app) {
-  const [alerts, report, callbacks, sessions, lockouts] = await Promise.all([
+  const [alerts, report, callbacks, sessions, lockouts, routing] = await Promise.all([
     get("/api/alerts").catch(() => ({ alerts: [] })),
     get("/api/reports/offers").catch((err) => ({ error: err.message })),
     get("/api/callbacks?status=scheduled").catch(() => ({ callbacks: [] })),
     get("/api/sessions").catch(() => ({ users: [] })),
     loadLockouts(),
+    loadRouting(),
   ]);
   const alertList = alerts.alerts || [];
   const cbs = callbacks.callbacks || [];
@@ -193,6 +195,7 @@ async function renderOperations(container, app) {
           a.conversation_id ? h("button", { class: "btn btn-sm btn-ghost", onclick: () => app.openConversation(a.conversation_id, true) }, `#${a.conversation_id}`) : null,
           h("time", {}, new Date(a.created_at).toLocaleString(locale())))))
         : h("p", { class: "empty" }, t("alerts_empty"))),
+    routingCard(routing, app, () => renderOperations(container, app)),
     lockoutsCard(lockouts, app, () => renderOperations(container, app)),
     h("section", { class: "card sup-card" }, h("h3", {}, t("offer_report")),
       report.error ? h("p", { class: "empty" }, t("error", { detail: report.error })) : offerTable(rowsOf(report))),

@@ -1,0 +1,364 @@
+"""Routing simulation: the hub's real routing rules (bot/handoff/routing.py) and its wait
+estimate (bot/handoff/estimate.py), driven by a fake clock, with no hub and no network.
+
+Usage:
+    .venv/bin/python bench/routing_sim.py --conversations 10000 --occupancy 0.85 --seed 1
+    [--agents 12] [--capacity 3] [--out bench/results/routing-DATE-NAME.json]
+
+The model:
+- Poisson arrivals per priority class (urgent 15 %, high 25 %, normal 60 %), each with a
+  skill from its hand-off reason: urgent fraud/retention, high cards/general, normal
+  cards/general. The arrival rate gives the requested occupancy of the present agents'
+  slots (agents × capacity × share of time present) at the mean handling time.
+- Agents: every agent takes cards and general; every third also fraud, the next also
+  retention. Each has a capacity (concurrent chats) and goes away for 5-15 minutes about
+  every two hours (their unacknowledged offer returns to the queue at once).
+- An offer is acknowledged after an exponential delay (mean 5 s), or, with probability
+  5 %, missed: it returns to the queue after the acknowledgement time-out (60 s, urgent
+  20 s) and the agent is cooled down for that conversation.
+- Handling times are log-normal (mean 240 s, sigma 0.8), measured as chats end; the
+  estimate uses the running mean of the measured ones.
+
+The wait of a conversation is from entering the queue to the acknowledged offer. The
+estimate is the one told when the customer enters the queue; its error is measured over
+the customers who were not offered an agent on entering (those are told a wait), and
+separately over those told a minute or more.
+
+The last line printed is one JSON object: conversations, seconds (this run's own time),
+occupancy (measured: busy slot-time over present slot-time), wait_p50_s, wait_p90_s,
+wait_max_s, service_level (objects keyed urgent/high/normal; service level = share
+within the class's target wait), max_wait_with_free_capacity_s (target 0),
+estimate_median_abs_error_share, and the Erlang C figures for the same load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import platform
+import random
+import statistics
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.handoff import estimate, routing  # noqa: E402
+from bot.handoff.routing import CLASS_NAMES, HIGH, NORMAL, URGENT  # noqa: E402
+
+CLASS_MIX = {URGENT: 0.15, HIGH: 0.25, NORMAL: 0.60}
+SKILL_MIX = {
+    URGENT: (("fraud", 0.5), ("retention", 0.5)),
+    HIGH: (("cards", 0.5), ("general", 0.5)),
+    NORMAL: (("cards", 0.4), ("general", 0.6)),
+}
+# The hub's defaults (bot/settings.py routing_service_level_s).
+SERVICE_LEVEL_S = {URGENT: 60.0, HIGH: 180.0, NORMAL: 300.0}
+MEAN_HANDLE_S = 240.0
+HANDLE_SIGMA = 0.8
+ACK_MEAN_S = 5.0
+ACK_TIMEOUT_S = 60.0
+URGENT_ACK_TIMEOUT_S = 20.0  # routing_urgent_ack_timeout_s
+MISS_SHARE = 0.05
+BREAK_EVERY_S = 7200.0
+BREAK_MIN_S, BREAK_MAX_S = 300.0, 900.0
+RATE_WINDOW_S = 3600.0
+
+
+@dataclass
+class Conv:
+    id: int
+    priority: int
+    skill: str
+    entered: float
+    handle_s: float
+    estimate_s: float | None = None
+    offered_at_entry: bool = False
+    waited_free_s: float = 0.0
+    wait_s: float | None = None
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+class Sim:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.rng = random.Random(args.seed)
+        self.rules = routing.Rules(default_capacity=args.capacity)
+        self.n = args.conversations
+        present_share = BREAK_EVERY_S / (BREAK_EVERY_S + (BREAK_MIN_S + BREAK_MAX_S) / 2)
+        self.slots = args.agents * args.capacity
+        self.rate = args.occupancy * self.slots * present_share / MEAN_HANDLE_S
+        self.agents = [
+            routing.Agent(
+                id=i,
+                skills=frozenset(
+                    {"cards", "general"}
+                    | ({"fraud"} if i % 3 == 0 else set())
+                    | ({"retention"} if i % 3 == 1 else set())
+                ),
+            )
+            for i in range(args.agents)
+        ]
+        self.by_agent = {a.id: a for a in self.agents}
+        self.waiting: dict[int, routing.Waiting] = {}
+        self.convs: dict[int, Conv] = {}
+        self.offers: dict[int, int] = {}  # conversation -> agent holding its offer
+        self.events: list[tuple[float, int, str, int, int]] = []
+        self.seq = 0
+        self.wakes: set[float] = set()  # wake-ups already scheduled
+        self.now = 0.0
+        self.arrivals: dict[int, deque[float]] = {c: deque() for c in CLASS_MIX}
+        self.handled: list[float] = []
+        self.handled_sum = 0.0
+        self.ack_s_sum = 0.0
+        self.acks = 0
+        self.busy_slot_s = 0.0
+        self.present_slot_s = 0.0
+        self.last_t = 0.0
+
+    def push(self, t: float, kind: str, a: int = -1, b: int = -1) -> None:
+        self.seq += 1
+        heapq.heappush(self.events, (t, self.seq, kind, a, b))
+
+    def mean_handle_s(self) -> float:
+        return self.handled_sum / len(self.handled) if self.handled else MEAN_HANDLE_S
+
+    def higher_rate(self, priority: int) -> float:
+        rate = 0.0
+        for cls, times in self.arrivals.items():
+            while times and times[0] < self.now - RATE_WINDOW_S:
+                times.popleft()
+            if cls > priority:
+                rate += len(times) / max(min(self.now, RATE_WINDOW_S), 60.0)
+        return rate
+
+    def tell_estimate(self, conv: routing.Waiting) -> float | None:
+        """The estimate as the hub computes it (bot/handoff/dispatch.py's snapshot)."""
+        skilled = [a for a in self.agents if a.present and routing.has_skill(a, conv.skill)]
+        servers = sum(routing.capacity_of(a, self.rules) for a in skilled)
+        free = sum(max(0, routing.capacity_of(a, self.rules) - a.load) for a in skilled)
+        key = routing.order_key(conv, self.now, self.rules)
+        # Ahead: the conversations before it that the same agents could take.
+        ahead = sum(
+            1
+            for w in self.waiting.values()
+            if w.id != conv.id
+            and routing.order_key(w, self.now, self.rules) < key
+            and any(routing.has_skill(a, w.skill) for a in skilled)
+        )
+        return estimate.estimate_wait_s(
+            ahead,
+            free,
+            servers,
+            self.mean_handle_s(),
+            self.higher_rate(conv.priority),
+            self.ack_s_sum / self.acks if self.acks else ACK_MEAN_S,
+        )
+
+    def route(self) -> None:
+        for conv_id, agent_id in routing.route(
+            self.waiting.values(), self.agents, self.now, self.rules
+        ):
+            agent = self.by_agent[agent_id]
+            del self.waiting[conv_id]
+            self.offers[conv_id] = agent_id
+            agent.load += 1
+            agent.offers += 1
+            agent.last_offer_at = self.now
+            timeout = (
+                URGENT_ACK_TIMEOUT_S if self.convs[conv_id].priority == URGENT else ACK_TIMEOUT_S
+            )
+            if self.rng.random() < MISS_SHARE:
+                self.push(self.now + timeout, "miss", conv_id, agent_id)
+            else:
+                delay = min(self.rng.expovariate(1 / ACK_MEAN_S), timeout - 1)
+                self.push(self.now + delay, "ack", conv_id, agent_id)
+        wake = routing.next_change(self.waiting.values(), self.now, self.rules)
+        if wake is not None and wake not in self.wakes:
+            self.wakes.add(wake)
+            self.push(wake, "wake")
+
+    def requeue(self, conv_id: int, agent_id: int, missed: bool) -> None:
+        agent = self.by_agent[agent_id]
+        agent.load -= 1
+        agent.offers -= 1
+        del self.offers[conv_id]
+        conv = self.convs[conv_id]
+        back = routing.Waiting(conv.id, conv.priority, conv.entered, conv.skill)
+        if missed:
+            back.missed[agent_id] = self.now
+        self.waiting[conv_id] = back
+
+    def advance(self, t: float) -> None:
+        dt = t - self.last_t
+        if dt > 0:
+            present = [a for a in self.agents if a.present]
+            self.present_slot_s += dt * sum(routing.capacity_of(a, self.rules) for a in present)
+            self.busy_slot_s += dt * sum(a.load - a.offers for a in self.agents)
+            for conv_id in routing.waiting_with_free_capacity(
+                self.waiting.values(), self.agents, self.last_t, self.rules
+            ):
+                self.convs[conv_id].waited_free_s += dt
+        self.last_t = t
+        self.now = t
+
+    def run(self) -> dict[str, object]:
+        t = 0.0
+        for i in range(self.n):
+            t += self.rng.expovariate(self.rate)
+            self.push(t, "arrive", i)
+        for agent in self.agents:
+            self.push(self.rng.expovariate(1 / BREAK_EVERY_S), "away", agent.id)
+        done = 0
+        while self.events and done < self.n:
+            when, _, kind, a, b = heapq.heappop(self.events)
+            self.advance(when)
+            if kind == "arrive":
+                self.arrive(a)
+            elif kind == "ack" and self.offers.get(a) == b:
+                agent = self.by_agent[b]
+                agent.offers -= 1
+                del self.offers[a]
+                conv = self.convs[a]
+                conv.wait_s = self.now - conv.entered
+                self.ack_s_sum += self.now - agent.last_offer_at
+                self.acks += 1
+                self.push(self.now + conv.handle_s, "end", a, b)
+            elif kind == "miss" and self.offers.get(a) == b:
+                self.requeue(a, b, missed=True)
+            elif kind == "end":
+                self.by_agent[b].load -= 1
+                self.handled.append(self.convs[a].handle_s)
+                self.handled_sum += self.convs[a].handle_s
+                done += 1
+            elif kind == "away":
+                agent = self.by_agent[a]
+                agent.present = False
+                for conv_id, holder in list(self.offers.items()):
+                    if holder == a and self.convs[conv_id].wait_s is None:
+                        self.requeue(conv_id, a, missed=False)
+                self.push(self.now + self.rng.uniform(BREAK_MIN_S, BREAK_MAX_S), "back", a)
+            elif kind == "wake":
+                self.wakes.discard(when)
+            elif kind == "back":
+                self.by_agent[a].present = True
+                self.push(self.now + self.rng.expovariate(1 / BREAK_EVERY_S), "away", a)
+            self.route()
+        return self.summary()
+
+    def arrive(self, i: int) -> None:
+        r = self.rng.random()
+        priority = URGENT if r < CLASS_MIX[URGENT] else HIGH if r < 0.4 else NORMAL
+        skills, weights = zip(*SKILL_MIX[priority], strict=True)
+        skill = self.rng.choices(skills, weights)[0]
+        mu = math.log(MEAN_HANDLE_S) - HANDLE_SIGMA**2 / 2
+        conv = Conv(i, priority, skill, self.now, self.rng.lognormvariate(mu, HANDLE_SIGMA))
+        self.convs[i] = conv
+        self.arrivals[priority].append(self.now)
+        waiting = routing.Waiting(i, priority, self.now, skill)
+        self.waiting[i] = waiting
+        self.route()
+        conv.offered_at_entry = i not in self.waiting
+        if not conv.offered_at_entry:
+            conv.estimate_s = self.tell_estimate(waiting)
+
+    def summary(self) -> dict[str, object]:
+        served = [c for c in self.convs.values() if c.wait_s is not None]
+        by_class = {
+            cls: [c.wait_s or 0.0 for c in served if c.priority == cls] for cls in CLASS_MIX
+        }
+        told = [
+            c for c in served if not c.offered_at_entry and c.estimate_s is not None and c.wait_s
+        ]
+        errors = [abs(c.estimate_s - c.wait_s) / c.wait_s for c in told]  # type: ignore[operator]
+        # Customers told a minute or more: the panel words the estimate in whole minutes.
+        errors_1min = [
+            abs(c.estimate_s - c.wait_s) / c.wait_s  # type: ignore[operator]
+            for c in told
+            if (c.estimate_s or 0) >= 60
+        ]
+        waits = [c.wait_s or 0.0 for c in served]
+        mean_handle = self.mean_handle_s()
+        present_share = self.present_slot_s / max(self.last_t, 1.0) / self.slots
+        servers = round(self.slots * present_share)
+        return {
+            "conversations": len(served),
+            "occupancy_target": self.rate * MEAN_HANDLE_S / (self.slots * present_share),
+            "occupancy": self.busy_slot_s / max(self.present_slot_s, 1.0),
+            "wait_p50_s": {CLASS_NAMES[k]: pct(v, 0.5) for k, v in by_class.items()},
+            "wait_p90_s": {CLASS_NAMES[k]: pct(v, 0.9) for k, v in by_class.items()},
+            "wait_max_s": {CLASS_NAMES[k]: max(v, default=0.0) for k, v in by_class.items()},
+            "service_level": {
+                CLASS_NAMES[k]: sum(w <= SERVICE_LEVEL_S[k] for w in v) / max(len(v), 1)
+                for k, v in by_class.items()
+            },
+            "service_level_target_s": {CLASS_NAMES[k]: v for k, v in SERVICE_LEVEL_S.items()},
+            "max_wait_with_free_capacity_s": max(
+                (c.waited_free_s for c in self.convs.values()), default=0.0
+            ),
+            "estimate_median_abs_error_share": statistics.median(errors) if errors else 0.0,
+            "estimated_customers": len(errors),
+            "estimate_median_abs_error_share_told_1min_or_more": (
+                statistics.median(errors_1min) if errors_1min else 0.0
+            ),
+            "estimated_customers_told_1min_or_more": len(errors_1min),
+            "wait_mean_s": statistics.fmean(waits) if waits else 0.0,
+            "share_waited_over_10_s": sum(w > 10 for w in waits) / max(len(waits), 1),
+            "erlang_c": {
+                "servers": servers,
+                "p_wait": estimate.erlang_c(servers, self.rate * mean_handle),
+                "wait_mean_s": estimate.erlang_c_wait_s(servers, self.rate, mean_handle),
+                "wait_p90_s": estimate.erlang_c_wait_quantile_s(
+                    servers, self.rate, mean_handle, 0.9
+                ),
+            },
+            "simulated_hours": self.last_t / 3600,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--occupancy", type=float, default=0.85)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--agents", type=int, default=12)
+    parser.add_argument("--capacity", type=int, default=3)
+    parser.add_argument("--out", type=Path, help="also write the JSON object to this file")
+    args = parser.parse_args()
+    if args.conversations < 1 or args.agents < 1 or args.capacity < 1:
+        parser.error("--conversations, --agents and --capacity must be at least 1")
+    if not 0 < args.occupancy < 1:
+        parser.error("--occupancy must be between 0 and 1")
+    started = time.perf_counter()
+    result = Sim(args).run()
+    result = {
+        "conversations": result.pop("conversations"),
+        "seconds": round(time.perf_counter() - started, 3),
+        **result,
+        "agents": args.agents,
+        "capacity": args.capacity,
+        "seed": args.seed,
+        "machine": f"{platform.machine()} {platform.python_implementation()} "
+        f"{platform.python_version()}",
+        "date": datetime.now(timezone.utc).date().isoformat(),
+    }
+    line = json.dumps(result, ensure_ascii=False)
+    if args.out:
+        args.out.write_text(line + "\n", encoding="utf-8")
+    print(line)
+
+
+if __name__ == "__main__":
+    main()

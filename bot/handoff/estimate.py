@@ -1,0 +1,87 @@
+"""How long a waiting customer will wait: the estimate the customer is told.
+
+The queue is many agents, each holding up to their capacity of chats, so it is a
+multi-server queue with ``servers`` = the summed capacity of the present agents who can
+take the conversation. A customer with ``ahead`` conversations before them (in routing
+order, needing the same agents) waits until ``ahead + 1 - free`` chats have ended, where
+``free`` is the number of idle slots. While every slot is busy, chats end at about
+``servers / mean_handle_s`` a second (Erlang C's assumption); the conversations of higher
+classes that arrive meanwhile go ahead, so they take ``higher_rate`` of that.
+
+``erlang_c_wait_s`` is the textbook mean wait of an M/M/s queue for the same load, used by
+the benchmark to compare the simulated queue with the model.
+"""
+
+from __future__ import annotations
+
+import math
+
+# Never assume that the customer's turn advances slower than this share of the full rate,
+# even when the higher classes' arrivals would use it all: ageing lifts the customer up.
+MIN_RATE_SHARE = 0.2
+
+
+def erlang_c(servers: int, offered_load: float) -> float:
+    """The probability that an arrival waits, for ``servers`` and an offered load in
+    Erlangs (arrival rate × mean handling time); 1.0 when the load reaches the servers."""
+    if servers <= 0 or offered_load >= servers:
+        return 1.0
+    if offered_load <= 0:
+        return 0.0
+    # The Erlang B recursion is stable for any number of servers; C follows from B.
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = offered_load * b / (k + offered_load * b)
+    rho = offered_load / servers
+    return b / (1 - rho + rho * b)
+
+
+def erlang_c_wait_s(servers: int, arrival_rate: float, mean_handle_s: float) -> float:
+    """The mean wait in an M/M/s queue (math.inf when it is overloaded)."""
+    load = arrival_rate * mean_handle_s
+    if servers <= 0 or load >= servers:
+        return math.inf
+    return erlang_c(servers, load) * mean_handle_s / (servers - load)
+
+
+def erlang_c_wait_quantile_s(
+    servers: int, arrival_rate: float, mean_handle_s: float, q: float
+) -> float:
+    """The q-quantile of the wait in an M/M/s queue: P(W > t) = C · exp(-(s·μ - λ)·t)."""
+    load = arrival_rate * mean_handle_s
+    if servers <= 0 or load >= servers:
+        return math.inf
+    c = erlang_c(servers, load)
+    if c <= 1 - q:
+        return 0.0
+    return math.log(c / (1 - q)) / (servers / mean_handle_s - arrival_rate)
+
+
+def estimate_wait_s(
+    ahead: int,
+    free_slots: int,
+    servers: int,
+    mean_handle_s: float,
+    higher_rate: float = 0.0,
+    ack_s: float = 0.0,
+) -> float | None:
+    """Expected wait of the next-but-``ahead`` customer, until an agent has acknowledged
+    the offer (``ack_s``: the measured mean time from offer to acknowledgement); None when
+    no one present can take the conversation (the customer is offered a call-back)."""
+    if servers <= 0:
+        return None
+    needed = ahead + 1 - max(0, free_slots)
+    if needed <= 0:
+        return max(0.0, ack_s)
+    full_rate = servers / max(mean_handle_s, 1.0)
+    rate = max(full_rate - max(0.0, higher_rate), full_rate * MIN_RATE_SHARE)
+    return needed / rate + max(0.0, ack_s)
+
+
+def changed_a_lot(told_s: float | None, now_s: float | None, share: float, floor_s: float) -> bool:
+    """Is the new estimate worth telling the customer: different from the one they were
+    told by more than ``share`` of it and by at least ``floor_s``?"""
+    if told_s is None or now_s is None:
+        return (told_s is None) != (now_s is None)
+    diff = abs(now_s - told_s)
+    return diff >= floor_s and diff > share * max(told_s, 1.0)
