@@ -1,9 +1,12 @@
 """Talks to the Rasa server through its REST channel, as production deployments do.
 
 A busy bot is not a dead bot:
-- at most ``concurrency`` requests are in flight; the rest wait their turn in front of the
-  semaphore (Rasa answers one message at a time per core: it saturated at about
-  5 messages/s on a 2-core machine, so piling more requests on it only makes all slower);
+- at most ``concurrency`` requests are in flight; the rest wait their turn in front of a
+  gate (Rasa answers one message at a time per core: it saturated at about 5 messages/s
+  on a 2-core machine, so piling more requests on it only makes all slower);
+- the turn is by estimated cost, not arrival alone (`CostGate`): a long message costs Rasa
+  more, so it waits as if it had arrived later, and a burst of long messages from a flood
+  cannot hold every ordinary customer's short one behind it;
 - the timeout is generous (slow is not down), and a failed call is retried with backoff;
 - a circuit breaker opens after ``breaker_failures`` consecutive failed calls, not after
   one slow reply, and lets one trial call through after ``breaker_reset_s``.
@@ -12,6 +15,8 @@ A busy bot is not a dead bot:
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +54,47 @@ class CircuitBreaker:
             self.opened_at = self.clock()
 
 
+class CostGate:
+    """At most ``slots`` holders at once; waiters are served in order of virtual start
+    time, their arrival plus ``seconds_per_char`` times their message's length (as in
+    weighted fair queuing). A long message is delayed by its cost, never starved: every
+    waiter's start time is fixed when it arrives, so later arrivals eventually sort after
+    it."""
+
+    def __init__(self, slots: int, seconds_per_char: float, max_chars: int = 2000) -> None:
+        self._free = slots
+        self._spc = seconds_per_char
+        self._max_chars = max_chars
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for _, _, fut in self._heap if not fut.done())
+
+    async def acquire(self, chars: int) -> None:
+        if self._free > 0 and not self.waiting:
+            self._free -= 1
+            return
+        start = time.monotonic() + self._spc * min(max(chars, 0), self._max_chars)
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._heap, (start, next(self._order), fut))
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release()  # granted just as the waiter gave up: pass the slot on
+            raise
+
+    def release(self) -> None:
+        while self._heap:
+            _, _, fut = heapq.heappop(self._heap)
+            if not fut.done():
+                fut.set_result(None)
+                return
+        self._free += 1
+
+
 class RasaClient:
     def __init__(
         self,
@@ -66,8 +112,10 @@ class RasaClient:
         self.retries = retries
         self.retry_backoff_s = retry_backoff_s
         self.breaker = CircuitBreaker(breaker_failures, breaker_reset_s)
-        self._slots = asyncio.Semaphore(concurrency)
-        self.waiting = 0  # messages queued in front of the semaphore (shown on /healthz)
+        # 5 ms a character: a 2,000-character message waits as if it came 10 s later
+        # than a short one; Rasa reads long messages for roughly that much longer.
+        self._slots = CostGate(concurrency, seconds_per_char=0.005)
+        self.waiting = 0  # messages queued in front of the gate (shown on /healthz)
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s, connect=5.0),
             limits=httpx.Limits(max_connections=concurrency + 4),
@@ -94,7 +142,7 @@ class RasaClient:
     async def _post(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         self.waiting += 1
         try:
-            await self._slots.acquire()
+            await self._slots.acquire(len(text))
         finally:
             self.waiting -= 1
         try:
@@ -119,7 +167,8 @@ class RasaClient:
         "ready"; "loading" (it answers, but not yet with a model: 404/409 while the model
         loads, or too slow to answer); "down" (refused, or a server error)."""
         try:
-            async with self._slots:
+            await self._slots.acquire(0)
+            try:
                 response = await self._client.post(
                     f"{self.base_url}/model/parse", json={"text": "xin chào"}
                 )
@@ -128,6 +177,8 @@ class RasaClient:
                     # health route answers once the channel, and so the model, is up.
                     response = await self._client.get(f"{self.base_url}/webhooks/rest/")
                     return "ready" if response.status_code == 200 else "loading"
+            finally:
+                self._slots.release()
         except httpx.TimeoutException:
             return "loading"
         except httpx.HTTPError:
