@@ -30,20 +30,25 @@ servers on PostgreSQL and Redis, started by scripts/cluster.sh in var/soak-clust
 own ports and databases); "hub" and "rasa" then kill the first replica of each.
 
 The last line printed is one JSON object:
-    sent, stored, answered, lost, duplicated, unanswered   -- hub messages; the last four
-        from the hub's database after the run: stored = sent messages found there,
-        lost = acknowledged but not stored, duplicated = extra copies of one message,
-        answered = stored and followed by an answer (a bot's or agent's reply naming it,
-        an agent's message after it, or a hub notice naming it when the conversation stayed
-        with people: a notice such as "the assistant has a problem" does not count once the
-        conversation went back to the bot), unanswered = stored - answered
-    false_handoffs -- hand-offs the hub made because it judged the bot failed (reason
-        "bot_..."), while Rasa and the action server were up (outside kill windows)
+    sent, stored, lost, duplicated   -- hub messages, checked in the hub's database after
+        the run: stored = sent messages found there, lost = acknowledged but not stored,
+        duplicated = extra copies of one message
+    answered       -- messages whose customer's client received a bot or agent reply that
+        addresses them (a hub notice does not count); unanswered = stored - answered;
+        answered_in_store = stored messages a bot or agent reply names in the database
+        (received or not: the difference is answers that came after the client gave up)
+    notices        -- the hub's own notices stored, by kind (bot/texts.py key)
+    handoffs_by_reason, expected_handoffs (customers whose script asked for a person and
+        got to ask), false_handoffs (every hand-off for another reason than the customer's
+        request: the scripts hold nothing else that requires one; a hand-off because Rasa
+        was killed counts too)
     http_5xx       -- 5xx responses from the hub to customers and agents
-    p50_ms, p95_ms -- send to the bot's first answer, as the client saw it (the hub's own
-        notices, such as "the assistant has a problem", and agents' answers are left out;
-        on Telegram, where the sender is not marked, only agents' answers are)
-    raw_rasa_p50_ms, raw_rasa_p95_ms, overhead_p95 (hub p95 / raw p95), msgs_per_s
+    p50_ms, p95_ms, n_hub -- send to the bot's first reply, as the client saw it (agents'
+        answers and the hub's notices left out), and how many replies they are taken over
+    raw_rasa_p50_ms, raw_rasa_p95_ms, n_raw, raw_rasa_failed -- the same scripts straight
+        to Rasa's REST channel before the hub phase; a time-out or empty reply is a failure
+    overhead_p50, overhead_p95 (hub / raw), msgs_per_s, throughput_ratio (hub messages
+        per second / raw Rasa's), niceness_applied (the hub's /healthz report)
 plus the run's parameters and error counts.
 """
 
@@ -418,7 +423,7 @@ def read_store(database_url: str) -> dict[str, list[dict[str, Any]]]:
     queries = {
         "inbound": "SELECT id, conversation_id, seq, channel, channel_message_id, created_at "
         "FROM messages WHERE sender = 'customer'",
-        "outbound": "SELECT id, conversation_id, seq, sender, reply_to "
+        "outbound": "SELECT id, conversation_id, seq, sender, reply_to, text "
         "FROM messages WHERE direction = 'out'",
         "handoffs": "SELECT conversation_id, note, created_at FROM conversation_events "
         "WHERE kind = 'state' AND to_state = 'waiting'",
@@ -493,17 +498,50 @@ def _timestamp(at: Any) -> float:
     return float(at.timestamp())
 
 
-def false_handoffs(database_url: str, down: list[tuple[str, float, float]]) -> int:
-    """Hand-offs for a bot failure while Rasa and the action server were up."""
-    windows = [(a, b + 5) for name, a, b in down if name in ("rasa", "actions")]
-    count = 0
+# The soak scripts hold FAQ questions, greetings and requests for a person: the only
+# hand-off the customer asked for is "customer_request", and no intent in them requires one.
+ASKED_REASONS = frozenset({"customer_request"})
+
+
+def handoff_report(database_url: str, records: list[Sent]) -> dict[str, Any]:
+    """Hand-offs by reason, the ones the scripts asked for, and the false ones: every
+    hand-off the customer did not ask for, whatever the cause (a bot failure while Rasa
+    was killed is one too: the customer still ends up in the queue without asking)."""
+    by_reason: dict[str, int] = {}
     for row in read_store(database_url)["handoffs"]:
-        if not str(row["note"] or "").startswith("bot_"):
+        reason = str(row["note"] or "unknown")
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    human = set(yaml.safe_load((Path(__file__).parent / "soak_messages.yaml").read_text())["human"])
+    asked_customers = {
+        s.customer for s in records if s.acked and s.text in human and s.channel != "raw-rasa"
+    }
+    false = sum(n for reason, n in by_reason.items() if reason not in ASKED_REASONS)
+    return {
+        "handoffs_by_reason": dict(sorted(by_reason.items())),
+        "expected_handoffs": len(asked_customers),
+        "false_handoffs": false,
+    }
+
+
+def notice_counts(database_url: str) -> dict[str, int]:
+    """The hub's notices stored during the run, by kind (bot/texts.py key)."""
+    from soak_clients import notice_kind
+
+    counts: dict[str, int] = {}
+    for row in read_store(database_url)["outbound"]:
+        if row["sender"] in ("bot", "agent"):
             continue
-        ts = _timestamp(row["created_at"])
-        if not any(a <= ts <= b for a, b in windows):
-            count += 1
-    return count
+        kind = notice_kind(str(row["text"] or ""))
+        counts[kind] = counts.get(kind, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def niceness(hub_url: str) -> dict[str, Any]:
+    """What the hub asked for and got (GET /healthz), as every benchmark reports it."""
+    try:
+        return dict(httpx.get(f"{hub_url}/healthz", timeout=10).json().get("niceness") or {})
+    except (httpx.HTTPError, ValueError):
+        return {}
 
 
 # -- entry point -----------------------------------------------------------------------------
@@ -568,32 +606,54 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             # The baseline gets at most 40 % of the time, so the hub phase always runs.
             raw_deadline = time.monotonic() + 0.4 * args.max_seconds
             log(f"raw Rasa: {args.customers} customers x {args.messages} messages")
+            raw_started = time.monotonic()
             raw = raw_phase(stack, plans, raw_deadline, args)
+            raw_elapsed = time.monotonic() - raw_started
             log(f"hub: {args.customers} customers x {args.messages} messages, kill {args.kill}")
             shared, elapsed, agents = hub_phase(stack, plans, deadline, args)
             report = store_report(stack.settings.database_url, shared.records)
+            # Latency: to the bot's first reply as the client saw it (agents' answers and
+            # the hub's notices left out). n is printed beside every percentile.
             hub_ms = [
                 s.latency_ms
                 for s in shared.records
-                if s.latency_ms is not None and s.reply_sender in ("bot", "hub")
+                if s.latency_ms is not None and s.reply_sender == "bot"
             ]
+            # Raw Rasa: a time-out or an empty reply is a failure, not a missing sample.
             raw_ms = [s.latency_ms for s in raw.records if s.latency_ms is not None]
+            p50, raw_p50 = percentile(hub_ms, 0.5), percentile(raw_ms, 0.5)
             p95, raw_p95 = percentile(hub_ms, 0.95), percentile(raw_ms, 0.95)
+            hub_rate = report["acked"] / elapsed if elapsed else None
+            raw_rate = len(raw_ms) / raw_elapsed if raw_elapsed else None
+            # Answered as the customer means it: their client received a bot or agent
+            # reply that addresses the message (a notice does not count).
+            seen = sum(1 for s in shared.records if s.acked and s.reply_sender in ("bot", "agent"))
+            handoffs = handoff_report(stack.settings.database_url, shared.records)
             result = {
                 "sent": report["sent"],
                 "stored": report["stored"],
-                "answered": report["answered"],
+                "answered": seen,
+                "answered_in_store": report["answered"],
                 "lost": report["lost"],
                 "duplicated": report["duplicated"],
-                "unanswered": report["unanswered"],
-                "false_handoffs": false_handoffs(stack.settings.database_url, stack.down),
+                "unanswered": report["stored"] - seen,
+                "notices": notice_counts(stack.settings.database_url),
+                **handoffs,
                 "http_5xx": shared.http_5xx,
-                "p50_ms": percentile(hub_ms, 0.5),
+                "p50_ms": p50,
                 "p95_ms": p95,
-                "raw_rasa_p50_ms": percentile(raw_ms, 0.5),
+                "n_hub": len(hub_ms),
+                "raw_rasa_p50_ms": raw_p50,
                 "raw_rasa_p95_ms": raw_p95,
+                "n_raw": len(raw_ms),
+                "raw_rasa_failed": len(raw.records) - len(raw_ms),
+                "overhead_p50": round(p50 / raw_p50, 2) if p50 and raw_p50 else None,
                 "overhead_p95": round(p95 / raw_p95, 2) if p95 and raw_p95 else None,
-                "msgs_per_s": round(report["acked"] / elapsed, 2) if elapsed else None,
+                "msgs_per_s": round(hub_rate, 2) if hub_rate else None,
+                "throughput_ratio": round(hub_rate / raw_rate, 2)
+                if hub_rate and raw_rate
+                else None,
+                "niceness_applied": niceness(stack.settings.hub_url),
                 "acked": report["acked"],
                 "handoffs": report["handoffs"],
                 "agent_replies": sum(a.replies for a in agents),

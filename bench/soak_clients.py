@@ -55,12 +55,50 @@ class Sent:
     wall_sent: float = 0.0
     acked: bool = False
     message_id: int | None = None
-    t_reply: float | None = None  # first answer the client saw
-    reply_sender: str | None = None
+    t_reply: float | None = None  # first bot or agent reply to it the client saw
+    reply_sender: str | None = None  # "bot" or "agent"
+    # The hub's own notices ("the assistant has a problem", a queue position) answer
+    # nothing: the first one is kept apart, by kind (bot/texts.py key).
+    t_notice: float | None = None
+    notice_kind: str | None = None
 
     @property
     def latency_ms(self) -> float | None:
         return None if self.t_reply is None else (self.t_reply - self.t_sent) * 1000
+
+    def see(self, sender: str | None, text: str | None = None) -> None:
+        """Note an outbound message that addresses this one: a bot or agent reply answers
+        it; anything else is a notice."""
+        if sender in ("bot", "agent"):
+            if self.t_reply is None:
+                self.t_reply, self.reply_sender = time.monotonic(), sender
+        elif self.t_notice is None:
+            self.t_notice, self.notice_kind = time.monotonic(), notice_kind(text or "")
+
+
+def _notice_starts() -> list[tuple[str, str]]:
+    from bot.texts import TEXTS
+
+    starts = []
+    for key, variants in TEXTS.items():
+        for text in variants.values():
+            head = text.split("{", 1)[0].strip()
+            if len(head) >= 12:
+                starts.append((head[:40], key))
+    return starts
+
+
+_NOTICES: list[tuple[str, str]] = []
+
+
+def notice_kind(text: str) -> str:
+    """The hub notice a text is (its bot/texts.py key), else "other"."""
+    if not _NOTICES:
+        _NOTICES.extend(_notice_starts())
+    for head, key in _NOTICES:
+        if text.startswith(head):
+            return key
+    return "other"
 
 
 @dataclass
@@ -164,8 +202,7 @@ class HttpCustomer:
                         self.shared.acked()
                         for reply in body.get("replies") or []:
                             if answers(reply, sent, own_seq):
-                                sent.t_reply, sent.reply_sender = time.monotonic(), reply["sender"]
-                                break
+                                sent.see(reply["sender"], reply.get("text"))
                         continue
                 except httpx.HTTPError:
                     self.shared.error("widget-http")
@@ -186,8 +223,9 @@ class HttpCustomer:
                 if response.status_code == 200:
                     for msg in response.json().get("messages") or []:
                         if answers(msg, sent, own_seq):
-                            sent.t_reply, sent.reply_sender = time.monotonic(), msg["sender"]
-                            return
+                            sent.see(msg["sender"], msg.get("text"))
+                    if sent.t_reply is not None:
+                        return
             except httpx.HTTPError:
                 self.shared.error("widget-history")
             time.sleep(0.3)
@@ -290,8 +328,8 @@ class WsCustomer:
             if sent.message_id is not None and sent.t_reply is None:
                 for reply in pending:
                     if answers(reply, sent, own_seq):
-                        sent.t_reply, sent.reply_sender = time.monotonic(), reply["sender"]
-                        break
+                        sent.see(reply["sender"], reply.get("text"))
+                pending.clear()
 
 
 # -- Telegram --------------------------------------------------------------------------------
@@ -364,11 +402,18 @@ class TelegramCustomer:
             until = time.monotonic() + min(self.shared.reply_wait_s, max(0.0, self.shared.left()))
             while sent.acked and time.monotonic() < until:
                 later = [m for m in self.api.sent_times(self.chat_id) if m[0] >= sent.t_sent]
-                if later:
-                    at, text = later[0]
-                    # Telegram does not say who wrote it: the agents' text is known.
-                    sender = "agent" if text.startswith(AGENT_TEXT_STARTS) else "hub"
-                    sent.t_reply, sent.reply_sender = at, sender
+                for at, text in later:
+                    # Telegram does not say who wrote it: the agents' text is known, and so
+                    # are the hub's notices; anything else is the bot's.
+                    if text.startswith(AGENT_TEXT_STARTS):
+                        sender = "agent"
+                    else:
+                        sender = "system" if notice_kind(text) != "other" else "bot"
+                    sent.see(sender, text)
+                    if sent.t_reply is not None:
+                        sent.t_reply = at
+                        break
+                if sent.t_reply is not None:
                     break
                 time.sleep(0.05)
             think(self.shared, self.rng)

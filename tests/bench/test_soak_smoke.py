@@ -33,6 +33,17 @@ KEYS = {
     "raw_rasa_p95_ms",
     "overhead_p95",
     "msgs_per_s",
+    # What a customer would sign: notices apart, hand-offs by reason against the ones the
+    # scripts asked for, sample sizes beside percentiles, and the priority actually applied.
+    "answered_in_store",
+    "notices",
+    "handoffs_by_reason",
+    "expected_handoffs",
+    "n_hub",
+    "n_raw",
+    "overhead_p50",
+    "throughput_ratio",
+    "niceness_applied",
 }
 
 
@@ -66,3 +77,7 @@ def test_soak_smoke() -> None:
     assert result["stored"] == 6, result
     assert result["lost"] == 0 and result["duplicated"] == 0 and result["http_5xx"] == 0, result
     assert result["raw_rasa_sent"] == 6, result
+    # Customer 2 of 3 ends with a request for a person (bench/soak.py, scripts).
+    assert result["expected_handoffs"] == 1, result
+    assert result["answered"] <= result["answered_in_store"] <= result["stored"], result
+    assert result["n_raw"] + result["raw_rasa_failed"] == 6, result
