@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.clients.hub import HubError
 from actions.common import call_hub, conversation_id, customer_id, language
 from actions.fallback import offer_human
+from actions.faq import answer_digression
 from actions.identity import validate_phone_value
 from actions.texts import format_window, t
 from actions.validation import parse_preferred_time
@@ -41,7 +42,7 @@ class ValidateCallbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         when = parse_preferred_time(value)
         asked = tracker.get_slot("requested_slot") == "preferred_time"
-        if when is None and asked:
+        if when is None and asked and not await answer_digression(dispatcher, tracker):
             dispatcher.utter_message(text=t("invalid_time", language(tracker)))
         return {"preferred_time": when}
 

@@ -23,6 +23,9 @@ FAILED_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 # Set by action_answer_faq when the knowledge base had no confident answer: that turn
 # counts as failed too.
 FAQ_MISS_SLOT = "faq_miss"
+# Set when the knowledge base answered a message the classifier could not place: that turn
+# was answered, so it does not count as failed.
+KB_ANSWER_SLOT = "kb_answered"
 MAX_TURN_CHARS = 500
 
 T = TypeVar("T")
@@ -86,6 +89,9 @@ def user_turns(tracker: Tracker) -> list[UserTurn]:
         elif kind == "slot" and event.get("name") == FAQ_MISS_SLOT and event.get("value"):
             if turns:
                 turns[-1].failed = True
+        elif kind == "slot" and event.get("name") == KB_ANSWER_SLOT and event.get("value"):
+            if turns:
+                turns[-1].failed = False
     return turns
 
 

@@ -1,8 +1,15 @@
 """The fallback ladder and offers of a person.
 
-1st failed turn in a row: ask to rephrase, with examples. 2nd: offer a person (buttons).
-3rd or more: hand off directly, so the customer is never trapped. Frustration brings an
-offer of a person at once. The count is read from the tracker's events.
+1st failed turn in a row: offer the classifier's two likeliest requests as buttons (a
+two-stage fallback), or ask to rephrase when none is likely. 2nd: offer a person
+(buttons). 3rd or more: hand off directly, so the customer is never trapped. Frustration
+brings an offer of a person at once. The count is read from the tracker's events.
+
+While the bot is protecting a customer (the offer to block a card after a fraud report,
+the fraud and lost card forms) the ladder is shorter and ends with the team that can act:
+an unclear answer to "Shall I block the card?" is read once more as a plain yes or no and
+asked again, and a second failed turn hands the conversation off urgently with the flow's
+own reason, so a card is never left unblocked with nobody told.
 """
 
 from __future__ import annotations
@@ -10,16 +17,44 @@ from __future__ import annotations
 import contextlib
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.hub import HubError
-from actions.common import MAX_TURN_CHARS, call_hub, failed_streak, language
+from actions.common import KB_ANSWER_SLOT, MAX_TURN_CHARS, call_hub, failed_streak, language
 from actions.handoff import hand_off
+from actions.knowledge import confident_answer
+from actions.texts import t
+from chattext.replies import read_reply
+from chattext.substance import is_substantive
 
 OFFER_AT = 2
 HANDOFF_AT = 3
+# A protective flow hands off at its second failed turn in a row.
+PROTECTIVE_HANDOFF_AT = 2
+# The hand-off reason of each flow that protects a customer (both are urgent in the queue).
+PROTECTIVE_FORMS = {"fraud_form": "fraud", "lost_card_form": "lost_card"}
+# Requests the two-stage fallback may offer as buttons: ones a customer can start by
+# clicking. Replies (yes, no, details) and small talk mean nothing as a button.
+OFFERABLE_INTENTS = (
+    "report_fraud",
+    "report_lost_card",
+    "cancel_card",
+    "ask_faq",
+    "request_callback",
+    "check_callback_status",
+    "check_due_date",
+    "check_application_status",
+    "complaint",
+    "refund_status",
+    "reset_password",
+    "request_human",
+)
+# A candidate must have at least this confidence to be offered (tuned on the NLU
+# development set: below it the second choice was right too rarely to be worth a button).
+MIN_CHOICE_CONFIDENCE = 0.15
+MAX_CHOICES = 2
 
 
 def offer_human(dispatcher: CollectingDispatcher, reason: str, response: str) -> list[EventType]:
@@ -48,12 +83,89 @@ class ActionHandleFallback(Action):
     ) -> list[EventType]:
         await report_gap(tracker)
         streak = failed_streak(tracker)
+        if tracker.get_slot("block_offered"):
+            return block_offer_reply(dispatcher, tracker, streak)
+        protecting = PROTECTIVE_FORMS.get(str(tracker.active_loop.get("name") or ""))
+        if protecting:
+            if streak >= PROTECTIVE_HANDOFF_AT:
+                return hand_off(dispatcher, tracker, protecting)
+            # The form asks its question again right after this.
+            dispatcher.utter_message(text=t("form_unclear", language(tracker)))
+            return []
+        if not tracker.active_loop.get("name") and await answered_from_knowledge(
+            dispatcher, tracker
+        ):
+            return [SlotSet(KB_ANSWER_SLOT, "yes")]
         if streak >= HANDOFF_AT:
             return hand_off(dispatcher, tracker, "fallback")
         if streak >= OFFER_AT:
             return offer_human(dispatcher, "fallback", "utter_offer_human")
+        choices = likely_requests(tracker)
+        if choices and not tracker.active_loop.get("name"):
+            lang = language(tracker)
+            buttons = [
+                {"title": t(f"intent_label_{name}", lang), "payload": f"/{name}"}
+                for name in choices
+            ]
+            dispatcher.utter_message(text=t("did_you_mean", lang), buttons=buttons)
+            return []
         dispatcher.utter_message(response="utter_ask_rephrase")
         return []
+
+
+async def answered_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer from the knowledge base when it has a confident answer for a message the
+    classifier could not place. The classifier only knows the questions it was trained
+    on; an entry a knowledge manager published this morning is answered for its own
+    question at once, without retraining."""
+    text = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
+    if text.startswith("/") or not is_substantive(text):
+        return False
+    answer = await confident_answer(tracker)
+    if answer is None:
+        return False
+    dispatcher.utter_message(text=answer)
+    return True
+
+
+def likely_requests(tracker: Tracker) -> list[str]:
+    """The classifier's likeliest requests for the latest message, best first."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    picked: list[str] = []
+    for entry in ranking:
+        name = str(entry.get("name") or "")
+        confidence = float(entry.get("confidence") or 0)
+        if name in OFFERABLE_INTENTS and confidence >= MIN_CHOICE_CONFIDENCE:
+            picked.append(name)
+        if len(picked) == MAX_CHOICES:
+            break
+    return picked
+
+
+def block_offer_reply(
+    dispatcher: CollectingDispatcher, tracker: Tracker, streak: int
+) -> list[EventType]:
+    """An answer to "Shall I block the card?" that the classifier could not place: read it
+    as a plain yes or no ("khoá luôn đi" names the action: a yes), else ask once more, then
+    hand off to the fraud team."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    reply = read_reply(text, accept_action=True)
+    if reply == "yes":
+        return [FollowupAction("fraud_form")]
+    if reply == "no" or streak >= PROTECTIVE_HANDOFF_AT:
+        return hand_off(dispatcher, tracker, "fraud")
+    dispatcher.utter_message(
+        text=t("block_offer_unclear", language(tracker)),
+        buttons=block_offer_buttons(language(tracker)),
+    )
+    return []
+
+
+def block_offer_buttons(lang: str) -> list[dict[str, str]]:
+    return [
+        {"title": t("button_block_now", lang), "payload": "/affirm"},
+        {"title": t("button_dont_block", lang), "payload": "/deny"},
+    ]
 
 
 class ActionOfferHuman(Action):

@@ -7,6 +7,7 @@ failed for the fallback ladder: the second failure in a row offers a person.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,16 +19,50 @@ from actions.clients.hub import HubError
 from actions.common import (
     FAQ_MISS_SLOT,
     MAX_TURN_CHARS,
-    call_hub,
     failed_streak,
     language,
-    user_turns,
 )
 from actions.fallback import OFFER_AT, offer_human
-from actions.texts import t
-from chattext.substance import contextual_query
+from actions.knowledge import confident_answer, question_of, search
+from actions.texts import TEXTS, t
+from chattext.accents import fold
+from chattext.substance import is_substantive
 
 MAX_SUGGESTIONS = 2
+
+
+# Words that make a message a question rather than an answer (folded, Vietnamese and
+# English): a form's question left unanswered for one of these is a digression.
+_QUESTION = re.compile(
+    r"\?|\b(?:bao nhieu|bao lau|bao gio|the nao|nhu nao|lam sao|so may|o dau|khi nao|"
+    r"tai sao|vi sao|co .{1,40} khong|duoc khong|phai khong|how|what|when|where|why|which|"
+    r"can i|do you|is there|are there)\b"
+)
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(_QUESTION.search(fold(text).lower()))
+
+
+async def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer a question asked in the middle of a form from the knowledge base, when it
+    has a confident answer, and say where the form was; the form then asks again. The
+    classifier does not always call such a question `ask_faq` ("mà khoá rồi thì bao lâu có
+    thẻ mới?" while the form asks for card digits), so the forms check for it themselves
+    when the answer they got holds no value."""
+    latest = tracker.latest_message or {}
+    text = str(latest.get("text") or "")[:MAX_TURN_CHARS]
+    if text.startswith("/") or not looks_like_question(text) or not is_substantive(text):
+        return False
+    answer = await confident_answer(tracker)
+    if answer is None:
+        return False
+    lang = language(tracker)
+    dispatcher.utter_message(text=answer)
+    form = str(tracker.active_loop.get("name") or "")
+    if f"task_{form}" in TEXTS:
+        dispatcher.utter_message(text=t("form_resume", lang, task=t(f"task_{form}", lang)))
+    return True
 
 
 class ActionAnswerFaq(Action):
@@ -42,19 +77,21 @@ class ActionAnswerFaq(Action):
         lang = language(tracker)
         # A short follow-up ("còn thẻ Platinum thì sao?") is asked in the context of the
         # question before it; the hub searches both together.
-        turns = [turn.text for turn in user_turns(tracker) if not turn.text.startswith("/")]
-        latest = str((tracker.latest_message or {}).get("text") or "")
-        if not turns or turns[-1] != latest:
-            turns.append(latest)
-        question = contextual_query(turns, answer_latest=True)[:MAX_TURN_CHARS]
+        question = question_of(tracker)
         try:
-            hits = await call_hub(lambda hub: hub.answer(question, lang, tracker.sender_id))
+            hits = await search(tracker, question)
         except HubError:
             dispatcher.utter_message(text=t("hub_unavailable", lang))
             return offer_human(dispatcher, "hub_unavailable", "utter_offer_human")
 
         if hits and hits[0].get("confident"):
             dispatcher.utter_message(text=str(hits[0].get("answer", "")))
+            form = str(tracker.active_loop.get("name") or "")
+            if form:
+                # A question in the middle of a form: say where we were before the form
+                # asks its question again.
+                task = t(f"task_{form}", lang)
+                dispatcher.utter_message(text=t("form_resume", lang, task=task))
             return []
         return self._not_sure(dispatcher, tracker, lang, question, hits)
 

@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.clients.hub import HubError, HubNotFound, HubThrottled
 from actions.common import call_hub, customer_id, language
 from actions.handoff import hand_off
-from actions.identity import IdentitySlotsValidation
+from actions.identity import INVALID_SLOT, IdentitySlotsValidation, details_missing
 from actions.texts import t
 
 REASON = "fraud"
@@ -64,8 +64,13 @@ class ActionBlockCardFraud(Action):
             SlotSet("block_offered", False),
             SlotSet("card_last4", None),
             SlotSet("dob", None),
+            SlotSet(INVALID_SLOT, 0),
         ]
         known: dict[str, Any] = {"card_last4": last4, "card_blocked": False}
+        if details_missing(tracker):
+            # The form gave up asking: the fraud team verifies by phone and blocks at once.
+            dispatcher.utter_message(text=t("fraud_not_verified", lang))
+            return events + hand_off(dispatcher, tracker, REASON, known)
         try:
             verified = await call_hub(
                 lambda hub: hub.verify_identity(sender, signed, phone, last4, dob)

@@ -33,6 +33,8 @@ INTERNAL_SLOTS = frozenset(
         "faq_miss",
         "hotline",
         "block_offered",
+        "invalid_answers",
+        "kb_answered",
     }
 )
 # What the customer said they came for decides why they are handed over, whatever the
@@ -138,6 +140,7 @@ def hand_off(
         SlotSet("human_offered", False),
         SlotSet("offer_reason", None),
         SlotSet("block_offered", False),
+        SlotSet("invalid_answers", 0),
     ]
     if tracker.active_loop.get("name"):
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.hub import HubError, HubThrottled
 from actions.common import call_hub, customer_id, language
 from actions.fallback import offer_human
+from actions.faq import answer_digression
+from actions.handoff import hand_off
 from actions.texts import t
 from actions.validation import (
     looks_like_full_card_number,
@@ -35,6 +38,20 @@ from actions.validation import (
 )
 
 MAX_VERIFY_FAILURES = 2
+# Answers in a row that held no valid value for the slot asked: then the form stops and
+# its final action hands over (a person can take details a form cannot).
+MAX_INVALID_ANSWERS = 3
+INVALID_SLOT = "invalid_answers"
+# Turns that change the course of the conversation rather than answer the question.
+INTERRUPTING_INTENTS = frozenset({"request_human", "deny", "express_frustration"})
+# Slot parsers for values typed in any common form ("đuôi 3342", "3 3 4 2", "30-1-85",
+# "Jan 30 1985", "+84 912 345 678"), used whatever the classifier made of the message.
+# "Let me try again" typed after a failed check, while the form asks once more.
+_RETRY = re.compile(
+    r"^\W*(?:thử lại|thu lai|để thử lại|lam lai|làm lại|try again|retry|let me try)\W*$",
+    re.IGNORECASE,
+)
+PARSERS = {"card_last4": parse_card_last4, "dob": parse_dob, "phone": parse_phone}
 # identity_status values: how far the account form's check went.
 CODE_SENT = "card_dob"  # card check passed, one-time code sent, waiting for it
 PASSED = "otp"
@@ -42,6 +59,56 @@ FAILED = "failed"
 LOCKED = "locked"
 NO_CODE = "no_otp"
 ENDED = (FAILED, LOCKED, NO_CODE)
+
+
+def typed_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """The requested slot's value read from the latest message as typed, whatever intent
+    the classifier gave it: {slot: value}, or {} when the message holds none or changes
+    the subject (a person, a stop, frustration)."""
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    latest = tracker.latest_message or {}
+    if ((latest.get("intent") or {}).get("name")) in INTERRUPTING_INTENTS:
+        return {}
+    text = str(latest.get("text") or "")
+    if text.startswith("/"):
+        return {}
+    value = PARSERS[slot](text)
+    return {slot: value} if value else {}
+
+
+def count_answer(tracker: Tracker, update: dict[str, Any], slot: str) -> dict[str, Any]:
+    """Add the running count of invalid answers to a slot update."""
+    if update.get(slot) is None:
+        misses = int(tracker.get_slot(INVALID_SLOT) or 0) + 1
+    else:
+        misses = 0
+    return {**update, INVALID_SLOT: misses}
+
+
+async def counted(
+    tracker: Tracker,
+    slot: str,
+    value: Any,
+    dispatcher: CollectingDispatcher,
+    check: Callable[[Any, CollectingDispatcher, str], dict[str, Any]],
+) -> dict[str, Any]:
+    """Run a slot check and count it. An answer without a value that is a question the
+    knowledge base can answer is a digression: answered, not counted, and the form asks
+    again. The last allowed miss says nothing, since the form stops and its final action
+    explains what happens next."""
+    speaker = CollectingDispatcher()
+    update = check(value, speaker, language(tracker))
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if update.get(slot) is None and _RETRY.search(text):
+        # "thử lại", "try again": the form is already asking again; no hint, no miss.
+        return update
+    if update.get(slot) is None and await answer_digression(dispatcher, tracker):
+        return update
+    last_try = int(tracker.get_slot(INVALID_SLOT) or 0) + 1 >= MAX_INVALID_ANSWERS
+    if update.get(slot) is not None or not last_try:
+        dispatcher.messages.extend(speaker.messages)
+    return count_answer(tracker, update, slot)
 
 
 def validate_card_last4_value(value: Any, dispatcher: CollectingDispatcher, lang: str) -> dict:
@@ -89,24 +156,42 @@ class IdentitySlotsValidation:
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
+        if int(tracker.get_slot(INVALID_SLOT) or 0) >= MAX_INVALID_ANSWERS:
+            # Stop asking: the form's final action sees what is missing and hands over.
+            return []
         if customer_id(tracker):
             return [s for s in domain_slots if s != "phone"]
         return list(domain_slots)
 
+    async def extract_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return typed_answer(tracker, "phone")
+
+    async def extract_card_last4(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return typed_answer(tracker, "card_last4")
+
+    async def extract_dob(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return typed_answer(tracker, "dob")
+
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_phone_value(value, dispatcher, language(tracker))
+        return await counted(tracker, "phone", value, dispatcher, validate_phone_value)
 
     async def validate_card_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_card_last4_value(value, dispatcher, language(tracker))
+        return await counted(tracker, "card_last4", value, dispatcher, validate_card_last4_value)
 
     async def validate_dob(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_dob_value(value, dispatcher, language(tracker))
+        return await counted(tracker, "dob", value, dispatcher, validate_dob_value)
 
 
 @dataclass
@@ -132,8 +217,18 @@ def _cleared(tracker: Tracker) -> list[EventType]:
     return events
 
 
+def details_missing(tracker: Tracker) -> bool:
+    """True when the form ended without the details a check needs (it gave up asking)."""
+    signed, phone = _target(tracker)
+    return not (tracker.get_slot("card_last4") and tracker.get_slot("dob") and (signed or phone))
+
+
 async def verify_customer(
-    dispatcher: CollectingDispatcher, tracker: Tracker, retry_payload: str
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    retry_payload: str,
+    protective_reason: str | None = None,
+    retry_form: str | None = None,
 ) -> Verification:
     """Check the form's card digits and date of birth against the named customer.
 
@@ -141,8 +236,23 @@ async def verify_customer(
     second failure, or at once when the hub refuses more checks) and returns no customer
     id. A pass is card-level only: it sets no `customer_id` slot, which stands for the
     signed-in (or code-checked) customer whose account the bot may show.
+
+    With ``protective_reason`` (a flow that protects the customer, such as blocking a lost
+    card), a check that cannot pass hands the conversation over at once with that reason,
+    which the queue treats as urgent, instead of offering a person. With ``retry_form``,
+    a first failure asks the form's questions again at once (typed answers just go on)
+    instead of asking whether to try again.
     """
     lang = language(tracker)
+
+    def give_up(reason: str, response: str) -> list[EventType]:
+        if protective_reason:
+            return hand_off(dispatcher, tracker, protective_reason)
+        return offer_human(dispatcher, reason, response)
+
+    if details_missing(tracker):
+        dispatcher.utter_message(text=t("verify_failed_final", lang))
+        return Verification(None, give_up("verification_failed", "utter_offer_human"))
     signed, phone = _target(tracker)
     last4 = tracker.get_slot("card_last4")
     dob = tracker.get_slot("dob")
@@ -154,12 +264,10 @@ async def verify_customer(
     except HubThrottled as exc:
         locked_message(dispatcher, exc, lang)
         events = _cleared(tracker)
-        return Verification(
-            None, events + offer_human(dispatcher, "verification_locked", "utter_offer_human")
-        )
+        return Verification(None, events + give_up("verification_locked", "utter_offer_human"))
     except HubError:
         dispatcher.utter_message(text=t("hub_unavailable", lang))
-        return Verification(None, offer_human(dispatcher, "hub_unavailable", "utter_offer_human"))
+        return Verification(None, give_up("hub_unavailable", "utter_offer_human"))
 
     if result.get("verified") and result.get("customer_id"):
         return Verification(str(result["customer_id"]), [SlotSet("verify_failures", 0)])
@@ -168,7 +276,13 @@ async def verify_customer(
     events = [*_cleared(tracker), SlotSet("verify_failures", failures)]
     if failures >= MAX_VERIFY_FAILURES or result.get("locked"):
         dispatcher.utter_message(text=t("verify_failed_final", lang))
-        events += offer_human(dispatcher, "verification_failed", "utter_offer_human")
+        events += give_up("verification_failed", "utter_offer_human")
+    elif retry_form:
+        dispatcher.utter_message(
+            text=t("verify_failed_ask_again", lang),
+            buttons=[{"title": t("button_human", lang), "payload": "/request_human"}],
+        )
+        events.append(FollowupAction(retry_form))
     else:
         dispatcher.utter_message(
             text=t("verify_failed_retry", lang),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -11,10 +13,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.clients.hub import HubError, HubNotFound
 from actions.common import call_hub, language
-from actions.fallback import offer_human
-from actions.identity import IdentitySlotsValidation, verify_customer
+from actions.handoff import hand_off
+from actions.identity import INVALID_SLOT, IdentitySlotsValidation, verify_customer
 from actions.texts import t
 
+REASON = "lost_card"
 # Words that say the card was taken rather than mislaid (with and without diacritics).
 _STOLEN = re.compile(
     r"cắp|trộm|cướp|móc túi|\bcap\b|\btrom\b|\bcuop\b|moc tui|stol|steal|theft|rob", re.IGNORECASE
@@ -32,11 +35,68 @@ def block_reason(tracker: Tracker) -> str:
     return "lost"
 
 
+# "I found it": the card is no longer lost, so the form stops without blocking anything.
+_FOUND = re.compile(
+    r"tìm thấy|tìm được|thấy (?:thẻ |nó )?rồi|tìm lại được|\btim thay\b|\btim duoc\b|"
+    r"\bthay (?:the |no )?roi\b|found (?:it|my card|the card)|it turned up",
+    re.IGNORECASE,
+)
+
+
+# "ko tìm thấy", "chưa thấy", "can't find it": a negation just before means still lost.
+_NOT_FOUND = re.compile(
+    r"(?:không|ko|k|chưa|chả|chẳng|hông|khong|chua|cha|chang|hong)\s+(?:\w+\s+)?$"
+    r"|(?:can't|cannot|haven't|have not|not|never|didn't)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def found_again(tracker: Tracker) -> bool:
+    """True when the latest message says the card was found (and not that it was not)."""
+    text = unicodedata.normalize("NFC", str((tracker.latest_message or {}).get("text") or ""))
+    for match in _FOUND.finditer(text):
+        if not _NOT_FOUND.search(text[: match.start()]):
+            return True
+    return False
+
+
 class ValidateLostCardForm(IdentitySlotsValidation, FormValidationAction):
     """Check the card digits and date of birth before anything is sent to the hub."""
 
     def name(self) -> str:
         return "validate_lost_card_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if found_again(tracker):
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+    async def validate_card_last4(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if found_again(tracker):
+            return {"card_last4": None}
+        return await super().validate_card_last4(value, dispatcher, tracker, domain)
+
+    async def validate_dob(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if found_again(tracker):
+            return {"dob": None}
+        return await super().validate_dob(value, dispatcher, tracker, domain)
+
+    async def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if found_again(tracker):
+            return {"phone": None}
+        return await super().validate_phone(value, dispatcher, tracker, domain)
 
 
 class ActionBlockCard(Action):
@@ -49,7 +109,18 @@ class ActionBlockCard(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         lang = language(tracker)
-        verification = await verify_customer(dispatcher, tracker, "/report_lost_card")
+        if found_again(tracker):
+            dispatcher.utter_message(text=t("card_found_again", lang))
+            return [SlotSet("card_last4", None), SlotSet("dob", None), SlotSet(INVALID_SLOT, 0)]
+        # Blocking a lost card protects the customer: if it cannot be done, the card team
+        # gets the conversation at once (reason "lost_card", urgent in the queue).
+        verification = await verify_customer(
+            dispatcher,
+            tracker,
+            "/report_lost_card",
+            protective_reason=REASON,
+            retry_form="lost_card_form",
+        )
         if verification.customer_id is None:
             return verification.events
 
@@ -57,7 +128,11 @@ class ActionBlockCard(Action):
         cid = verification.customer_id
         reason = block_reason(tracker)
         # The digits and birth date have done their job; clear them so a later form asks again.
-        done: list[EventType] = [SlotSet("card_last4", None), SlotSet("dob", None)]
+        done: list[EventType] = [
+            SlotSet("card_last4", None),
+            SlotSet("dob", None),
+            SlotSet(INVALID_SLOT, 0),
+        ]
         try:
             result = await call_hub(lambda hub: hub.block_card(cid, last4, reason))
         except HubNotFound:
@@ -65,9 +140,7 @@ class ActionBlockCard(Action):
             return verification.events + done
         except HubError:
             dispatcher.utter_message(text=t("hub_unavailable", lang))
-            return verification.events + offer_human(
-                dispatcher, "hub_unavailable", "utter_offer_human"
-            )
+            return verification.events + done + hand_off(dispatcher, tracker, REASON)
 
         dispatcher.utter_message(
             text=t(

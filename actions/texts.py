@@ -12,10 +12,48 @@ from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The hotline comes from the hub's settings (TANDEM_HOTLINE, passed on by `tandem demo`);
-# the default is the demo bank's number, as in tandem.settings.
+# the default is the demo bank's number, as in bot/settings.py (this process runs in the
+# Rasa environment, which cannot import the application).
 HOTLINE = os.environ.get("TANDEM_HOTLINE") or "1900 6868"
 
 TEXTS: dict[str, dict[str, str]] = {
+    "did_you_mean": {
+        "vi": "Xin lỗi, mình chưa chắc đã hiểu. Có phải bạn muốn:",
+        "en": "Sorry, I'm not sure I understood. Did you mean:",
+    },
+    "button_block_now": {"vi": "Khoá thẻ ngay", "en": "Block my card now"},
+    "button_dont_block": {
+        "vi": "Không khoá, chỉ gặp nhân viên",
+        "en": "Don't block, just connect me",
+    },
+    "intent_label_report_fraud": {"vi": "Báo giao dịch lạ, gian lận", "en": "Report fraud"},
+    "intent_label_report_lost_card": {"vi": "Báo mất thẻ, khoá thẻ", "en": "Lost or stolen card"},
+    "intent_label_cancel_card": {"vi": "Huỷ thẻ", "en": "Cancel my card"},
+    "intent_label_ask_faq": {"vi": "Hỏi thông tin", "en": "Ask a question"},
+    "intent_label_request_callback": {"vi": "Hẹn gọi lại", "en": "Book a call-back"},
+    "intent_label_check_callback_status": {
+        "vi": "Xem lịch gọi lại",
+        "en": "My call-back",
+    },
+    "intent_label_check_due_date": {"vi": "Hạn thanh toán, dư nợ", "en": "Payment due date"},
+    "intent_label_check_application_status": {
+        "vi": "Tình trạng hồ sơ",
+        "en": "Application status",
+    },
+    "intent_label_complaint": {"vi": "Phản ánh, khiếu nại", "en": "Make a complaint"},
+    "intent_label_refund_status": {"vi": "Tiền hoàn, hoàn tiền", "en": "Refund status"},
+    "intent_label_reset_password": {"vi": "Quên mật khẩu", "en": "Reset my password"},
+    "intent_label_request_human": {"vi": "Gặp nhân viên", "en": "Talk to a person"},
+    "block_offer_unclear": {
+        "vi": "Xin lỗi, mình chưa rõ ý bạn. Bạn có muốn khoá thẻ ngay bây giờ không? "
+        'Bạn có thể trả lời "có" hoặc "không".',
+        "en": "Sorry, I didn't catch that. Shall I block your card right now? You can "
+        'answer "yes" or "no".',
+    },
+    "form_unclear": {
+        "vi": "Xin lỗi, mình chưa nhận được thông tin đó.",
+        "en": "Sorry, I didn't get that.",
+    },
     "faq_not_sure": {
         "vi": "Mình chưa chắc đã hiểu đúng câu hỏi của bạn.",
         "en": "I'm not sure I understood your question.",
@@ -66,6 +104,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "muốn thử lại hay nói chuyện với nhân viên?",
         "en": "Those details don't match our records, so I couldn't verify you. Would you "
         "like to try again or talk to a person?",
+    },
+    "verify_failed_ask_again": {
+        "vi": "Thông tin chưa khớp với hồ sơ của ngân hàng nên mình chưa xác minh được. Mình "
+        'hỏi lại từ đầu nhé (hoặc bạn nhắn "gặp nhân viên").',
+        "en": "Those details don't match our records, so I couldn't verify you. Let's go "
+        'through them once more (or say "talk to a person").',
     },
     "verify_failed_final": {
         "vi": "Thông tin vẫn chưa khớp nên mình không thể tiếp tục qua chat. Nếu thẻ bị mất, "
@@ -133,6 +177,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "ngay; bạn cũng có thể gọi hotline {hotline} (24/7).",
         "en": "I couldn't block the card in chat. Our fraud team will block it with you right "
         "away; you can also call our hotline {hotline} (24/7).",
+    },
+    "form_resume": {
+        "vi": "Giờ mình quay lại việc {task} nhé.",
+        "en": "Now, back to {task}.",
+    },
+    "task_lost_card_form": {"vi": "khoá thẻ bị mất", "en": "blocking your lost card"},
+    "task_fraud_form": {"vi": "khoá thẻ để chặn giao dịch lạ", "en": "blocking your card"},
+    "task_account_form": {"vi": "xác minh để tra cứu tài khoản", "en": "checking your account"},
+    "task_callback_form": {"vi": "đặt lịch gọi lại", "en": "booking your call-back"},
+    "card_found_again": {
+        "vi": "Thật tốt là bạn đã tìm lại được thẻ! Mình chưa khoá thẻ nên bạn vẫn dùng bình "
+        "thường. Bạn cần mình hỗ trợ gì khác không ạ?",
+        "en": "Glad you found your card! I haven't blocked it, so you can keep using it. "
+        "Is there anything else I can help with?",
     },
     "card_not_found": {
         "vi": "Mình không tìm thấy thẻ đuôi {last4} trong hồ sơ của bạn. Bạn kiểm tra lại 4 số "

@@ -10,12 +10,11 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from chattext.dates import parse_birth_date
 from chattext.when import parse_window_text
 
 _FOUR_DIGITS = re.compile(r"(?<![\d/.-])\d{4}(?![\d/.-])")
 _CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")
-_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)")
-_YMD = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _PHONE_CHARS = re.compile(r"[\s.()-]")
 _VN_MOBILE = re.compile(r"0[35789]\d{8}")
 _WORDISH = re.compile(r"\w", re.UNICODE)
@@ -47,25 +46,10 @@ def parse_card_last4(value: object) -> str | None:
 
 
 def parse_dob(value: object, today: date | None = None) -> str | None:
-    """dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy or yyyy-mm-dd -> ISO 'yyyy-mm-dd' if a real past date."""
-    text = _clean(value)
-    candidate: tuple[int, int, int] | None = None
-    ymd = _YMD.search(text)
-    if ymd:
-        candidate = (int(ymd.group(1)), int(ymd.group(2)), int(ymd.group(3)))
-    else:
-        dmy = _DMY.search(text)
-        if dmy:
-            candidate = (int(dmy.group(3)), int(dmy.group(2)), int(dmy.group(1)))
-    if candidate is None:
-        return None
-    try:
-        born = date(*candidate)
-    except ValueError:
-        return None
-    if not date(1900, 1, 1) <= born <= (today or date.today()):
-        return None
-    return born.isoformat()
+    """A date of birth in any common form ("30/01/1985", "30-1-85", "30 tháng 1 năm 1985",
+    "Jan 30 1985", "1985-01-30") -> ISO 'yyyy-mm-dd' if it is one real past date."""
+    born = parse_birth_date(_clean(value), today=today, spaced=True)
+    return born.isoformat() if born else None
 
 
 def parse_phone(value: object) -> str | None:

@@ -54,6 +54,17 @@ _NEUTRAL_WORDS = frozenset(
     "ok okay oke okie okela k hi hello alo yes yeah yep no nope ya thanks thank thx "
     "bye hmm hm uh ah oh lol haha hihi".split()
 )
+# Greetings only an English speaker writes ("hello" alone is neutral: Vietnamese customers
+# write it too).
+_EN_PHRASES = (
+    "hi there",
+    "hello there",
+    "hey there",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "how are you",
+)
 # Two-word phrases that are only Vietnamese.
 _VI_PHRASES = ("bao nhieu", "tai khoan", "ngan hang", "the tin dung", "cam on", "nhan vien")
 # English needs this much evidence (a word counts 1, a word shared with Vietnamese 0.5):
@@ -94,6 +105,7 @@ def evidence(text: str) -> tuple[float, float]:
     vi = sum(w in _VI_WORDS for w in content) + shared
     vi += 2 * sum(p in folded for p in _VI_PHRASES)
     en = sum(w in _EN_WORDS for w in content) + shared
+    en += 2 * sum(bool(re.search(rf"\b{p}\b", folded)) for p in _EN_PHRASES)
     return vi, en
 
 

@@ -212,7 +212,10 @@ def contextual_query(
         if not texts:
             return ""
         last = texts[-1].strip()
-        if word_count(last) >= follow_up_words or not is_follow_up(last):
+        # A turn that says it follows on ("còn rút trước hạn thì sao?", "and what about
+        # the Platinum one?") keeps the topic of the one before, up to twice the length
+        # of an unmarked short turn.
+        if word_count(last) >= 2 * follow_up_words or not is_follow_up(last):
             return last
         earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
         return f"{earlier[-1][:TOPIC_CHARS]} {last}" if earlier else last

@@ -59,13 +59,12 @@ def test_english_customer_gets_english_next_steps(hub) -> None:
     assert "replacement card" in said
 
 
-def test_wrong_birth_date_asks_to_retry_then_offers_a_person(hub) -> None:
+def test_wrong_birth_date_asks_to_retry_then_hands_off_urgently(hub) -> None:
     first, events = run(ActionBlockCard(), lost_card_tracker("mất thẻ", "7305", "1990-01-01"))
-    assert "chưa khớp" in texts(first)
-    assert [b["payload"] for b in first.messages[0]["buttons"]] == [
-        "/report_lost_card",
-        "/request_human",
-    ]
+    assert "chưa khớp" in texts(first) and "hỏi lại từ đầu" in texts(first)
+    assert [b["payload"] for b in first.messages[0]["buttons"]] == ["/request_human"]
+    # The form asks its questions again at once: typed answers just go on.
+    assert {"event": "followup", "name": "lost_card_form", "timestamp": None} in events
     updates = slot_events(events)
     # The phone is asked again too: the customer is never told which detail was wrong.
     assert updates["card_last4"] is None and updates["dob"] is None and updates["phone"] is None
@@ -75,16 +74,19 @@ def test_wrong_birth_date_asks_to_retry_then_offers_a_person(hub) -> None:
         ActionBlockCard(),
         lost_card_tracker("mất thẻ", "7305", "1990-01-01", verify_failures=1),
     )
-    assert responses(second) == ["utter_offer_human"]
-    assert slot_events(events)["human_offered"] is True
-    assert slot_events(events)["offer_reason"] == "verification_failed"
+    # Blocking a lost card protects the customer: when it cannot be done, the card team
+    # gets the conversation at once, with the flow's reason (urgent in the queue).
+    assert responses(second) == ["utter_handoff"]
+    assert second.messages[-1]["custom"]["handoff"]["reason"] == "lost_card"
+    assert events[-1]["event"] == "pause"
 
 
-def test_hub_down_is_explained_and_a_person_offered(hub_down) -> None:
+def test_hub_down_is_explained_and_the_conversation_handed_off(hub_down) -> None:
     dispatcher, events = run(ActionBlockCard(), lost_card_tracker("mất thẻ", "4821", "1988-03-14"))
     assert "1900 6868" in texts(dispatcher)
-    assert responses(dispatcher) == ["utter_offer_human"]
-    assert slot_events(events)["human_offered"] is True
+    assert responses(dispatcher) == ["utter_handoff"]
+    assert dispatcher.messages[-1]["custom"]["handoff"]["reason"] == "lost_card"
+    assert events[-1]["event"] == "pause"
 
 
 def test_stolen_is_told_apart_from_lost() -> None:

@@ -97,3 +97,14 @@ def test_the_agents_query_skips_the_request_for_a_person_and_the_form() -> None:
     texts = [problem, "cho tôi gặp nhân viên", "5560", "30/01/1985", "có"]
     turns = [Turn(i, text, float(i)) for i, text in enumerate(texts)]
     assert build_query(turns, asks_for_person=asks) == problem
+
+
+def test_the_bot_answers_a_marked_follow_up_with_the_topic_before_it() -> None:
+    question = "How much is the annual fee on the Gold card?"
+    follow_up = "and what about the Platinum one?"
+    assert contextual_query([question, follow_up], answer_latest=True) == f"{question} {follow_up}"
+    vi = "Lãi suất gửi tiết kiệm online kỳ hạn 6 tháng là bao nhiêu?"
+    assert contextual_query([vi, "Còn rút trước hạn thì sao?"], answer_latest=True).startswith(vi)
+    # A new, full question stands alone.
+    new = "How do I set up fingerprint login in the app on my new phone?"
+    assert contextual_query([question, new], answer_latest=True) == new

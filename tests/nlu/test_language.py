@@ -30,6 +30,9 @@ def test_vietnamese(text: str) -> None:
         "what is the annual fee",
         "the card",
         "block my card please",
+        # Greetings only an English speaker writes, where a lone "hello" says nothing.
+        "hi there",
+        "good morning",
     ],
 )
 def test_english(text: str) -> None:

@@ -19,6 +19,7 @@ export const LABELS = {
     "bot_could_not_act": {"vi": "Bot không xử lý được", "en": "Bot could not act"},
     "hub_unavailable": {"vi": "Hệ thống tạm thời gián đoạn", "en": "Bank systems unavailable"},
     "fraud": {"vi": "Nghi ngờ gian lận", "en": "Suspected fraud"},
+    "lost_card": {"vi": "Mất thẻ, chưa khoá được", "en": "Lost card, not yet blocked"},
     "complaint": {"vi": "Khiếu nại", "en": "Complaint"},
     "callback": {"vi": "Yêu cầu gọi lại", "en": "Call-back request"},
     "churn_risk": {"vi": "Muốn huỷ thẻ / đóng tài khoản", "en": "Wants to cancel / close"},
@@ -70,6 +71,8 @@ export const LABELS = {
     "offer_reason": {"vi": "Lý do đề nghị", "en": "Why a person was offered"},
     "verify_failures": {"vi": "Số lần xác minh sai", "en": "Failed verifications"},
     "faq_miss": {"vi": "Câu hỏi chưa trả lời được", "en": "Unanswered question"},
+    "invalid_answers": {"vi": "Số câu trả lời không hợp lệ", "en": "Invalid answers in a row"},
+    "kb_answered": {"vi": "Trả lời từ kho tri thức", "en": "Answered from the knowledge base"},
     "card_blocked": {"vi": "Đã khoá thẻ", "en": "Card blocked"},
     "block_reference": {"vi": "Mã khoá thẻ", "en": "Block reference"},
     "otp_code": {"vi": "Mã OTP", "en": "One-time code"},
@@ -93,6 +96,14 @@ export const LABELS = {
     "ack_timeout": {
       "vi": "{agent} không xác nhận trong {seconds} giây; đã đưa lại vào hàng chờ.",
       "en": "Not acknowledged by {agent} within {seconds} s; requeued."
+    },
+    "declined": {
+      "vi": "{agent} đã từ chối; đã đưa lại vào hàng chờ.",
+      "en": "Declined by {agent}; requeued."
+    },
+    "away_return": {
+      "vi": "{agent} vắng mặt; cuộc trò chuyện trở lại hàng chờ ở vị trí cũ.",
+      "en": "{agent} went away; back in the queue at its original place."
     }
   },
   "product": {
@@ -123,6 +134,8 @@ export const LABELS = {
   "channel": {
     "web": {"vi": "Trang web", "en": "Website"},
     "telegram": {"vi": "Telegram", "en": "Telegram"},
+    "zalo": {"vi": "Zalo", "en": "Zalo"},
+    "messenger": {"vi": "Messenger", "en": "Messenger"},
     "api": {"vi": "API", "en": "API"}
   },
   "lang": {
@@ -160,7 +173,8 @@ export const LABELS = {
     "callback_overdue": {"vi": "Gọi lại quá hạn", "en": "Call-back overdue"},
     "callback_reminder": {"vi": "Nhắc gọi lại", "en": "Call-back reminder"},
     "identity_lockout": {"vi": "Khoá xác minh danh tính", "en": "Identity checks locked"},
-    "identity_unlock": {"vi": "Mở khoá xác minh danh tính", "en": "Identity checks unlocked"}
+    "identity_unlock": {"vi": "Mở khoá xác minh danh tính", "en": "Identity checks unlocked"},
+    "service_level": {"vi": "Chờ quá mục tiêu phục vụ", "en": "Service level breached"}
   },
   "verified_by": {
     "signed": {"vi": "Khách đã đăng nhập", "en": "Signed in on the bank's site"},

@@ -1,0 +1,126 @@
+"""Calendar dates as customers type them, in Vietnamese (with or without diacritics) and
+English: "30/01/1985", "30-1-85", "30.1.1985", "1985-01-30", "30 tháng 1 năm 1985",
+"ngay 30 thang 1 nam 1985", "Jan 30 1985", "January 30th, 1985", "30 Jan 1985".
+
+One owner for reading dates: the NLU's entity patterns and the forms' slot checks both
+call `find_dates`, so a form never refuses a date the NLU understood, or the reverse.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from chattext.accents import fold
+
+_MONTHS = {
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
+}
+_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)?"
+_YEAR = r"(\d{4}|\d{2})"
+
+# Each pattern yields named groups d, m (digits or a month name) and y.
+_PATTERNS = (
+    # 1985-01-30 (ISO, year first: never read as day first).
+    re.compile(r"(?<![\d/.-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/.-])"),
+    # 30/01/1985, 30-1-85, 30.1.1985: day first, as Vietnamese write it.
+    re.compile(
+        r"(?<![\d/.-])(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/.-])"
+    ),
+    # 30 tháng 1 năm 1985 / ngay 30 thang 01 nam 1985 / 30 tháng 1, 1985 (folded text).
+    re.compile(
+        r"(?<!\d)(?P<d>\d{1,2})\s*(?:thang|th)\s*(?P<m>\d{1,2})\s*(?:,|nam|/)?\s*(?P<y>\d{4}|\d{2})(?!\d)"
+    ),
+    # Jan 30 1985 / January 30th, 1985.
+    re.compile(rf"\b(?P<m>{_MONTH_NAME})\.?\s+(?P<d>\d{{1,2}}){_ORD},?\s+(?P<y>\d{{4}})(?!\d)"),
+    # 30 Jan 1985 / 30th of January, 1985.
+    re.compile(
+        rf"(?<!\d)(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<m>{_MONTH_NAME})\.?,?\s+(?P<y>\d{{4}})(?!\d)"
+    ),
+)
+# "30 01 1985": only where a date is what was asked for (a form's date question), since
+# elsewhere three numbers in a row are rarely a date.
+_SPACED = re.compile(r"(?<!\d)(?P<d>\d{1,2})\s+(?P<m>\d{1,2})\s+(?P<y>\d{4})(?!\d)")
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    start: int
+    end: int
+    value: date
+
+
+def _folded(text: str) -> str:
+    """Lower-cased, without accents; for NFC text the same length, so spans found here
+    index the text as typed."""
+    return fold(unicodedata.normalize("NFC", text)).lower()
+
+
+def _full_year(year: str, today: date) -> int:
+    if len(year) == 4:
+        return int(year)
+    # Two digits: the most recent year with those digits that is not in the future.
+    two = int(year)
+    century = today.year - today.year % 100
+    return century + two if century + two <= today.year else century - 100 + two
+
+
+def _month(value: str) -> int:
+    return int(value) if value.isdigit() else _MONTHS[value.rstrip(".")]
+
+
+def find_dates(text: str, today: date | None = None, spaced: bool = False) -> list[FoundDate]:
+    """Every real calendar date in the text, in order, without overlaps."""
+    today = today or date.today()
+    folded = _folded(text or "")
+    patterns = (*_PATTERNS, _SPACED) if spaced else _PATTERNS
+    found: list[FoundDate] = []
+    for pattern in patterns:
+        for m in pattern.finditer(folded):
+            if any(m.start() < f.end and f.start < m.end() for f in found):
+                continue
+            try:
+                year = _full_year(m.group("y"), today)
+                value = date(year, _month(m.group("m")), int(m.group("d")))
+            except (ValueError, KeyError):
+                continue
+            found.append(FoundDate(m.start(), m.end(), value))
+    return sorted(found, key=lambda f: f.start)
+
+
+def parse_birth_date(text: str, today: date | None = None, spaced: bool = False) -> date | None:
+    """The one date of birth in the text: a real date between 1900 and today, else None
+    (none, or two different dates: the customer must say which)."""
+    today = today or date.today()
+    dates = {
+        f.value
+        for f in find_dates(text, today=today, spaced=spaced)
+        if date(1900, 1, 1) <= f.value <= today
+    }
+    return dates.pop() if len(dates) == 1 else None

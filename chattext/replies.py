@@ -1,0 +1,220 @@
+"""Short yes/no replies as customers type them, in every style.
+
+"ừ khoá đi", "uk", "ok khoá luôn", "đc", "yes, block it", "sure go ahead" are a yes;
+"ko cần", "thôi khỏi", "k", "no thanks", "đừng khoá" are a no. A reply is read only when
+it is short and made of reply words, so "không nhận được mã OTP" or "ok nhưng phí bao
+nhiêu?" are not replies but messages of their own.
+
+The bot asks yes/no questions (block the card? talk to a person?) whose answers are the
+shortest, most varied and least formal messages it gets; a statistical classifier sees
+them with little context and often falls under its threshold. This reader is exact and
+explainable, and the dialogue still decides what the yes or no answers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+from chattext.accents import fold
+
+Reply = Literal["yes", "no"]
+
+# Longer than this, a message says more than yes or no.
+MAX_WORDS = 7
+
+# Folded (accentless, lower-case) words and phrases. Multi-word phrases are matched first.
+_YES = (
+    "yes please",
+    "go ahead",
+    "do it",
+    "of course",
+    "why not",
+    "dong y",
+    "duoc roi",
+    "duoc a",
+    "dung roi",
+    "dung vay",
+    "co chu",
+    "lam di",
+    "lam luon",
+    "thu lai",
+    "try again",
+    "retry",
+    "yes",
+    "yeah",
+    "yep",
+    "yup",
+    "ya",
+    "sure",
+    "ok",
+    "okay",
+    "oke",
+    "okie",
+    "oki",
+    "okela",
+    "u",
+    "uk",
+    "uh",
+    "uhm",
+    "um",
+    "umm",
+    "ukm",
+    "uki",
+    "vang",
+    "da",
+    "duoc",
+    "dc",
+    "đc",
+    "co",
+    "chuan",
+    "confirm",
+    "confirmed",
+    "correct",
+    "right",
+    "please",
+    "alright",
+    "fine",
+)
+_NO = (
+    "no thanks",
+    "no thank you",
+    "not now",
+    "dont",
+    "don't",
+    "do not",
+    "khong can",
+    "ko can",
+    "k can",
+    "hong can",
+    "khoi di",
+    "thoi khoi",
+    "thoi khong",
+    "thoi dung",
+    "de sau",
+    "dung lai",
+    "chua can",
+    "no",
+    "nope",
+    "nah",
+    "cancel",
+    "stop",
+    "khong",
+    "ko",
+    "k",
+    "kh",
+    "hong",
+    "hok",
+    "khum",
+    "thoi",
+    "thui",
+    "khoi",
+    "chua",
+)
+# Words that may ride along with a yes or no without changing it: the action named
+# ("khoá đi", "block it", "my card"), particles and politeness.
+_FILLER = frozenset(
+    "a ạ a. nhe nhé nha ne nhe! di luon roi lun nhanh len giup minh toi em anh chi ban "
+    "it my card the now right away oi thẻ dau đâu "
+    "ngay gium giùm dum đi đó do vay vậy day đây nhen nha ha hen luôn rồi lên cho".split()
+)
+# Verbs naming the action the bot offered.
+_ACTIONS = frozenset({"khoa", "block", "chan", "lam", "freeze", "lock"})
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """(words as typed, lower-case; the same words folded)."""
+    raw = [w.lower() for w in _WORD.findall(unicodedata.normalize("NFC", text))]
+    return raw, [fold(w) for w in raw]
+
+
+def _match(folded: list[str], i: int, phrases: tuple[str, ...]) -> int:
+    """Length in words of the first phrase that starts at word i, else 0."""
+    for phrase in phrases:
+        parts = phrase.split()
+        if folded[i : i + len(parts)] == parts:
+            return len(parts)
+    return 0
+
+
+def read_reply(text: str, accept_action: bool = False) -> Reply | None:
+    """ "yes", "no", or None when the message is not a short yes/no reply.
+
+    With ``accept_action``, naming the action offered and nothing else ("khoá luôn đi",
+    "block it now") is a yes: right after "Shall I block the card?" that is what it
+    means, while on its own it is a request of its own."""
+    if not text or any(ch.isdigit() for ch in text) or "?" in text:
+        return None
+    raw, folded = _words(text)
+    if not raw or len(raw) > MAX_WORDS:
+        return None
+    yes = no = 0
+    i = 0
+    action = unsure = False
+    while i < len(folded):
+        word = raw[i]
+        if folded[i] == "dung" and not (_match(folded, i, _YES) or _match(folded, i, _NO)):
+            # đúng (right) is a yes, đừng (don't) a no; typed without accents, "dung" alone
+            # says neither ("dung roi", right, is matched as a phrase).
+            if word.startswith("đừ") or word == "dừng":
+                no += 1
+            elif word.startswith("đú"):
+                yes += 1
+            else:
+                unsure = True
+            i += 1
+            continue
+        n = _match(folded, i, _NO)
+        if n:
+            no += 1
+            i += n
+            continue
+        n = _match(folded, i, _YES)
+        if n:
+            yes += 1
+            i += n
+            continue
+        if folded[i] in _ACTIONS:
+            action = True
+            i += 1
+            continue
+        if word in _FILLER or folded[i] in _FILLER:
+            i += 1
+            continue
+        return None  # a word that is neither: the message says something else
+    if action and not (yes or no or unsure) and accept_action:
+        yes = 1
+    # "dạ không cần", "ok thôi khỏi": a refusal wrapped in politeness is a refusal.
+    if no:
+        return "no"
+    return "yes" if yes else None
+
+
+# A change of mind said first, whatever follows ("thôi khỏi, để tôi tự gọi tổng đài",
+# "never mind, I'll do it in the app"): the customer is stopping what is under way.
+_REFUSAL_LEADS = (
+    "thoi khoi",
+    "thoi khong can",
+    "thoi bo qua",
+    "thoi dung",
+    "thoi khong",
+    "thoi ko",
+    "thoi k can",
+    "khong can nua",
+    "ko can nua",
+    "k can nua",
+    "never mind",
+    "nevermind",
+    "forget it",
+    "cancel that",
+    "no need",
+)
+
+
+def starts_with_refusal(text: str) -> bool:
+    """True when the message opens with a change of mind ("thôi khỏi, …")."""
+    _, folded = _words(text or "")
+    head = " ".join(folded[:4])
+    return any(head == lead or head.startswith(lead + " ") for lead in _REFUSAL_LEADS)
