@@ -4,7 +4,8 @@ The test set (tests/nlu/data/demo_test/) holds realistic customer messages for t
 bank, one file per style: Vietnamese with diacritics, without, chat shorthand, English.
 Each message is parsed by the trained model exactly as Rasa serves it (fallback threshold
 included, so a message below it counts as `nlu_fallback`). Prints accuracy per style, the
-report_fraud misses and the most frequent confusions, then one JSON line.
+share of messages for a known intent that fall to the fallback, the report_fraud misses
+and the most frequent confusions, then one JSON line.
 
 `--set dev` scores the development set (tests/nlu/data/demo_dev/, same styles and format)
 instead: tune on that one, and score the frozen test set once, untouched.
@@ -28,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_DIR = ROOT / "tests" / "nlu" / "data" / "demo_test"
 SET_DIRS = {"test": TEST_DIR, "dev": ROOT / "tests" / "nlu" / "data" / "demo_dev"}
 STYLES = ("vi_diacritics", "vi_plain", "vi_chat", "en")
+OOS = "out_of_scope"
+FALLBACK = "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,15 @@ def summarise(cases: list[Case], predicted: list[str]) -> dict:
             if case.expected == "report_fraud":
                 fraud_missed.append(case.text)
     hits = [ok for oks in by_style.values() for ok in oks]
+    # Messages for a known intent (not out of scope) answered "I didn't understand".
+    known = [got for case, got in zip(cases, predicted, strict=True) if case.expected != OOS]
+    fraud = [case for case in cases if case.expected == "report_fraud"]
     return {
         "messages": len(hits),
         "accuracy": round(sum(hits) / len(hits), 4),
         "by_style": {s: round(sum(v) / len(v), 4) for s, v in by_style.items() if v},
+        "fallback_share": round(known.count(FALLBACK) / max(len(known), 1), 4),
+        "fraud_recall": round(1 - len(fraud_missed) / max(len(fraud), 1), 4),
         "fraud_missed": fraud_missed,
         "confusions": [
             {"expected": e, "predicted": p, "count": n} for (e, p), n in confusions.most_common(12)

@@ -33,6 +33,12 @@ class AbbreviationsError(ValueError):
     """The abbreviations file is not valid; the message says where."""
 
 
+def _marked(word: str) -> bool:
+    """True when the word carries Vietnamese vowel or tone marks ("ạ", "mún"; not "đc")."""
+    text = unicodedata.normalize("NFC", word).lower().translate(_SPECIAL_FOLDS)
+    return fold_key(text) != " ".join(text.split())
+
+
 def fold_key(word: str) -> str:
     """Lower case without diacritics: the form abbreviations are looked up by."""
     text = unicodedata.normalize("NFC", word).lower().translate(_SPECIAL_FOLDS)
@@ -50,9 +56,15 @@ class ContextRule:
 class Abbreviations:
     plain: dict[str, str] = field(default_factory=dict)
     contextual: dict[str, list[ContextRule]] = field(default_factory=dict)
+    # Keys written with vowel or tone marks ("mún"), lower-cased: a word typed with marks
+    # is an abbreviation only when it is spelt exactly so. Folding it first made the
+    # courtesy particle "ạ" the key "a" ("anh").
+    marked: frozenset[str] = frozenset()
 
     def expansion(self, word: str, context: str = "") -> str | None:
         """The expansion of one word in a message (`context`), or None if it is no abbreviation."""
+        if _marked(word) and unicodedata.normalize("NFC", word).lower() not in self.marked:
+            return None
         key = fold_key(word)
         rules = self.contextual.get(key)
         if rules:
@@ -97,10 +109,13 @@ def _parse(raw: object, source: str) -> Abbreviations:
     if not isinstance(raw, dict):
         raise AbbreviationsError(f"{source}: expected a mapping at the top level")
     plain: dict[str, str] = {}
+    marked: set[str] = set()
     for key, value in (raw.get("abbreviations") or {}).items():
         if not isinstance(value, str) or not value.strip():
             raise AbbreviationsError(f"{source}: abbreviation {key!r} needs a text expansion")
         plain[fold_key(str(key))] = value.strip()
+        if _marked(str(key)):
+            marked.add(unicodedata.normalize("NFC", str(key)).lower())
     contextual: dict[str, list[ContextRule]] = {}
     for key, rules in (raw.get("contextual") or {}).items():
         if not isinstance(rules, list):
@@ -112,7 +127,9 @@ def _parse(raw: object, source: str) -> Abbreviations:
             triggers = tuple(fold_key(str(t)) for t in rule["when_any"])
             parsed.append(ContextRule(triggers, str(rule["then"]).strip()))
         contextual[fold_key(str(key))] = parsed
-    return Abbreviations(plain, contextual)
+        if _marked(str(key)):
+            marked.add(unicodedata.normalize("NFC", str(key)).lower())
+    return Abbreviations(plain, contextual, frozenset(marked))
 
 
 def load_abbreviations(path: Path | str | None = None) -> Abbreviations:

@@ -33,6 +33,7 @@ from knowledge.embedder import Embedder
 from knowledge.keyword import KeywordIndex
 from knowledge.text import (
     Lang,
+    QuestionPhrases,
     answer_lead,
     detect_language,
     fold_diacritics,
@@ -116,7 +117,7 @@ class Retriever:
         lead_weight: float = 0.0,
         dense_weight_vi_long: float | None = None,
         long_query_syllables: int = 20,
-        question_phrases: frozenset[str] = frozenset(),
+        question_phrases: QuestionPhrases | None = None,
         threshold: float = 0.5,
         approx_above: int = 50_000,
         target_recall: float = 0.98,
@@ -134,8 +135,8 @@ class Retriever:
         # Vietnamese queries longer than `long_query_syllables` (None: no separate weight).
         self.dense_weight_vi_long = dense_weight_vi_long
         self.long_query_syllables = long_query_syllables
-        # Keyword tokens left out of Vietnamese queries (knowledge/question_phrases.yaml).
-        self.question_phrases = question_phrases
+        # Phrases left out of Vietnamese keyword queries (knowledge/question_phrases.yaml).
+        self.question_phrases = question_phrases or QuestionPhrases()
         self.threshold = threshold
         self.question_prefix = question_prefix
         # Unaccented Vietnamese queries are re-accented from the corpus's own syllables
@@ -285,6 +286,31 @@ class Retriever:
             return self.dense_weight_unaccented
         return self.dense_weight if self.dense_weight_vi is None else self.dense_weight_vi
 
+    def _dense_query(self, query: str, lang: Lang) -> str:
+        if lang == "vi" and not has_vietnamese_marks(query) and self.restore_accents:
+            # The embedding model reads unaccented Vietnamese poorly: give it the query
+            # re-accented from the corpus.
+            with self.lock:
+                return self.accents.restore(query)
+        return query
+
+    def _without_question_phrases(
+        self, query: str, lang: Lang, dense_query: str, tokens: list[str]
+    ) -> list[str]:
+        if lang != "vi" or not self.question_phrases:
+            return tokens
+        # Leave out how the question is asked (whole phrases, on the accented or
+        # re-accented text); keep everything if that is all it is.
+        runs = self.question_phrases.remaining(query, restored=dense_query)
+        return [t for run in runs for t in keyword_tokens(run, "vi")] or tokens
+
+    def keyword_query(self, query: str, lang: Lang | None = None) -> list[str]:
+        """The tokens the keyword side searches for `query` (what `search` uses)."""
+        query = self.embedder.truncate_query(expand_abbreviations(normalize(query)))
+        lang = lang or detect_language(query)
+        tokens = keyword_tokens(query, lang)
+        return self._without_question_phrases(query, lang, self._dense_query(query, lang), tokens)
+
     def search(
         self, query: str, lang: Lang | None = None, k: int = 3, mode: str = "hybrid"
     ) -> list[Hit]:
@@ -298,15 +324,8 @@ class Retriever:
         lang = lang or detect_language(query)
         tokens = keyword_tokens(query, lang)
         hybrid_w = self._hybrid_weight(lang, query, tokens)
-        if lang == "vi" and self.question_phrases:
-            # Leave out how the question is asked; keep everything if that is all it is.
-            tokens = [t for t in tokens if t not in self.question_phrases] or tokens
-        dense_query = query
-        if lang == "vi" and not has_vietnamese_marks(query) and self.restore_accents:
-            # The embedding model reads unaccented Vietnamese poorly: give it the query
-            # re-accented from the corpus.
-            with self.lock:
-                dense_query = self.accents.restore(query)
+        dense_query = self._dense_query(query, lang)
+        tokens = self._without_question_phrases(query, lang, dense_query, tokens)
         w = {"hybrid": hybrid_w, "dense": 1.0, "keyword": 0.0}[mode]
         qvec = self.embedder.embed_query(dense_query) if w > 0 else None
         if w >= 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -143,22 +144,85 @@ def answer_lead(
     return "" if lead == normalize(answer) else lead
 
 
-def question_phrase_tokens(phrases: list[str]) -> frozenset[str]:
-    """Keyword tokens of Vietnamese question and courtesy phrases ("như thế nào", "cho em
-    hỏi", "được không"), which a Vietnamese query's keyword side leaves out: they say how
-    something is asked, not what about, and they weigh in the score's normalisation."""
-    return frozenset(t for p in phrases for t in _vietnamese_tokens(p))
+_SYLLABLE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def load_question_phrases(path: Path | None) -> frozenset[str]:
-    """The keyword tokens of the phrases listed in a YAML file (``phrases: [...]``);
-    no path or a missing file means none."""
+@dataclass(frozen=True)
+class QuestionPhrases:
+    """Vietnamese question and courtesy phrases ("như thế nào", "cho em hỏi", "được không")
+    that a Vietnamese query's keyword side leaves out: they say how something is asked, not
+    what about, and they weigh in the score's normalisation.
+
+    Phrases are matched whole, on the accented text: dropping every syllable of a phrase
+    without its accents took "thẻ" (from "thế nào"), "vay" (vậy), "tài" (tại sao), "ví"
+    (vì sao) and "sao" (sao kê, from "làm sao") out of every query. Text typed without
+    accents is matched on its re-accented form when one is given; otherwise only phrases
+    of two syllables or more are matched, without accents ("lam sao", "bao nhieu"), since
+    a lone unaccented syllable ("vay", "the") is as likely a content word.
+    """
+
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+    @classmethod
+    def of(cls, phrases: list[str]) -> QuestionPhrases:
+        split = {tuple(_syllables(p)) for p in phrases}
+        # Longest first, so "không ạ" is taken before "không".
+        return cls(tuple(sorted((p for p in split if p), key=lambda p: (-len(p), p))))
+
+    def remaining(self, text: str, restored: str | None = None) -> list[str]:
+        """The runs of `text` left once the phrases are taken out, each run as its own
+        text, so that no syllable pair spans a removed phrase."""
+        words = _syllables(text)
+        phrases = self.phrases
+        match_words = words
+        if not has_vietnamese_marks(text):
+            guess = _syllables(restored) if restored else []
+            if len(guess) == len(words) and has_vietnamese_marks(restored or ""):
+                match_words = guess
+            else:
+                match_words = [fold_diacritics(w) for w in words]
+                phrases = tuple(
+                    tuple(fold_diacritics(s) for s in p) for p in self.phrases if len(p) > 1
+                )
+        drop = [False] * len(words)
+        i = 0
+        while i < len(words):
+            step = 1
+            for phrase in phrases:
+                if tuple(match_words[i : i + len(phrase)]) == phrase:
+                    drop[i : i + len(phrase)] = [True] * len(phrase)
+                    step = len(phrase)
+                    break
+            i += step
+        runs: list[str] = []
+        current: list[str] = []
+        for word, dropped in zip(words, drop, strict=True):
+            if not dropped:
+                current.append(word)
+            elif current:
+                runs.append(" ".join(current))
+                current = []
+        if current:
+            runs.append(" ".join(current))
+        return runs
+
+
+def _syllables(text: str) -> list[str]:
+    return _SYLLABLE.findall(unicodedata.normalize("NFC", text).lower())
+
+
+def load_question_phrases(path: Path | None) -> QuestionPhrases:
+    """The phrases listed in a YAML file (``phrases: [...]``); no path or a missing file
+    means none."""
     if path is None or not Path(path).exists():
-        return frozenset()
+        return QuestionPhrases()
     import yaml
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     phrases = data.get("phrases") or []
     if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
         raise ValueError(f"{path}: expected `phrases:` with a list of texts")
-    return question_phrase_tokens(phrases)
+    return QuestionPhrases.of(phrases)

@@ -4,7 +4,10 @@ Reads the sentence-level sparse features (CountVectorsFeaturizer n-gram counts a
 E5LatentTermsFeaturizer latent terms) and dense features (E5Featurizer) of each message
 and sets `intent` and `intent_ranking`. The confidences are damped for messages unlike
 any training example, so `FallbackClassifier` with one threshold catches both unsure and
-out-of-scope messages; a keyboard mash gets no confidence at all.
+out-of-scope messages; a keyboard mash gets no confidence at all. With
+`calibration_folds`, each intent's confidences are calibrated against its own threshold
+learnt by cross-validation before the fallback reads them, and the ranking (the two
+likeliest intents first) is ordered by the calibrated confidences.
 """
 
 from __future__ import annotations
@@ -114,6 +117,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "sim_floor": defaults.sim_floor,
             "sim_full": defaults.sim_full,
             "oos_labels": list(defaults.oos_labels),
+            # Per-intent thresholds from out-of-fold confidences (0 folds: off); see
+            # IntentModel.calibrate. `fallback_threshold` must be FallbackClassifier's.
+            "calibration_folds": defaults.calibration_folds,
+            "fallback_threshold": defaults.fallback_threshold,
+            "calibration_quantile": defaults.calibration_quantile,
+            "calibration_floor": defaults.calibration_floor,
             "ranking_length": 10,
         }
 
@@ -142,6 +151,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             sim_floor=float(c["sim_floor"]),
             sim_full=float(c["sim_full"]),
             oos_labels=tuple(c["oos_labels"]),
+            calibration_folds=int(c["calibration_folds"]),
+            fallback_threshold=float(c["fallback_threshold"]),
+            calibration_quantile=float(c["calibration_quantile"]),
+            calibration_floor=float(c["calibration_floor"]),
         )
 
     @classmethod
@@ -161,7 +174,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         counts, dense, latent = _features(examples, self._config["latent_featurizers"])
         model = IntentModel(self._model_config())
-        model.fit(counts, dense, [e.get(INTENT) for e in examples], latent)
+        labels = [e.get(INTENT) for e in examples]
+        model.fit(counts, dense, labels, latent)
+        # Each intent's own threshold, from models fitted on the other folds (the features
+        # are computed once; only the linear model is refitted).
+        model.calibrate(counts, dense, labels, latent)
         self.model = model
         with self._storage.write_to(self._resource) as directory:
             model.save(directory / _FILE)

@@ -58,6 +58,16 @@ class IntentModelConfig:
     sim_full: float = 0.91
     # Intent names treated as out of scope in training data.
     oos_labels: tuple[str, ...] = ("oos", "out_of_scope")
+    # Per-intent calibration (0 folds: off). The fallback threshold the confidences are
+    # read against; each intent's own threshold is learnt from out-of-fold confidences.
+    calibration_folds: int = 0
+    fallback_threshold: float = 0.45
+    # An intent's threshold is this quantile of the out-of-fold confidences of its own
+    # examples that it wins ...
+    calibration_quantile: float = 0.1
+    # ... never below this floor, never above `fallback_threshold`, and above every
+    # out-of-scope training example that it won out of fold.
+    calibration_floor: float = 0.3
 
 
 @dataclass
@@ -73,6 +83,8 @@ class IntentModel:
     memory_labels: np.ndarray | None = None
     # Width of the latent-terms block seen in training (0: none).
     latent_width: int = 0
+    # Per-class threshold learnt by `calibrate` (None: not calibrated).
+    thresholds: np.ndarray | None = None
 
     # --- features -------------------------------------------------------------------
 
@@ -157,6 +169,90 @@ class IntentModel:
             self.memory = self._unit(dense[in_scope][order]).astype(np.float16)
             self.memory_labels = label_ids[order]
 
+    def calibrate(
+        self,
+        counts: sp.spmatrix | None,
+        dense: np.ndarray | None,
+        labels: list[str],
+        latent: sp.spmatrix | None = None,
+        seed: int = 13,
+    ) -> None:
+        """Learn each intent's own threshold from out-of-fold confidences.
+
+        One threshold for all intents treats them alike, but they are not: a greeting or
+        a "yes" is short and close to few training examples, so its confidence is damped
+        more than a long fraud report's, and a clear "chào ad" fell under the fallback
+        while the intent was the classifier's first choice. The training data is split in
+        `calibration_folds` folds; each fold is predicted by a model fitted on the others.
+        An intent's threshold is a low quantile of the confidences its own held-out
+        examples got when it won them, kept between `calibration_floor` and the fallback
+        threshold, and above every held-out out-of-scope example it won (so out-of-scope
+        text it attracts keeps falling back). `predict` then maps each intent's threshold
+        onto the fallback threshold, so `FallbackClassifier` needs no change.
+        """
+        c = self.config
+        k = c.calibration_folds
+        assert self.classes is not None
+        y = np.asarray(labels)
+        self.thresholds = None
+        if k < 2:
+            return
+        # Every class spread over the folds, in a fixed shuffled order.
+        rng = np.random.default_rng(seed)
+        fold = np.empty(len(y), dtype=np.int32)
+        for label in np.unique(y):
+            idx = np.flatnonzero(y == label)
+            rng.shuffle(idx)
+            fold[idx] = np.arange(len(idx)) % k
+        index = {name: i for i, name in enumerate(self.classes)}
+        oof = np.zeros((len(y), len(self.classes)), dtype=np.float32)
+        sub_config = IntentModelConfig(**{**c.__dict__, "calibration_folds": 0})
+
+        def rows(matrix: sp.spmatrix | np.ndarray | None, keep: np.ndarray) -> object:
+            return None if matrix is None else matrix[keep]
+
+        for f in range(k):
+            held, kept = fold == f, fold != f
+            if not held.any() or len(np.unique(y[kept])) < 2:
+                continue
+            sub = IntentModel(sub_config)
+            sub.fit(rows(counts, kept), rows(dense, kept), list(y[kept]), rows(latent, kept))  # type: ignore[arg-type]
+            _, conf = sub.predict(rows(counts, held), rows(dense, held), rows(latent, held))  # type: ignore[arg-type]
+            assert sub.classes is not None
+            cols = [index[name] for name in sub.classes]
+            oof[np.ix_(np.flatnonzero(held), cols)] = conf
+        top = oof.argmax(axis=1)
+        best = oof.max(axis=1)
+        oos = np.isin(y, c.oos_labels)
+        thresholds = np.full(len(self.classes), c.fallback_threshold, dtype=np.float32)
+        for i, name in enumerate(self.classes):
+            if name in c.oos_labels:
+                continue
+            won = best[(y == name) & (top == i)]
+            if len(won) < 5:
+                continue
+            t = float(np.quantile(won, c.calibration_quantile))
+            attracted = best[oos & (top == i)]
+            if attracted.size:
+                t = max(t, float(attracted.max()) + 1e-3)
+            thresholds[i] = min(max(t, c.calibration_floor), c.fallback_threshold)
+        self.thresholds = thresholds
+
+    def calibrated(self, conf: np.ndarray) -> np.ndarray:
+        """Confidences with each intent's threshold moved onto the fallback threshold.
+
+        Piecewise linear and increasing per intent: [0, t] -> [0, T] and [t, 1] -> [T, 1]
+        (t the intent's threshold, T the fallback's). An intent at the shared threshold is
+        unchanged; no confidence goes down.
+        """
+        if self.thresholds is None:
+            return conf
+        big_t = self.config.fallback_threshold
+        t = self.thresholds.astype(np.float64)[None, :]
+        low = conf * (big_t / np.maximum(t, 1e-6))
+        high = big_t + (conf - t) * ((1.0 - big_t) / np.maximum(1.0 - t, 1e-6))
+        return np.where(conf < t, low, high).astype(conf.dtype)
+
     def predict(
         self,
         counts: sp.spmatrix | None,
@@ -196,7 +292,7 @@ class IntentModel:
             damp = np.clip((sims - c.sim_floor) / max(c.sim_full - c.sim_floor, 1e-6), 0.0, 1.0)
             damp[:, oos] = 1.0
             conf = probs * damp
-        return probs, conf
+        return probs, self.calibrated(conf)
 
     def class_similarity(self, dense: np.ndarray | None) -> np.ndarray | None:
         """(n, n_classes) cosine of each message to its nearest example of each class."""
@@ -228,6 +324,8 @@ class IntentModel:
         if self.memory is not None:
             arrays["memory"] = self.memory
             arrays["memory_labels"] = self.memory_labels
+        if self.thresholds is not None:
+            arrays["thresholds"] = self.thresholds
         np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
@@ -242,4 +340,5 @@ class IntentModel:
                 memory=data["memory"] if "memory" in data else None,
                 memory_labels=data["memory_labels"] if "memory_labels" in data else None,
                 latent_width=int(data["latent_width"]) if "latent_width" in data else 0,
+                thresholds=data["thresholds"] if "thresholds" in data else None,
             )

@@ -9,10 +9,10 @@ import pytest
 
 from knowledge.retriever import Retriever
 from knowledge.text import (
+    QuestionPhrases,
     answer_lead,
     keyword_tokens,
     load_question_phrases,
-    question_phrase_tokens,
 )
 from tandem.settings import ROOT, Settings
 
@@ -50,11 +50,40 @@ def test_answer_lead_skips_greetings_and_stops_at_a_sentence() -> None:
 
 
 def test_question_phrases() -> None:
-    drop = question_phrase_tokens(["như thế nào", "được không"])
-    assert {"nhu", "the", "nao", "nhu_the", "the_nao", "duoc_khong"} <= drop
+    phrases = QuestionPhrases.of(["như thế nào", "được không"])
+    assert phrases.remaining("phí như thế nào, được không ạ") == ["phí", "ạ"]
     bundled = load_question_phrases(ROOT / "knowledge" / "question_phrases.yaml")
-    assert "the_nao" in bundled and "phi" not in bundled
-    assert load_question_phrases(None) == frozenset()
+    assert bundled.remaining("cho em hỏi phí thường niên như thế nào ạ") == ["phí thường niên"]
+    assert not load_question_phrases(None)
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        # Syllables of "thế nào", "vậy", "tại sao", "vì sao", "làm sao" without accents,
+        # which every Vietnamese query used to lose.
+        ("thẻ tín dụng thế nào", ["thẻ tín dụng"]),
+        ("vay tiêu dùng lãi bao nhiêu vậy", ["vay tiêu dùng lãi"]),
+        ("tại sao tài khoản bị khoá", ["tài khoản bị khoá"]),
+        ("vì sao ví điện tử không liên kết được", ["ví điện tử", "liên kết được"]),
+        ("làm sao xem sao kê thẻ", ["xem sao kê thẻ"]),
+        # Without accents: only phrases of two syllables or more, and "the" is kept.
+        ("lam sao xem sao ke the vay", ["xem sao ke the vay"]),
+    ],
+)
+def test_question_phrases_are_matched_whole_on_the_accented_text(
+    query: str, kept: list[str]
+) -> None:
+    bundled = load_question_phrases(ROOT / "knowledge" / "question_phrases.yaml")
+    assert bundled.remaining(query) == kept
+
+
+def test_unaccented_queries_are_matched_on_their_restored_form() -> None:
+    bundled = load_question_phrases(ROOT / "knowledge" / "question_phrases.yaml")
+    typed = "the tin dung nhu the nao vay"
+    assert bundled.remaining(typed, restored="thẻ tín dụng như thế nào vậy") == ["the tin dung"]
+    # A restored form that does not line up with the typed words is not used.
+    assert bundled.remaining(typed, restored="thẻ tín dụng") == ["the tin dung", "vay"]
 
 
 def test_bad_question_phrases_file(tmp_path: Path) -> None:
@@ -96,7 +125,7 @@ def test_question_phrases_leave_the_keyword_query(retriever: Retriever) -> None:
     kept = retriever.search(polite, k=1, mode="keyword")[0]
     saved = retriever.question_phrases
     try:
-        retriever.question_phrases = frozenset()
+        retriever.question_phrases = QuestionPhrases()
         unfiltered = retriever.search(polite, k=1, mode="keyword")[0]
     finally:
         retriever.question_phrases = saved
@@ -106,6 +135,15 @@ def test_question_phrases_leave_the_keyword_query(retriever: Retriever) -> None:
     # A query made only of such phrases keeps its words.
     assert retriever.search("như thế nào", k=1, mode="keyword")
     assert keyword_tokens("như thế nào")  # unchanged for other callers
+
+
+def test_the_keyword_query_keeps_content_syllables(retriever: Retriever) -> None:
+    tokens = retriever.keyword_query("cho em hỏi thẻ tín dụng vay được không, vì sao vậy ạ")
+    assert {"the", "vay", "the_tin", "tin_dung"} <= set(tokens)
+    assert not {"hoi", "duoc_khong", "vi_sao"} & set(tokens)
+    # "tài" and "sao kê" stay beside "tại sao" and "làm sao".
+    tokens = retriever.keyword_query("tại sao tài khoản không có sao kê, làm sao xem")
+    assert {"tai", "tai_khoan", "sao", "sao_ke"} <= set(tokens)
 
 
 def test_long_vietnamese_queries_use_their_own_weight(retriever: Retriever) -> None:

@@ -53,3 +53,30 @@ def test_a_broken_file_names_the_problem(tmp_path: Path) -> None:
     path.write_text("contextual:\n  mk: [{then: mật khẩu}]\n", encoding="utf-8")
     with pytest.raises(AbbreviationsError, match="mk"):
         load_abbreviations(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The courtesy particle "ạ" folds to the key "a" (anh) but is no abbreviation.
+        ("cho em hỏi phí thường niên ạ", "cho em hỏi phí thường niên ạ"),
+        ("dạ vâng ạ, a ơi", "dạ vâng ạ, anh ơi"),
+        ("cảm ơn ạ", "cảm ơn ạ"),
+        # Chat words customers type in confirmations and requests.
+        ("uk khoá đi", "ừ khoá đi"),
+        ("ok thui", "ok thoi"),
+        ("mún khoá thẻ z", "muốn khoá thẻ vậy"),
+    ],
+)
+def test_marked_words_match_only_keys_spelt_with_their_marks(text: str, expected: str) -> None:
+    assert expand_abbreviations(text) == expected
+
+
+def test_a_key_written_with_marks_is_matched_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "abbreviations.yaml"
+    path.write_text("abbreviations:\n  mún: muốn\n  a: anh\n", encoding="utf-8")
+    extra = load_abbreviations(path)
+    assert extra.expand("em mún hỏi ạ") == "em muốn hỏi ạ"
+    assert extra.expand("em mun hoi a") == "em muon hoi anh"
+    # Other marks on the same letters are another word ("mùn"), left alone.
+    assert extra.expand("mùn cưa") == "mùn cưa"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from nlu.intent_model import IntentModel, IntentModelConfig
 
@@ -91,3 +92,59 @@ def test_none_margin_only_removes_probability() -> None:
     assert (calibrated.sum(axis=1) < 1.0).all()
     # The order of the intents is unchanged.
     assert (calibrated.argmax(axis=1) == plain.argmax(axis=1)).all()
+
+
+def _clustered(seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    # Three intents and out-of-scope examples, each tight around its own axis.
+    rng = np.random.default_rng(seed)
+    blocks = [np.eye(4)[i] + rng.normal(0, 0.05, (n, 4)) for i, n in enumerate((40, 40, 40, 20))]
+    return np.vstack(blocks).astype(np.float32), ["big"] * 40 + ["mid"] * 40 + ["small"] * 40 + [
+        "oos"
+    ] * 20
+
+
+def _calibrated_model(folds: int) -> IntentModel:
+    # A low softmax temperature keeps every confidence under the shared 0.45, as short,
+    # varied intents are in the demo domain: clear messages that would all fall back.
+    dense, labels = _clustered()
+    config = IntentModelConfig(scale=0.2, sim_floor=-1.0, sim_full=0.0, calibration_folds=folds)
+    model = IntentModel(config)
+    model.fit(None, dense, labels)
+    model.calibrate(None, dense, labels)
+    return model
+
+
+def test_calibration_learns_a_threshold_per_intent_within_bounds() -> None:
+    model = _calibrated_model(5)
+    assert model.thresholds is not None and model.classes is not None
+    t = {str(c): float(v) for c, v in zip(model.classes, model.thresholds, strict=True)}
+    assert t["oos"] == pytest.approx(0.45)  # out of scope is never calibrated
+    assert all(0.3 <= t[name] < 0.45 for name in ("big", "mid", "small")), t
+    # A clear message under the shared threshold is lifted over it, to its own intent.
+    clear = np.array([[1.0, 0.02, 0.0, 0.0]], dtype=np.float32)
+    off = _calibrated_model(0)
+    assert off.thresholds is None
+    assert off.predict(None, clear)[1].max() < 0.45 <= model.predict(None, clear)[1].max()
+    assert model.predict(None, clear)[1].argmax() == off.predict(None, clear)[1].argmax()
+
+
+def test_calibration_only_raises_confidences_and_keeps_their_order_per_intent() -> None:
+    model = _calibrated_model(5)
+    model.thresholds = np.array([0.45, 0.45, 0.45, 0.3], dtype=np.float32)  # big, mid, oos, small
+    conf = np.array(
+        [[0.1, 0.2, 0.1, 0.3], [0.2, 0.1, 0.1, 0.15], [0.5, 0.0, 0.0, 0.9]], dtype=np.float32
+    )
+    out = model.calibrated(conf)
+    assert (out >= conf - 1e-6).all()
+    np.testing.assert_allclose(out[:, :3], conf[:, :3], rtol=1e-6)  # at 0.45: unchanged
+    # The calibrated intent's own threshold lands on the fallback threshold, order kept.
+    assert out[0, 3] == pytest.approx(0.45)
+    assert out[1, 3] < out[0, 3] < out[2, 3] <= 1.0
+
+
+def test_calibration_survives_saving(tmp_path: Path) -> None:
+    model = _calibrated_model(5)
+    model.save(tmp_path / "m.npz")
+    loaded = IntentModel.load(tmp_path / "m.npz", model.config)
+    dense, _ = _clustered(seed=1)
+    np.testing.assert_allclose(loaded.predict(None, dense)[1], model.predict(None, dense)[1])
