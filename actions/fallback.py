@@ -81,21 +81,25 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        await report_gap(tracker)
         streak = failed_streak(tracker)
         if tracker.get_slot("block_offered"):
+            await report_gap(tracker)
             return block_offer_reply(dispatcher, tracker, streak)
         protecting = PROTECTIVE_FORMS.get(str(tracker.active_loop.get("name") or ""))
         if protecting:
+            await report_gap(tracker)
             if streak >= PROTECTIVE_HANDOFF_AT:
                 return hand_off(dispatcher, tracker, protecting)
             # The form asks its question again right after this.
             dispatcher.utter_message(text=t("form_unclear", language(tracker)))
             return []
-        if not tracker.active_loop.get("name") and await answered_from_knowledge(
-            dispatcher, tracker
-        ):
-            return [SlotSet(KB_ANSWER_SLOT, "yes")]
+        if not tracker.active_loop.get("name") and knowledge_can_help(tracker):
+            # The hub's answer endpoint collects the question for the gap inbox itself when
+            # it has no confident answer: reporting it here too would count it twice.
+            if await answered_from_knowledge(dispatcher, tracker):
+                return [SlotSet(KB_ANSWER_SLOT, "yes")]
+        else:
+            await report_gap(tracker)
         if streak >= HANDOFF_AT:
             return hand_off(dispatcher, tracker, "fallback")
         if streak >= OFFER_AT:
@@ -113,14 +117,17 @@ class ActionHandleFallback(Action):
         return []
 
 
+def knowledge_can_help(tracker: Tracker) -> bool:
+    """A message with something to look up: words, not a button payload or a form answer."""
+    text = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
+    return not text.startswith("/") and is_substantive(text)
+
+
 async def answered_from_knowledge(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """Answer from the knowledge base when it has a confident answer for a message the
     classifier could not place. The classifier only knows the questions it was trained
     on; an entry a knowledge manager published this morning is answered for its own
     question at once, without retraining."""
-    text = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
-    if text.startswith("/") or not is_substantive(text):
-        return False
     answer = await confident_answer(tracker)
     if answer is None:
         return False

@@ -193,6 +193,14 @@ def is_follow_up(text: str) -> bool:
     return _FOLLOW_UP.search(" ".join(_fold(text).split())) is not None
 
 
+_SAME_TOPIC = re.compile(r"\b(thi sao|what about|how about|what if|and if)\b")
+
+
+def asks_about_the_same(text: str) -> bool:
+    """True for the explicit follow-ups: "… thì sao?", "what about …?", "and if …?"."""
+    return _SAME_TOPIC.search(" ".join(_fold(text).split())) is not None
+
+
 def contextual_query(
     texts: Sequence[str], follow_up_words: int = FOLLOW_UP_WORDS, answer_latest: bool = False
 ) -> str:
@@ -212,10 +220,12 @@ def contextual_query(
         if not texts:
             return ""
         last = texts[-1].strip()
-        # A turn that says it follows on ("còn rút trước hạn thì sao?", "and what about
-        # the Platinum one?") keeps the topic of the one before, up to twice the length
-        # of an unmarked short turn.
-        if word_count(last) >= 2 * follow_up_words or not is_follow_up(last):
+        # A short turn that says it follows on keeps the topic of the one before; one that
+        # says so in so many words ("còn rút trước hạn thì sao?", "and what about the
+        # Platinum one?") does up to twice that length, while "and where is the nearest
+        # branch?" asks something new.
+        limit = 2 * follow_up_words if asks_about_the_same(last) else follow_up_words
+        if word_count(last) >= limit or not is_follow_up(last):
             return last
         earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
         return f"{earlier[-1][:TOPIC_CHARS]} {last}" if earlier else last

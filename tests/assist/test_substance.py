@@ -108,3 +108,9 @@ def test_the_bot_answers_a_marked_follow_up_with_the_topic_before_it() -> None:
     # A new, full question stands alone.
     new = "How do I set up fingerprint login in the app on my new phone?"
     assert contextual_query([question, new], answer_latest=True) == new
+
+
+def test_a_new_question_that_starts_with_and_stands_alone() -> None:
+    before = "what are your branch opening hours?"
+    new = "and where is the nearest branch?"
+    assert contextual_query([before, new], answer_latest=True) == new
