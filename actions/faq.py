@@ -59,10 +59,16 @@ async def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) 
         return False
     lang = language(tracker)
     dispatcher.utter_message(text=answer)
+    say_where_we_were(dispatcher, tracker, lang)
+    return True
+
+
+def say_where_we_were(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> None:
+    """After an answer in the middle of a form: what the form was doing, before it asks
+    its question again."""
     form = str(tracker.active_loop.get("name") or "")
     if f"task_{form}" in TEXTS:
         dispatcher.utter_message(text=t("form_resume", lang, task=t(f"task_{form}", lang)))
-    return True
 
 
 class ActionAnswerFaq(Action):
@@ -86,12 +92,7 @@ class ActionAnswerFaq(Action):
 
         if hits and hits[0].get("confident"):
             dispatcher.utter_message(text=str(hits[0].get("answer", "")))
-            form = str(tracker.active_loop.get("name") or "")
-            if form:
-                # A question in the middle of a form: say where we were before the form
-                # asks its question again.
-                task = t(f"task_{form}", lang)
-                dispatcher.utter_message(text=t("form_resume", lang, task=task))
+            say_where_we_were(dispatcher, tracker, lang)
             return []
         return self._not_sure(dispatcher, tracker, lang, question, hits)
 

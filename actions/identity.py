@@ -149,6 +149,23 @@ class IdentitySlotsValidation:
 
     A plain mixin, not an Action, so rasa-sdk does not register it as an action itself."""
 
+    def ends_form(self, tracker: Tracker) -> bool:
+        """True when the latest message makes the form's questions moot (a form may say
+        so: the lost card found again); the form then stops without checking answers."""
+        return False
+
+    async def _checked(
+        self,
+        tracker: Tracker,
+        slot: str,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        check: Callable[[Any, CollectingDispatcher, str], dict[str, Any]],
+    ) -> dict[str, Any]:
+        if self.ends_form(tracker):
+            return {slot: None}
+        return await counted(tracker, slot, value, dispatcher, check)
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -156,6 +173,8 @@ class IdentitySlotsValidation:
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
+        if self.ends_form(tracker):
+            return []
         if int(tracker.get_slot(INVALID_SLOT) or 0) >= MAX_INVALID_ANSWERS:
             # Stop asking: the form's final action sees what is missing and hands over.
             return []
@@ -181,17 +200,19 @@ class IdentitySlotsValidation:
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await counted(tracker, "phone", value, dispatcher, validate_phone_value)
+        return await self._checked(tracker, "phone", value, dispatcher, validate_phone_value)
 
     async def validate_card_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await counted(tracker, "card_last4", value, dispatcher, validate_card_last4_value)
+        return await self._checked(
+            tracker, "card_last4", value, dispatcher, validate_card_last4_value
+        )
 
     async def validate_dob(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return await counted(tracker, "dob", value, dispatcher, validate_dob_value)
+        return await self._checked(tracker, "dob", value, dispatcher, validate_dob_value)
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -66,37 +65,8 @@ class ValidateLostCardForm(IdentitySlotsValidation, FormValidationAction):
     def name(self) -> str:
         return "validate_lost_card_form"
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        if found_again(tracker):
-            return []
-        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
-
-    async def validate_card_last4(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if found_again(tracker):
-            return {"card_last4": None}
-        return await super().validate_card_last4(value, dispatcher, tracker, domain)
-
-    async def validate_dob(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if found_again(tracker):
-            return {"dob": None}
-        return await super().validate_dob(value, dispatcher, tracker, domain)
-
-    async def validate_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if found_again(tracker):
-            return {"phone": None}
-        return await super().validate_phone(value, dispatcher, tracker, domain)
+    def ends_form(self, tracker: Tracker) -> bool:
+        return found_again(tracker)
 
 
 class ActionBlockCard(Action):

@@ -503,12 +503,12 @@ def _timestamp(at: Any) -> float:
 ASKED_REASONS = frozenset({"customer_request"})
 
 
-def handoff_report(database_url: str, records: list[Sent]) -> dict[str, Any]:
+def handoff_report(store: dict[str, list[dict[str, Any]]], records: list[Sent]) -> dict[str, Any]:
     """Hand-offs by reason, the ones the scripts asked for, and the false ones: every
     hand-off the customer did not ask for, whatever the cause (a bot failure while Rasa
     was killed is one too: the customer still ends up in the queue without asking)."""
     by_reason: dict[str, int] = {}
-    for row in read_store(database_url)["handoffs"]:
+    for row in store["handoffs"]:
         reason = str(row["note"] or "unknown")
         by_reason[reason] = by_reason.get(reason, 0) + 1
     human = set(yaml.safe_load((Path(__file__).parent / "soak_messages.yaml").read_text())["human"])
@@ -523,12 +523,12 @@ def handoff_report(database_url: str, records: list[Sent]) -> dict[str, Any]:
     }
 
 
-def notice_counts(database_url: str) -> dict[str, int]:
+def notice_counts(store: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """The hub's notices stored during the run, by kind (bot/texts.py key)."""
     from soak_clients import notice_kind
 
     counts: dict[str, int] = {}
-    for row in read_store(database_url)["outbound"]:
+    for row in store["outbound"]:
         if row["sender"] in ("bot", "agent"):
             continue
         kind = notice_kind(str(row["text"] or ""))
@@ -628,7 +628,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             # Answered as the customer means it: their client received a bot or agent
             # reply that addresses the message (a notice does not count).
             seen = sum(1 for s in shared.records if s.acked and s.reply_sender in ("bot", "agent"))
-            handoffs = handoff_report(stack.settings.database_url, shared.records)
+            stored = read_store(stack.settings.database_url)
+            handoffs = handoff_report(stored, shared.records)
             result = {
                 "sent": report["sent"],
                 "stored": report["stored"],
@@ -637,7 +638,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "lost": report["lost"],
                 "duplicated": report["duplicated"],
                 "unanswered": report["stored"] - seen,
-                "notices": notice_counts(stack.settings.database_url),
+                "notices": notice_counts(stored),
                 **handoffs,
                 "http_5xx": shared.http_5xx,
                 "p50_ms": p50,

@@ -14,6 +14,7 @@ change of the widget API is one edit there.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import queue
 import random
@@ -76,7 +77,8 @@ class Sent:
             self.t_notice, self.notice_kind = time.monotonic(), notice_kind(text or "")
 
 
-def _notice_starts() -> list[tuple[str, str]]:
+@functools.cache
+def _notice_starts() -> tuple[tuple[str, str], ...]:
     from bot.texts import TEXTS
 
     starts = []
@@ -85,17 +87,12 @@ def _notice_starts() -> list[tuple[str, str]]:
             head = text.split("{", 1)[0].strip()
             if len(head) >= 12:
                 starts.append((head[:40], key))
-    return starts
-
-
-_NOTICES: list[tuple[str, str]] = []
+    return tuple(starts)
 
 
 def notice_kind(text: str) -> str:
     """The hub notice a text is (its bot/texts.py key), else "other"."""
-    if not _NOTICES:
-        _NOTICES.extend(_notice_starts())
-    for head, key in _NOTICES:
+    for head, key in _notice_starts():
         if text.startswith(head):
             return key
     return "other"
