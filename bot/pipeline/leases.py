@@ -88,6 +88,24 @@ async def claim(
     return ids
 
 
+async def release_orphans(db: Database, model: Any) -> int:
+    """Free every lease at start-up of the embedded hub. On SQLite the hub is the only
+    process (README, "Running a cluster" needs PostgreSQL), so a lease found at start
+    belongs to a predecessor that was killed: waiting for it to run out would leave its
+    customer (and every later message of theirs, held behind it) silent for a lease term.
+    Replicas on PostgreSQL never do this: a lease there may be a live neighbour's."""
+    if not db.is_sqlite:
+        return 0
+    async with db.session() as session:
+        result = await session.execute(
+            update(model)
+            .where(model.status == "pending", model.lease_until.is_not(None))
+            .values(lease_owner=None, lease_until=None)
+        )
+        await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def renew(db: Database, model: Any, row_id: int, owner: str, until: datetime) -> None:
     async with db.session() as session:
         await session.execute(

@@ -80,6 +80,9 @@ class OutboxSender:
 
     async def run_forever(self) -> None:
         """Deliver whatever is due; sleep until woken or the next poll (the re-drive)."""
+        freed = await leases.release_orphans(self.db, OutboxEntry)
+        if freed:
+            log.warning("re-sending %s delivery(ies) a killed predecessor held", freed)
         while True:
             try:
                 sent = await self.deliver_due()

@@ -66,6 +66,9 @@ class Workers:
             self._wake.put_nowait(None)
 
     async def run_forever(self) -> None:
+        freed = await leases.release_orphans(self.db, WorkItem)
+        if freed:
+            log.warning("re-driving %s message(s) a killed predecessor held", freed)
         tasks = [asyncio.create_task(self._loop(i)) for i in range(self.count)]
         try:
             await asyncio.gather(*tasks)

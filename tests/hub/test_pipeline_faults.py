@@ -76,6 +76,32 @@ def test_crash_between_storing_and_answering(start_hub) -> None:
         hung.stop()
 
 
+def test_a_restarted_embedded_hub_does_not_wait_out_its_predecessors_leases(start_hub) -> None:
+    """On SQLite the hub is the only process: after kill -9 the message its predecessor
+    held is re-driven at start, not after the lease (an hour here) runs out."""
+    hung = DelayProxy("http://127.0.0.1:9", delay_s=3600, paths=("/webhooks/",)).start()
+    try:
+        hub = start_hub(rasa_url=hung.url, work_lease_s="3600", widget_reply_wait_s="0.5")
+        customer = Customer(hub.url)
+        sent = customer.say("Phí thường niên thẻ Gold là bao nhiêu?", client_id="orphan-1")
+        msg_id = sent.json()["message"]["id"]
+        wait_for(lambda: hung.delayed > 0, 30)
+        leased = _rows(hub, "SELECT lease_owner FROM work_items WHERE message_id=?", msg_id)
+        assert leased and leased[0][0] is not None  # held by the worker about to be killed
+        assert hub.proc is not None
+        hub.proc.kill()
+        hub.proc.wait()
+        hub.rasa_url = "http://127.0.0.1:9"  # the bot is down after the restart
+        hub.start()
+        # Answered (by the "bot unavailable" notice) long before the hour-long lease ends.
+        replies = wait_for(
+            lambda: _rows(hub, "SELECT id, sender FROM messages WHERE reply_to=?", msg_id), 120
+        )
+        assert replies and all(sender == "system" for _, sender in replies)
+    finally:
+        hung.stop()
+
+
 def _panel(hub_url: str, agent: Agent):  # type: ignore[no-untyped-def]
     cookie = "; ".join(f"{k}={v}" for k, v in agent.http.cookies.items())
     ws_url = hub_url.replace("http://", "ws://") + "/api/ws/agent"
