@@ -124,6 +124,7 @@ async def wall(session: AsyncSession, settings: Any, now: datetime | None = None
         )
     breaches.sort(key=lambda b: -b["seconds"])
     return {
+        "channels": await _by_channel(session, waits),
         "at": now.isoformat(),
         "agents": agents,
         "agents_available": counts["available"],
@@ -133,3 +134,31 @@ async def wall(session: AsyncSession, settings: Any, now: datetime | None = None
         "longest_wait_s": round(max((s for _, s in waits), default=0.0)),
         "breaches": breaches,
     }
+
+
+async def _by_channel(
+    session: AsyncSession, waits: list[tuple[Conversation, float]]
+) -> list[dict[str, Any]]:
+    """Per channel (web, telegram, zalo, messenger): customers waiting, conversations with
+    people, and the longest wait now; a channel with nobody in it is left out."""
+    assigned = dict(
+        (
+            await session.execute(
+                select(Conversation.channel, func.count())
+                .where(Conversation.state == states.ASSIGNED)
+                .group_by(Conversation.channel)
+            )
+        ).all()
+    )
+    rows: dict[str, dict[str, Any]] = {
+        str(ch): {"channel": str(ch), "waiting": 0, "assigned": int(n), "longest_wait_s": 0}
+        for ch, n in assigned.items()
+    }
+    for conv, seconds in waits:
+        row = rows.setdefault(
+            conv.channel,
+            {"channel": conv.channel, "waiting": 0, "assigned": 0, "longest_wait_s": 0},
+        )
+        row["waiting"] += 1
+        row["longest_wait_s"] = max(row["longest_wait_s"], round(seconds))
+    return sorted(rows.values(), key=lambda r: (-r["waiting"], -r["assigned"], r["channel"]))

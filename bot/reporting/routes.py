@@ -84,8 +84,16 @@ class Breach(BaseModel):
     target_s: int | None = None
 
 
+class LiveChannel(BaseModel):
+    channel: str
+    waiting: int
+    assigned: int
+    longest_wait_s: int
+
+
 class LiveOut(BaseModel):
     at: str
+    channels: list[LiveChannel]
     agents: list[LiveAgent]
     agents_available: int
     agents_busy: int
@@ -295,6 +303,7 @@ async def live_csv(request: Request, user: Supervisor) -> Response:
         wall = await live.wall(session, hub.settings)
     rows = [["agent", a["name"], a["status"], a["open"]] for a in wall["agents"]]
     rows += [["breach", b["kind"], b["conversation_id"], b["seconds"]] for b in wall["breaches"]]
+    rows += [["channel", c["channel"], c["waiting"], c["longest_wait_s"]] for c in wall["channels"]]
     return _csv("live", ["row", "name_or_kind", "status_or_conversation", "open_or_seconds"], rows)
 
 

@@ -133,9 +133,13 @@ def test_live_wall_shows_queue_presence_and_breaches(start_hub) -> None:
     wall = supervisor.http.get("/api/reports/live").json()
     status = {a["name"]: a["status"] for a in wall["agents"]}
     assert status["Linh Đỗ"] == "away"
+    # The widget customer is counted under the website channel, waiting or with Minh.
+    web = {c["channel"]: c for c in wall["channels"]}["web"]
     if wall["queue_length"]:  # the router may already have offered it to Minh
         assert any(
             b["kind"] == "wait" and b["conversation_id"] == conv_id for b in wall["breaches"]
         )
+        assert web["waiting"] == 1 and web["assigned"] == 0
     else:
         assert status["Minh Hoàng"] == "busy"
+        assert web["waiting"] == 0 and web["assigned"] == 1

@@ -9,6 +9,7 @@ import { alertIcon } from "./icons.js";
 import { loadLockouts, lockoutsCard } from "./identity_lockouts.js";
 import { label, locale, t, windowOf } from "./i18n.js";
 import { loadRouting, routingCard } from "./routing.js";
+import { loadWrapupCodes, wrapupCodesCard } from "./wrapup.js";
 import {
   breakdownChart, breakdownTable, chartCard, csvLink, duration, periodPicker, periodQuery,
   ratingsTable, select, seriesChart, seriesTable, tile,
@@ -34,6 +35,17 @@ const DIMENSIONS = ["agent", "channel", "language", "reason", "intent", "hour"];
 const view = { range: "7d", start: "", end: "", trend: "csat_mean", by: "agent", bar: "csat_mean", modes: {} };
 let liveTimer = null;
 
+// Where the customers in the queue and with agents are writing from, now.
+function channelTable(channels) {
+  if (!channels.length) return null;
+  return h("table", { class: "report live-channels" },
+    h("thead", {}, h("tr", {}, h("th", {}, t("by_channel")), h("th", { class: "num" }, t("m_queue_length")),
+      h("th", { class: "num" }, t("live_assigned")), h("th", { class: "num" }, t("m_longest_wait")))),
+    h("tbody", {}, channels.map((c) => h("tr", { "data-channel": c.channel },
+      h("td", {}, label("channel", c.channel)), h("td", { class: "num" }, String(c.waiting)),
+      h("td", { class: "num" }, String(c.assigned)), h("td", { class: "num" }, duration(c.longest_wait_s))))));
+}
+
 function liveWall(wall) {
   const breaches = wall.breaches || [];
   return h("section", { class: "card report-card live-wall", id: "live-wall" },
@@ -44,6 +56,7 @@ function liveWall(wall) {
       tile("agents_away", null, String(wall.agents_away)),
       tile("queue_length", null, String(wall.queue_length)),
       tile("longest_wait", null, duration(wall.longest_wait_s))),
+    channelTable(wall.channels || []),
     h("ul", { class: "presence-list" }, (wall.agents || []).map((a) => h("li", { class: `st-${a.status}` },
       h("span", { class: "dot" }), a.name, h("span", { class: "muted" }, ` ${t(`status_${a.status}`)}${a.open ? ` · ${a.open}` : ""}`)))),
     h("h4", {}, t("breaches")),
@@ -169,13 +182,14 @@ export async function renderSupervisor(container, app) {
 }
 
 async function renderOperations(container, app) {
-  const [alerts, report, callbacks, sessions, lockouts, routing] = await Promise.all([
+  const [alerts, report, callbacks, sessions, lockouts, routing, wrapupCodes] = await Promise.all([
     get("/api/alerts").catch(() => ({ alerts: [] })),
     get("/api/reports/offers").catch((err) => ({ error: err.message })),
     get("/api/callbacks?status=scheduled").catch(() => ({ callbacks: [] })),
     get("/api/sessions").catch(() => ({ users: [] })),
     loadLockouts(),
     loadRouting(),
+    loadWrapupCodes(),
   ]);
   const alertList = alerts.alerts || [];
   const cbs = callbacks.callbacks || [];
@@ -197,6 +211,7 @@ async function renderOperations(container, app) {
         : h("p", { class: "empty" }, t("alerts_empty"))),
     routingCard(routing, app, () => renderOperations(container, app)),
     lockoutsCard(lockouts, app, () => renderOperations(container, app)),
+    wrapupCodesCard(wrapupCodes, app, () => renderOperations(container, app)),
     h("section", { class: "card sup-card" }, h("h3", {}, t("offer_report")),
       report.error ? h("p", { class: "empty" }, t("error", { detail: report.error })) : offerTable(rowsOf(report))),
     h("section", { class: "card sup-card" }, h("h3", {}, t("callbacks_all")),
