@@ -18,7 +18,7 @@ panel (``bot/panel/static``) and the widget (``bot/static/widget``) read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from bot.realtime import Broker
 
@@ -88,9 +88,45 @@ class HealthFrame(TypedDict):
 
 
 class AlertFrame(TypedDict):
+    """A staff alert (stored as an ``Alert`` row too); it names what it is about."""
+
     type: Literal["alert"]
     kind: str
     text: str
+    conversation_id: NotRequired[int]
+    callback_id: NotRequired[int]
+
+
+class AssignedFrame(TypedDict):
+    """To one agent: a conversation is now theirs, or offered to them to acknowledge."""
+
+    type: Literal["assigned"]
+    conversation_id: int
+    needs_ack: bool
+
+
+class CallbackFrame(TypedDict):
+    """A call-back booked or changed (``bot.serialize.callback_json``)."""
+
+    type: Literal["callback"]
+    callback: dict[str, Any]
+
+
+class RoutingFrame(TypedDict):
+    """To supervisors: an agent's capacity or skills changed."""
+
+    type: Literal["routing"]
+    agent_id: int
+
+
+class DeliveryRefusedFrame(TypedDict):
+    """A reply the platform would refuse (its window closed), with why in both languages."""
+
+    type: Literal["delivery_refused"]
+    conversation_id: int
+    message_id: int | None
+    code: str
+    explanation: dict[str, str]
 
 
 # An offer frame is {"type": "offer", "conversation_id": id} plus the offer decision's own
@@ -108,6 +144,17 @@ def queued_message_frame(message: dict[str, Any], state: str) -> QueuedMessageFr
 
 def conversation_frame(conversation: dict[str, Any]) -> ConversationFrame:
     return ConversationFrame(type="conversation", conversation=conversation)
+
+
+def alert_frame(
+    kind: str, text: str, *, conversation_id: int | None = None, callback_id: int | None = None
+) -> AlertFrame:
+    frame = AlertFrame(type="alert", kind=kind, text=text)
+    if conversation_id is not None:
+        frame["conversation_id"] = conversation_id
+    if callback_id is not None:
+        frame["callback_id"] = callback_id
+    return frame
 
 
 def offer_frame(conversation_id: int, offer: Mapping[str, Any]) -> dict[str, Any]:

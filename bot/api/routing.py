@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field, StringConstraints
 
+from bot import events
 from bot.api.params import DbId
 from bot.auth import hub_of, require_agent, require_supervisor
 from bot.handoff import dispatch, routing
@@ -96,5 +97,7 @@ async def set_agent(
         await session.commit()
         # More capacity or a new skill may let a waiting conversation be offered now.
         await dispatch.auto_assign(hub, session)
-    hub.broker.publish("supervisors", {"type": "routing", "agent_id": user_id})
+    events.publish(
+        hub.broker, events.SUPERVISORS, events.RoutingFrame(type="routing", agent_id=user_id)
+    )
     return next(a for a in await agents_json(request) if a["id"] == user_id)

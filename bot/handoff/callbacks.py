@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import events
 from bot.serialize import aware, callback_json
 from bot.store.models import Alert, Callback, Conversation, Customer, Message, User
 from bot.texts import text as t
@@ -114,7 +115,7 @@ async def schedule(
     )
     session.add(cb)
     await session.commit()
-    hub.broker.publish("agents", {"type": "callback", "callback": callback_json(cb)})
+    events.publish(hub.broker, events.AGENTS, _callback_frame(cb))
     return cb
 
 
@@ -220,7 +221,7 @@ async def set_status(hub: Hub, callback_id: int, status: str, user: User) -> Cal
         if cb.owner_id is None:
             cb.owner_id = user.id
         await session.commit()
-        hub.broker.publish("agents", {"type": "callback", "callback": callback_json(cb)})
+        events.publish(hub.broker, events.AGENTS, _callback_frame(cb))
         return cb
 
 
@@ -249,14 +250,10 @@ async def sweep(hub: Hub, now: datetime | None = None) -> dict[str, int]:
                         text=text_,
                     )
                 )
-                hub.broker.publish(
-                    "supervisors",
-                    {
-                        "type": "alert",
-                        "kind": "callback_overdue",
-                        "callback_id": cb.id,
-                        "text": text_,
-                    },
+                events.publish(
+                    hub.broker,
+                    events.SUPERVISORS,
+                    events.alert_frame("callback_overdue", text_, callback_id=cb.id),
                 )
                 escalated += 1
             elif cb.reminders_sent == 0 and start - now <= timedelta(
@@ -273,15 +270,15 @@ async def sweep(hub: Hub, now: datetime | None = None) -> dict[str, int]:
                         text=text_,
                     )
                 )
-                hub.broker.publish(
-                    f"user:{cb.owner_id}" if cb.owner_id else "supervisors",
-                    {
-                        "type": "alert",
-                        "kind": "callback_reminder",
-                        "callback_id": cb.id,
-                        "text": text_,
-                    },
+                events.publish(
+                    hub.broker,
+                    events.user(cb.owner_id) if cb.owner_id else events.SUPERVISORS,
+                    events.alert_frame("callback_reminder", text_, callback_id=cb.id),
                 )
                 reminded += 1
         await session.commit()
     return {"reminded": reminded, "escalated": escalated}
+
+
+def _callback_frame(cb: Callback) -> events.CallbackFrame:
+    return events.CallbackFrame(type="callback", callback=callback_json(cb))

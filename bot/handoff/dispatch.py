@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import notes, states
+from bot import events, notes, states
 from bot.handoff import routing
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Message, User
@@ -125,9 +125,10 @@ async def assign(
         agent.last_offer_at = conv.assigned_at
     await session.commit()
     hub.publish_conversation(conv)
-    hub.broker.publish(
-        f"user:{agent.id}",
-        {"type": "assigned", "conversation_id": conv.id, "needs_ack": not acknowledged},
+    events.publish(
+        hub.broker,
+        events.user(agent.id),
+        events.AssignedFrame(type="assigned", conversation_id=conv.id, needs_ack=not acknowledged),
     )
     if acknowledged:
         await agent_joined(hub, session, conv, agent)
@@ -323,18 +324,11 @@ async def alert_service_levels(hub: Hub) -> int:
                     kind="service_level", audience="supervisor", conversation_id=conv.id, text=text_
                 )
             )
-            published.append(
-                {
-                    "type": "alert",
-                    "kind": "service_level",
-                    "conversation_id": conv.id,
-                    "text": text_,
-                }
-            )
+            published.append(events.alert_frame("service_level", text_, conversation_id=conv.id))
             raised += 1
         await session.commit()
-    for event in published:
-        hub.broker.publish("supervisors", event)
+    for frame in published:
+        events.publish(hub.broker, events.SUPERVISORS, frame)
     return raised
 
 

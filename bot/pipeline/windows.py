@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
+from bot import events, states
 from bot.core import Core
 from bot.pipeline.outbox import DeliveryRefused
 from bot.serialize import aware, iso
@@ -282,15 +282,14 @@ async def report_refused(
                 data={"message_id": out.get("id"), "code": code},
             )
         await session.commit()
-    event = {
-        "type": "delivery_refused",
-        "conversation_id": conv_id,
-        "message_id": out.get("id"),
-        "code": code,
-        "explanation": explanation,
-    }
-    core.broker.publish(f"conv:{conv_id}", event)
-    core.broker.publish("agents", event)
+    frame = events.DeliveryRefusedFrame(
+        type="delivery_refused",
+        conversation_id=conv_id,
+        message_id=out.get("id"),
+        code=code,
+        explanation=explanation,
+    )
+    events.publish_conversation_event(core.broker, conv_id, frame)
 
 
 async def agent_reply_refusal(core: Core, conv_id: int, now: datetime | None = None) -> None:

@@ -134,9 +134,9 @@ def test_callback_offered_scheduled_and_escalated_when_overdue(start_hub) -> Non
     customer = Customer(hub.url)
     first = customer.say("Tôi muốn khiếu nại").json()
     assert any(r["buttons"] for r in first["replies"])  # the offer, nobody online
-    asked = customer.say("/request_callback").json()["replies"]
+    asked = customer.replies("/request_callback")
     assert "số điện thoại" in asked[0]["text"]
-    booked = customer.say("0901234567").json()["replies"]
+    booked = customer.replies("0901234567")
     assert "CB-" in booked[0]["text"]
     agent, supervisor = Agent(hub.url), Agent(hub.url, "quan")
     ledger = agent.http.get("/api/callbacks").json()["callbacks"]

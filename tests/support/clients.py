@@ -26,6 +26,21 @@ class Customer:
             "/api/widget/messages", json={"text": text, "client_id": client_id or uuid.uuid4().hex}
         )
 
+    def replies(self, text: Any, timeout_s: float = 120.0) -> list[dict[str, Any]]:
+        """Say something and return the replies to it: from the response when they came in
+        time, else from the history once they are stored (a busy machine can answer after
+        the widget's HTTP wait has ended)."""
+        body = self.say(text).json()
+        if body.get("replies"):
+            return list(body["replies"])
+        msg_id = body["message"]["id"]
+        return list(
+            wait_for(
+                lambda: [m for m in self.history()["messages"] if m.get("reply_to") == msg_id],
+                timeout_s,
+            )
+        )
+
     def history(self) -> dict[str, Any]:
         response = self.http.get("/api/widget/history")
         response.raise_for_status()
