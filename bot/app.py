@@ -43,6 +43,8 @@ class HealthOut(BaseModel):
     replica: str
     # CPU priority per role: {"hub": {"asked": -5, "applied": true}} (bot/thread_priority.py)
     niceness: dict[str, dict[str, int | bool]]
+    # CPU seconds of knowledge searches so far, {"answer": s, "suggestion": s}
+    search_cpu_s: dict[str, float]
 
 
 def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) -> FastAPI:
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             "realtime": hub.broker.status(),
             "replica": settings.replica_name,
             "niceness": thread_priority.report(),
+            "search_cpu_s": knowledge.search_cpu(),
         }
 
     if settings.forwarded_allow_ips.strip():

@@ -132,6 +132,17 @@ class KnowledgeHandle:
             self._queue.close()
             self._queue = None
 
+    def search_cpu(self) -> dict[str, float]:
+        """CPU seconds spent in searches since the queue started: the bot's answers and
+        agents' suggestions apart."""
+        queue = self._queue
+        if queue is None:
+            return {"answer": 0.0, "suggestion": 0.0}
+        return {
+            "answer": round(queue.cpu_s[ANSWER], 3),
+            "suggestion": round(queue.cpu_s[SUGGESTION], 3),
+        }
+
     def _pool(self) -> SearchQueue:
         # Made on first use and again after stop(): an app whose lifespan runs twice (a test
         # client per test) keeps searching.

@@ -70,6 +70,9 @@ class SearchQueue:
         self._threads: list[threading.Thread] = []
         self._closed = False
         self.dropped = 0  # searches dropped so far (logged, and read by tests)
+        # CPU seconds the searches took, by kind: what a benchmark subtracts to find the
+        # hub's own cost per message (bench/cpu_per_message.py reads it from /healthz).
+        self.cpu_s = {ANSWER: 0.0, SUGGESTION: 0.0}
 
     def submit(
         self, fn: Callable[..., Any], *args: Any, priority: int = ANSWER, key: Any = None
@@ -152,7 +155,11 @@ class SearchQueue:
                 job = self._next()
             if job is None:
                 return
+            started = time.thread_time()
             try:
                 job.future.set_result(job.fn(*job.args))
             except BaseException as exc:  # handed to the caller, who logs it
                 job.future.set_exception(exc)
+            finally:
+                with self._cond:
+                    self.cpu_s[job.priority] += time.thread_time() - started

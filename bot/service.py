@@ -157,4 +157,5 @@ class Hub(Core):
                 await task
         await self.intake.close()
         await self.rasa.close()
+        await self.health.close()
         await self.broker.close()

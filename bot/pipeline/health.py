@@ -45,6 +45,10 @@ class BotHealth:
         self.actions_ready: bool | None = None
         self.checked_at: datetime | None = None
         self._settled = asyncio.Event()  # set while Rasa is ready or down, not loading
+        # One client for every probe: the check runs after each bot turn, and a new client
+        # each time built a TLS context (CA certificates loaded) per turn, the largest
+        # single cost in the hub's CPU per message (docs/benchmarks.md, CPU per message).
+        self._http: httpx.AsyncClient | None = None
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -73,11 +77,17 @@ class BotHealth:
     async def _actions_ok(self) -> bool | None:
         if not self.actions_url:
             return None
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=5)
         try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                return (await client.get(f"{self.actions_url}/health")).status_code == 200
+            return (await self._http.get(f"{self.actions_url}/health")).status_code == 200
         except httpx.HTTPError:
             return False
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     async def actions_down(self) -> bool:
         """Checked right after each bot turn: a turn whose custom actions could not run is

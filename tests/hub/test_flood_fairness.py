@@ -170,3 +170,22 @@ async def test_a_caller_awaits_the_queue_from_the_event_loop() -> None:
     finally:
         queue.close()
     assert results == ["BOT", "PANEL"]
+
+
+def test_search_cpu_is_counted_by_kind() -> None:
+    """The CPU a search burns is added to its kind's counter (answers and suggestions
+    apart), so a benchmark can tell the hub's own cost from the searches it runs."""
+
+    def burn() -> int:
+        total = 0
+        for i in range(300_000):
+            total += i * i
+        return total
+
+    queue = SearchQueue(1)
+    try:
+        assert queue.submit(burn, priority=ANSWER).result(timeout=60) > 0
+    finally:
+        queue.close()
+    assert queue.cpu_s[ANSWER] > 0
+    assert queue.cpu_s[SUGGESTION] == 0
