@@ -18,6 +18,19 @@ from bot.auth import require_editor, require_service
 from bot.kb.errors import Invalid, NotAllowed
 from bot.kb.gaps import GapInbox
 from bot.kb.history import audit
+from bot.kb.schemas import (
+    AuditOut,
+    CorpusRolledBackOut,
+    CorpusVersionOut,
+    DraftListItemOut,
+    DraftOut,
+    EntryChangeOut,
+    EntryDeletedOut,
+    EntryPublishedOut,
+    GapRecordedOut,
+    RevisionOut,
+    WorkflowSettingsOut,
+)
 from bot.kb.usage import load_uses, summarize
 from bot.kb.workflow import Workflow
 from bot.serialize import iso
@@ -77,7 +90,7 @@ class ImportOut(BaseModel):
     errors: list[dict[str, Any]]
 
 
-@router.get("/settings")
+@router.get("/settings", response_model=WorkflowSettingsOut)
 async def workflow_settings(request: Request, user: Editor) -> dict[str, Any]:
     """What the panel needs to know: may this team publish its own drafts?"""
     s = request.app.state.settings
@@ -89,7 +102,7 @@ async def workflow_settings(request: Request, user: Editor) -> dict[str, Any]:
     }
 
 
-@router.get("/drafts")
+@router.get("/drafts", response_model=list[DraftListItemOut])
 async def list_drafts(
     request: Request,
     user: Editor,
@@ -99,53 +112,53 @@ async def list_drafts(
     return await workflow_of(request).list_drafts(status, entry_id)
 
 
-@router.post("/drafts", status_code=201)
+@router.post("/drafts", status_code=201, response_model=DraftOut)
 async def create_draft(body: DraftIn, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).create(
         user, body.entry_id, body.action, body.content, body.publish_at
     )
 
 
-@router.get("/drafts/{draft_id}")
+@router.get("/drafts/{draft_id}", response_model=DraftOut)
 async def get_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).get_draft(draft_id)
 
 
-@router.put("/drafts/{draft_id}")
+@router.put("/drafts/{draft_id}", response_model=DraftOut)
 async def edit_draft(
     draft_id: DbId, body: DraftEdit, request: Request, user: Editor
 ) -> dict[str, Any]:
     return await workflow_of(request).update(user, draft_id, body.content, body.publish_at)
 
 
-@router.post("/drafts/{draft_id}/submit")
+@router.post("/drafts/{draft_id}/submit", response_model=DraftOut)
 async def submit_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).submit(user, draft_id)
 
 
-@router.post("/drafts/{draft_id}/approve")
+@router.post("/drafts/{draft_id}/approve", response_model=DraftOut)
 async def approve_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).approve(user, draft_id)
 
 
-@router.post("/drafts/{draft_id}/reject")
+@router.post("/drafts/{draft_id}/reject", response_model=DraftOut)
 async def reject_draft(
     draft_id: DbId, body: NoteIn, request: Request, user: Editor
 ) -> dict[str, Any]:
     return await workflow_of(request).reject(user, draft_id, body.note)
 
 
-@router.post("/drafts/{draft_id}/withdraw")
+@router.post("/drafts/{draft_id}/withdraw", response_model=DraftOut)
 async def withdraw_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).withdraw(user, draft_id)
 
 
-@router.post("/drafts/{draft_id}/publish")
+@router.post("/drafts/{draft_id}/publish", response_model=DraftOut)
 async def publish_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).publish(user, draft_id)
 
 
-@router.put("/entries/{entry_id}")
+@router.put("/entries/{entry_id}", response_model=EntryPublishedOut)
 async def put_entry(
     entry_id: str, request: Request, user: Editor, entry: dict[str, Any]
 ) -> dict[str, Any]:
@@ -157,7 +170,7 @@ async def put_entry(
     return {"entry": service.get(entry_id), "version": service.version, "draft": draft}
 
 
-@router.delete("/entries/{entry_id}")
+@router.delete("/entries/{entry_id}", response_model=EntryDeletedOut)
 async def delete_entry(entry_id: str, request: Request, user: Editor) -> dict[str, Any]:
     """Delete at once (self-publishing teams only; others submit a deletion draft)."""
     wf = workflow_of(request)
@@ -168,31 +181,31 @@ async def delete_entry(entry_id: str, request: Request, user: Editor) -> dict[st
     return {"deleted": entry_id, "version": (await wf.service()).version}
 
 
-@router.get("/entries/{entry_id}/history")
+@router.get("/entries/{entry_id}/history", response_model=list[RevisionOut])
 async def entry_history(entry_id: str, request: Request, user: Editor) -> list[dict[str, Any]]:
     return await workflow_of(request).history(entry_id)
 
 
-@router.post("/entries/{entry_id}/rollback")
+@router.post("/entries/{entry_id}/rollback", response_model=EntryChangeOut)
 async def rollback_entry(
     entry_id: str, body: RollbackIn, request: Request, user: Editor
 ) -> dict[str, Any]:
     return await workflow_of(request).rollback_entry(user, entry_id, body.revision_id, body.side)
 
 
-@router.get("/versions")
+@router.get("/versions", response_model=list[CorpusVersionOut])
 async def corpus_versions(request: Request, user: Editor) -> list[dict[str, Any]]:
     service = await workflow_of(request).service()
     versions = await asyncio.to_thread(service.versions)
     return sorted(versions, key=lambda v: -int(v["version"]))
 
 
-@router.post("/versions/{version}/rollback")
+@router.post("/versions/{version}/rollback", response_model=CorpusRolledBackOut)
 async def rollback_corpus(version: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await workflow_of(request).rollback_corpus(user, version)
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=list[AuditOut])
 async def audit_trail(
     request: Request,
     user: Editor,
@@ -334,7 +347,7 @@ class GapIn(BaseModel):
     source: Literal["nlu_fallback"] = "nlu_fallback"
 
 
-@internal_router.post("/gaps", status_code=201)
+@internal_router.post("/gaps", status_code=201, response_model=GapRecordedOut)
 async def report_gap(body: GapIn, request: Request) -> dict[str, Any]:
     """A customer turn the bot did not understand (the fallback action reports it)."""
     await gaps_of(request).record_gap(body.text, body.lang, body.sender_id, body.source)
