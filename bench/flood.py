@@ -49,8 +49,8 @@ from websockets.sync.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
-from soak import Stack, log, percentile  # noqa: E402
-from soak_clients import TimedBotApi  # noqa: E402
+from soak_report import percentile  # noqa: E402
+from soak_stack import Platforms, Stack, log  # noqa: E402
 
 SITE = "demo-bank"
 REPLY_WAIT_S = 45.0
@@ -282,8 +282,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="tandem-flood-"))
-    api = TimedBotApi().start()
-    stack = Stack(workdir, api)
+    platforms = Platforms.start(["widget"])
+    stack = Stack(workdir, platforms)
     for name in LIFTED:
         os.environ.pop(name, None)
     questions = yaml.safe_load((Path(__file__).parent / "soak_messages.yaml").read_text())["faq"]
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result = summary(results, recovery_s, args)
     finally:
         stack.stop()
-        api.stop()
+        platforms.stop()
     line = json.dumps(result, ensure_ascii=False)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

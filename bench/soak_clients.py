@@ -1,5 +1,5 @@
-"""The people the soak benchmark plays: widget customers (HTTP and websocket), Telegram
-customers, raw Rasa customers and agents.
+"""The people the soak benchmark plays: widget customers (HTTP and websocket), raw Rasa
+customers and agents (the webhook channels' customers are in soak_webhooks.py).
 
 Every customer sends its messages one after another, waits for an answer (or gives up
 after a bounded wait), pauses as a person typing would, and retries a message the hub did
@@ -18,6 +18,7 @@ import functools
 import json
 import queue
 import random
+import re
 import threading
 import time
 import uuid
@@ -30,10 +31,7 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 from widget_auth import WidgetAuth
 
-from tests.channels.fake_bot_api import FakeBotApi
-
 SITE = "demo-bank"
-TELEGRAM_SECRET = "soak-telegram-webhook-secret-0123"
 AGENT_TEXT = {
     "vi": "Dạ, em là nhân viên Sen Vàng, em đã nhận câu hỏi và hỗ trợ anh/chị ngay ạ.",
     "en": "Hello, this is Golden Lotus Bank; I have your question and will help now.",
@@ -78,22 +76,28 @@ class Sent:
 
 
 @functools.cache
-def _notice_starts() -> tuple[tuple[str, str], ...]:
+def _notice_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Every hub text (bot/texts.py) as a pattern: its placeholders match anything, so a
+    notice that starts with one ("{agent} joined") is known too. A template with too few
+    words of its own to tell it from a bot answer is left out."""
     from bot.texts import TEXTS
 
-    starts = []
+    patterns = []
     for key, variants in TEXTS.items():
         for text in variants.values():
-            head = text.split("{", 1)[0].strip()
-            if len(head) >= 12:
-                starts.append((head[:40], key))
-    return tuple(starts)
+            literal = re.sub(r"\{[^{}]*\}", "", text)
+            if len(literal.strip()) < 12:
+                continue
+            parts = re.split(r"\{[^{}]*\}", text.strip())
+            pattern = ".+?".join(re.escape(p) for p in parts)
+            patterns.append((re.compile(pattern, re.S), key))
+    return tuple(patterns)
 
 
 def notice_kind(text: str) -> str:
     """The hub notice a text is (its bot/texts.py key), else "other"."""
-    for head, key in _notice_starts():
-        if text.startswith(head):
+    for pattern, key in _notice_patterns():
+        if pattern.match(text):
             return key
     return "other"
 
@@ -327,93 +331,6 @@ class WsCustomer:
                     if answers(reply, sent, own_seq):
                         sent.see(reply["sender"], reply.get("text"))
                 pending.clear()
-
-
-# -- Telegram --------------------------------------------------------------------------------
-class TimedBotApi(FakeBotApi):
-    """The local Bot API, noting when each chat was sent a message."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: dict[int, list[tuple[float, str]]] = {}
-
-    def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        result = super()._m_sendMessage(params)
-        with self._lock:
-            self.times.setdefault(int(params["chat_id"]), []).append(
-                (time.monotonic(), str(params.get("text", "")))
-            )
-        return result
-
-    def sent_times(self, chat_id: int) -> list[tuple[float, str]]:
-        with self._lock:
-            return list(self.times.get(chat_id, []))
-
-
-_update_ids = iter(range(10_000_000, 2**31))
-_update_lock = threading.Lock()
-
-
-class TelegramCustomer:
-    """Posts updates to the hub's webhook as Telegram does (retrying until a 2xx) and reads
-    answers off the local Bot API."""
-
-    channel = "telegram"
-
-    def __init__(self, shared: Shared, n: int, script: list[str], api: TimedBotApi) -> None:
-        self.shared, self.n, self.script, self.api = shared, n, script, api
-        self.rng = random.Random(n)
-        self.chat_id = 800_000_000 + n
-
-    def run(self) -> None:
-        http = httpx.Client(base_url=self.shared.hub_url, timeout=60)
-        headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
-        for text in self.script:
-            if self.shared.left() <= 0:
-                return
-            with _update_lock:
-                update_id = next(_update_ids)
-            sent = self.shared.add(Sent(str(update_id), self.channel, self.n, text))
-            sent.t_sent, sent.wall_sent = time.monotonic(), time.time()
-            update = {
-                "update_id": update_id,
-                "message": {
-                    "message_id": update_id,
-                    "date": int(time.time()),
-                    "chat": {"id": self.chat_id, "type": "private", "first_name": "Khách"},
-                    "from": {"id": self.chat_id, "is_bot": False, "first_name": "Khách"},
-                    "text": text,
-                },
-            }
-            while not sent.acked and self.shared.left() > 0:
-                try:
-                    response = http.post("/telegram/webhook", json=update, headers=headers)
-                    self.shared.status(response.status_code)
-                    if response.status_code < 300:
-                        sent.acked = True
-                        self.shared.acked()
-                        continue
-                except httpx.HTTPError:
-                    self.shared.error("telegram")
-                time.sleep(RETRY_S)
-            until = time.monotonic() + min(self.shared.reply_wait_s, max(0.0, self.shared.left()))
-            while sent.acked and time.monotonic() < until:
-                later = [m for m in self.api.sent_times(self.chat_id) if m[0] >= sent.t_sent]
-                for at, text in later:
-                    # Telegram does not say who wrote it: the agents' text is known, and so
-                    # are the hub's notices; anything else is the bot's.
-                    if text.startswith(AGENT_TEXT_STARTS):
-                        sender = "agent"
-                    else:
-                        sender = "system" if notice_kind(text) != "other" else "bot"
-                    sent.see(sender, text)
-                    if sent.t_reply is not None:
-                        sent.t_reply = at
-                        break
-                if sent.t_reply is not None:
-                    break
-                time.sleep(0.05)
-            think(self.shared, self.rng)
 
 
 # -- raw Rasa --------------------------------------------------------------------------------

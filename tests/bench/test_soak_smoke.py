@@ -1,8 +1,9 @@
 """A short soak: the benchmark's contract holds and, at this size, nothing is lost.
 
 The soak (bench/soak.py) runs the real hub, Rasa and action server on free ports, with
-customers on the widget (HTTP and websocket) and Telegram, and agents on the queue. Only
-counts are asserted here; its timings belong in docs/benchmarks.md.
+customers on every channel (the widget's HTTP API and websocket, Telegram, Zalo and
+Messenger against local servers speaking their APIs), and agents on the queue. Only counts
+are asserted here; its timings belong in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -56,8 +57,10 @@ def test_soak_smoke() -> None:
         [
             sys.executable,
             str(ROOT / "bench" / "soak.py"),
+            "--channels",
+            "widget,telegram,zalo,messenger",
             "--customers",
-            "3",
+            "5",
             "--messages",
             "2",
             "--max-seconds",
@@ -73,11 +76,17 @@ def test_soak_smoke() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert KEYS <= result.keys()
-    assert result["sent"] == 6, result
-    assert result["stored"] == 6, result
+    assert result["sent"] == 10, result
+    assert result["stored"] == 10, result
     assert result["lost"] == 0 and result["duplicated"] == 0 and result["http_5xx"] == 0, result
-    assert result["raw_rasa_sent"] == 6, result
-    # Customer 2 of 3 ends with a request for a person (bench/soak.py, scripts).
+    assert result["raw_rasa_sent"] == 10, result
+    # Customer 2 of 5 ends with a request for a person (bench/soak.py, scripts).
     assert result["expected_handoffs"] == 1, result
     assert result["answered"] <= result["answered_in_store"] <= result["stored"], result
-    assert result["n_raw"] + result["raw_rasa_failed"] == 6, result
+    assert result["n_raw"] + result["raw_rasa_failed"] == 10, result
+    # One customer per way in, each message stored once, whatever the channel.
+    channels = result["by_channel"]
+    assert set(channels) == {"web-http", "web-ws", "telegram", "zalo", "messenger"}, channels
+    for name, figures in channels.items():
+        assert figures["sent"] == 2 and figures["stored"] == 2, (name, figures)
+        assert figures["answered"] <= figures["stored"], (name, figures)

@@ -1,0 +1,73 @@
+"""What every benchmark result file carries beside its figures: when it ran, on which
+commit and machine, under what load, with which command. bench/tables.py builds the
+tables in docs/benchmarks.md from these files, so a figure without a file has no table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
+
+
+def describe_run(argv: list[str] | None = None) -> dict[str, Any]:
+    """The run's context, taken when it ends (the load average is the last minute's)."""
+    load = os.getloadavg()
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(),
+        "command": " ".join(
+            [".venv/bin/python", os.path.relpath(sys.argv[0], ROOT), *(argv or sys.argv[1:])]
+        ),
+        "machine": {
+            "nproc": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+        },
+        "load_avg": [round(x, 1) for x in load],
+    }
+
+
+def write(path: str | Path, result: dict[str, Any], argv: list[str] | None = None) -> Path:
+    """Write one run's result with its context; the figures stay under ``result``."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps({"run": describe_run(argv), "result": result}, ensure_ascii=False, indent=1)
+        + "\n",
+        encoding="utf-8",
+    )
+    return out
