@@ -95,7 +95,32 @@ def soak_channels_table() -> str:
     return head + "\n".join(rows) + "\n"
 
 
+def cpu_table() -> str:
+    """bench/cpu_per_message.py --out: one row per side and run."""
+    head = (
+        "| run (file) | side | answered / messages | msgs/s | CPU ms per message: hub "
+        "(of it searches) / Rasa / actions | hub idle CPU % | hub own ms/msg "
+        "| throughput ratio | load (1 min) | commit |\n"
+        "|---|---|---|---:|---|---:|---:|---:|---:|---|\n"
+    )
+    rows = []
+    for name, data in _load("cpu_per_message-*.json"):
+        r, run = data["result"], data["run"]
+        for side in ("raw", "hub"):
+            d, cpu = r[side], r[side]["cpu_ms_per_msg"]
+            own = r["hub_own_cpu_ms_per_msg"] if side == "hub" else "–"
+            ratio = _ratio(r["throughput_ratio"]) if side == "hub" else "–"
+            rows.append(
+                f"| `{name.removesuffix('.json')}` | {side} | {d['answered']} / {d['messages']} "
+                f"| {d['msgs_per_s']} | {cpu['hub']} ({d['search_cpu_ms_per_msg']}) / "
+                f"{cpu['rasa']} / {cpu['actions']} | {r['idle_cpu_pct']['hub']} | {own} "
+                f"| {ratio} | {run['load_avg'][0]} | `{run['commit']}` |"
+            )
+    return head + "\n".join(rows) + "\n"
+
+
 TABLES: dict[str, Callable[[], str]] = {
+    "cpu": cpu_table,
     "soak": soak_table,
     "soak-channels": soak_channels_table,
 }
