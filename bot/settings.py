@@ -194,6 +194,11 @@ class Settings(BaseSettings):
     # steady on a busy machine (see knowledge/embedder.py); an offline index build on an
     # idle machine may set more.
     embedder_threads: int = 1
+    # Corpus embedding (index build, bulk import, evaluation) runs in this many worker
+    # processes, 0 = one per core, at this niceness, below live queries
+    # (knowledge/batch_embed.py).
+    embedder_batch_workers: int = Field(default=0, ge=0)
+    embedder_batch_nice: int = Field(default=10, ge=0, le=19)
     # Worker threads for knowledge searches in the hub, apart from the hub's other
     # blocking work, so a burst of suggestions cannot starve it (nor it them).
     search_workers: int = 2
@@ -201,6 +206,12 @@ class Settings(BaseSettings):
     # answers first, agents' suggestions after them. A suggestion search still queued
     # after this long is dropped (a newer turn's suggestions replace it anyway).
     suggestion_search_max_age_s: float = 15.0
+    # Suggestions that learn (bot/copilot/feedback.py): re-rank by a per-entry prior from
+    # agents' feedback blended with the retrieval score. false is the kill switch: the
+    # retrieval order, as before. The weight moves a score by at most 0.8 * weight.
+    suggestion_learning: bool = True
+    suggestion_learning_weight: float = Field(default=0.1, ge=0.0, le=1.0)
+    suggestion_learning_refresh_s: float = Field(default=60.0, ge=0.0)
     # Query embeddings kept (by exact query text), so one message searched for the bot's
     # answer and for the agent's suggestions is embedded once.
     query_embedding_cache: int = Field(default=512, ge=0)
@@ -365,6 +376,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["complaint", "express_frustration"]
     )
     urgent_wait_s: float = 600.0
+    # Customer sentiment (bot/handoff/mood.py): the lexicon plus a learned model over the
+    # offline e5 embedding (bot/copilot/sentiment_model.py, ~15-80 ms of one thread per
+    # message, in a worker thread). False: the lexicon alone (about a millisecond).
+    sentiment_learned: bool = True
     # Routing (bot/handoff/routing.py): concurrent chats per agent unless a supervisor
     # set theirs; a class's rise per step of waiting (normal -> high -> urgent); the wait
     # before a conversation whose skill nobody present has goes to general agents; how

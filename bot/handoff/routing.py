@@ -126,12 +126,12 @@ def has_skill(agent: Agent, skill: str) -> bool:
     return agent.skills is None or skill in agent.skills
 
 
-def _same_team(agent: Agent, conv: Waiting) -> bool:
+def same_team(agent: Agent, conv: Waiting) -> bool:
     return conv.team is None or agent.team is None or agent.team == conv.team
 
 
 def skilled_present(agents: Iterable[Agent], conv: Waiting) -> bool:
-    return any(a.present and _same_team(a, conv) and has_skill(a, conv.skill) for a in agents)
+    return any(a.present and same_team(a, conv) and has_skill(a, conv.skill) for a in agents)
 
 
 def in_cooldown(agent: Agent, conv: Waiting, now: float, rules: Rules) -> bool:
@@ -142,7 +142,7 @@ def in_cooldown(agent: Agent, conv: Waiting, now: float, rules: Rules) -> bool:
 def eligible(agent: Agent, conv: Waiting, now: float, rules: Rules, *, skilled_here: bool) -> bool:
     """May ``agent`` be offered ``conv`` now (capacity aside)? ``skilled_here``: someone
     present has the conversation's skill (``skilled_present``)."""
-    if not agent.present or not _same_team(agent, conv) or in_cooldown(agent, conv, now, rules):
+    if not agent.present or not same_team(agent, conv) or in_cooldown(agent, conv, now, rules):
         return False
     if has_skill(agent, conv.skill):
         return True
