@@ -25,6 +25,7 @@ from actions.common import (
 from actions.fallback import OFFER_AT, offer_human
 from actions.knowledge import confident_answer, question_of, search
 from actions.texts import TEXTS, t
+from chattext.abbreviations import expand_abbreviations
 from chattext.accents import fold
 from chattext.substance import is_substantive
 
@@ -41,7 +42,9 @@ _QUESTION = re.compile(
 
 
 def looks_like_question(text: str) -> bool:
-    return bool(_QUESTION.search(fold(text).lower()))
+    """True when a message asks something, in chat shorthand too ("bn %", "bao lâu v ad"):
+    the abbreviations are expanded before the question words are looked for."""
+    return bool(_QUESTION.search(fold(expand_abbreviations(text)).lower()))
 
 
 async def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:

@@ -27,10 +27,25 @@ def question_of(tracker: Tracker) -> str:
     return contextual_query(turns, answer_latest=True)[:MAX_TURN_CHARS]
 
 
+# What a question asked in the middle of a form is most likely about, as knowledge-base
+# tags: what comes after the form's task (a replacement card, unblocking, a dispute), not
+# the task itself, which the form is doing.
+FORM_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "lost_card_form": ("replacement", "blocking"),
+    "fraud_form": ("replacement", "blocking", "disputes"),
+}
+
+
+def subject_of(tracker: Tracker) -> tuple[str, ...]:
+    """The tags of the subject under way: the active form's, else none."""
+    return FORM_SUBJECTS.get(str((tracker.active_loop or {}).get("name") or ""), ())
+
+
 async def search(tracker: Tracker, question: str) -> list[dict[str, Any]]:
     """Knowledge-base hits for the question, best first (raises HubError)."""
     lang = language(tracker)
-    return await call_hub(lambda hub: hub.answer(question, lang, tracker.sender_id))
+    prefer = subject_of(tracker)
+    return await call_hub(lambda hub: hub.answer(question, lang, tracker.sender_id, prefer))
 
 
 async def confident_answer(tracker: Tracker) -> str | None:

@@ -34,3 +34,24 @@ def next_language(current: str | None, text: str) -> str | None:
     if detected is None or detected == current:
         return None
     return detected
+
+
+# Set in a conversation's context once its language is known: the customer chose it, a
+# message told it, or the conversation before it on the thread knew it. Until then the hub
+# keeps "vi" for its own texts but does not tell the bot, which greets in both languages.
+TOLD = "language_told"
+
+
+def tells_language(text: str) -> bool:
+    """True when a message says which language the customer writes ("/lang en", or text
+    that reads clearly as Vietnamese or English), whatever the conversation had."""
+    if chosen_language(text):
+        return True
+    if text.startswith("/"):
+        return False
+    return detect_language(_MARKUP.sub(" ", text)) is not None
+
+
+def bot_language(context: dict | None, language: str) -> str | None:
+    """The language to tell the bot: the conversation's once known, else None."""
+    return language if (context or {}).get(TOLD) else None

@@ -20,6 +20,7 @@ from typing import Literal
 from chattext.accents import fold
 
 Reply = Literal["yes", "no"]
+Remark = Literal["leaving", "bot_wrong"]
 
 # Longer than this, a message says more than yes or no.
 MAX_WORDS = 7
@@ -117,7 +118,9 @@ _NO = (
 _FILLER = frozenset(
     "a ạ a. nhe nhé nha ne nhe! di luon roi lun nhanh len giup minh toi em anh chi ban "
     "it my card the now right away oi thẻ dau đâu "
-    "ngay gium giùm dum đi đó do vay vậy day đây nhen nha ha hen luôn rồi lên cho".split()
+    "ngay gium giùm dum đi đó do vay vậy day đây nhen nha ha hen luôn rồi lên cho "
+    # Who the reply is addressed to in chat: "ko ad", "oke shop".
+    "ad admin shop".split()
 )
 # Verbs naming the action the bot offered.
 _ACTIONS = frozenset({"khoa", "block", "chan", "lam", "freeze", "lock"})
@@ -218,3 +221,26 @@ def starts_with_refusal(text: str) -> bool:
     _, folded = _words(text or "")
     head = " ".join(folded[:4])
     return any(head == lead or head.startswith(lead + " ") for lead in _REFUSAL_LEADS)
+
+
+# A message about the conversation itself is no answer to the bot's question, however a
+# classifier reads its "thôi" or "sai": the customer leaving ("thôi e off nha", "ok bye"),
+# or saying the bot's reply is wrong ("rep sai r", "bot trả lời sai"). Folded words.
+_LEAVING = frozenset({"off", "offline", "bye", "bb", "pp", "bai"})
+_LEAVING_PHRASES = ("tam biet", "di day", "see you", "log off", "sign off")
+_BOT_REPLY = frozenset({"rep", "reply", "replied", "bot", "chatbot"})
+_BOT_REPLY_PHRASES = ("tra loi",)
+_WRONG = frozenset({"sai", "wrong", "kem", "te", "ngu", "bad", "useless", "nham"})
+
+
+def conversation_remark(text: str) -> Remark | None:
+    """ "leaving" or "bot_wrong" when a message speaks of the conversation itself rather
+    than answering: "thôi e off nha ad", "rep sai r ad". None otherwise."""
+    _, folded = _words(text or "")
+    joined = " ".join(folded)
+    if any(w in _LEAVING for w in folded) or any(p in joined for p in _LEAVING_PHRASES):
+        return "leaving"
+    about_bot = any(w in _BOT_REPLY for w in folded) or any(p in joined for p in _BOT_REPLY_PHRASES)
+    if about_bot and any(w in _WRONG for w in folded):
+        return "bot_wrong"
+    return None

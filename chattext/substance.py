@@ -194,11 +194,52 @@ def is_follow_up(text: str) -> bool:
 
 
 _SAME_TOPIC = re.compile(r"\b(thi sao|what about|how about|what if|and if)\b")
+# The words that frame a follow-up rather than say what it asks, on folded text: "còn …
+# thì sao?", "and what about …?". Left in a search query they match entries phrased the
+# same way ("Đến hạn mà tôi chưa rút thì sao?") whatever their subject.
+_FRAMING = re.compile(
+    r"^(?:vay con|con|and|but|so|also)\b|\b(?:thi sao|what about|how about|what if|and if"
+    r"|nua|too|as well|instead|then)\b"
+)
+# Words that build a phrase without naming a subject, folded: they do not make a
+# follow-up a new question ("the Platinum one", "ở nước ngoài" names one subject).
+_FUNCTION_WORDS = frozenset(
+    """
+    the a an one ones of for to in on at if do does did is are was were be im ive can could
+    would will your its those these about with from by
+    o thi la co cua cho voi va duoc bi sao gi nao khi neu cai nhung cac ma the vay
+    """.split()
+)
+# A follow-up that brings this many words of its own, not in the question before, asks
+# a new question on the same subject ("còn rút trước hạn thì sao?" after the savings
+# rates); fewer, and it asks the same question of another thing ("còn thẻ Platinum thì
+# sao?" after the Gold card's fee).
+NEW_QUESTION_WORDS = 2
 
 
 def asks_about_the_same(text: str) -> bool:
     """True for the explicit follow-ups: "… thì sao?", "what about …?", "and if …?"."""
     return _SAME_TOPIC.search(" ".join(_fold(text).split())) is not None
+
+
+def without_framing(text: str) -> str:
+    """A follow-up without the words that frame it: "Còn rút trước hạn thì sao?" ->
+    "rút trước hạn"; the text itself when nothing else is left."""
+    # Multi-word framings ("thì sao", "what about") are matched on the folded text.
+    folded = " ".join(_fold(t) for t in _tokens(text))
+    spans = [m.group() for m in _FRAMING.finditer(folded)]
+    drop = {w for span in spans for w in span.split()}
+    kept = [t for t in _tokens(text) if _fold(t) not in drop]
+    return " ".join(kept) or text.strip()
+
+
+def new_words(text: str, before: str) -> list[str]:
+    """The content words of `text` that `before` does not have (folded): what a
+    follow-up adds to the question it follows."""
+    seen = {_fold(t) for t in _tokens(before)}
+    return [
+        w for w in content_words(text) if _fold(w) not in seen and _fold(w) not in _FUNCTION_WORDS
+    ]
 
 
 def contextual_query(
@@ -214,7 +255,10 @@ def contextual_query(
 
     With ``answer_latest`` (the bot answering the question just asked): the latest turn
     always, led by the previous substantive turn only when it is short and says it follows
-    on ("còn ... thì sao?"), so that a short new question is not mixed with an old one.
+    on ("còn ... thì sao?"), so that a short new question is not mixed with an old one. A
+    follow-up that brings words of its own ("còn trả trước hạn thì sao?" after a loan's
+    rate) is a new question on that subject: it is searched on those words, without the
+    framing "còn … thì sao".
     """
     if answer_latest:
         if not texts:
@@ -228,7 +272,15 @@ def contextual_query(
         if word_count(last) >= limit or not is_follow_up(last):
             return last
         earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
-        return f"{earlier[-1][:TOPIC_CHARS]} {last}" if earlier else last
+        if not earlier:
+            return last
+        asked = without_framing(last)
+        if len(new_words(asked, earlier[-1])) >= NEW_QUESTION_WORDS:
+            # A new question on the same subject: searched with the topic it would be
+            # buried under the question before (whose entry then comes first again), and
+            # with its framing it finds entries phrased alike; its own words find it.
+            return asked
+        return f"{earlier[-1][:TOPIC_CHARS]} {last}"
     substantive = [t.strip() for t in texts if is_substantive(t)]
     if not substantive:
         return ""

@@ -5,7 +5,9 @@ is unsure (below `threshold`) and the message is a short reply made of yes/no wo
 any style ("ừ khoá đi", "uk", "yes, block it", "ko cần", "thôi khỏi"), the intent becomes
 `affirm` or `deny` with confidence `confidence`. A confident classifier is left alone, so
 "ok thanks" stays a thank-you, except for a change of mind said first ("thôi khỏi, …",
-"never mind, …"), which is a `deny` whatever follows unless it asks for a person.
+"never mind, …"), which is a `deny` whatever follows unless it asks for a person. A
+remark about the conversation itself that the classifier took for a yes/no ("thôi e off
+nha ad": leaving; "rep sai r ad": the bot's reply is wrong) becomes what it says.
 Messages are only relabelled towards intents the model
 knows (it does nothing on data sets without `affirm`/`deny`).
 """
@@ -21,9 +23,11 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from chattext.replies import read_reply, starts_with_refusal
+from chattext.replies import conversation_remark, read_reply, starts_with_refusal
 
 _INTENTS = {"yes": "affirm", "no": "deny"}
+# What a remark about the conversation itself is (`chattext.replies.conversation_remark`).
+_REMARKS = {"leaving": "goodbye", "bot_wrong": "express_frustration"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -53,6 +57,24 @@ class ShortReplyReader(GraphComponent):
             self._reread(message)
         return messages
 
+    def _relabel_remark(self, message: Message, text: str, ranking: list[dict[str, Any]]) -> bool:
+        """A yes/no reading of a remark about the conversation ("thôi e off nha ad" is
+        leaving, "rep sai r ad" says the bot is wrong) gives way to what it says."""
+        remark = conversation_remark(text)
+        name = _REMARKS.get(remark) if remark else None
+        if name is None or name not in {r.get("name") for r in ranking}:
+            return False
+        self._set(message, name, ranking)
+        return True
+
+    def _set(self, message: Message, name: str, ranking: list[dict[str, Any]]) -> None:
+        intent = message.get(INTENT) or {}
+        confidence = max(self._confidence, float(intent.get("confidence") or 0.0))
+        chosen = {"name": name, "confidence": confidence}
+        rest = [r for r in ranking if r.get("name") != name]
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen, *rest], add_to_output=True)
+
     def _reread(self, message: Message) -> None:
         intent = message.get(INTENT) or {}
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
@@ -66,6 +88,8 @@ class ShortReplyReader(GraphComponent):
             # The classifier heard a reply: the exact reading decides yes or no when it
             # has one ("thử lại", let me try again, is no refusal).
             reply = read_reply(text)
+            if reply is None and self._relabel_remark(message, text, ranking):
+                return
         elif float(intent.get("confidence") or 0.0) >= self._threshold:
             return
         else:
@@ -75,8 +99,4 @@ class ShortReplyReader(GraphComponent):
         name = _INTENTS[reply]
         if name not in {r.get("name") for r in ranking}:
             return
-        confidence = max(self._confidence, float(intent.get("confidence") or 0.0))
-        chosen = {"name": name, "confidence": confidence}
-        rest = [r for r in ranking if r.get("name") != name]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *rest], add_to_output=True)
+        self._set(message, name, ranking)

@@ -90,13 +90,20 @@ class HubClient:
         return body
 
     def answer(
-        self, question: str, lang: str, sender_id: str | None = None
+        self,
+        question: str,
+        lang: str,
+        sender_id: str | None = None,
+        prefer: tuple[str, ...] = (),
     ) -> list[dict[str, Any]]:
         """Knowledge-base hits for a question, best first. The sender id lets the hub count
-        which entry answered which conversation, and collect the questions it could not."""
+        which entry answered which conversation, and collect the questions it could not;
+        `prefer` names the tags of the subject under way (a form's), which win near-ties."""
         params = {"q": question, "lang": lang}
         if sender_id:
             params["sender_id"] = sender_id
+        if prefer:
+            params["prefer"] = ",".join(prefer)
         body = self._request("GET", "/internal/knowledge/answer", params=params)
         return list(body.get("hits") or [])
 

@@ -20,10 +20,15 @@ from bot.handoff import callbacks
 from bot.serialize import callback_json
 from bot.store.models import Card, Conversation, Customer
 from knowledge.api import HitOut
+from knowledge.context import prefer_subject
 
 router = APIRouter(prefix="/internal", dependencies=[Depends(require_service)], tags=["internal"])
 # Identity checks and one-time codes (bot/api/identity.py), behind the same service token.
 router.include_router(identity.router)
+
+
+# Hits read before re-ranking towards a subject (`prefer`).
+SUBJECT_DEPTH = 5
 
 
 class KnowledgeAnswerOut(BaseModel):
@@ -37,11 +42,21 @@ async def knowledge_answer(
     lang: str | None = None,
     k: int = Query(3, ge=1, le=20),
     sender_id: str | None = Query(None, max_length=128),
+    prefer: str | None = Query(
+        None, max_length=200, description="comma-separated tags of the subject under way"
+    ),
 ) -> dict[str, Any]:
     service = await request.app.state.knowledge.get()
     if service is None:
         raise HTTPException(503, "The knowledge index is still loading.")
-    hits = await request.app.state.knowledge.search(q, lang if lang in ("vi", "en") else None, k)
+    tags = [t.strip() for t in (prefer or "").split(",") if t.strip()]
+    # With a subject, look a little deeper: its entry may rank just below the top k.
+    depth = max(k, SUBJECT_DEPTH) if tags else k
+    hits = await request.app.state.knowledge.search(
+        q, lang if lang in ("vi", "en") else None, depth
+    )
+    if tags:
+        hits = prefer_subject(hits, tags, service.retriever.threshold)[:k]
     # Usage per entry and the knowledge-gap inbox (written after the response).
     kb.note_answer(request.app, q, lang, hits, sender_id)
     return {"hits": hits}

@@ -30,6 +30,16 @@ FRUSTRATION_REASONS = frozenset({"frustration"})
 FRUSTRATION_INTENTS = frozenset({"express_frustration"})
 
 
+def raise_priority(conv: Conversation, level: int) -> bool:
+    """Raise a conversation's priority to ``level`` if it is lower; True if it rose. Never
+    lowers one (an urgent conversation stays urgent); the routing order (routing.py) reads
+    the new level from the conversation."""
+    if conv.priority >= level:
+        return False
+    conv.priority = level
+    return True
+
+
 def said_in_words(texts: Sequence[str]) -> bool:
     """False when the customer's last turn with any letters in it was gibberish: a
     keyboard mash ("asdkjh qwe") that the bot's classifier read as frustration is no

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events, states
-from bot.language import next_language
+from bot.language import TOLD, next_language, tells_language
 from bot.pipeline.effects import after_commit
 from bot.pipeline.outbound import append, thread_topic
 from bot.pipeline.throttle import IntakeLimits, RateLimited
@@ -112,7 +112,8 @@ async def open_conversation(
             customer_id=inbound.customer_id,
             language=inbound.language or (latest.language if latest else "vi"),
             state=states.BOT,
-            context={},
+            # A language the conversation before it knew is known here too.
+            context={TOLD: True} if latest and (latest.context or {}).get(TOLD) else {},
             next_seq=1,
             priority=0,
             team="cards",
@@ -216,6 +217,8 @@ class Intake:
             language = next_language(conv.language, body)
             if language:
                 conv.language = language
+            if not (conv.context or {}).get(TOLD) and (inbound.language or tells_language(body)):
+                conv.context = {**(conv.context or {}), TOLD: True}
             msg = await append(
                 session,
                 conv,

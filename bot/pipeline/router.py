@@ -40,7 +40,8 @@ from sqlalchemy import select, update
 from bot import events, states
 from bot.core import Core
 from bot.customer_link import bot_customer
-from bot.handoff import callbacks, queue
+from bot.handoff import callbacks, mood, queue
+from bot.language import bot_language
 from bot.pipeline.health import BotHealth
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.reporting import surveys
@@ -176,7 +177,8 @@ class Router:
             # Only a customer the site signed for: one the bot's card check or an agent
             # linked is for the agent's view and must not count as a sign-in to the actions.
             "customer_id": bot_customer(conv),
-            "language": conv.language,
+            # None until a message or a choice told it: the bot then greets in both.
+            "language": bot_language(conv.context, conv.language),
             "channel": conv.channel,
             "conversation_id": conv.id,
         }
@@ -241,6 +243,10 @@ class Router:
             # Survey answers and comments (bot.reporting.surveys); never the bot's.
             await surveys.take_answer(core, session, conv, msg, body)
         # assigned: the agent sees the message live; the bot stays out
+        if not attachment:
+            # With people (waiting or assigned, also the message that was just handed off):
+            # the customer's mood, kept on the queue card (bot.handoff.mood).
+            await mood.note_customer_message(core, session, conv, msg, body)
 
     async def _bot_turn(
         self, session: Any, conv: Conversation, msg: Message, body: str, answer: BotAnswer

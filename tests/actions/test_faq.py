@@ -72,3 +72,18 @@ def test_a_follow_up_is_answered_in_the_context_of_the_question_before(knowledge
     dispatcher, events = run(ActionAnswerFaq(), tracker)
     assert "faq_miss" not in slot_events(events), texts(dispatcher)
     assert "1.500.000 VND với thẻ Platinum" in texts(dispatcher)
+
+
+def test_a_question_in_a_form_leans_towards_the_forms_subject(knowledge_hub) -> None:
+    # Near-tied between the replacement fee and the fee abroad: while a lost card is being
+    # blocked it is the replacement; asked out of the blue the bot is not sure.
+    question = "Làm thẻ khác thì phí bao nhiêu?"
+    in_form = make_tracker(
+        [user(question, "ask_faq")], {"language": "vi"}, active_loop="lost_card_form"
+    )
+    dispatcher, events = run(ActionAnswerFaq(), in_form)
+    assert "faq_miss" not in slot_events(events), texts(dispatcher)
+    assert "Phí cấp lại là 100.000 VND" in texts(dispatcher)
+    alone = make_tracker([user(question, "ask_faq")], {"language": "vi"})
+    _, events = run(ActionAnswerFaq(), alone)
+    assert "faq_miss" in slot_events(events)

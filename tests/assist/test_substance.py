@@ -103,8 +103,9 @@ def test_the_bot_answers_a_marked_follow_up_with_the_topic_before_it() -> None:
     question = "How much is the annual fee on the Gold card?"
     follow_up = "and what about the Platinum one?"
     assert contextual_query([question, follow_up], answer_latest=True) == f"{question} {follow_up}"
-    vi = "Lãi suất gửi tiết kiệm online kỳ hạn 6 tháng là bao nhiêu?"
-    assert contextual_query([vi, "Còn rút trước hạn thì sao?"], answer_latest=True).startswith(vi)
+    vi = "Phí thường niên thẻ Visa Gold là bao nhiêu?"
+    follow_up = "còn thẻ Platinum thì sao?"  # the same question of another card
+    assert contextual_query([vi, "ok", follow_up], answer_latest=True) == f"{vi} {follow_up}"
     # A new, full question stands alone.
     new = "How do I set up fingerprint login in the app on my new phone?"
     assert contextual_query([question, new], answer_latest=True) == new
@@ -114,3 +115,29 @@ def test_a_new_question_that_starts_with_and_stands_alone() -> None:
     before = "what are your branch opening hours?"
     new = "and where is the nearest branch?"
     assert contextual_query([before, new], answer_latest=True) == new
+
+
+def test_a_follow_up_with_words_of_its_own_asks_them_without_its_framing() -> None:
+    # A new question on the same subject: the topic before would bury it, and "thì sao"
+    # would match entries phrased "… thì sao?".
+    loan = "Vay tín chấp lãi suất bao nhiêu?"
+    assert contextual_query([loan, "Còn trả trước hạn thì sao?"], answer_latest=True) == (
+        "trả trước hạn"
+    )
+    atm = "Phí rút tiền ATM là bao nhiêu?"
+    assert contextual_query([atm, "vậy còn phí chuyển khoản thì sao"], answer_latest=True) == (
+        "phí chuyển khoản"
+    )
+    assert contextual_query(
+        ["Can I use my card abroad?", "and what about cash withdrawals at the airport?"],
+        answer_latest=True,
+    ) == "cash withdrawals at the airport"
+
+
+def test_without_framing_and_new_words() -> None:
+    from chattext.substance import new_words, without_framing
+
+    assert without_framing("Còn rút trước hạn thì sao?") == "rút trước hạn"
+    assert without_framing("and what about the Platinum one?") == "the Platinum one"
+    assert without_framing("thì sao?") == "thì sao?"  # nothing else left: kept
+    assert new_words("the Platinum one", "annual fee on the Gold card") == ["Platinum"]

@@ -20,7 +20,8 @@ The set is in this folder, one YAML file per style (`vi.yml`, `vi_plain.yml`, `c
 conversation (the demo's SMS outbox), as the customer would copy it from their phone.
 
 Besides its own outcome, every conversation must keep its language (replies in English to
-an English conversation, in Vietnamese otherwise), must never get the generic fallback on
+an English conversation, in Vietnamese otherwise; a greeting in both languages, before
+any message told the language, fits either), must never get the generic fallback on
 two turns in a row, and must never get "What can I help you with?" right after a form (or
 the offer to block a card) asked it something. The bot's texts these checks look for are
 read from `domain.yml` and `actions/texts.py`, so rewording a reply does not break them.
@@ -96,6 +97,24 @@ def _responses() -> dict[str, list[str]]:
     }
 
 
+def _bilingual() -> tuple[str, ...]:
+    """domain.yml's texts said in both languages at once: the variant without a language
+    condition of a response that also has one for each language (the greeting before a
+    message has told the language)."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    out = []
+    for variants in (domain.get("responses") or {}).values():
+        langs = {
+            c.get("value")
+            for v in variants
+            for c in v.get("condition") or []
+            if c.get("name") == "language"
+        }
+        if {"vi", "en"} <= langs:
+            out += [v["text"].strip() for v in variants if not v.get("condition") and v.get("text")]
+    return tuple(out)
+
+
 def _action_texts() -> dict[str, dict[str, str]]:
     """The texts the actions build at run time (a plain module both environments import)."""
     from actions.texts import TEXTS
@@ -116,6 +135,8 @@ class BotTexts:
     how_help: tuple[str, ...]
     asking: tuple[str, ...]
     prompts: dict[str, tuple[str, ...]]
+    # Replies in both languages (either language's conversation may get them).
+    bilingual: tuple[str, ...] = ()
 
     @classmethod
     def load(cls) -> BotTexts:
@@ -141,6 +162,7 @@ class BotTexts:
             how_help=tuple(x.strip() for x in r["utter_ask_how_help"]),
             asking=tuple(_head(x) for x in asking),
             prompts={k: tuple(_head(x) for x in v) for k, v in prompts.items()},
+            bilingual=_bilingual(),
         )
 
 
@@ -484,7 +506,7 @@ def check(played: Played, texts: BotTexts, answers: dict[str, dict[str, str]]) -
     # Every conversation: its language, no fallback twice in a row, no "what can I help
     # you with?" while a form is asking.
     for r in replies:
-        if len(r.split()) < 3:
+        if len(r.split()) < 3 or r.strip() in texts.bilingual:
             continue
         if lang == "en" and _vietnamese_letters(r):
             problems.append(f"a reply is not in English: {r[:80]!r}")

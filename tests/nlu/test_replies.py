@@ -104,3 +104,19 @@ def test_let_me_try_again_is_a_yes() -> None:
     for text in ("Thử lại", "thu lai", "try again"):
         assert read_reply(text) == "yes", text
     assert read_reply("làm lại thẻ") is None  # a request of its own
+
+
+def test_a_remark_about_the_conversation_is_no_reply() -> None:
+    from chattext.replies import conversation_remark
+
+    for text in ("thôi mình off đây", "ok bye nhé", "e đi đây ad", "tạm biệt shop"):
+        assert conversation_remark(text) == "leaving", text
+    for text in ("bot trả lời sai hết", "you replied wrong", "rep kém quá"):
+        assert conversation_remark(text) == "bot_wrong", text
+    for text in ("sai rồi", "không phải", "thôi khỏi", "rep nhanh giúp mình", "ừ khoá đi"):
+        assert conversation_remark(text) is None, text
+
+
+def test_who_a_reply_is_addressed_to_does_not_change_it() -> None:
+    assert read_reply("ko cần đâu shop") == "no"
+    assert read_reply("oke admin") == "yes"
