@@ -22,6 +22,8 @@ PARTS = (
     "bot.panel",
     "bot.knowledge_api",
     "bot.assist",
+    "bot.copilot.replies",
+    "bot.copilot.routes",
     "bot.reporting.setup",
     "bot.api.identity_lockouts",
 )

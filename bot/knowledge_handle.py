@@ -122,6 +122,18 @@ class KnowledgeHandle:
             return []
         return [asdict(hit) for hit in hits]
 
+    async def embed(self, texts: list[str]) -> Any:
+        """Query vectors of ``texts`` (normalised rows), computed on the search threads
+        behind the bot's answers like an agent's suggestions; None while the index loads or
+        when the queue drops the job."""
+        service = await self.get()
+        if service is None or not texts:
+            return None
+        vectors = await self._pool().run(
+            service.retriever.embedder.embed_queries, texts, priority=SUGGESTION
+        )
+        return None if vectors is DROPPED else vectors
+
     def stop(self) -> None:
         if self._follower is not None:
             self._follower.cancel()

@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from bot.copilot.evaluate import copilot as eval_copilot
 from bot.settings import get_settings
 from knowledge.evaluate import retrieval as eval_retrieval
 from tandem.eval_intents import intents as eval_intents
@@ -20,6 +21,7 @@ eval_app = typer.Typer(no_args_is_help=True)
 # The evaluation commands live beside the code they evaluate.
 eval_app.command("intents")(eval_intents)
 eval_app.command("retrieval")(eval_retrieval)
+eval_app.command("copilot")(eval_copilot)
 
 
 @db_app.command("init")

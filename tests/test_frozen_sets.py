@@ -26,6 +26,7 @@ HASHES = ROOT / "tests" / "frozen_sets.sha256"
 NLU_TEST = ROOT / "tests" / "nlu" / "data" / "demo_test"
 NLU_DEV = ROOT / "tests" / "nlu" / "data" / "demo_dev"
 FAQ = ROOT / "tests" / "knowledge" / "bank_faq"
+COPILOT_TEST = ROOT / "tests" / "copilot" / "conversations" / "test.yml"
 STYLES = ("vi_diacritics", "vi_plain", "vi_chat", "en")
 # Rasa's entity markup: [text](entity) or [text]{"entity": ...}
 ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -66,7 +67,7 @@ def recorded_hashes() -> dict[str, str]:
 
 def test_frozen_test_sets_are_unchanged() -> None:
     recorded = recorded_hashes()
-    frozen = sorted(NLU_TEST.glob("*.yml")) + [FAQ / "test.jsonl"]
+    frozen = sorted(NLU_TEST.glob("*.yml")) + [FAQ / "test.jsonl", COPILOT_TEST]
     assert {str(p.relative_to(ROOT)) for p in frozen} == set(recorded), (
         "the frozen test sets are exactly the files listed in tests/frozen_sets.sha256"
     )

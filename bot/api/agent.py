@@ -15,6 +15,7 @@ from bot import customer_link, permissions, states
 from bot.api import routing as routing_api
 from bot.api.params import Days, DbId
 from bot.auth import hub_of, require_agent, require_supervisor
+from bot.copilot.placeholders import unfilled, unfilled_detail
 from bot.handoff import callbacks, dispatch, queue
 from bot.pipeline.windows import WindowClosed, agent_reply_refusal
 from bot.serialize import callback_json, conversation_json, message_json
@@ -259,6 +260,10 @@ async def send_message(
     hub = hub_of(request)
     try:
         text = validate_text(body.text, hub.settings.max_message_chars)
+        # A canned reply whose variable had no value is never sent with its placeholder.
+        left = unfilled(text)
+        if left:
+            raise HTTPException(422, unfilled_detail(left))
         # A reply Zalo or Messenger would refuse (its window closed) is not stored: the
         # agent gets a 409 saying why, in both languages.
         await agent_reply_refusal(hub, conv_id)

@@ -6,7 +6,7 @@ preceded by one read of the conversation's recent customer turns only when the m
 not its own query (a short follow-up, a form answer such as card digits or "yes", a
 request for a person: ``build_query`` then searches the customer's problem), and no
 database write (reads use the database's reader sessions, which never queue behind
-writers): the ``shown`` feedback rows, the offer decision and the saved assist state come after the
+writers): the ``pushed`` feedback rows, the offer decision and the saved assist state come after the
 suggestions are published.
 
 Nothing about a conversation is kept in memory: recent turns and flags come from the
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +37,8 @@ from knowledge.crosssell import RULES_PATH, ConversationSignals, Profile, RuleSe
 log = logging.getLogger(__name__)
 
 TOP_K = 3
+CANDIDATES_EXTRA = 2  # searched beyond TOP_K for the learner to re-rank
+Rerank = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
 # Turns kept per conversation: the problem may precede a request for a person and a whole
 # form's answers (card digits, date of birth, yes), and it is still what the agent needs.
 KEPT_TURNS = 20
@@ -111,6 +113,9 @@ class AssistEngine:
         self._rules: RuleSet | None = None
         self._rules_stamp: tuple[float, float] = (0.0, 0.0)
         self._offers: dict[str, Any] = {}
+        # Re-orders a search's hits from agents' past feedback (bot.copilot.feedback), set
+        # by the copilot when learning is on; None keeps the retrieval order.
+        self.rerank: Rerank | None = None
 
     # ---- rules and offers, re-read when their files change ---------------------------
     def rules(self) -> RuleSet:
@@ -304,9 +309,14 @@ class AssistEngine:
         it while it waits (bot/search_queue.py)."""
         if not query.strip():
             return [], []
+        # With the learner on, a few more candidates than shown, so an entry agents keep
+        # sending can climb into the top three.
+        k = TOP_K + CANDIDATES_EXTRA if self.rerank is not None else TOP_K
         hits = await self.knowledge.search(
-            query, language, TOP_K, suggestion=True, conversation_id=conversation_id
+            query, language, k, suggestion=True, conversation_id=conversation_id
         )
+        if self.rerank is not None:
+            hits = await self.rerank(hits)
         hits = hits[:TOP_K]
         topics: list[str] = []
         for hit in hits:
@@ -372,7 +382,9 @@ class AssistEngine:
                         entry_id=s["entry_id"],
                         rank=s["rank"],
                         score=s["score"],
-                        event="shown",
+                        # What the hub pushed; the panel records "shown", per agent, when
+                        # it displays them (bot/panel/static/assist.js).
+                        event="pushed",
                     )
                 )
             if offer is not None and key != state.shown_offer:

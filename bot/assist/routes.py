@@ -106,6 +106,22 @@ async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -
             msg = await session.get(Message, body.message_id)
             if msg is None or msg.conversation_id != body.conversation_id:
                 raise HTTPException(422, "That message is not in this conversation.")
+        if body.event == "shown":
+            # A panel re-rendering (or two tabs) shows the same suggestion once per agent.
+            seen = await session.scalar(
+                select(SuggestionEvent).where(
+                    SuggestionEvent.conversation_id == body.conversation_id,
+                    SuggestionEvent.message_id.is_(None)
+                    if body.message_id is None
+                    else SuggestionEvent.message_id == body.message_id,
+                    SuggestionEvent.entry_id == body.entry_id,
+                    SuggestionEvent.agent_id == user.id,
+                    SuggestionEvent.event == "shown",
+                )
+            )
+            if seen is not None:
+                await session.commit()
+                return _feedback_json(seen)
         row = SuggestionEvent(
             conversation_id=body.conversation_id,
             message_id=body.message_id,
@@ -117,6 +133,10 @@ async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -
         )
         session.add(row)
         await session.commit()
+    return _feedback_json(row)
+
+
+def _feedback_json(row: SuggestionEvent) -> dict[str, Any]:
     return {
         "id": row.id,
         "conversation_id": row.conversation_id,
@@ -231,7 +251,7 @@ async def knowledge_gaps(
                     SuggestionEvent.created_at >= since,
                     SuggestionEvent.rank == 0,
                     (SuggestionEvent.event == "dismissed")
-                    | ((SuggestionEvent.event == "shown") & (SuggestionEvent.score < threshold)),
+                    | ((SuggestionEvent.event == "pushed") & (SuggestionEvent.score < threshold)),
                 )
                 .order_by(SuggestionEvent.id.desc())
                 .limit(limit * 4)

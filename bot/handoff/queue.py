@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import states
+from bot.copilot import summary_store as copilot_store
+from bot.copilot import wrapup_store
 from bot.handoff import urgency, waits
 
 # The API and the scheduler reach assignment through this module.
@@ -101,6 +103,8 @@ async def hand_off(
         context["urgent_because"] = why
         conv.context = dict(context)
     await hub.transition(session, conv, states.WAITING, actor="bot", note=reason)
+    # The agent's summary commits with the move into the queue and is pushed after it.
+    await copilot_store.refresh(hub, session, conv, "handoff")
     hub.publish_after_commit(session, conv)
     # One commit for the move and the first position message, so the scheduler never sees
     # a waiting customer who has not been told yet (and tells them a second time).
@@ -245,6 +249,7 @@ async def transfer(
             note=note,
             data={"to_agent": to_agent, "to_team": to_team},
         )
+        await copilot_store.refresh(hub, session, conv, "transfer")
         if to_agent:
             target = await session.scalar(select(User).where(User.username == to_agent))
             if target is None:
@@ -297,6 +302,12 @@ async def resolve(hub: Hub, conv_id: int, agent: User, code: str) -> Conversatio
             raise QueueError(
                 409, "Only the assigned agent or a supervisor can resolve this conversation."
             )
+        try:
+            await wrapup_store.check_code(session, code)
+        except wrapup_store.WrapupError as exc:
+            raise QueueError(exc.status, exc.detail) from exc
+        # What was suggested and what was chosen, for the ranker to learn from.
+        await wrapup_store.record_choice(session, conv, agent.id, code)
         await hub.transition(session, conv, states.RESOLVED, actor=agent.username, note=code)
         conv.resolution_code = code
         conv.resolved_at = datetime.now(timezone.utc)

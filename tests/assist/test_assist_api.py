@@ -74,9 +74,10 @@ def test_customer_message_pushes_suggestions_and_offer(hub, agent_socket) -> Non
     assert offer["offer"]["offer_id"] == "travel-dining-points"
     assert "93%" in offer["offer"]["reason"]["vi"] and "93%" in offer["offer"]["reason"]["en"]
 
-    # The push is recorded as "shown", and the panel can re-read it over HTTP.
+    # The push is recorded as "pushed" (no agent has seen it yet: the panel records
+    # "shown" when it displays it), and the panel can re-read it over HTTP.
     expected = sorted((s["entry_id"], s["rank"]) for s in sugs)
-    query = "SELECT entry_id, rank FROM suggestion_events WHERE message_id = ? AND event = 'shown'"
+    query = "SELECT entry_id, rank FROM suggestion_events WHERE message_id = ? AND event = 'pushed'"
     wait_for(lambda: sorted(rows(hub, query, message_id)) == expected)
     current = agent.http.get(f"/api/conversations/{conv_id}/assist").json()
     assert current["suggestions"] == sugs and current["offer"] == offer["offer"]
@@ -165,7 +166,7 @@ def test_feedback_outcomes_and_reports(hub, agent_socket) -> None:
         "SELECT event FROM suggestion_events WHERE message_id = ? AND rank = 0 ORDER BY id",
         message_id,
     )
-    assert [e for (e,) in stored] == ["shown", "inserted", "sent_edited", "dismissed"]
+    assert [e for (e,) in stored] == ["pushed", "inserted", "sent_edited", "dismissed"]
 
     outcome = agent.post(
         "/api/offers/outcome",

@@ -58,9 +58,9 @@ def handed_over(hub: HubProcess, text: str) -> tuple[dict[str, Any], dict[str, A
         lambda: (c := agent.conversation(conv_id)["conversation"])["handoff_reason"] and c, 120
     )
     # The offer decided when the message arrived is stored (its suggestions are recorded
-    # as shown after it): what the agent gets below is decided again, not merely computed
+    # as pushed after it): what the agent gets below is decided again, not merely computed
     # late.
-    query = "SELECT id FROM suggestion_events WHERE message_id = ? AND event = 'shown'"
+    query = "SELECT id FROM suggestion_events WHERE message_id = ? AND event = 'pushed'"
     wait_for(lambda: rows(hub, query, message_id))
     response = agent.http.get(f"/api/conversations/{conv_id}/assist")
     assert response.status_code == 200, response.text

@@ -184,7 +184,8 @@ def test_agent_claims_inserts_suggestion_and_sees_offer(
         lambda: "sent" in [f["event"] for f in feedback if f], timeout_s=10, what="sent feedback"
     )
     events = [f["event"] for f in feedback if f and f.get("entry_id") == "cards-activation"]
-    assert events[:2] == ["inserted", "sent"]
+    # Shown to this agent when the column drew it, then inserted and sent.
+    assert events[:3] == ["shown", "inserted", "sent"]
 
     # Customer HTML arrives live and is shown as text, never run.
     hostile = (

@@ -1,9 +1,11 @@
 // The assist column's live parts: top-3 answer suggestions and the one offer (or the
 // retention prompt when the customer is at risk of leaving).
 
+import { record } from "./api.js";
 import { fill, h } from "./dom.js";
 import { flag } from "./icons.js";
 import { loc, t } from "./i18n.js";
+import { renderSmartReplies } from "./smart_reply.js";
 
 function confidenceBar(score, confident) {
   const pct = Math.max(0, Math.min(100, Math.round((Number(score) || 0) * 100)));
@@ -27,14 +29,36 @@ function suggestionCard(sug, rank, app) {
       h("button", { class: "btn btn-ghost btn-sm", "data-action": "dismiss", onclick: () => app.dismissSuggestion(sug, rank) }, t("dismiss"))));
 }
 
+// Suggestions this panel has recorded as shown ("conversation:message:entry"): one row per
+// agent and suggestion, however often the column is drawn again.
+const shownKeys = new Set();
+
+function recordShown(app, list) {
+  const current = app.state.current;
+  const messageId = app.state.assist.message_id;
+  if (!current || messageId === null || document.visibilityState === "hidden") return;
+  list.forEach((sug) => {
+    const key = `${current.id}:${messageId}:${sug.entry_id}`;
+    if (shownKeys.has(key)) return;
+    shownKeys.add(key);
+    record("/api/suggestions/feedback", {
+      conversation_id: current.id, message_id: messageId, entry_id: sug.entry_id,
+      rank: sug.rank ?? 0, event: "shown",
+    });
+  });
+}
+
 export function renderSuggestions(container, app) {
   const assist = app.state.assist;
   const list = (assist.suggestions || []).filter((s) => !assist.dismissed.has(s.entry_id)).slice(0, 3);
+  recordShown(app, list);
   fill(container,
     h("h3", {}, t("suggestions")),
     list.length
       ? h("ol", { class: "suggestions" }, list.map((s) => suggestionCard(s, s.rank ?? assist.suggestions.indexOf(s), app)))
-      : h("p", { class: "empty" }, t("suggestions_empty")));
+      : h("p", { class: "empty" }, t("suggestions_empty")),
+    h("div", { id: "smart-reply-slot" }));
+  renderSmartReplies(container.querySelector("#smart-reply-slot"), app);
 }
 
 export function renderOffer(container, app) {

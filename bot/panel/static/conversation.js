@@ -6,6 +6,7 @@ import { fill, h } from "./dom.js";
 import { channelIcon, flag } from "./icons.js";
 import { label, locale, t } from "./i18n.js";
 import { noteText, slotValue } from "./labels.js";
+import { mountSummary } from "./summary.js";
 
 function timeOf(iso) {
   if (!iso) return "";
@@ -127,6 +128,7 @@ export function renderConversation(container, app) {
   });
   fill(container,
     h("div", { class: "conv-head-slot" }, header(conv, app)),
+    h("div", { class: "summary-slot", id: "copilot-summary" }),
     h("div", { class: "context-slot" }, contextCard(conv)),
     h("div", { class: "transcript-wrap" }, h("ol", { class: "transcript", id: "transcript" }, current.messages.map(messageNode))),
     h("div", { class: "channel-window", id: "channel-window", hidden: true }),
@@ -134,10 +136,12 @@ export function renderConversation(container, app) {
       reply,
       h("div", { class: "composer-side" },
         h("span", { class: "composer-hint" }),
+        h("button", { class: "btn btn-ghost btn-sm", id: "canned-open", type: "button", title: t("canned_hint"), onclick: () => app.openCanned() }, t("canned_open")),
         h("button", { class: "btn btn-primary", id: "send", onclick: () => app.sendReply() }, t("send")))));
   updateComposer(app);
   scrollToEnd(container);
   watchWindow(app);
+  mountSummary(app);
 }
 
 /** Refresh the header, context and composer after a state change, keeping the draft. */

@@ -5,7 +5,7 @@ import { h } from "./dom.js";
 import { label, RESOLUTION_CODES, t, TEAMS } from "./i18n.js";
 
 /** Show a modal form; resolves with the form's values, or null when cancelled. */
-function modal(title, fields, { submitLabel = t("confirm"), validate } = {}) {
+export function modal(title, fields, { submitLabel = t("confirm"), validate } = {}) {
   return new Promise((resolve) => {
     const error = h("p", { class: "form-error", role: "alert" });
     const form = h("form", { method: "dialog", class: "dialog-form" },
@@ -38,7 +38,7 @@ function modal(title, fields, { submitLabel = t("confirm"), validate } = {}) {
   });
 }
 
-function field(text, control) {
+export function field(text, control) {
   return h("label", { class: "field" }, h("span", {}, text), control);
 }
 

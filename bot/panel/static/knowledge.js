@@ -7,13 +7,15 @@ import { get, post, put } from "./api.js";
 import { fill, h } from "./dom.js";
 import { t } from "./i18n.js";
 import "./knowledge_strings.js";
+import { renderCanned } from "./knowledge_canned.js";
 import { renderGaps } from "./knowledge_gaps.js";
+import { renderSmart } from "./knowledge_smart.js";
 import { renderReview } from "./knowledge_review.js";
 import { renderTransfer } from "./knowledge_transfer.js";
 import { renderUsage, renderVersions } from "./knowledge_usage.js";
 import { diffBlock, fromLocalInput, kbState, statusChip, toLocalInput } from "./knowledge_common.js";
 
-const SUBVIEWS = ["entries", "review", "gaps", "usage", "versions", "transfer"];
+const SUBVIEWS = ["entries", "review", "gaps", "usage", "versions", "transfer", "canned", "smart"];
 const OPEN_DRAFT = "draft,in_review,rejected,approved";
 // Same rule as the server's entry id (knowledge/corpus.py ID_PATTERN). The hyphen is escaped:
 // pattern attributes are compiled with the "v" flag, where a bare "-" in a class is invalid.
@@ -278,5 +280,7 @@ function draw(container, app, rerender) {
   else if (state.sub === "gaps") renderGaps(body, app, rerender);
   else if (state.sub === "usage") renderUsage(body, app, rerender);
   else if (state.sub === "versions") renderVersions(body, app, rerender);
+  else if (state.sub === "canned") renderCanned(body, app);
+  else if (state.sub === "smart") renderSmart(body, app);
   else renderTransfer(body, app, rerender);
 }

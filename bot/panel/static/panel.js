@@ -3,9 +3,10 @@
 
 import { get, post, record, setCsrf } from "./api.js";
 import { renderOffer, renderSuggestions } from "./assist.js";
+import { installCanned } from "./canned.js";
 import { refusedText, showWindow } from "./channel_window.js";
 import { appendMessage, renderConversation, updateComposer, updateConversation } from "./conversation.js";
-import { assignDialog, callbackDialog, linkDialog, passwordDialog, resolveDialog, transferDialog, unlinkDialog } from "./dialogs.js";
+import { assignDialog, callbackDialog, linkDialog, passwordDialog, transferDialog, unlinkDialog } from "./dialogs.js";
 import { fill, h } from "./dom.js";
 import { getLang, label, setLang, t } from "./i18n.js";
 import "./labels.js";
@@ -15,6 +16,8 @@ import { renderPerformance } from "./performance.js";
 import { renderProfile } from "./profile.js";
 import { renderQueue, tickTimers } from "./queue.js";
 import { renderSupervisor } from "./supervisor.js";
+import { applySummary } from "./summary.js";
+import { wrapupDialog } from "./wrapup.js";
 import { LiveSocket } from "./socket.js";
 
 const TABS = {
@@ -403,7 +406,7 @@ app.unlinkCustomer = async (id) => {
 };
 
 app.resolve = async (id) => {
-  const values = await resolveDialog();
+  const values = await wrapupDialog(id);
   if (!values) return;
   try {
     await post(`/api/conversations/${id}/resolve`, { code: values.code });
@@ -447,8 +450,8 @@ app.sendReply = async () => {
 
 // ---- assist ------------------------------------------------------------------------------
 function applySuggestions(suggestions, messageId) {
-  // "shown" rows are written by the hub when it pushes suggestions; the panel records what
-  // the agent does with them (inserted, dismissed, sent, sent_edited).
+  // The panel records what the agent sees and does with suggestions: "shown" when the
+  // column draws them (assist.js), then inserted, dismissed, sent, sent_edited.
   const assist = app.state.assist;
   // Searches finish out of order; answers to an older message must not replace newer ones.
   if (assist.message_id !== null && (messageId === null || messageId < assist.message_id)) return false;
@@ -556,6 +559,9 @@ function onEvent(event) {
           renderSuggestions(el("suggestions"), app);
         }
       }
+      break;
+    case "summary":
+      applySummary(app, event);
       break;
     case "offer":
       if (isCurrent(event.conversation_id)) {
@@ -677,6 +683,7 @@ function start(user, csrf) {
 
 async function boot() {
   setLang(getLang());
+  installCanned(app);
   setInterval(() => tickTimers(), 1000);
   try {
     const me = await get("/api/auth/me");

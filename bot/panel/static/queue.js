@@ -1,9 +1,11 @@
 // The queue column: waiting conversations (wait timer, language, channel, reason,
-// priority) and the agent's own. Timers tick in place so clicks are never lost to re-renders.
+// priority and why it was raised, the customer's mood) and the agent's own. Timers tick
+// in place so clicks are never lost to re-renders.
 
 import { fill, h } from "./dom.js";
 import { channelIcon, clockIcon, flag } from "./icons.js";
 import { label, t } from "./i18n.js";
+import { raisedReason, sentimentBadge } from "./sentiment.js";
 
 export function formatWait(seconds) {
   const total = Math.max(0, Math.floor(seconds));
@@ -73,11 +75,13 @@ function item(conv, app, section) {
     h("span", { class: "q-who" }, who),
     priorityBadge(conv.priority || 0)),
   h("div", { class: "q-reason" }, label("reason", conv.handoff_reason || (conv.context || {}).reason) || "—"),
+  raisedReason(conv),
   h("div", { class: "q-bottom" },
     start !== null
       ? h("span", { class: "wait-wrap", title: t("wait") }, clockIcon(),
         h("span", { class: "wait", dataset: { waitStart: String(start) } }, formatWait((Date.now() - start) / 1000)))
       : h("span", { class: "wait muted" }, "—"),
+    sentimentBadge(conv),
     conv.transfer_count ? h("span", { class: "q-transfers" }, t("transfers", { n: conv.transfer_count })) : null,
     section === "mine" && !conv.acknowledged ? h("span", { class: "tag tag-warn" }, t("needs_ack")) : null,
     h("span", { class: "q-actions" }, actions)));
