@@ -236,9 +236,11 @@ def heldout_check(
         sent = [e.entry_id for e in events if e.event in USED and e.entry_id in scores]
         if not sent or len(scores) < 2:
             continue
-        hits = [{"id": k, "score": v} for k, v in sorted(scores.items(), key=lambda kv: -kv[1])]
-        base = [h["id"] for h in hits]
-        learned = [h["id"] for h in rerank(hits, priors, weight)]
+        hits: list[dict[str, Any]] = [
+            {"id": k, "score": v} for k, v in sorted(scores.items(), key=lambda kv: -kv[1])
+        ]
+        base = [str(h["id"]) for h in hits]
+        learned = [str(h["id"]) for h in rerank(hits, priors, weight)]
         base_rr.append(1 / _rank_of(sent[0], base))
         learned_rr.append(1 / _rank_of(sent[0], learned))
     n = len(base_rr)

@@ -127,7 +127,11 @@ async def for_conversation(conv_id: DbId, request: Request, user: Agent) -> dict
             )
         ).all()
         await session.commit()
-    empty = {"conversation_id": conv_id, "message_id": last.id if last else None, "replies": []}
+    empty: dict[str, Any] = {
+        "conversation_id": conv_id,
+        "message_id": last.id if last else None,
+        "replies": [],
+    }
     if last is None or not approved:
         return empty
     # One batch on the search threads: the customer's message and any answered message

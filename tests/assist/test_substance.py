@@ -128,10 +128,13 @@ def test_a_follow_up_with_words_of_its_own_asks_them_without_its_framing() -> No
     assert contextual_query([atm, "vậy còn phí chuyển khoản thì sao"], answer_latest=True) == (
         "phí chuyển khoản"
     )
-    assert contextual_query(
-        ["Can I use my card abroad?", "and what about cash withdrawals at the airport?"],
-        answer_latest=True,
-    ) == "cash withdrawals at the airport"
+    assert (
+        contextual_query(
+            ["Can I use my card abroad?", "and what about cash withdrawals at the airport?"],
+            answer_latest=True,
+        )
+        == "cash withdrawals at the airport"
+    )
 
 
 def test_without_framing_and_new_words() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import bot.store.copilot_models  # noqa: F401  (the copilot's tables join Base.metadata)
 import bot.store.canned_models  # noqa: F401  (canned and smart replies)
+import bot.store.copilot_models  # noqa: F401  (the copilot's tables join Base.metadata)
 import bot.store.knowledge_models  # noqa: F401  (its tables join Base.metadata)
 import bot.store.reporting_models  # noqa: F401  (so do the reporting tables)
 from bot.store.db import ensure_sqlite_dir, sync_url
