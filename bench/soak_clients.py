@@ -290,6 +290,21 @@ class WsCustomer:
         finally:
             self._close()
 
+    def _history(self, auth: WidgetAuth) -> list[dict[str, Any]]:
+        """The conversation's outbound messages so far (GET /api/widget/history)."""
+        try:
+            with httpx.Client(base_url=self.shared.hub_url, timeout=30) as http:
+                response = http.get(
+                    "/api/widget/history", params=auth.params(), headers=auth.headers()
+                )
+            self.shared.status(response.status_code)
+            if response.status_code == 200:
+                messages = response.json().get("messages") or []
+                return [m for m in messages if m.get("sender") != "customer"]
+        except httpx.HTTPError:
+            self.shared.error("widget-history")
+        return []
+
     def _exchange(self, auth: WidgetAuth, sent: Sent) -> None:
         own_seq: int | None = None
         pending: list[dict[str, Any]] = []  # outbound messages seen before our message id
@@ -309,6 +324,17 @@ class WsCustomer:
                     with contextlib.suppress(OSError, WebSocketException):
                         self.ws.send(frame)
                 resend_at = now + 15  # no acknowledgement by then: send again
+            elif sent.acked and self.ws is None:
+                # Dropped after the acknowledgement (a hub restart): like the widget,
+                # reconnect and catch up on what was pushed meanwhile from the history.
+                self.ws = self._connect(auth)
+                if self.ws is None:
+                    time.sleep(RETRY_S)
+                    continue
+                for reply in self._history(auth):
+                    if sent.message_id is not None and answers(reply, sent, own_seq):
+                        sent.see(reply["sender"], reply.get("text"))
+                continue
             event = self._recv(0.5)
             if event is None:
                 if self.ws is None:
