@@ -70,7 +70,23 @@ class TimedBotApi(FakeBotApi, _Times):
         return result
 
 
-class TimedZaloApi(FakeZaloApi, _Times):
+class _TimedSends(_Times):
+    """For the fake platform servers that record what they accept in ``sent``."""
+
+    sent: list[dict[str, Any]]
+    lock: threading.Lock
+
+    async def _timed(self, send: Any, request: Request, user_of: Any) -> JSONResponse:
+        before = len(self.sent)
+        response: JSONResponse = await send(request)
+        with self.lock:
+            accepted = self.sent[before:]
+        for body in accepted:
+            self.note(str(user_of(body)), str(body["message"].get("text", "")))
+        return response
+
+
+class TimedZaloApi(FakeZaloApi, _TimedSends):
     """The local Zalo OA message API."""
 
     def __post_init__(self) -> None:
@@ -78,16 +94,10 @@ class TimedZaloApi(FakeZaloApi, _Times):
         _Times.__init__(self)
 
     async def _send(self, request: Request) -> JSONResponse:
-        before = len(self.sent)
-        response = await super()._send(request)
-        with self.lock:
-            accepted = self.sent[before:]
-        for body in accepted:
-            self.note(str(body["recipient"]["user_id"]), str(body["message"].get("text", "")))
-        return response
+        return await self._timed(super()._send, request, lambda b: b["recipient"]["user_id"])
 
 
-class TimedGraphApi(FakeGraphApi, _Times):
+class TimedGraphApi(FakeGraphApi, _TimedSends):
     """The local Graph Send API (Messenger)."""
 
     def __post_init__(self) -> None:
@@ -95,13 +105,7 @@ class TimedGraphApi(FakeGraphApi, _Times):
         _Times.__init__(self)
 
     async def _send(self, request: Request) -> JSONResponse:
-        before = len(self.sent)
-        response = await super()._send(request)
-        with self.lock:
-            accepted = self.sent[before:]
-        for body in accepted:
-            self.note(str(body["recipient"]["id"]), str(body["message"].get("text", "")))
-        return response
+        return await self._timed(super()._send, request, lambda b: b["recipient"]["id"])
 
 
 class WebhookCustomer:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypedDict
 
+from bot.panel.labels import label as code_label
 from chattext.accents import fold
 from chattext.substance import is_substantive
 
@@ -73,32 +74,6 @@ _VERIFIED_BY = {
     "card_dob": {"vi": "số thẻ và ngày sinh", "en": "card digits and date of birth"},
     "signed": {"vi": "đăng nhập ứng dụng", "en": "app sign-in"},
     "agent": {"vi": "nhân viên xác nhận", "en": "an agent's check"},
-}
-# The reason and form codes as the panel's label table words them (labels.js).
-_REASONS = {
-    "customer_request": {"vi": "Khách yêu cầu gặp nhân viên", "en": "Asked for a person"},
-    "fallback": {"vi": "Bot không hiểu", "en": "Bot did not understand"},
-    "frustration": {"vi": "Khách không hài lòng", "en": "Customer frustrated"},
-    "bot_unavailable": {"vi": "Bot gặp sự cố", "en": "Bot unavailable"},
-    "bot_could_not_act": {"vi": "Bot không xử lý được", "en": "Bot could not act"},
-    "hub_unavailable": {"vi": "Hệ thống tạm thời gián đoạn", "en": "Bank systems unavailable"},
-    "fraud": {"vi": "Nghi ngờ gian lận", "en": "Suspected fraud"},
-    "lost_card": {"vi": "Mất thẻ, chưa khoá được", "en": "Lost card, not yet blocked"},
-    "complaint": {"vi": "Khiếu nại", "en": "Complaint"},
-    "callback": {"vi": "Yêu cầu gọi lại", "en": "Call-back request"},
-    "churn_risk": {"vi": "Muốn huỷ thẻ / đóng tài khoản", "en": "Wants to cancel / close"},
-    "form_abandoned": {"vi": "Bỏ dở thao tác", "en": "Left a form unfinished"},
-    "verification_failed": {"vi": "Xác minh không thành công", "en": "Verification failed"},
-    "verification_locked": {
-        "vi": "Bị khoá xác minh do sai nhiều lần",
-        "en": "Verification locked after failures",
-    },
-}
-_FORMS = {
-    "lost_card_form": {"vi": "Khoá thẻ bị mất", "en": "Block a lost card"},
-    "account_form": {"vi": "Tra cứu tài khoản", "en": "Account look-up"},
-    "callback_form": {"vi": "Đặt lịch gọi lại", "en": "Call-back booking"},
-    "fraud_form": {"vi": "Khoá thẻ do gian lận", "en": "Block a card (fraud)"},
 }
 _BLOCK_REF = re.compile(r"\bBLK-\d{3,}\b")
 _CALLBACK_REF = re.compile(r"\bCB-\d+\b")
@@ -218,7 +193,7 @@ def _bot_did(record: Record, language: str, handoff: dict[str, Any] | None) -> l
     context = record.get("context") or {}
     form = context.get("form")
     if form and handoff is not None:
-        words = _FORMS.get(str(form), {}).get(language, str(form))
+        words = code_label("form", str(form), language)
         out.append(
             _line(
                 "bot_did",
@@ -331,7 +306,7 @@ def summarise(record: Record) -> list[Line]:
     lines.extend(_bot_did(record, language, handoff))
     reason = record.get("handoff_reason") or (handoff or {}).get("note")
     if reason and handoff is not None:
-        words = _REASONS.get(str(reason), {}).get(language, str(reason))
+        words = code_label("reason", str(reason), language)
         lines.append(
             _line(
                 "wants_now",

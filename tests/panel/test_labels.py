@@ -9,7 +9,6 @@ agent's screen."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, get_args
@@ -20,6 +19,7 @@ import yaml
 from bot.customer_link import Link
 from bot.language import LANGUAGES
 from bot.notes import NOTES, note, note_text
+from bot.panel import labels as panel_labels
 from tandem.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,11 +27,8 @@ STATIC = ROOT / "bot" / "panel" / "static"
 
 
 def labels() -> dict[str, dict[str, dict[str, str]]]:
-    """The panel's label tables, read from labels.js (its LABELS object is plain JSON)."""
-    source = (STATIC / "labels.js").read_text(encoding="utf-8")
-    start = source.index("export const LABELS = ") + len("export const LABELS = ")
-    table, _ = json.JSONDecoder().raw_decode(source, start)
-    return dict(table)
+    """The panel's label tables, read from labels.js as the hub reads them."""
+    return panel_labels.labels()
 
 
 def sources(*globs: str) -> str:
