@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot import thread_priority
@@ -85,7 +86,14 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
-    hub = Hub(settings, Database(settings.database_url, settings.db_pool_size))
+    hub = Hub(
+        settings,
+        Database(
+            settings.database_url,
+            settings.db_pool_size,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        ),
+    )
     app.state.hub = hub
     app.state.settings = settings
     app.state.knowledge = KnowledgeHandle(settings, hub.broker)
@@ -103,6 +111,20 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     @app.exception_handler(InvalidTransition)
     async def _invalid_transition(_: Request, exc: InvalidTransition) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # SQLite's one write lock, still held by others after the busy timeout: the hub is
+        # slow, not broken. Nothing was stored, so the client sends it again (the widget and
+        # the platforms retry with the same id, which intake deduplicates).
+        if "database is locked" not in str(exc):
+            raise exc
+        log.warning("database busy: %s %s answered 503", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "The service is busy; please send it again.", "code": "busy"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:

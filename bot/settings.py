@@ -332,6 +332,9 @@ class Settings(BaseSettings):
     redrive_interval_s: float = 5.0
     widget_reply_wait_s: float = 45.0  # the HTTP fallback waits this long for the replies
     db_pool_size: int = 10
+    # How long a SQLite writer waits for the one write lock before the request is answered
+    # 503 "busy" (the client sends it again); PostgreSQL has no such lock.
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=100)
     rasa_concurrency: int = 4  # calls in flight; more queue in front (Rasa is ~5 msg/s)
     rasa_retries: int = 2
     rasa_breaker_failures: int = 3  # consecutive failed calls before Rasa counts as down

@@ -42,7 +42,12 @@ def ensure_sqlite_dir(url: str) -> None:
 
 
 def make_engine(
-    url: str, pool_size: int = 10, max_overflow: int = 20, *, read_only: bool = False
+    url: str,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    *,
+    read_only: bool = False,
+    busy_timeout_ms: int = 30_000,
 ) -> AsyncEngine:
     ensure_sqlite_dir(url)
     engine = create_async_engine(
@@ -56,7 +61,7 @@ def make_engine(
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -74,15 +79,19 @@ def make_engine(
 
 
 class Database:
-    def __init__(self, url: str, pool_size: int = 10, max_overflow: int = 20) -> None:
+    def __init__(
+        self, url: str, pool_size: int = 10, max_overflow: int = 20, busy_timeout_ms: int = 30_000
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, pool_size, max_overflow)
+        self.engine = make_engine(url, pool_size, max_overflow, busy_timeout_ms=busy_timeout_ms)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite readers get their own engine and pool: writers queueing for the one write
         # lock each hold a pooled connection while they wait, and a reader must not wait
         # behind them for a connection either. PostgreSQL has no such queue.
         self.read_engine = (
-            make_engine(url, pool_size, max_overflow, read_only=True)
+            make_engine(
+                url, pool_size, max_overflow, read_only=True, busy_timeout_ms=busy_timeout_ms
+            )
             if self.engine.dialect.name == "sqlite"
             else self.engine
         )

@@ -149,3 +149,38 @@ def test_asking_for_a_person_while_waiting_is_never_met_with_silence(start_hub) 
     assert again["replies"] and all(r["sender"] == "system" for r in again["replies"])
     context = Agent(hub.url).conversation(first["conversation_id"])["conversation"]["context"]
     assert context["asked_for_person"] is True  # so it stays with people when the bot is back
+
+
+def test_a_message_that_finds_the_database_locked_is_refused_busy_and_stored_once_later(
+    start_hub,
+) -> None:
+    """Another writer holds SQLite's write lock past the busy timeout: the customer's
+    message gets a clear 503 "busy" (never a 500), nothing is half-stored, and the same
+    message sent again once the lock is gone is stored exactly once."""
+    hub = start_hub(sqlite_busy_timeout_ms="300")
+    customer = Customer(hub.url)
+    assert customer.say("xin chào", client_id="busy-0").status_code == 200
+    holder = sqlite3.connect(Path(hub.workdir) / "hub.db", isolation_level=None, timeout=60)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, held by someone else
+        refused = customer.say("Phí thường niên thẻ Gold là bao nhiêu?", client_id="busy-1")
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["code"] == "busy"
+        assert refused.headers["Retry-After"] == "5"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    again = wait_for(
+        lambda: (
+            r
+            if (
+                r := customer.say("Phí thường niên thẻ Gold là bao nhiêu?", client_id="busy-1")
+            ).status_code
+            == 200
+            else None
+        ),
+        60,
+    )
+    assert again.json()["message"]["text"] == "Phí thường niên thẻ Gold là bao nhiêu?"
+    stored = _rows(hub, "SELECT count(*) FROM messages WHERE channel_message_id LIKE ?", "%:busy-1")
+    assert stored == [(1,)]
