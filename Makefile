@@ -30,8 +30,10 @@ test: setup ## Run the whole test suite (installs Chromium and PostgreSQL when m
 	@# Lint and types first: a renamed helper shows up here in seconds, not as timeouts.
 	@$(MAKE) --no-print-directory lint types
 	@$(APP)/tandem train
-	@$(MAKE) --no-print-directory test-rasa
-	@$(MAKE) --no-print-directory test-app
+	@# The Rasa checks are CPU-bound in one process; the app's tests mostly wait on the hubs,
+	@# Rasa servers and browsers they start. Side by side they share the two cores (both
+	@# suites are written for a busy machine) and the whole run takes less wall time.
+	@$(MAKE) --no-print-directory -j2 --output-sync=line test-rasa test-app
 
 test-rasa: ## Rasa checks: data validation, end-to-end test stories, actions and NLU unit tests
 	$(RASA)/rasa data validate
