@@ -193,7 +193,7 @@ def hub_phase(
     done.set()  # agents now answer what is left and resolve
     settle = min(time.monotonic() + args.settle, deadline)
     while time.monotonic() < settle:
-        report = store_report(stack.settings.database_url, shared.records)
+        report = store_report(read_store(stack.settings.database_url), shared.records)
         if report["unanswered"] == 0 and report["lost"] == 0:
             break
         time.sleep(1.0)
@@ -283,7 +283,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             raw_elapsed = time.monotonic() - raw_started
             log(f"hub: {args.customers} customers x {args.messages} messages, kill {args.kill}")
             shared, elapsed, agents = hub_phase(stack, plans, deadline, args)
-            report = store_report(stack.settings.database_url, shared.records)
+            stored = read_store(stack.settings.database_url)
+            report = store_report(stored, shared.records)
             # Latency: to the bot's first reply as the client saw it (agents' answers and
             # the hub's notices left out). n is printed beside every percentile.
             hub_ms = [
@@ -300,7 +301,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             # Answered as the customer means it: their client received a bot or agent
             # reply that addresses the message (a notice does not count).
             seen = sum(1 for s in shared.records if s.acked and s.reply_sender in ("bot", "agent"))
-            stored = read_store(stack.settings.database_url)
             handoffs = handoff_report(stored, shared.records)
             result = {
                 "sent": report["sent"],

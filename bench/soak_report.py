@@ -45,8 +45,8 @@ def read_store(database_url: str) -> dict[str, list[dict[str, Any]]]:
         engine.dispose()
 
 
-def store_report(database_url: str, records: list[Sent]) -> dict[str, Any]:
-    store = read_store(database_url)
+def store_report(store: dict[str, list[dict[str, Any]]], records: list[Sent]) -> dict[str, Any]:
+    """The clients' records against what the hub stored (``read_store``)."""
     by_key: dict[str, list[dict[str, Any]]] = {}
     for row in store["inbound"]:
         # Widget ids are stored as "<thread>:<client id>", Telegram's as the update id.

@@ -3,18 +3,7 @@
 from __future__ import annotations
 
 from bot.copilot import wrapup
-
-CODES = [
-    "answered",
-    "card_blocked",
-    "dispute_opened",
-    "complaint",
-    "callback_scheduled",
-    "referred_branch",
-    "sale_made",
-    "no_response",
-    "other",
-]
+from bot.copilot.evaluate import CODES
 
 
 def test_rules_put_the_obvious_code_first() -> None:
