@@ -161,9 +161,7 @@ def test_a_message_that_finds_the_database_locked_is_refused_busy_and_stored_onc
     customer = Customer(hub.url)
     # With so short a timeout the hub's own writers can make even this first message wait
     # too long on a loaded machine; a client retries "busy", as this one does.
-    wait_for(
-        lambda: customer.say("xin chào", client_id="busy-0").status_code == 200 or None, 60
-    )
+    wait_for(lambda: customer.say("xin chào", client_id="busy-0").status_code == 200 or None, 60)
     holder = sqlite3.connect(Path(hub.workdir) / "hub.db", isolation_level=None, timeout=60)
     try:
         holder.execute("BEGIN IMMEDIATE")  # the write lock, held by someone else
