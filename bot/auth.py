@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import Depends, HTTPException, Request, Response, WebSocket, status
 
@@ -14,11 +14,21 @@ from bot import permissions, sessions
 from bot.sessions import SignedIn
 from bot.store.models import User
 
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.pipeline.serving import ServingHub
+
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def hub_of(request: Request | WebSocket) -> Any:
-    return request.app.state.hub
+def hub_of(request: Request | WebSocket) -> Core:
+    """The hub as every stage shares it (settings, database, broker)."""
+    return cast("Core", request.app.state.hub)
+
+
+def serving_hub(request: Request | WebSocket) -> ServingHub:
+    """The hub with the pipeline's entry points, for the channel and agent routes."""
+    return cast("ServingHub", request.app.state.hub)
 
 
 def client_address(conn: Request | WebSocket) -> str:

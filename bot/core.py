@@ -8,6 +8,8 @@ Nothing here commits: the caller owns its transaction, and pushes run after its 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +30,14 @@ class Core:
         self.db = db
         self.broker = broker
         self.outbound = outbound
+        self._background: set[asyncio.Future[Any]] = set()
+
+    def spawn(self, coro: Awaitable[Any]) -> None:
+        """Run a side job (a suggestion refresh) in the background, tied to the hub's life
+        (the hub cancels what is left when it closes)."""
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def record_event(
         self,

@@ -8,7 +8,10 @@ Topics (which panel socket hears which is decided in ``bot.permissions``):
 - ``supervisors``: supervisors' panels (alerts);
 - ``conv(id)`` = ``conv:<id>``: the panels that have that conversation open;
 - ``user(id)`` = ``user:<id>``: one agent's panels (assignments, their call-backs);
-- ``thread(channel, key)`` = ``thread:<channel>:<key>``: the customer's own widget.
+- ``thread(channel, key)`` = ``thread:<channel>:<key>``: the customer's own widget;
+- ``session(id)`` = ``session:<id>``: the panel sockets of one signed-in session (told to
+  close when it ends);
+- ``knowledge``: between hub replicas, not panels: a new knowledge index version to load.
 
 A conversation's event goes to the panels that have it open and to the queue of every
 agent, in that order, through ``publish_conversation_event``; the frames below are what the
@@ -24,6 +27,7 @@ from bot.realtime import Broker
 
 AGENTS = "agents"
 SUPERVISORS = "supervisors"
+KNOWLEDGE = "knowledge"
 
 
 def conv(conversation_id: int) -> str:
@@ -37,6 +41,11 @@ def user(user_id: int) -> str:
 def thread(channel: str, channel_key: str) -> str:
     """A customer's thread on a channel; the widget listens on its own."""
     return f"thread:{channel}:{channel_key}"
+
+
+def session(session_id: int) -> str:
+    """One signed-in session's panel sockets: they close when the session ends."""
+    return f"session:{session_id}"
 
 
 class MessageFrame(TypedDict):
@@ -127,6 +136,26 @@ class DeliveryRefusedFrame(TypedDict):
     message_id: int | None
     code: str
     explanation: dict[str, str]
+
+
+class SessionEndedFrame(TypedDict):
+    """To one session's sockets: it was ended (signed out, revoked); they close."""
+
+    type: Literal["session_ended"]
+    reason: str
+
+
+class ResyncFrame(TypedDict):
+    """Events may have been missed (the realtime link was lost): re-read over HTTP."""
+
+    type: Literal["resync"]
+
+
+class KnowledgeVersionFrame(TypedDict):
+    """Between replicas: a knowledge manager's change was saved as this index version."""
+
+    type: Literal["knowledge_version"]
+    version: int
 
 
 # An offer frame is {"type": "offer", "conversation_id": id} plus the offer decision's own

@@ -21,12 +21,12 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
+from bot import events
 from bot.realtime import Broker
 from bot.search_queue import ANSWER, DROPPED, SUGGESTION, SearchQueue
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-TOPIC = "knowledge"
 
 
 class KnowledgeHandle:
@@ -51,7 +51,7 @@ class KnowledgeHandle:
 
     async def _follow(self, broker: Broker) -> None:
         """Load each version another replica announces (once our own index is up)."""
-        async with broker.subscribe(TOPIC) as inbox:
+        async with broker.subscribe(events.KNOWLEDGE) as inbox:
             while True:
                 event = await inbox.get()
                 service = await self.get(wait_s=600.0)
@@ -69,8 +69,10 @@ class KnowledgeHandle:
         def listener(_changes: list[Any], meta: dict[str, Any]) -> None:
             if broker is None or meta.get("version") is None:
                 return
-            event = {"type": "knowledge_version", "version": meta["version"]}
-            loop.call_soon_threadsafe(broker.publish, TOPIC, event)
+            frame = events.KnowledgeVersionFrame(
+                type="knowledge_version", version=int(meta["version"])
+            )
+            loop.call_soon_threadsafe(events.publish, broker, events.KNOWLEDGE, frame)
 
         return listener
 

@@ -9,6 +9,7 @@ emoji, numbers, "ok" and pasted markup keep the language the conversation has.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from chattext.language import detect_language
 
@@ -52,6 +53,6 @@ def tells_language(text: str) -> bool:
     return detect_language(_MARKUP.sub(" ", text)) is not None
 
 
-def bot_language(context: dict | None, language: str) -> str | None:
+def bot_language(context: dict[str, Any] | None, language: str) -> str | None:
     """The language to tell the bot: the conversation's once known, else None."""
     return language if (context or {}).get(TOLD) else None

@@ -27,6 +27,7 @@ import logging
 import uuid
 from typing import Any
 
+from bot import events
 from bot.realtime import Broker
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class RedisBroker(Broker):
     def _resync(self) -> None:
         """Events from other replicas may have been missed: every local socket re-reads."""
         for topic in list(self._subscribers):
-            Broker.publish(self, topic, {"type": "resync"})
+            Broker.publish(self, topic, dict(events.ResyncFrame(type="resync")))
 
     def _deliver(self, raw: bytes | str) -> None:
         try:

@@ -19,15 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from bot import events
 from bot.core import Core
 from bot.pipeline.health import BotHealth
 from bot.pipeline.intake import Accepted, Inbound, InboundHook, Intake
-from bot.pipeline.outbound import Outbound, thread_topic
+from bot.pipeline.outbound import Outbound
 from bot.pipeline.outbox import Deliverer, OutboxSender
 from bot.pipeline.router import Router, rasa_sender, return_to_bot
 from bot.pipeline.threads import Threads
@@ -103,22 +103,15 @@ class Hub(Core):
         # The web widget's channel is the realtime broker: its socket listens on the thread.
         self.deliverers["web"] = self._deliver_web
         self._tasks: list[asyncio.Task[Any]] = []
-        self._background: set[asyncio.Future[Any]] = set()
 
     @property
     def inbound_hooks(self) -> list[InboundHook]:
         return self.intake.hooks
 
-    def spawn(self, coro: Awaitable[Any]) -> None:
-        """Run a side job (a suggestion refresh) in the background, tied to the hub's life."""
-        task = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def _deliver_web(self, conv: Conversation, out: dict[str, Any]) -> None:
         # Confirmed: with several replicas, a row counts as delivered only once Redis took it.
         await self.broker.publish_confirmed(
-            thread_topic(conv.channel, conv.channel_key), {"type": "message", "message": out}
+            events.thread(conv.channel, conv.channel_key), dict(events.message_frame(out))
         )
 
     async def receive(self, inbound: Inbound) -> Accepted:
@@ -159,3 +152,11 @@ class Hub(Core):
         await self.rasa.close()
         await self.health.close()
         await self.broker.close()
+
+
+if TYPE_CHECKING:
+    from bot.pipeline.serving import ServingHub
+
+    def _serves_the_routes(hub: Hub) -> ServingHub:
+        """Never called: mypy checks here that the hub has what the routes read of it."""
+        return hub

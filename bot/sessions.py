@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bot import events
 from bot.realtime import Broker
 from bot.serialize import aware
 from bot.settings import Settings
@@ -35,11 +36,6 @@ class SignedIn:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def topic(session_id: int) -> str:
-    """Broker topic on which a session's websockets hear that it has ended."""
-    return f"session:{session_id}"
 
 
 def _now() -> datetime:
@@ -142,7 +138,8 @@ def announce(broker: Broker, session_ids: Iterable[int], reason: str) -> None:
     """Tell this process's open websockets of those sessions to close now (others notice
     on their next periodic check)."""
     for session_id in session_ids:
-        broker.publish(topic(session_id), {"type": "session_ended", "reason": reason})
+        frame = events.SessionEndedFrame(type="session_ended", reason=reason)
+        events.publish(broker, events.session(session_id), frame)
 
 
 async def active_by_user(db: Database, settings: Settings) -> list[dict[str, Any]]:

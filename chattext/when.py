@@ -180,7 +180,7 @@ def parse_window_text(
     }
     moment = None
     if english:
-        moment = dateparser.parse(english, languages=["en"], settings=settings)  # type: ignore[arg-type]
+        moment = dateparser.parse(english, languages=["en"], settings=settings)
     if moment is None:
         if part is None:
             return None

@@ -30,6 +30,23 @@ class HitOut(BaseModel):
     tags: list[str]
 
 
+class EntryOut(BaseModel):
+    """An entry as the corpus stores it (``knowledge.corpus.Entry`` dumped to JSON, so
+    times are ISO 8601 text and a date it does not have is left out), with the languages it
+    still lacks. The routes answer with ``response_model_exclude_none``: a missing
+    ``review_at`` or ``expires_at`` stays missing, as in the corpus files."""
+
+    id: str
+    product: str
+    tags: list[str]
+    updated_at: str
+    review_at: str | None = None
+    expires_at: str | None = None
+    questions: dict[str, list[str]]
+    answer: dict[str, str]
+    missing_translation: list[str]
+
+
 def build_router(
     get_service: Callable[[], KnowledgeService],
     require_editor: Callable[..., Any],
@@ -53,12 +70,22 @@ def build_router(
         """Best matching entries, in the query's language."""
         return [asdict(h) for h in get_service().search(q, lang=lang, k=k)]  # type: ignore[arg-type]
 
-    @router.get("/entries", dependencies=[Depends(require_editor)])
+    @router.get(
+        "/entries",
+        dependencies=[Depends(require_editor)],
+        response_model=list[EntryOut],
+        response_model_exclude_none=True,
+    )
     def entries() -> list[dict[str, Any]]:
         """All entries, sorted by id, each with the languages it still lacks."""
         return [{**e, "missing_translation": missing_languages(e)} for e in get_service().entries()]
 
-    @router.get("/entries/{entry_id}", dependencies=[Depends(require_editor)])
+    @router.get(
+        "/entries/{entry_id}",
+        dependencies=[Depends(require_editor)],
+        response_model=EntryOut,
+        response_model_exclude_none=True,
+    )
     def get_entry(entry_id: str) -> dict[str, Any]:
         """One entry."""
         entry = get_service().get(entry_id)

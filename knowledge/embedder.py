@@ -126,15 +126,16 @@ class Embedder:
         """The vector of a query (cut to what the model reads), from the LRU if recent."""
         text = self.truncate_query(text)
         if self._query_cache_size <= 0:
-            return self._encode([text], self.identity.query_prefix)[0]
+            vector: np.ndarray = self._encode([text], self.identity.query_prefix)[0]
+            return vector
         # Held while embedding: a second search of the same text waits and reads the
         # cache. It costs no parallelism, as the model serialises its calls anyway.
         with self._query_lock:
-            vec = self._queries.get(text)
-            if vec is not None:
+            cached = self._queries.get(text)
+            if cached is not None:
                 self._queries.move_to_end(text)
-                return vec
-            vec = self._encode([text], self.identity.query_prefix)[0]
+                return cached
+            vec: np.ndarray = self._encode([text], self.identity.query_prefix)[0]
             vec.setflags(write=False)  # shared between callers
             self._queries[text] = vec
             if len(self._queries) > self._query_cache_size:

@@ -1,6 +1,7 @@
 """Agent-side API (session cookie + CSRF): presence, queue, claim, acknowledge, reply,
 transfer, call-backs and resolve. Sign-in is in bot.api.account, the live websocket in
-bot.api.agent_socket."""
+bot.api.agent_socket; routing in bot.api.routing, supervisors' alerts and metrics in
+bot.api.supervision."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import customer_link, permissions, states
+from bot import customer_link, events, permissions, states
 from bot.api import routing as routing_api
-from bot.api.params import Days, DbId
+from bot.api import supervision as supervision_api
+from bot.api.agent_schemas import CallbackListOut, ConversationDetailOut, QueueOut, StatusOut
+from bot.api.params import DbId
+from bot.api.schemas import CallbackOut, ConversationOut, MessageOut
 from bot.auth import hub_of, require_agent, require_supervisor
 from bot.copilot.placeholders import unfilled, unfilled_detail
 from bot.handoff import callbacks, dispatch, queue
 from bot.pipeline.windows import WindowClosed, agent_reply_refusal
 from bot.serialize import callback_json, conversation_json, message_json
 from bot.store.models import (
-    Alert,
     Callback,
     Conversation,
     ConversationEvent,
@@ -32,6 +35,7 @@ from bot.text import InvalidMessage, validate_text
 
 router = APIRouter(prefix="/api", tags=["agent"])
 router.include_router(routing_api.router)
+router.include_router(supervision_api.router)
 
 
 def _raise(exc: queue.QueueError) -> None:
@@ -51,14 +55,15 @@ async def set_online(request: Request, user: User, online: bool) -> None:
     if not online:
         # Away: their offers go to the next agent at once (bot.handoff.dispatch).
         await dispatch.return_from_absent(hub)
-    hub.broker.publish("agents", {"type": "presence", "user": user.username, "online": online})
+    frame = events.PresenceFrame(type="presence", user=user.username, online=online)
+    events.publish(hub.broker, events.AGENTS, frame)
 
 
 class StatusIn(BaseModel):
     online: bool
 
 
-@router.post("/agents/me/status")
+@router.post("/agents/me/status", response_model=StatusOut)
 async def my_status(
     body: StatusIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, bool]:
@@ -66,7 +71,7 @@ async def my_status(
     return {"online": body.online}
 
 
-@router.get("/queue")
+@router.get("/queue", response_model=QueueOut)
 async def list_queue(request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
     async with hub_of(request).db.session() as session:
         rows = (
@@ -96,7 +101,7 @@ async def list_queue(request: Request, user: User = Depends(require_agent)) -> d
     }
 
 
-@router.get("/conversations/{conv_id}")
+@router.get("/conversations/{conv_id}", response_model=ConversationDetailOut)
 async def get_conversation(
     conv_id: DbId, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -136,7 +141,7 @@ async def get_conversation(
     }
 
 
-@router.post("/conversations/{conv_id}/claim")
+@router.post("/conversations/{conv_id}/claim", response_model=ConversationOut)
 async def claim(
     conv_id: DbId, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -147,7 +152,7 @@ async def claim(
     return conversation_json(conv)
 
 
-@router.post("/conversations/{conv_id}/ack")
+@router.post("/conversations/{conv_id}/ack", response_model=ConversationOut)
 async def acknowledge(
     conv_id: DbId, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -162,7 +167,7 @@ class AssignIn(BaseModel):
     username: str
 
 
-@router.post("/conversations/{conv_id}/assign")
+@router.post("/conversations/{conv_id}/assign", response_model=ConversationOut)
 async def assign(
     conv_id: DbId, body: AssignIn, request: Request, user: User = Depends(require_supervisor)
 ) -> dict[str, Any]:
@@ -210,7 +215,7 @@ def _refresh_offer(request: Request, conv_id: int) -> None:
         hub_of(request).spawn(assist.refresh_offer(conv_id))
 
 
-@router.post("/conversations/{conv_id}/customer")
+@router.post("/conversations/{conv_id}/customer", response_model=ConversationOut)
 async def link_customer(
     conv_id: DbId, body: LinkCustomerIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -231,7 +236,7 @@ async def link_customer(
     return conversation_json(conv)
 
 
-@router.post("/conversations/{conv_id}/customer/unlink")
+@router.post("/conversations/{conv_id}/customer/unlink", response_model=ConversationOut)
 async def unlink_customer(
     conv_id: DbId, body: UnlinkCustomerIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -253,7 +258,7 @@ class MessageIn(BaseModel):
     text: str
 
 
-@router.post("/conversations/{conv_id}/messages")
+@router.post("/conversations/{conv_id}/messages", response_model=MessageOut)
 async def send_message(
     conv_id: DbId, body: MessageIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -283,7 +288,7 @@ class TransferIn(BaseModel):
     to_team: str | None = None
 
 
-@router.post("/conversations/{conv_id}/transfer")
+@router.post("/conversations/{conv_id}/transfer", response_model=ConversationOut)
 async def transfer(
     conv_id: DbId, body: TransferIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -304,7 +309,7 @@ class CallbackIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("/conversations/{conv_id}/callbacks")
+@router.post("/conversations/{conv_id}/callbacks", response_model=CallbackOut)
 async def schedule_callback(
     conv_id: DbId, body: CallbackIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -341,7 +346,7 @@ class ResolveIn(BaseModel):
     code: str = Field(min_length=1, max_length=40)
 
 
-@router.post("/conversations/{conv_id}/resolve")
+@router.post("/conversations/{conv_id}/resolve", response_model=ConversationOut)
 async def resolve(
     conv_id: DbId, body: ResolveIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -354,7 +359,7 @@ async def resolve(
     return conversation_json(conv)
 
 
-@router.get("/callbacks")
+@router.get("/callbacks", response_model=CallbackListOut)
 async def list_callbacks(
     request: Request, status: str | None = None, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -370,7 +375,7 @@ class CallbackStatusIn(BaseModel):
     status: str = Field(pattern="^(scheduled|done|missed)$")
 
 
-@router.post("/callbacks/{callback_id}")
+@router.post("/callbacks/{callback_id}", response_model=CallbackOut)
 async def update_callback(
     callback_id: DbId, body: CallbackStatusIn, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -379,33 +384,3 @@ async def update_callback(
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from exc
     return callback_json(cb)
-
-
-@router.get("/alerts")
-async def list_alerts(request: Request, user: User = Depends(require_supervisor)) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
-        rows = (await session.scalars(select(Alert).order_by(Alert.id.desc()).limit(200))).all()
-    return {
-        "alerts": [
-            {
-                "id": a.id,
-                "kind": a.kind,
-                "text": a.text,
-                "conversation_id": a.conversation_id,
-                "callback_id": a.callback_id,
-                "created_at": a.created_at.isoformat(),
-            }
-            for a in rows
-        ]
-    }
-
-
-@router.get("/metrics")
-async def metrics(
-    request: Request, days: Days = 30, user: User = Depends(require_supervisor)
-) -> dict[str, Any]:
-    """First response, response and handling times, CSAT and NPS over recent days."""
-    from bot.metrics import service_metrics
-
-    async with hub_of(request).db.session() as session:
-        return await service_metrics(session, days)

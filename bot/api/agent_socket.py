@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot import events, permissions, presence, sessions
-from bot.auth import hub_of, signed_in
+from bot.auth import hub_of, serving_hub, signed_in
 from bot.settings import Settings
 from bot.store.models import Conversation, User
 
@@ -157,7 +157,7 @@ class AgentConnection:
 
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
-    hub = hub_of(websocket)
+    hub = serving_hub(websocket)
     # Accept first: a close frame before the handshake completes carries no code or reason.
     await websocket.accept()
     if not origin_allowed(websocket, hub.settings):
@@ -167,12 +167,12 @@ async def agent_socket(websocket: WebSocket) -> None:
     if found is None or not permissions.is_staff(found.user):
         await websocket.close(CLOSE_SIGNED_OUT, "Sign in first.")
         return
-    topics = [sessions.topic(found.session.id), *permissions.live_topics(found.user)]
+    topics = [events.session(found.session.id), *permissions.live_topics(found.user)]
     async with hub.broker.subscribe(*topics) as inbox:
         conn = AgentConnection(websocket, found.user, found.session.id, inbox)
         # Tells the client its pushes now flow (anything published from here on arrives).
         inbox.put_nowait({"type": "ready", "user": found.user.username, "topics": topics[1:]})
-        inbox.put_nowait({"type": "health", "bot": hub.health.snapshot()})
+        inbox.put_nowait(dict(events.HealthFrame(type="health", bot=hub.health.snapshot())))
         beating = asyncio.create_task(conn.heartbeat())
         tasks = {asyncio.create_task(conn.pump()), asyncio.create_task(conn.listen())}
         try:

@@ -31,7 +31,7 @@ from bot import customer_link, events, identity, sms
 from bot.api.params import MAX_DB_ID
 from bot.auth import hub_of
 from bot.handoff.callbacks import normalise_phone
-from bot.kb.gaps import conversation_of as sender_conversation
+from bot.pipeline.sender import sender_conversation
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Customer, IdentityCheck
 

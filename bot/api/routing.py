@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field, StringConstraints
 
 from bot import events
+from bot.api.agent_schemas import RoutingAgentOut, RoutingAgentsOut
 from bot.api.params import DbId
+from bot.api.schemas import ConversationOut
 from bot.auth import hub_of, require_agent, require_supervisor
 from bot.handoff import dispatch, routing
 from bot.serialize import conversation_json, iso
@@ -23,7 +25,7 @@ Skill = Annotated[
 ]
 
 
-@router.post("/conversations/{conv_id}/decline")
+@router.post("/conversations/{conv_id}/decline", response_model=ConversationOut)
 async def decline(
     conv_id: DbId, request: Request, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
@@ -67,7 +69,7 @@ async def agents_json(request: Request) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/routing/agents")
+@router.get("/routing/agents", response_model=RoutingAgentsOut)
 async def list_agents(request: Request, user: User = Depends(require_supervisor)) -> dict[str, Any]:
     settings = hub_of(request).settings
     return {
@@ -83,7 +85,7 @@ class RoutingIn(BaseModel):
     skills: list[Skill] | None = Field(default=None, max_length=20)
 
 
-@router.put("/routing/agents/{user_id}")
+@router.put("/routing/agents/{user_id}", response_model=RoutingAgentOut)
 async def set_agent(
     user_id: DbId, body: RoutingIn, request: Request, user: User = Depends(require_supervisor)
 ) -> dict[str, Any]:

@@ -17,24 +17,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
 import re
-import secrets
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 
 from bot import events
 from bot.api.schemas import MessageOut
-from bot.auth import client_address, hub_of
+from bot.api.widget_identity import (
+    CLIENT_ID_PATTERN,
+    CUSTOMER_ID_PATTERN,
+    RESUME_SALT,
+    SITE_PATTERN,
+    WidgetAuth,
+    WidgetIdentity,
+    customer_key,
+    issue_token,
+    new_visitor_key,
+    read_token,
+    resume_key,
+    serializer,
+    sign_customer,
+)
+from bot.auth import client_address, hub_of, serving_hub
 from bot.pipeline.intake import Inbound
 from bot.pipeline.throttle import RateLimited
 from bot.text import InvalidMessage
@@ -43,108 +53,9 @@ from bot.texts import text as hub_text
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/widget", tags=["widget"])
 CHANNEL = "web"
-TOKEN_SALT = "widget-session"
-RESUME_SALT = "widget-resume"
 # A connected widget sends its auth frame at once; a socket that does not is dropped.
 AUTH_TIMEOUT_S = 10.0
-# Sizes keep "<site>:c:<customer id>:<client id>" within the 128 characters stored.
-SITE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
-CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9_.@-]{1,32}$"
-CLIENT_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,40}$"
 _CLIENT_ID = re.compile(CLIENT_ID_PATTERN)
-
-bearer = HTTPBearer(auto_error=False, description="The widget token from POST /session.")
-
-
-def sign_customer(secret: str, customer_id: str) -> str:
-    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
-
-
-@dataclass(frozen=True)
-class WidgetIdentity:
-    """Who a widget token speaks for: one thread (``key``) and, if signed, one customer."""
-
-    site: str
-    key: str
-    customer_id: str | None
-    language: str | None
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "site": self.site,
-            "key": self.key,
-            "customer_id": self.customer_id,
-            "language": self.language,
-        }
-
-
-def customer_key(site: str, customer_id: str) -> str:
-    return f"{site}:c:{customer_id}"
-
-
-def new_visitor_key(site: str) -> str:
-    # 18 random bytes: 144 bits, well beyond guessing.
-    return f"{site}:v:{secrets.token_urlsafe(18)}"
-
-
-def _serializer(conn: Request | WebSocket, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(hub_of(conn).settings.secret_key, salt=salt)
-
-
-def issue_token(conn: Request | WebSocket, identity: WidgetIdentity) -> str:
-    return str(_serializer(conn, TOKEN_SALT).dumps(identity.payload()))
-
-
-def read_token(conn: Request | WebSocket, token: str) -> WidgetIdentity:
-    """The identity a token carries; 401 when it is forged, malformed or expired."""
-    max_age = hub_of(conn).settings.widget_token_ttl_s
-    try:
-        data = _serializer(conn, TOKEN_SALT).loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        raise HTTPException(401, "The widget session token has expired.") from exc
-    except BadSignature as exc:
-        raise HTTPException(401, "Invalid widget session token.") from exc
-    try:
-        return WidgetIdentity(
-            site=str(data["site"]),
-            key=str(data["key"]),
-            customer_id=data.get("customer_id"),
-            language=data.get("language"),
-        )
-    except (KeyError, TypeError) as exc:  # a token of an older format
-        raise HTTPException(401, "Invalid widget session token.") from exc
-
-
-def _resume_key(request: Request, site: str, resume: str | None) -> str | None:
-    """The anonymous thread a resume token names, if it is genuine, recent and this site's."""
-    if not resume:
-        return None
-    max_age = hub_of(request).settings.widget_resume_ttl_s
-    try:
-        data = _serializer(request, RESUME_SALT).loads(resume, max_age=max_age)
-    except BadSignature:
-        return None
-    if not isinstance(data, dict) or data.get("site") != site:
-        return None
-    key = data.get("key")
-    return key if isinstance(key, str) and key.startswith(f"{site}:v:") else None
-
-
-async def widget_identity(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> WidgetIdentity:
-    """The one permission check of the widget's HTTP API."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            401,
-            "Send the widget token as 'Authorization: Bearer <token>'.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return read_token(request, credentials.credentials)
-
-
-WidgetAuth = Annotated[WidgetIdentity, Depends(widget_identity)]
 
 
 class SessionIn(BaseModel):
@@ -165,7 +76,7 @@ class SessionOut(BaseModel):
 
 @router.post("/session")
 async def open_session(body: SessionIn, request: Request) -> SessionOut:
-    hub = hub_of(request)
+    hub = serving_hub(request)
     settings = hub.settings
     secret = settings.widget_sites.get(body.site)
     if secret is None:
@@ -183,9 +94,9 @@ async def open_session(body: SessionIn, request: Request) -> SessionOut:
         )
         resume = None
     else:
-        key = _resume_key(request, body.site, body.resume) or new_visitor_key(body.site)
+        key = resume_key(request, body.site, body.resume) or new_visitor_key(body.site)
         identity = WidgetIdentity(body.site, key, None, body.language)
-        resume = _serializer(request, RESUME_SALT).dumps({"site": body.site, "key": key})
+        resume = serializer(request, RESUME_SALT).dumps({"site": body.site, "key": key})
     return SessionOut(
         token=issue_token(request, identity),
         expires_in=settings.widget_token_ttl_s,
@@ -201,7 +112,7 @@ class HistoryOut(BaseModel):
 
 @router.get("/history")
 async def history(request: Request, identity: WidgetAuth) -> HistoryOut:
-    messages, state = await hub_of(request).threads.history(CHANNEL, identity.key)
+    messages, state = await serving_hub(request).threads.history(CHANNEL, identity.key)
     return HistoryOut(messages=messages, state=state)
 
 
@@ -227,7 +138,7 @@ async def _intake(
         language=identity.language,
         address=client_address(conn),
     )
-    hub = hub_of(conn)
+    hub = serving_hub(conn)
     result = await hub.receive(inbound)
     return {
         "conversation_id": result.conversation_id,
@@ -300,7 +211,7 @@ async def switch_language(
     """The visitor's language button: their open conversation is answered in ``language``
     from the next message on (it reaches Rasa as the turn's ``language`` metadata, and the
     agent panel gets the change live). Only the token's own thread is touched."""
-    conv_id = await hub_of(conn).threads.set_language(CHANNEL, identity.key, language)
+    conv_id = await serving_hub(conn).threads.set_language(CHANNEL, identity.key, language)
     changed = WidgetIdentity(identity.site, identity.key, identity.customer_id, language)
     return changed, conv_id
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,118 +29,37 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import events
 from bot.assist.profiles import load_profile
+from bot.assist.query import (
+    FLAG_TURNS,
+    KEPT_TURNS,
+    ConvState,
+    Turn,
+    build_query,
+    stands_alone,
+    suggestion_json,
+)
+from bot.assist.rules_files import RulesFiles
 from bot.store.models import AssistState, Conversation, Message, OfferEvent, SuggestionEvent
-from chattext.substance import FOLLOW_UP_WORDS, contextual_query, is_substantive
-from knowledge.crosssell import RULES_PATH, ConversationSignals, Profile, RuleSet, load_rules
+from knowledge.crosssell import ConversationSignals, Profile, RuleSet
 
 log = logging.getLogger(__name__)
 
 TOP_K = 3
 CANDIDATES_EXTRA = 2  # searched beyond TOP_K for the learner to re-rank
 Rerank = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
-# Turns kept per conversation: the problem may precede a request for a person and a whole
-# form's answers (card digits, date of birth, yes), and it is still what the agent needs.
-KEPT_TURNS = 20
-FLAG_TURNS = 50  # customer turns read back for the flags (churn words, a request for a person)
-
-
-@dataclass
-class Turn:
-    message_id: int
-    text: str
-    at: float  # time.time() of the stored message
-
-
-@dataclass
-class ConvState:
-    turns: list[Turn] = field(default_factory=list)
-    flags: set[str] = field(default_factory=set)
-    latest_message_id: int = 0
-    assist: dict[str, Any] | None = None
-    topics: list[str] = field(default_factory=list)  # of the answers last suggested
-    shown_offer: tuple[str, str] | None = None  # (rule_id, offer_id) last recorded as shown
-
-
-def stands_alone(text: str, asks_for_person: Callable[[str], bool] | None = None) -> bool:
-    """True when a customer turn is its own search query: it says something (not a form
-    answer, a yes/no or gibberish), is long enough to need no earlier turn, and is not a
-    request for a person (whose query is the problem stated before it)."""
-    return (
-        is_substantive(text)
-        and len(text.split()) >= FOLLOW_UP_WORDS
-        and not (asks_for_person is not None and asks_for_person(text))
-    )
-
-
-def build_query(turns: list[Turn], asks_for_person: Callable[[str], bool] | None = None) -> str:
-    """The query for the agent's suggestions: the customer's latest substantive turn, led
-    by the one before it when it is a short follow-up (``chattext.substance``). Form
-    answers (card digits, a date of birth, "yes") never make the query, however long ago
-    the problem was stated.
-
-    Turns that only ask for a person ("cho tôi gặp nhân viên") are skipped too: the agent
-    needs answers to the customer's problem, which an earlier turn stated. A conversation
-    whose only words ask for a person is searched on them.
-    """
-    texts = [t.text for t in turns]
-    if asks_for_person is not None:
-        problem = [t for t in texts if not asks_for_person(t)]
-        query = contextual_query(problem)
-        if query:
-            return query
-    return contextual_query(texts)
-
-
-def suggestion_json(hit: dict[str, Any], rank: int) -> dict[str, Any]:
-    return {
-        "entry_id": hit["id"],
-        "question": hit.get("question", ""),
-        "answer": hit.get("answer", ""),
-        "score": round(float(hit.get("score", 0.0)), 4),
-        "confident": bool(hit.get("confident")),
-        "lang": hit.get("lang"),
-        "rank": rank,  # 0 is the top suggestion
-    }
 
 
 class AssistEngine:
     def __init__(self, hub: Any, knowledge: Any, rules_path: Path | None = None) -> None:
         self.hub = hub
         self.knowledge = knowledge
-        self.rules_path = rules_path or RULES_PATH
-        self.offers_path: Path | None = getattr(hub.settings, "offers_path", None)
-        self._rules: RuleSet | None = None
-        self._rules_stamp: tuple[float, float] = (0.0, 0.0)
-        self._offers: dict[str, Any] = {}
+        self._rules = RulesFiles(rules_path, getattr(hub.settings, "offers_path", None))
         # Re-orders a search's hits from agents' past feedback (bot.copilot.feedback), set
         # by the copilot when learning is on; None keeps the retrieval order.
         self.rerank: Rerank | None = None
 
-    # ---- rules and offers, re-read when their files change ---------------------------
     def rules(self) -> RuleSet:
-        stamp = (_mtime(self.rules_path), _mtime(self.offers_path))
-        if self._rules is None or stamp != self._rules_stamp:
-            offers = self._load_offers()
-            try:
-                self._rules = load_rules(self.rules_path, offer_ids=offers or None)
-                self._offers = offers
-            except ValueError:
-                if self._rules is None:
-                    raise
-                log.exception("cross-sell rules not reloaded; keeping the last good ones")
-            self._rules_stamp = stamp
-        return self._rules
-
-    def _load_offers(self) -> dict[str, Any]:
-        try:
-            from knowledge.offers import load_offers
-        except ImportError:  # catalogue not installed: titles fall back to offer ids
-            return {}
-        try:
-            return dict(load_offers(self.offers_path))
-        except Exception:
-            log.exception("offer catalogue could not be read")
-            return {}
+        return self._rules.current()
 
     def asks_for_person(self, text: str) -> bool:
         """True when the text asks for a person (knowledge/rules.yaml `person_request`)."""
@@ -354,7 +272,7 @@ class AssistEngine:
             handoff_reason=conv.get("handoff_reason"),
         )
         profile = await self.profile(conv["customer_id"]) if conv.get("customer_id") else None
-        decision = rules.decide(profile or Profile(customer_id=""), signals, self._offers)
+        decision = rules.decide(profile or Profile(customer_id=""), signals, self._rules.offers)
         if profile is None:
             decision.offer = None  # unknown customer: what they say may signal churn, no offer
         return {
@@ -472,10 +390,3 @@ def _snapshot(conv: Conversation) -> dict[str, Any]:
         "transfer_count": conv.transfer_count or 0,
         "handoff_reason": conv.handoff_reason,
     }
-
-
-def _mtime(path: Path | None) -> float:
-    try:
-        return path.stat().st_mtime if path else 0.0
-    except OSError:
-        return 0.0

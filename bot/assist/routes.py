@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.api.params import DbId, DbIdField
 from bot.assist.live import AssistEngine
 from bot.assist.profiles import profile_json
+from bot.assist.schemas import KnowledgeGapsReportOut, OffersReportOut, ProfileOut
 from bot.auth import hub_of, require_agent, require_editor, require_supervisor
 from bot.kb.privacy import customer_names, redact_many
 from bot.serialize import iso
@@ -32,7 +33,7 @@ def engine_of(request: Request) -> AssistEngine:
     return request.app.state.assist  # type: ignore[no-any-return]
 
 
-@router.get("/customers/{customer_id}/profile")
+@router.get("/customers/{customer_id}/profile", response_model=ProfileOut)
 async def customer_profile(customer_id: str, request: Request, user: Agent) -> dict[str, Any]:
     engine = engine_of(request)
     profile = await engine.profile(customer_id)
@@ -196,7 +197,7 @@ async def offer_outcome(body: OutcomeIn, request: Request, user: Agent) -> dict[
     }
 
 
-@router.get("/reports/offers")
+@router.get("/reports/offers", response_model=OffersReportOut)
 async def offers_report(
     request: Request,
     user: Supervisor,
@@ -231,7 +232,7 @@ async def offers_report(
     return {"since": iso(since), "rules": sorted(by_rule.values(), key=lambda r: r["rule_id"])}
 
 
-@router.get("/reports/knowledge-gaps")
+@router.get("/reports/knowledge-gaps", response_model=KnowledgeGapsReportOut)
 async def knowledge_gaps(
     request: Request,
     user: Editor,

@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 WIDGET_DIR = STATIC / "widget"

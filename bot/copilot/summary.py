@@ -168,6 +168,7 @@ def _opening(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _latest(messages: list[dict[str, Any]], after_seq: int) -> dict[str, Any] | None:
     """The latest substantive customer turn after ``after_seq``, read from the end."""
+    msg: dict[str, Any]
     for msg in reversed(messages):
         if msg["seq"] <= after_seq:
             return None

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import events
+from bot.pipeline.sender import sender_conversation
 from bot.serialize import aware, callback_json
 from bot.store.models import Alert, Callback, Conversation, Customer, Message, User
 from bot.texts import text as t
@@ -168,11 +169,11 @@ async def handle_waiting_message(
 
 
 async def thread_conversation_ids(session: AsyncSession, sender_id: str) -> list[int]:
-    """Conversations on the same customer thread as a Rasa sender id (bot.service.rasa_sender)."""
-    match = re.fullmatch(r"c(\d+)-\d+-\d+", sender_id)
-    if not match:
+    """Conversations on the same customer thread as a Rasa sender id."""
+    conv_id = sender_conversation(sender_id)
+    if conv_id is None:
         return []
-    conv = await session.get(Conversation, int(match.group(1)))
+    conv = await session.get(Conversation, conv_id)
     if conv is None:
         return []
     rows = await session.scalars(

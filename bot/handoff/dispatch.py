@@ -211,7 +211,7 @@ async def decline(hub: Hub, conv_id: int, agent: User) -> Conversation:
 
 def ack_timeout_s(settings: Any, priority: int) -> float:
     if priority >= routing.URGENT:
-        return min(settings.ack_timeout_s, settings.routing_urgent_ack_timeout_s)
+        return float(min(settings.ack_timeout_s, settings.routing_urgent_ack_timeout_s))
     return float(settings.ack_timeout_s)
 
 

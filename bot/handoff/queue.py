@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
+from bot import events, states
 from bot.copilot import summary_store as copilot_store
 from bot.copilot import wrapup_store
 from bot.handoff import urgency, waits
@@ -232,15 +232,8 @@ async def transfer(
                 )
             )
             conv.priority += 1
-            hub.broker.publish(
-                "supervisors",
-                {
-                    "type": "alert",
-                    "kind": "transfer_cap",
-                    "conversation_id": conv.id,
-                    "text": text_,
-                },
-            )
+            frame = events.alert_frame("transfer_cap", text_, conversation_id=conv.id)
+            events.publish(hub.broker, events.SUPERVISORS, frame)
         await hub.record_event(
             session,
             conv,

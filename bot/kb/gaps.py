@@ -31,25 +31,18 @@ import numpy as np
 from sqlalchemy import exists, select, update
 
 from bot.kb.errors import NotFound, WrongState
+from bot.kb.gap_listing import list_clusters
 from bot.kb.history import audit
-from bot.kb.privacy import customer_names, redact_many
-from bot.serialize import iso
+from bot.pipeline.sender import sender_conversation
 from bot.store.db import Database
 from bot.store.knowledge_models import GapCluster, GapItem, KnowledgeAnswer
 from bot.store.models import Conversation, Message, SuggestionEvent, User, utcnow
-from knowledge.clustering import assign, embed_centred, language_means, merges, priority
+from knowledge.clustering import assign, embed_centred, language_means, merges
 from knowledge.text import detect_language, fold_diacritics
 
 log = logging.getLogger(__name__)
 
-SENDER = re.compile(r"^c(\d+)-")  # Rasa's tracker id for a hub conversation (bot.service)
-MAX_PHRASINGS = 12  # questions a cluster turns into, and shows
 HARVEST_BATCH = 500
-
-
-def conversation_of(sender_id: str | None) -> int | None:
-    match = SENDER.match(sender_id or "")
-    return int(match.group(1)) if match else None
 
 
 def _aware(value: datetime) -> datetime:
@@ -74,7 +67,7 @@ class GapInbox:
         self, query: str, lang: str | None, hits: list[dict[str, Any]], sender_id: str | None
     ) -> None:
         """What the bot answered: the entry it used, or a gap when nothing was confident."""
-        conv_id = conversation_of(sender_id)
+        conv_id = sender_conversation(sender_id)
         top = hits[0] if hits else None
         async with self.db.session() as session:
             if top is not None and top.get("confident"):
@@ -109,7 +102,7 @@ class GapInbox:
                     source=source,
                     text=text[:1000],
                     lang=lang,
-                    conversation_id=conversation_of(sender_id),
+                    conversation_id=sender_conversation(sender_id),
                 )
             )
             await session.commit()
@@ -337,71 +330,8 @@ class GapInbox:
 
     # ---- reading and acting ----------------------------------------------------------
     async def clusters(self, status: str = "open", limit: int = 100) -> list[dict[str, Any]]:
-        now = datetime.now(timezone.utc)
-        async with self.db.session() as session:
-            rows = (
-                await session.scalars(
-                    select(GapCluster).where(GapCluster.status == status).limit(2000)
-                )
-            ).all()
-            items = (
-                await session.scalars(
-                    select(GapItem)
-                    .where(GapItem.cluster_id.in_([r.id for r in rows]))
-                    .order_by(GapItem.id.desc())
-                )
-            ).all()
-            names = await customer_names(session, (i.conversation_id for i in items))
-        by_cluster: dict[int, list[GapItem]] = {}
-        for item in items:
-            by_cluster.setdefault(item.cluster_id or 0, []).append(item)
-        out: list[dict[str, Any]] = []
-        for row in rows:
-            members = by_cluster.get(row.id, [])
-            if not members:
-                continue
-            sources: dict[str, int] = {}
-            for m in members:
-                sources[m.source] = sources.get(m.source, 0) + 1
-            out.append(
-                {
-                    "id": row.id,
-                    "status": row.status,
-                    "label": row.label,
-                    "count": len(members),
-                    "sources": sources,
-                    "phrasings": [],
-                    "languages": sorted({m.lang or detect_language(m.text) for m in members}),
-                    "first_seen_at": iso(min(_aware(m.created_at) for m in members)),
-                    "last_seen_at": iso(max(_aware(m.created_at) for m in members)),
-                    "priority": round(priority([_aware(m.created_at) for m in members], now), 3),
-                    "draft_id": row.draft_id,
-                    "entry_id": row.entry_id,
-                }
-            )
-        out.sort(key=lambda c: (-c["priority"], -c["count"]))
-        out = out[:limit]
-        # Knowledge managers read these: redacted (only the clusters shown), and without
-        # the conversations' ids.
-        batch: list[tuple[str, list[str], str | None]] = []
-        counts: list[int] = []
-        for cluster in out:
-            members = by_cluster[cluster["id"]]
-            everyone = sorted({n for m in members for n in names.get(m.conversation_id or 0, [])})
-            batch.append((cluster["label"], everyone, None))
-            # Twice the shown number: two phrasings may become one once redacted.
-            distinct: dict[str, GapItem] = {}
-            for m in members:  # newest first, as the inbox lists them
-                distinct.setdefault(m.text, m)
-            firsts = list(distinct.values())[: MAX_PHRASINGS * 2]
-            counts.append(len(firsts))
-            batch += [(m.text, names.get(m.conversation_id or 0, []), m.lang) for m in firsts]
-        redacted = iter(await redact_many(batch))
-        for cluster, count in zip(out, counts, strict=True):
-            cluster["label"] = next(redacted)
-            texts = [next(redacted) for _ in range(count)]
-            cluster["phrasings"] = list(dict.fromkeys(texts))[:MAX_PHRASINGS]
-        return out
+        """The inbox as knowledge managers read it (``bot.kb.gap_listing``)."""
+        return await list_clusters(self.db, status, limit)
 
     async def to_draft(self, user: User, cluster_id: int, workflow: Any) -> dict[str, Any]:
         """A draft entry whose questions are the cluster's phrasings, by language."""

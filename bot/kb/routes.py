@@ -27,8 +27,10 @@ from bot.kb.schemas import (
     EntryChangeOut,
     EntryDeletedOut,
     EntryPublishedOut,
+    GapClusterOut,
     GapRecordedOut,
     RevisionOut,
+    UsageOut,
     WorkflowSettingsOut,
 )
 from bot.kb.usage import load_uses, summarize
@@ -232,7 +234,7 @@ async def audit_trail(
     ]
 
 
-@router.get("/gaps")
+@router.get("/gaps", response_model=list[GapClusterOut])
 async def gap_inbox(
     request: Request,
     user: Editor,
@@ -273,12 +275,12 @@ async def gap_inbox_csv(
     )
 
 
-@router.post("/gaps/{cluster_id}/draft", status_code=201)
+@router.post("/gaps/{cluster_id}/draft", status_code=201, response_model=DraftOut)
 async def gap_to_draft(cluster_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
     return await gaps_of(request).to_draft(user, cluster_id, workflow_of(request))
 
 
-@router.get("/usage")
+@router.get("/usage", response_model=UsageOut)
 async def usage(
     request: Request, user: Editor, days: Annotated[int | None, Query(ge=1, le=3650)] = None
 ) -> dict[str, Any]:

@@ -97,3 +97,50 @@ class AuditOut(BaseModel):
 
 class GapRecordedOut(BaseModel):
     recorded: bool
+
+
+class GapClusterOut(BaseModel):
+    """A cluster of the gap inbox (``bot.kb.gaps.GapInbox.clusters``), redacted for the
+    knowledge managers who read it, and without the conversations' ids."""
+
+    id: int
+    status: str  # open | closed
+    label: str
+    count: int
+    sources: dict[str, int]  # how many questions came from each source (nlu_fallback...)
+    phrasings: list[str]  # distinct, newest first, a few
+    languages: list[str]
+    first_seen_at: str | None
+    last_seen_at: str | None
+    priority: float  # volume weighted by recency (knowledge.clustering.priority)
+    draft_id: int | None
+    entry_id: str | None  # the entry that answered it, once closed
+
+
+class EntryUsageOut(BaseModel):
+    """One entry's use (``bot.kb.usage.summarize``): suggestion events by kind, the bot's
+    answers with it, and the CSAT of the conversations that used it."""
+
+    entry_id: str
+    shown: int
+    inserted: int
+    sent: int
+    sent_edited: int
+    dismissed: int
+    bot_answers: int
+    last_used_at: str | None
+    csat: float | None
+    csat_responses: int
+    stale: list[str]  # unused | review_due
+
+
+class StaleEntryOut(BaseModel):
+    entry_id: str
+    reasons: list[str]  # unused | review_due
+    review_at: str | None
+
+
+class UsageOut(BaseModel):
+    entries: list[EntryUsageOut]  # by entry id, unused entries included
+    stale: list[StaleEntryOut]
+    stale_days: int

@@ -106,7 +106,12 @@ async def load_uses(session: AsyncSession, since: datetime) -> tuple[list[Use], 
                     SuggestionEvent.event,
                     SuggestionEvent.conversation_id,
                     SuggestionEvent.created_at,
-                ).where(SuggestionEvent.created_at >= since)
+                ).where(
+                    SuggestionEvent.created_at >= since,
+                    # Only what an agent saw or did: "pushed" (the assist sending suggestions
+                    # to the panel) is not a use, and counting it had no column to go to.
+                    SuggestionEvent.event.in_(EVENTS),
+                )
             )
         ).all()
     ]

@@ -43,6 +43,7 @@ from bot.customer_link import bot_customer
 from bot.handoff import callbacks, mood, queue
 from bot.language import bot_language
 from bot.pipeline.health import BotHealth
+from bot.pipeline.sender import RasaSender
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.reporting import surveys
 from bot.store.models import Conversation, Message, WorkItem
@@ -67,11 +68,8 @@ def asks_for_person(body: str) -> bool:
 
 
 def rasa_sender(conv: Conversation) -> str:
-    """Rasa's tracker id for a conversation. The creation time makes it unique beyond this
-    database, so a reset hub never lands on an old (perhaps paused) tracker in Rasa's store."""
-    created = conv.created_at.replace(tzinfo=None) if conv.created_at else None
-    stamp = int(created.timestamp() * 1000) if created else 0
-    return f"c{conv.id}-{stamp}-{conv.rasa_episode}"
+    """Rasa's tracker id for a conversation (``bot.pipeline.sender``)."""
+    return str(RasaSender.of(conv))
 
 
 @dataclass

@@ -101,7 +101,11 @@ def _enforce_surveys(session: Session, _ctx: UOWTransaction, _instances: Any) ->
 # -- observations -----------------------------------------------------------------------
 def _collect(
     session: Session,
-) -> tuple[dict[int, list[tuple[int, datetime, int, Step]]], list[tuple[Event, int | None]], dict]:
+) -> tuple[
+    dict[int, list[tuple[int, datetime, int, Step]]],
+    list[tuple[Event, int | None]],
+    dict[int, Conversation],
+]:
     now = _now()
     steps: dict[int, list[tuple[int, datetime, int, Step]]] = defaultdict(list)
     loose: list[tuple[Event, int | None]] = []
@@ -205,7 +209,9 @@ def _conversation_changes(conv: Conversation, add: Callable[..., None], now: dat
             add(conv.id, SURVEY, now, 0, partial(step, at=now, score=added[0]))
 
 
-def _new_facts(conn: Any, conv_ids: set[int], new_convs: dict[int, Conversation]) -> dict:
+def _new_facts(
+    conn: Any, conv_ids: set[int], new_convs: dict[int, Conversation]
+) -> dict[int, Facts]:
     """Facts for conversations seen for the first time (new, or older than reporting)."""
     made: dict[int, Facts] = {}
     missing = conv_ids - set(new_convs)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from tandem.settings import DEMO_SECRET
 from tests.support.clients import Agent, Customer, wait_for
 from tests.support.stack import HubProcess

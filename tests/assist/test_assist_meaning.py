@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from tandem.settings import DEMO_SECRET
 from tests.assist.test_assist_api import rows
 from tests.support.clients import Agent, Customer, wait_for

@@ -18,9 +18,8 @@ from knowledge.crosssell import (
     Profile,
     RulesError,
     RuleSet,
-    load_rules,
-    parse_rules,
 )
+from knowledge.crosssell_rules import load_rules, parse_rules
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 

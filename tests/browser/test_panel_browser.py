@@ -39,7 +39,7 @@ class Customer:
     """A customer on the website widget, signed in as a demo customer."""
 
     def __init__(self, base: str, customer_id: str) -> None:
-        from bot.api.widget import sign_customer
+        from bot.api.widget_identity import sign_customer
 
         self.base = base
         body = {

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from tests.support.clients import Agent, Customer, wait_for
 from tests.support.stack import DEMO_PASSWORD, HubProcess
 

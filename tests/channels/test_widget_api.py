@@ -18,7 +18,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from tests.support.clients import Agent
 from tests.support.stack import HubProcess
 

@@ -226,7 +226,7 @@ class Widget:
         self.http = httpx.Client(base_url=hub_url, timeout=REPLY_WAIT_S + 30, transport=transport)
         body: dict[str, Any] = {"site": SITE}
         if customer_id:
-            from bot.api.widget import sign_customer
+            from bot.api.widget_identity import sign_customer
 
             body.update(customer_id=customer_id, signature=sign_customer(SITE_SECRET, customer_id))
         response = self.http.post("/api/widget/session", json=body)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from tandem.settings import DEMO_SECRET
 from tests.support.clients import Agent, Customer
 from tests.support.stack import HubProcess

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from tandem.settings import DEMO_SECRET
 from tests.support.clients import Agent, Customer, wait_for
 from tests.support.stack import HubProcess

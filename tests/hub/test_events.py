@@ -1,5 +1,6 @@
-"""The realtime topics are named in one module (bot/events.py), and a conversation's event
-reaches both its open panels and the agents' queue through one function."""
+"""The realtime topics and frames are declared in one module (bot/events.py), and a
+conversation's event reaches both its open panels and the agents' queue through one
+function."""
 
 from __future__ import annotations
 
@@ -11,18 +12,9 @@ from bot import events
 from bot.realtime import Broker
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
-TOPIC_PREFIXES = ("conv:", "user:", "thread:")
-TOPIC_NAMES = {"agents", "supervisors"}
-# Modules that still spell topics by hand, being rewritten beside this change; each should
-# take its topics from bot.events (events.conv, events.user, events.AGENTS, ...).
-NOT_YET_MOVED = {
-    "bot/handoff/queue.py",
-    "bot/handoff/callbacks.py",
-    "bot/handoff/dispatch.py",
-    "bot/api/agent.py",
-    "bot/api/routing.py",
-    "bot/pipeline/windows.py",
-}
+TOPIC_PREFIXES = ("conv:", "user:", "thread:", "session:")
+TOPIC_NAMES = {"agents", "supervisors", "knowledge"}
+PUBLISHERS = ("publish", "publish_confirmed")
 
 
 def _hand_typed_topics(path: Path) -> list[str]:
@@ -45,14 +37,36 @@ def _hand_typed_topics(path: Path) -> list[str]:
     return found
 
 
+def _hand_built_frames(path: Path) -> list[str]:
+    """``publish`` calls whose frame is a dict literal instead of a declared frame (a
+    ``TypedDict`` of bot.events, or one of its helpers such as ``alert_frame``)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in PUBLISHERS
+            and any(isinstance(arg, ast.Dict) for arg in node.args)
+        ):
+            found.append(f"{node.lineno}: {ast.unparse(node)[:80]}")
+    return found
+
+
+def _modules() -> list[tuple[str, Path]]:
+    return [
+        (path.relative_to(BOT.parent).as_posix(), path)
+        for path in sorted(BOT.rglob("*.py"))
+        if path.relative_to(BOT.parent).as_posix() != "bot/events.py"
+    ]
+
+
 def test_topics_are_spelled_only_in_bot_events() -> None:
-    found = {}
-    for path in sorted(BOT.rglob("*.py")):
-        name = path.relative_to(BOT.parent).as_posix()
-        if name == "bot/events.py" or name in NOT_YET_MOVED:
-            continue
-        if hits := _hand_typed_topics(path):
-            found[name] = hits
+    found = {name: hits for name, path in _modules() if (hits := _hand_typed_topics(path))}
+    assert found == {}
+
+
+def test_frames_are_published_only_as_declared_frames() -> None:
+    found = {name: hits for name, path in _modules() if (hits := _hand_built_frames(path))}
     assert found == {}
 
 
@@ -62,6 +76,7 @@ def test_the_topic_reader_finds_hand_typed_topics(tmp_path: Path) -> None:
         'broker.publish("agents", {})\nbroker.publish(f"conv:{cid}", {})\n', encoding="utf-8"
     )
     assert len(_hand_typed_topics(sample)) == 2
+    assert len(_hand_built_frames(sample)) == 2
 
 
 def test_a_conversation_event_reaches_its_panels_and_the_queue() -> None:

@@ -70,7 +70,7 @@ def wait_for(predicate: Any, timeout_s: float = 90, what: str = "condition") -> 
 
 
 def signed_in(hub: HubProcess, customer_id: str) -> Customer:
-    from bot.api.widget import sign_customer
+    from bot.api.widget_identity import sign_customer
 
     return Customer(
         hub.url,

@@ -7,6 +7,7 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bot.kb.schemas import UsageOut
 from bot.kb.usage import Use, load_uses, summarize
 from bot.store.db import Database
 from bot.store.knowledge_models import KnowledgeAnswer
@@ -42,6 +43,8 @@ def test_counts_csat_and_stale_entries_from_stored_rows(tmp_path: Path) -> None:
                 (a, "cards-activation", "inserted"),
                 (a, "cards-activation", "sent"),
                 (b, "cards-activation", "shown"),
+                # The assist pushing suggestions to the panel: not a use, and not counted.
+                (b, "cards-activation", "pushed"),
                 (b, "cards-activation", "sent_edited"),
                 (c, "cards-activation", "dismissed"),
                 # Only shown: it never counts as used, and its conversation's CSAT stays out.
@@ -95,6 +98,8 @@ def test_counts_csat_and_stale_entries_from_stored_rows(tmp_path: Path) -> None:
     stale = {s["entry_id"]: s["reasons"] for s in report["stale"]}
     # Old and only ever shown: unused. New and unused: still in its grace period.
     assert stale == {"fees-annual-fee": ["unused"], "travel-notice": ["review_due"]}
+    # The route's declared answer names every key the report writes (none dropped).
+    assert UsageOut.model_validate(report).model_dump() == report
 
 
 def test_deleted_entries_are_ignored_and_new_entries_listed_with_zero() -> None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from tests.support.stack import HubProcess
 
 SITE = "demo-bank"

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from bot.customer_link import bot_customer
 from bot.store.migrate import alembic_config, upgrade
 from bot.store.models import Conversation

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import identity, sms
-from bot.api.widget import sign_customer
+from bot.api.widget_identity import sign_customer
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import IdentityAttempt
