@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from chattext.fold import fold_lower
 from chattext.language import EN, detect_language, has_vietnamese_diacritics
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "abbreviations.yaml"
@@ -41,9 +42,7 @@ def _marked(word: str) -> bool:
 
 def fold_key(word: str) -> str:
     """Lower case without diacritics: the form abbreviations are looked up by."""
-    text = unicodedata.normalize("NFC", word).lower().translate(_SPECIAL_FOLDS)
-    decomposed = unicodedata.normalize("NFD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    return fold_lower(word)
 
 
 @dataclass(frozen=True)

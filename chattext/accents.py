@@ -30,6 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from chattext.fold import fold
+
 SHIPPED_PATH = Path(__file__).resolve().parent / "accents.json.gz"
 FORMAT = 1
 
@@ -38,19 +40,10 @@ _WORD = re.compile(r"\w+")
 _CANDIDATES = 5
 # Letters only Vietnamese spelling produces here (base letters with marks and tone marks).
 _MARKED = frozenset("ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
-_SPECIAL_FOLDS = str.maketrans({"đ": "d", "Đ": "D"})
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook, dot
 # Open syllables ending in these pairs take their tone on either vowel ("khóa"/"khoá",
 # "thúy"/"thuý"); both spellings are correct and the project's texts use both.
 _TONE_PAIRS = ("oa", "oe", "uy")
-
-
-def fold(text: str) -> str:
-    """Remove accents and tone marks, keeping case ("Thẻ tín dụng" -> "The tin dung")."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL_FOLDS))
-    return unicodedata.normalize(
-        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    )
 
 
 def has_marks(text: str) -> bool:

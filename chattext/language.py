@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from chattext.fold import fold_lower
+
 VI = "vi"
 EN = "en"
 
@@ -72,15 +74,6 @@ _VI_PHRASES = ("bao nhieu", "tai khoan", "ngan hang", "the tin dung", "cam on", 
 _MIN_EN_EVIDENCE = 1.5
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
-_SPECIAL_FOLDS = str.maketrans({"đ": "d", "Đ": "D"})
-
-
-def _fold_lower(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).lower().translate(_SPECIAL_FOLDS)
-    stripped = "".join(
-        c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
-    )
-    return " ".join(stripped.split())
 
 
 def has_vietnamese_diacritics(text: str) -> bool:
@@ -99,7 +92,7 @@ def evidence(text: str) -> tuple[float, float]:
     """(Vietnamese, English) evidence of a text: known words, plus phrases for Vietnamese."""
     if has_vietnamese_diacritics(text) or count_vietnamese_letters(text) >= 2:
         return 10.0, 0.0
-    folded = _fold_lower(text)
+    folded = fold_lower(text)
     content = [w for w in _WORD_RE.findall(folded) if w not in _NEUTRAL_WORDS]
     shared = sum(w in _SHARED_WORDS for w in content) / 2
     vi = sum(w in _VI_WORDS for w in content) + shared

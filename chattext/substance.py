@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from chattext.abbreviations import default_abbreviations
+from chattext.fold import fold_lower
 from chattext.language import has_vietnamese_diacritics
 
 # A turn with fewer words than this borrows the topic of the turn before it: "còn thẻ
@@ -43,7 +44,6 @@ MIN_CONTENT_WORDS = 2
 TOPIC_CHARS = 200
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)  # "wasn't" is one word
-_SPECIAL_FOLDS = str.maketrans({"đ": "d", "Đ": "D"})
 _RUN = re.compile(r"(.)\1{2,}")  # "yesss", "okkk": elongation, read as one letter
 
 # Words that answer a question or fill a sentence without saying what it is about, in
@@ -97,9 +97,7 @@ _FOLLOW_UP = re.compile(
 
 
 def _fold(word: str) -> str:
-    text = unicodedata.normalize("NFC", word).lower().translate(_SPECIAL_FOLDS)
-    text = text.replace("'", "").replace("’", "")
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return fold_lower(word).replace("'", "").replace("’", "")
 
 
 def _tokens(text: str) -> list[str]:

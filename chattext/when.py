@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from chattext.fold import fold_lower
+
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 WINDOW = timedelta(hours=1)
 
@@ -40,7 +42,6 @@ _WEEKDAYS_VI = {
     "bay": "saturday",
     "7": "saturday",
 }
-_SPECIAL_FOLDS = str.maketrans({"đ": "d", "Đ": "D"})
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,6 @@ class Window:
             return cls(datetime.fromisoformat(start), datetime.fromisoformat(end))
         except (ValueError, AttributeError):
             return None
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).lower().translate(_SPECIAL_FOLDS)
-    decomposed = unicodedata.normalize("NFD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 _DAY_PATTERNS = (
@@ -115,7 +110,7 @@ def _part_of_day(text: str, folded: str) -> str | None:
 def to_english(text: str) -> tuple[str, str | None]:
     """The time words of a Vietnamese or English message, as an English phrase dateparser
     reads ("3 giờ chiều mai" -> "tomorrow 3:00"), and the part of the day it names."""
-    folded = _fold(text)
+    folded = fold_lower(text)
     part = _part_of_day(text, folded)
     duration = _DURATION.search(folded)
     if duration:

@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from chattext.fold import fold
+
 Lang = Literal["vi", "en"]
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\ufeff]")
@@ -46,10 +48,7 @@ def normalize(text: str) -> str:
 
 def fold_diacritics(text: str) -> str:
     """Remove accents and tone marks ("Thẻ tín dụng" -> "The tin dung"; "đ" -> "d")."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return unicodedata.normalize("NFC", stripped)
+    return fold(text)
 
 
 def has_vietnamese_marks(text: str) -> bool:

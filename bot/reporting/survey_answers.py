@@ -7,7 +7,6 @@ conversation. Pure reading, no sending: intake asks it where a message belongs, 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import states
 from bot.reporting.models import ReportingConversation as RC
 from bot.store.models import Conversation
+from chattext.fold import fold_lower
 
 SCALES = {"csat": (1, 5), "nps": (0, 10)}
 # A score typed instead of pressed: a number alone, with an optional unit ("9", "9 điểm",
@@ -34,12 +34,6 @@ _CSAT_WORDS = {
 }
 
 
-def _fold(text: str) -> str:
-    """Lower case without diacritics, so "Rất hài lòng" and "rat hai long" read the same."""
-    bare = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return " ".join("".join(c for c in bare if not unicodedata.combining(c)).split())
-
-
 def button_answer(body: str) -> tuple[str, int] | None:
     """A pressed survey button: ``/csat N`` or ``/nps N`` (the score still to be checked)."""
     parts = body.strip().split()
@@ -50,7 +44,7 @@ def button_answer(body: str) -> tuple[str, int] | None:
 
 def read_score(kind: str, body: str) -> int | None:
     """A score typed for the ``kind`` question, or None when the text is not one."""
-    folded = _fold(body).strip(" .!")
+    folded = fold_lower(body).strip(" .!")
     match = _TYPED_NUMBER.match(folded)
     score = int(match.group(1)) if match else None
     if score is None and kind == "csat":
