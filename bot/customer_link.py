@@ -19,7 +19,7 @@ after the caller's commit; nothing here commits.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,3 +132,10 @@ async def unlink(
     await session.execute(delete(IdentityCheck).where(IdentityCheck.conversation_id == conv.id))
     _set(conv, None, None)
     core.publish_after_commit(session, conv)
+
+
+def refresh_offer(core: Core, assist: Any | None, conv_id: int) -> None:
+    """After a link or unlink, in the background: the offer the agent sees depends on who
+    the customer is. ``assist`` is the installed assist engine, None when it is not."""
+    if assist is not None:
+        core.spawn(assist.refresh_offer(conv_id))

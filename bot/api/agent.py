@@ -210,9 +210,9 @@ async def _linkable(session: Any, conv_id: int, user: User) -> Conversation:
 
 
 def _refresh_offer(request: Request, conv_id: int) -> None:
-    assist = getattr(request.app.state, "assist", None)
-    if assist is not None:  # offers depend on who the customer is
-        hub_of(request).spawn(assist.refresh_offer(conv_id))
+    customer_link.refresh_offer(
+        hub_of(request), getattr(request.app.state, "assist", None), conv_id
+    )
 
 
 @router.post("/conversations/{conv_id}/customer", response_model=ConversationOut)

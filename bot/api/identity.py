@@ -226,9 +226,9 @@ async def _link(
 
 
 def _refresh_offer(request: Request, conv_id: int) -> None:
-    assist = getattr(request.app.state, "assist", None)
-    if assist is not None:  # offers depend on who the customer is
-        hub_of(request).spawn(assist.refresh_offer(conv_id))
+    customer_link.refresh_offer(
+        hub_of(request), getattr(request.app.state, "assist", None), conv_id
+    )
 
 
 def _fresh(row: IdentityCheck | None, settings: Any, now: datetime) -> bool:
