@@ -23,7 +23,7 @@ import re
 from typing import Any, TypedDict
 
 from bot.panel.labels import label as code_label
-from chattext.accents import fold
+from chattext.fold import fold_lower
 from chattext.substance import is_substantive
 
 MAX_PROBLEM_TURNS = 2  # the opening statement, in at most two turns
@@ -96,10 +96,6 @@ def _pick(table: dict[str, dict[str, str]], key: str, language: str) -> str:
     return table[key].get(language, table[key]["en"])
 
 
-def _folded(text: str) -> str:
-    return " ".join(fold(text).lower().split())
-
-
 def _line(
     part: str, kind: str, label: str, quote: str, source: str, worded: str | None = None
 ) -> Line:
@@ -139,7 +135,7 @@ def _with_turns(record: Record, lines: list[Line]) -> list[Line]:
 
 def _asks_only_for_person(text: str) -> bool:
     """ "cho tôi gặp nhân viên": a request for a person, not a statement of the problem."""
-    folded = _folded(text)
+    folded = fold_lower(text)
     return bool(_PERSON.search(folded)) and len(folded.split()) <= 8
 
 
@@ -223,12 +219,12 @@ def _bot_did(record: Record, language: str, handoff: dict[str, Any] | None) -> l
                 )
             )
             continue
-        if _CALLBACK_REF.search(text) or _NON_ANSWERS.match(_folded(text)):
+        if _CALLBACK_REF.search(text) or _NON_ANSWERS.match(fold_lower(text)):
             continue
         asked = by_id.get(msg.get("reply_to"))
         if answers < MAX_ANSWERS and asked and asked.get("sender") == "customer":
             question = str(asked.get("text") or "")
-            if _QUESTION.search(_folded(question)) and is_substantive(question):
+            if _QUESTION.search(fold_lower(question)) and is_substantive(question):
                 out.append(
                     _line(
                         "bot_did",
