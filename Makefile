@@ -52,8 +52,9 @@ lint: ## Ruff lint and format check
 	$(APP)/ruff check .
 	$(APP)/ruff format --check .
 
-types: ## mypy over the application packages
+types: ## mypy over the application packages (strict on the message's path)
 	$(APP)/mypy bot knowledge tandem
+	$(APP)/mypy --strict bot/pipeline bot/handoff bot/channels
 
 bench: setup ## Benchmarks (slow); results go to docs/benchmarks.md
 	@ls bench/*.py

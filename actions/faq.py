@@ -26,7 +26,7 @@ from actions.fallback import OFFER_AT, offer_human
 from actions.knowledge import confident_answer, question_of, search
 from actions.texts import TEXTS, t
 from chattext.abbreviations import expand_abbreviations
-from chattext.accents import fold
+from chattext.fold import fold
 from chattext.substance import is_substantive
 
 MAX_SUGGESTIONS = 2

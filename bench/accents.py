@@ -34,7 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chattext.accents import SHIPPED_PATH, AccentRestorer, fold, has_marks, syllables  # noqa: E402
+from chattext.accents import SHIPPED_PATH, AccentRestorer, has_marks, syllables  # noqa: E402
+from chattext.fold import fold  # noqa: E402
 
 DEV_SET = ROOT / "tests" / "nlu" / "data" / "accents_dev.txt"
 UIT_DIR = ROOT.parent / "shared" / "datasets" / "uit_vicov19qa"

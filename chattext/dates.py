@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from chattext.accents import fold
+from chattext.fold import fold
 
 _MONTHS = {
     "jan": 1,

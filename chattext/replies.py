@@ -17,7 +17,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from chattext.accents import fold
+from chattext.fold import fold
 
 Reply = Literal["yes", "no"]
 Remark = Literal["leaving", "bot_wrong"]

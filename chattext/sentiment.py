@@ -40,7 +40,8 @@ from typing import Any
 import yaml
 
 from chattext.abbreviations import default_abbreviations
-from chattext.accents import canonical_tone, fold, has_marks
+from chattext.accents import canonical_tone, has_marks
+from chattext.fold import fold
 from chattext.substance import looks_like_gibberish
 
 LEXICON_PATH = Path(__file__).resolve().parent / "sentiment.yaml"

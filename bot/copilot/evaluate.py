@@ -30,7 +30,7 @@ import yaml
 
 from bot.copilot import summary as summary_mod
 from bot.copilot import wrapup
-from chattext.accents import fold
+from chattext.fold import fold
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = ROOT / "tests" / "copilot" / "conversations"

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chattext.accents import fold
+from chattext.fold import fold
 
 TOP = 3
 PRIOR_WEIGHT = 5.0  # M: the rules count as five recorded choices per feature
