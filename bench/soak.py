@@ -45,7 +45,9 @@ The last line printed is one JSON object:
         got to ask), false_handoffs (every hand-off for another reason than the customer's
         request: the scripts hold nothing else that requires one; a hand-off because Rasa
         was killed counts too)
-    http_5xx       -- 5xx responses from the hub to customers and agents
+    http_5xx       -- 5xx responses from the hub to customers and agents, and by status
+        (http_5xx_by_status: 503 is the hub's "busy, retry" answer, which the clients retry;
+        anything else is a fault)
     p50_ms, p95_ms, n_hub -- send to the bot's first reply, as the client saw it (agents'
         answers and the hub's notices left out), and how many replies they are taken over
     raw_rasa_p50_ms, raw_rasa_p95_ms, n_raw, raw_rasa_failed -- the same scripts straight
@@ -313,6 +315,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "notices": notice_counts(stored),
                 **handoffs,
                 "http_5xx": shared.http_5xx,
+                "http_5xx_by_status": {str(k): v for k, v in shared.http_5xx_by_status.items()},
                 "p50_ms": p50,
                 "p95_ms": p95,
                 "n_hub": len(hub_ms),

@@ -111,6 +111,7 @@ class Shared:
     reply_wait_s: float
     records: list[Sent] = field(default_factory=list)
     http_5xx: int = 0
+    http_5xx_by_status: dict[int, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     progress: int = 0  # messages acknowledged so far (drives --kill)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -124,6 +125,7 @@ class Shared:
         if code >= 500:
             with self.lock:
                 self.http_5xx += 1
+                self.http_5xx_by_status[code] = self.http_5xx_by_status.get(code, 0) + 1
 
     def error(self, kind: str) -> None:
         with self.lock:
