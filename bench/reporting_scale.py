@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, event, insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.passwords import hash_password  # noqa: E402
+from bot.access.passwords import hash_password  # noqa: E402
 from bot.reporting import timeline as tl  # noqa: E402
 from bot.reporting.models import ReportingConversation, ReportingEvent  # noqa: E402
 from bot.reporting.recorder import Aggregates, flush_aggregates  # noqa: E402

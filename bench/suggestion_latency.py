@@ -64,9 +64,9 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 from cpu_burner import add_burn_argument, burning  # noqa: E402
 from widget_auth import WidgetAuth  # noqa: E402
 
+from bot.access.passwords import hash_password  # noqa: E402
 from bot.api.widget_identity import sign_customer  # noqa: E402
 from bot.app import create_app  # noqa: E402
-from bot.passwords import hash_password  # noqa: E402
 from bot.store.db import Database  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.seed import load_demo_data, seed_customers, seed_users  # noqa: E402

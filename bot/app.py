@@ -19,10 +19,10 @@ from sqlalchemy.exc import OperationalError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot import thread_priority
+from bot.access.passwords import PasswordWorker
 from bot.api import account, agent, agent_socket, internal, widget
 from bot.handoff import scheduler
 from bot.knowledge_handle import KnowledgeHandle
-from bot.passwords import PasswordWorker
 from bot.service import Hub
 from bot.settings import Settings, get_settings
 from bot.states import InvalidTransition
@@ -150,7 +150,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
         }
 
     if settings.forwarded_allow_ips.strip():
-        # The client's address (bot.auth.client_address: intake and sign-in limits) from
+        # The client's address (bot.access.auth.client_address: intake and sign-in limits) from
         # X-Forwarded-For, believed only from these proxies: anyone else could name any
         # address and slip past the per-address limits.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

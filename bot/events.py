@@ -1,7 +1,7 @@
 """The realtime events the hub pushes to panels and widgets: their topics and frame shapes,
 in one place, and the one fan-out of a conversation's event.
 
-Topics (which panel socket hears which is decided in ``bot.permissions``):
+Topics (which panel socket hears which is decided in ``bot.access.permissions``):
 
 - ``agents``: every panel that may work conversations (queue changes, new messages,
   suggestions and offers, presence, the bot's health, call-backs);

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, HTTPException
 
 from bot import kb
-from bot.auth import current_user, require_editor
+from bot.access.auth import current_user, require_editor
 
 
 def install(app: FastAPI) -> None:

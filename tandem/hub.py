@@ -40,7 +40,7 @@ def serve_hub(
 async def init_db(demo: bool, password: str | None) -> dict[str, str]:
     """Migrate the schema; with ``demo``, load the demo customers and accounts and return
     username -> password."""
-    from bot.passwords import hash_password
+    from bot.access.passwords import hash_password
     from bot.reporting import listeners
     from bot.store.db import Database
     from bot.store.migrate import upgrade

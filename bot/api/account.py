@@ -10,10 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import events, sessions, signin
-from bot.api.agent import set_online
-from bot.api.schemas import OkOut
-from bot.auth import (
+from bot import events
+from bot.access import sessions, signin
+from bot.access.auth import (
     clear_session_cookie,
     client_address,
     current_session,
@@ -21,7 +20,9 @@ from bot.auth import (
     require_supervisor,
     set_session_cookie,
 )
-from bot.sessions import SignedIn
+from bot.access.sessions import SignedIn
+from bot.api.agent import set_online
+from bot.api.schemas import OkOut
 from bot.store.models import Alert, User
 
 router = APIRouter(prefix="/api", tags=["account"])
@@ -185,7 +186,7 @@ async def change_password(
 
 
 class ActiveSessionsOut(BaseModel):
-    """One user's live sessions (bot.sessions.active_by_user)."""
+    """One user's live sessions (bot.access.sessions.active_by_user)."""
 
     username: str
     display_name: str

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import customer_link, events, permissions, states
+from bot import customer_link, events, states
+from bot.access import permissions
+from bot.access.auth import hub_of, require_agent, require_supervisor
 from bot.api import routing as routing_api
 from bot.api import supervision as supervision_api
 from bot.api.agent_schemas import CallbackListOut, ConversationDetailOut, QueueOut, StatusOut
 from bot.api.params import DbId
 from bot.api.schemas import CallbackOut, ConversationOut, MessageOut
-from bot.auth import hub_of, require_agent, require_supervisor
 from bot.copilot.placeholders import unfilled, unfilled_detail
 from bot.handoff import callbacks, dispatch, queue
 from bot.pipeline.windows import WindowClosed, agent_reply_refusal

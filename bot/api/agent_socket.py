@@ -1,7 +1,7 @@
 """The agent websocket: pushes queue, message, alert and suggestion events to the panel.
 
 Clients may send {"type": "watch", "conversation_id": N} to follow one conversation live.
-Every action is checked by bot.permissions exactly as its HTTP twin is, the session is
+Every action is checked by bot.access.permissions exactly as its HTTP twin is, the session is
 re-read on every action and periodically (it may be ended in another process), and the
 socket closes with a code and a reason when it must stop:
 
@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from bot import events, permissions, presence, sessions
-from bot.auth import hub_of, serving_hub, signed_in
+from bot import events, presence
+from bot.access import permissions, sessions
+from bot.access.auth import hub_of, serving_hub, signed_in
 from bot.settings import Settings
 from bot.store.models import Conversation, User
 

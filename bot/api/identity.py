@@ -28,8 +28,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import customer_link, events, identity, sms
+from bot.access.auth import hub_of
 from bot.api.params import MAX_DB_ID
-from bot.auth import hub_of
 from bot.handoff.callbacks import normalise_phone
 from bot.pipeline.sender import sender_conversation
 from bot.serialize import aware

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel
 
 from bot import events, identity
+from bot.access.auth import hub_of, require_supervisor
 from bot.api.params import DbId
-from bot.auth import hub_of, require_supervisor
 from bot.serialize import aware
 from bot.store.models import Alert, User
 

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot import kb
+from bot.access.auth import hub_of, require_service
 from bot.api import identity
 from bot.api.params import DbIdField
 from bot.api.schemas import CallbackOut
-from bot.auth import hub_of, require_service
 from bot.handoff import callbacks
 from bot.serialize import callback_json
 from bot.store.models import Card, Conversation, Customer

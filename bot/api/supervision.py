@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
+from bot.access.auth import hub_of, require_supervisor
 from bot.api.agent_schemas import AlertListOut, MetricsOut
 from bot.api.params import Days
-from bot.auth import hub_of, require_supervisor
 from bot.metrics import service_metrics
 from bot.store.models import Alert, User
 

@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from bot import events
+from bot.access.auth import client_address, hub_of, serving_hub
 from bot.api.schemas import MessageOut
 from bot.api.widget_identity import (
     CLIENT_ID_PATTERN,
@@ -44,7 +45,6 @@ from bot.api.widget_identity import (
     serializer,
     sign_customer,
 )
-from bot.auth import client_address, hub_of, serving_hub
 from bot.pipeline.intake import Inbound
 from bot.pipeline.throttle import RateLimited
 from bot.text import InvalidMessage

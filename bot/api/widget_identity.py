@@ -16,7 +16,7 @@ from fastapi import Depends, HTTPException, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from bot.auth import hub_of
+from bot.access.auth import hub_of
 
 TOKEN_SALT = "widget-session"
 RESUME_SALT = "widget-resume"

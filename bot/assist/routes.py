@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from bot.access.auth import hub_of, require_agent, require_editor, require_supervisor
 from bot.api.params import DbId, DbIdField
 from bot.assist.live import AssistEngine
 from bot.assist.profiles import profile_json
 from bot.assist.schemas import KnowledgeGapsReportOut, OffersReportOut, ProfileOut
-from bot.auth import hub_of, require_agent, require_editor, require_supervisor
 from bot.kb.privacy import customer_names, redact_many
 from bot.serialize import iso
 from bot.store.models import Conversation, Message, OfferEvent, SuggestionEvent, User

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 
 from bot import jobs
+from bot.access.auth import hub_of, require_agent
 from bot.api.params import DbId
-from bot.auth import hub_of, require_agent
 from bot.core import Core
 from bot.pipeline import windows
 from bot.pipeline.intake import Accepted, Inbound

@@ -17,9 +17,9 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot import permissions
+from bot.access import permissions
+from bot.access.auth import hub_of, require, require_agent, require_editor
 from bot.api.params import DbId
-from bot.auth import hub_of, require, require_agent, require_editor
 from bot.copilot.canned import VARIABLES, fill, unknown_variables, values_for, variables_in
 from bot.serialize import iso
 from bot.store.canned_models import CannedReply

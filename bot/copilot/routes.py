@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import func, select
 
-from bot import permissions
+from bot.access import permissions
+from bot.access.auth import hub_of, require_agent, require_supervisor
 from bot.api.params import DbId
-from bot.auth import hub_of, require_agent, require_supervisor
 from bot.copilot import summary_store, wrapup_store
 from bot.store.copilot_models import WrapupChoice, WrapupCode
 from bot.store.models import Conversation, User

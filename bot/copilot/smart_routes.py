@@ -18,8 +18,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from bot.access.auth import hub_of, require_agent, require_editor
 from bot.api.params import DbId
-from bot.auth import hub_of, require_agent, require_editor
 from bot.copilot.smart_reply import mine, nearest, reply_json
 from bot.kb.privacy import customer_names, redact_many
 from bot.store.canned_models import SmartReply

@@ -1,6 +1,6 @@
 """Customers' words as knowledge managers may read them.
 
-Knowledge managers may not open conversations (bot.permissions), so everything they read
+Knowledge managers may not open conversations (bot.access.permissions), so everything they read
 that a customer wrote (the gap inbox, the knowledge-gaps report, drafts made from gaps) is
 redacted when it is read, which also covers rows stored before redaction existed, and
 carries no conversation id. The names to look for are the signed-in customers' names from

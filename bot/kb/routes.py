@@ -13,8 +13,8 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot.access.auth import require_editor, require_service
 from bot.api.params import DbId, DbIdField
-from bot.auth import require_editor, require_service
 from bot.kb.errors import Invalid, NotAllowed
 from bot.kb.gaps import GapInbox
 from bot.kb.history import audit

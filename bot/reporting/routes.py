@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, create_model
 from sqlalchemy import select
 
+from bot.access.auth import hub_of, require_agent, require_supervisor
 from bot.api.params import MAX_DB_ID
-from bot.auth import hub_of, require_agent, require_supervisor
 from bot.reporting import live, queries
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import aware

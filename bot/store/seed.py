@@ -114,7 +114,7 @@ async def seed_users(
 ) -> dict[str, str]:
     """Create or reset the demo panel accounts. Returns username -> password.
 
-    The caller passes the sign-in code's hasher (bot.passwords.hash_password): the store
+    The caller passes the sign-in code's hasher (bot.access.passwords.hash_password): the store
     keeps the hash and imports nothing above it."""
     password = password or secrets.token_urlsafe(9)
     credentials: dict[str, str] = {}

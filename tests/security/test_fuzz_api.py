@@ -24,8 +24,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.python import asgi
 
+from bot.access.passwords import hash_password
 from bot.app import create_app
-from bot.passwords import hash_password
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.seed import load_demo_data, seed_customers, seed_users

@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-import bot.passwords
-from bot import signin
+import bot.access.passwords
+from bot.access import signin
+from bot.access.passwords import PasswordWorker, hash_password
 from bot.app import create_app
-from bot.passwords import PasswordWorker, hash_password
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.seed import load_demo_data, seed_users
@@ -107,7 +107,7 @@ class VerifySpy:
         self.active = 0
         self.most_active = 0
         self._lock = threading.Lock()
-        real = bot.passwords.verify_password
+        real = bot.access.passwords.verify_password
 
         def spy(password_hash: str, password: str) -> bool:
             with self._lock:
@@ -120,7 +120,7 @@ class VerifySpy:
                 with self._lock:
                     self.active -= 1
 
-        monkeypatch.setattr(bot.passwords, "verify_password", spy)
+        monkeypatch.setattr(bot.access.passwords, "verify_password", spy)
 
 
 def argon2_parameters(password_hash: str) -> str:

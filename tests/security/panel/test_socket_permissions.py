@@ -1,5 +1,5 @@
 """The agent websocket answers each action exactly as its HTTP twin does, from the one
-policy in bot.permissions, and only pages of the hub's own (or configured) origins may open
+policy in bot.access.permissions, and only pages of the hub's own (or configured) origins may open
 it. Checked against a real hub over real websockets."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from bot import permissions
+from bot.access import permissions
 from tests.security.panel.helpers import agent_socket, next_frame, sign_in
 from tests.support.clients import Customer
 from tests.support.stack import HubProcess

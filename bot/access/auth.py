@@ -1,5 +1,5 @@
 """Panel sign-in as FastAPI dependencies: the session behind the cookie, CSRF on every
-change, role checks from bot.permissions; and the service token that Rasa's action server
+change, role checks from bot.access.permissions; and the service token that Rasa's action server
 uses for the internal API."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import Depends, HTTPException, Request, Response, WebSocket, status
 
-from bot import permissions, sessions
-from bot.sessions import SignedIn
+from bot.access import permissions, sessions
+from bot.access.sessions import SignedIn
 from bot.store.models import User
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ async def current_user(found: SignedIn = Depends(current_session)) -> User:
 def require(
     allowed: Callable[[User], bool], roles: frozenset[str]
 ) -> Callable[..., Coroutine[Any, Any, User]]:
-    """A dependency that lets through the users a permission of bot.permissions allows."""
+    """A dependency that lets through the users a permission of bot.access.permissions allows."""
 
     async def dependency(user: User = Depends(current_user)) -> User:
         if not allowed(user):

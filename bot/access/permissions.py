@@ -1,4 +1,4 @@
-"""Who may do what: the one policy behind the HTTP dependencies (bot.auth) and the agent
+"""Who may do what: the one policy behind the HTTP dependencies (bot.access.auth) and the agent
 websocket's actions (bot.api.agent_socket), so a push never shows what a GET refuses."""
 
 from __future__ import annotations

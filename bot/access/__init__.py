@@ -1,0 +1,3 @@
+"""Who the staff are and what they may do: panel sessions, sign-in and its throttling,
+password hashing, the permission policy, and the FastAPI dependencies that apply them
+to every HTTP route and websocket action."""
