@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,12 +97,17 @@ async def open_conversation(
             return latest
         if await survey_answers.open_question(session, latest, survey_hold_s) is not None:
             return latest
-    conv = await session.scalar(
-        select(Conversation)
-        .where(thread, Conversation.state.in_(states.OPEN_STATES))
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
+    if latest is not None and latest.state in states.OPEN_STATES:
+        # The thread's newest conversation is open: it is the open one the query below
+        # would find (the newest open), read once instead of twice for every message.
+        conv: Conversation | None = latest
+    else:
+        conv = await session.scalar(
+            select(Conversation)
+            .where(thread, Conversation.state.in_(states.OPEN_STATES))
+            .order_by(Conversation.id.desc())
+            .limit(1)
+        )
     if conv is None:
         conv = Conversation(
             channel=inbound.channel,
@@ -185,20 +190,27 @@ class Intake:
     async def _pending_bound(self, session: AsyncSession, inbound: Inbound, conv_id: int) -> None:
         """Refuse a message when its conversation, or its sender's threads, already hold
         this many messages not yet routed (a backlog piled up faster than the bot reads)."""
-        pending = select(func.count(WorkItem.id)).where(WorkItem.status == "pending")
-        if self.max_pending_per_conversation:
-            count = await session.scalar(pending.where(WorkItem.conversation_id == conv_id))
-            if (count or 0) >= self.max_pending_per_conversation:
-                raise RateLimited("conversation_queue", QUEUE_RETRY_S)
-        if self.max_pending_per_visitor:
-            count = await session.scalar(
-                pending.join(Conversation, Conversation.id == WorkItem.conversation_id).where(
+        if not (self.max_pending_per_conversation or self.max_pending_per_visitor):
+            return
+        # Both counts in one statement: the conversation is on the sender's thread, so its
+        # pending items are among the thread's, counted apart with a CASE.
+        in_conv = case((WorkItem.conversation_id == conv_id, 1), else_=0)
+        row = (
+            await session.execute(
+                select(func.count(WorkItem.id), func.sum(in_conv))
+                .join(Conversation, Conversation.id == WorkItem.conversation_id)
+                .where(
+                    WorkItem.status == "pending",
                     Conversation.channel == inbound.channel,
                     Conversation.channel_key == inbound.channel_key,
                 )
             )
-            if (count or 0) >= self.max_pending_per_visitor:
-                raise RateLimited("visitor_queue", QUEUE_RETRY_S)
+        ).one()
+        visitor, conversation = int(row[0] or 0), int(row[1] or 0)
+        if self.max_pending_per_conversation and conversation >= self.max_pending_per_conversation:
+            raise RateLimited("conversation_queue", QUEUE_RETRY_S)
+        if self.max_pending_per_visitor and visitor >= self.max_pending_per_visitor:
+            raise RateLimited("visitor_queue", QUEUE_RETRY_S)
 
     async def _store(self, inbound: Inbound, body: str) -> Accepted:
         async with self.db.session() as session:

@@ -110,16 +110,22 @@ class OutboxSender:
         return len(ids)
 
     async def _deliver(self, row_id: int) -> None:
-        async with self.db.session() as session:
-            row = await session.get(OutboxEntry, row_id)
-            if row is None or row.status != "pending":
+        # The row, its message and its conversation in one read (three before, for every
+        # reply), on the reader: it writes nothing, so it need not queue for the write lock.
+        async with self.db.reader() as session:
+            found = (
+                await session.execute(
+                    select(OutboxEntry, Message, Conversation)
+                    .join(Message, Message.id == OutboxEntry.message_id)
+                    .join(Conversation, Conversation.id == OutboxEntry.conversation_id)
+                    .where(OutboxEntry.id == row_id)
+                )
+            ).one_or_none()
+            if found is None or found[0].status != "pending":
                 return
-            msg = await session.get(Message, row.message_id)
-            conv = await session.get(Conversation, row.conversation_id)
-            agent = await session.get(User, msg.agent_id) if msg and msg.agent_id else None
+            row, msg, conv = found
+            agent = await session.get(User, msg.agent_id) if msg.agent_id else None
             attempts = row.attempts
-            await session.commit()
-        assert msg is not None and conv is not None
         out = message_json(msg, agent_name=agent.display_name if agent else None)
         out["delivery_id"] = row_id
         deliverer = self.deliverers.get(row.channel)

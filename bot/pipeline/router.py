@@ -94,17 +94,24 @@ class Router:
     async def process(self, item_id: int) -> bool:
         """Route one work item; True once it is done (now or by an earlier pass)."""
         db = self.core.db
-        async with db.session() as session:
-            item = await session.get(WorkItem, item_id)
-            if item is None or item.status != "pending":
+        # The item, its message and its conversation in one read (three before, for every
+        # message), on the reader: nothing is written here, so it need not queue for the
+        # write lock; step 3 checks again under it ("done only if still pending").
+        async with db.reader() as session:
+            found = (
+                await session.execute(
+                    select(WorkItem, Message, Conversation)
+                    .join(Message, Message.id == WorkItem.message_id)
+                    .join(Conversation, Conversation.id == WorkItem.conversation_id)
+                    .where(WorkItem.id == item_id)
+                )
+            ).one_or_none()
+            if found is None or found[0].status != "pending":
                 return True
-            msg = await session.get(Message, item.message_id)
-            conv = await session.get(Conversation, item.conversation_id)
+            item, msg, conv = found
             answered = await session.scalar(
                 select(Message.id).where(Message.reply_to == item.message_id).limit(1)
             )
-            await session.commit()
-        assert msg is not None and conv is not None
         if msg.id in unanswered(conv):
             # Routed again after the bot came back: its replies so far ("the bot is down",
             # the queue position) were not an answer.

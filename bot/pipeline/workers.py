@@ -56,27 +56,39 @@ class Workers:
         # Wake-up tokens, at most one per worker: intake's "there is work" reaches one idle
         # worker, and a token left while all are busy is taken by the next one to idle.
         # (A queue, not a Condition under wait_for: cancelling that at shutdown can leave
-        # its lock held by a finished task and hang the hub's exit.)
-        self._wake: asyncio.Queue[None] = asyncio.Queue(maxsize=max(1, count))
+        # its lock held by a finished task and hang the hub's exit.) A token is True when
+        # it is the re-drive poll's (``_poll``), False when something was stored or freed.
+        self._wake: asyncio.Queue[bool] = asyncio.Queue(maxsize=max(1, count))
         self._done: dict[int, asyncio.Event] = {}  # message id -> set when routed
 
-    def wake(self) -> None:
+    def wake(self, poll: bool = False) -> None:
         """Called after intake commits: an idle worker looks for work now."""
         with contextlib.suppress(asyncio.QueueFull):
-            self._wake.put_nowait(None)
+            self._wake.put_nowait(poll)
 
     async def run_forever(self) -> None:
         freed = await leases.release_orphans(self.db, WorkItem)
         if freed:
             log.warning("re-driving %s message(s) a killed predecessor held", freed)
-        tasks = [asyncio.create_task(self._loop(i)) for i in range(self.count)]
+        tasks = [asyncio.create_task(self._loop()) for _ in range(self.count)]
+        tasks.append(asyncio.create_task(self._poll()))
         try:
             await asyncio.gather(*tasks)
         finally:
             for task in tasks:
                 task.cancel()
 
-    async def _loop(self, index: int) -> None:
+    async def _poll(self) -> None:
+        """The periodic re-drive (items whose lease ran out, or that waited out a retry
+        delay): one idle worker looks every ``poll_s``. Each idle worker used to poll on
+        its own timer, 16 workers some two claims a second on an idle hub, each a write
+        transaction; a poll that finds work still fans out (``_loop`` passes it on)."""
+        while True:
+            await asyncio.sleep(self.poll_s)
+            self.wake(poll=True)
+
+    async def _loop(self) -> None:
+        polled = False  # this claim answers the re-drive poll's token
         while True:
             try:
                 ids = await leases.claim(
@@ -88,12 +100,15 @@ class Workers:
                 log.exception("claiming work failed")
                 ids = []
             if ids:
+                if polled:
+                    # The poll found work that no wake-up announced (re-driven items come
+                    # in numbers after a crash): another idle worker looks for more now.
+                    self.wake(poll=True)
+                    polled = False
                 await self._run(ids[0])
                 continue
-            # Idle: wait for intake's wake-up, or poll (the periodic re-drive of items whose
-            # lease ran out, or that wait out a retry delay).
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.get(), self.poll_s * (1 + index % 3))
+            # Idle: wait for intake's wake-up or the re-drive poll's.
+            polled = await self._wake.get()
 
     async def _run(self, item_id: int) -> None:
         renewer = asyncio.create_task(self._renew(item_id))
@@ -144,15 +159,22 @@ class Workers:
         )
 
     async def _finished(self, item_id: int) -> None:
-        async with self.db.session() as session:
+        """Tell a ``wait_routed`` caller in this process that the item's turn is over.
+
+        No wake-up here: the worker that finished claims again as soon as this returns
+        (``_loop``), and that claim sees the conversation's next message, the one item this
+        can have made claimable. A wake-up made a second worker run the same claim in vain:
+        two statements and a turn in the write lock per message.
+        """
+        if not self._done:
+            return  # nobody here waits for a message (widget sockets, Telegram): no read
+        async with self.db.reader() as session:
             message_id = await session.scalar(
                 select(WorkItem.message_id).where(WorkItem.id == item_id)
             )
-            await session.commit()
         event = self._done.get(message_id or -1)
         if event is not None:
             event.set()
-        self.wake()  # the conversation's next message may be claimable now
 
     async def wait_routed(self, message_id: int, timeout_s: float) -> bool:
         """Wait (holding no connection) until a message's work item is done. Another hub
@@ -162,11 +184,11 @@ class Workers:
         deadline = asyncio.get_running_loop().time() + timeout_s
         try:
             while True:
-                async with self.db.session() as session:
+                # A read only, so on the reader: it need not queue for the write lock.
+                async with self.db.reader() as session:
                     status = await session.scalar(
                         select(WorkItem.status).where(WorkItem.message_id == message_id)
                     )
-                    await session.commit()
                 if status != "pending":
                     return True
                 remaining = deadline - asyncio.get_running_loop().time()
@@ -174,5 +196,7 @@ class Workers:
                     return False
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(event.wait(), min(DB_CHECK_S, remaining))
+                if event.is_set():
+                    return True  # set by _finished: this process finished the item
         finally:
             self._done.pop(message_id, None)

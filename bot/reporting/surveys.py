@@ -23,7 +23,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import jobs, states
@@ -278,6 +278,22 @@ async def sweep_idle(hub: SurveyHub, now: datetime | None = None) -> int:
     return len(changed)
 
 
+async def _due(hub: SurveyHub) -> tuple[bool, bool]:
+    """Whether ``ask_nps`` and ``invite_comments`` have a row to act on: one read without
+    the write lock, where each of them opened a write transaction every second to find
+    (nearly always) nothing. A row that appears just after it is acted on a second later."""
+    async with hub.db.reader() as session:
+        row = (
+            await session.execute(
+                select(
+                    exists().where(RC.csat_at.is_not(None), RC.nps_state.is_(None)),
+                    exists().where(RC.nps_state == "answered"),
+                )
+            )
+        ).one()
+    return bool(row[0]), bool(row[1])
+
+
 async def run_forever(hub: SurveyHub, interval_s: float = 1.0) -> None:
     """Survey duties on the one replica holding their lease (``bot.jobs``)."""
     last_sweep = 0.0
@@ -285,8 +301,11 @@ async def run_forever(hub: SurveyHub, interval_s: float = 1.0) -> None:
 
     async def duties() -> None:
         nonlocal last_sweep
-        await ask_nps(hub)
-        await invite_comments(hub)
+        nps_due, comments_due = await _due(hub)
+        if nps_due:
+            await ask_nps(hub)
+        if comments_due:
+            await invite_comments(hub)
         if loop.time() - last_sweep >= SWEEP_EVERY_S:
             last_sweep = loop.time()
             await sweep_idle(hub)
