@@ -119,8 +119,41 @@ def cpu_table() -> str:
     return head + "\n".join(rows) + "\n"
 
 
+def _task_name(task: str) -> str:
+    """ "bot.handoff.scheduler:run_forever" -> "scheduler.run_forever"."""
+    module, _, qualname = task.partition(":")
+    return f"{module.rsplit('.', 1)[-1]}.{qualname}"
+
+
+def sql_table() -> str:
+    """bench/sql_per_message.py --out: one row per run."""
+    head = (
+        "| run (file) | Rasa | statements / transactions per message (first message) "
+        "| idle statements / transactions per minute | idle statements per minute, by task "
+        "| load (1 min) | commit |\n"
+        "|---|---|---|---|---|---:|---|\n"
+    )
+    rows = []
+    for name, data in _load("sql_per_message-*.json"):
+        r, run = data["result"], data["run"]
+        per, first = r["per_message"], r["first_message"]
+        tasks = ", ".join(
+            f"{_task_name(task)} {count:g}"
+            for task, count in sorted(r["idle_by_task"].items(), key=lambda kv: -kv[1])
+        )
+        rows.append(
+            f"| `{name.removesuffix('.json')}` | {r['hub']} "
+            f"| {per['statements']} / {per['transactions']} "
+            f"({first['statements']} / {first['transactions']}) "
+            f"| {r['idle_statements_per_min']:g} / {r['idle_transactions_per_min']:g} "
+            f"| {tasks} | {run['load_avg'][0]} | `{run['commit']}` |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "cpu": cpu_table,
+    "sql": sql_table,
     "soak": soak_table,
     "soak-channels": soak_channels_table,
 }
