@@ -96,8 +96,6 @@ PERSON_BUTTONS = {
     "en": [{"title": "Talk to a person", "payload": "/request_human"}],
 }
 
-CSAT_BUTTONS = [{"title": f"{n} ★", "payload": f"/csat {n}"} for n in range(5, 0, -1)]
-
 
 def text(key: str, language: str, **values: object) -> str:
     entry = TEXTS[key]

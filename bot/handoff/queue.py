@@ -24,8 +24,9 @@ from bot.handoff.dispatch import (  # noqa: F401
     auto_assign,
     requeue_unacknowledged,
 )
+from bot.reporting.survey_answers import CSAT_BUTTONS
 from bot.store.models import Alert, Conversation, Message, User
-from bot.texts import CALLBACK_BUTTONS, CSAT_BUTTONS
+from bot.texts import CALLBACK_BUTTONS
 from bot.texts import text as t
 
 if TYPE_CHECKING:

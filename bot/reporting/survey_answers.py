@@ -17,6 +17,9 @@ from bot.store.models import Conversation
 from chattext.fold import fold_lower
 
 SCALES = {"csat": (1, 5), "nps": (0, 10)}
+# The questions' buttons: each presses "/<kind> <score>", read back by ``button_answer``.
+CSAT_BUTTONS = [{"title": f"{n} ★", "payload": f"/csat {n}"} for n in range(5, 0, -1)]
+NPS_BUTTONS = [{"title": str(n), "payload": f"/nps {n}"} for n in range(11)]
 # A score typed instead of pressed: a number alone, with an optional unit ("9", "9 điểm",
 # "9/10", "5 sao"); words only for CSAT, whose five steps have names people type.
 _TYPED_NUMBER = re.compile(r"^(\d{1,2})\s*(?:/\s*(?:5|10)|diem|sao|\*|★|stars?|points?)?[\s.!]*$")
@@ -37,7 +40,7 @@ _CSAT_WORDS = {
 def button_answer(body: str) -> tuple[str, int] | None:
     """A pressed survey button: ``/csat N`` or ``/nps N`` (the score still to be checked)."""
     parts = body.strip().split()
-    if len(parts) == 2 and parts[0] in ("/csat", "/nps") and parts[1].isdigit():
+    if len(parts) == 2 and parts[0][1:] in SCALES and parts[0][0] == "/" and parts[1].isdigit():
         return parts[0][1:], int(parts[1])
     return None
 

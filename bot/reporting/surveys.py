@@ -30,7 +30,13 @@ from bot import jobs, states
 from bot.reporting import listeners, timeline
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import Aggregates, facts_from_row, flush_aggregates, save_facts
-from bot.reporting.survey_answers import SCALES, button_answer, open_question, read_score
+from bot.reporting.survey_answers import (
+    NPS_BUTTONS,
+    SCALES,
+    button_answer,
+    open_question,
+    read_score,
+)
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import Conversation, Message
@@ -55,7 +61,6 @@ TEXTS = {
         "en": "Thank you for your comment! If you need more help, just write to us again.",
     },
 }
-NPS_BUTTONS = [{"title": str(n), "payload": f"/nps {n}"} for n in range(11)]
 
 
 class SurveyHub(Protocol):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.channels.telegram import keyboard
-from bot.reporting.surveys import NPS_BUTTONS, TEXTS, sampled
+from bot.reporting.survey_answers import NPS_BUTTONS
+from bot.reporting.surveys import TEXTS, sampled
 
 
 def test_sample_is_a_fixed_share_of_conversations() -> None:
