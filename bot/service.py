@@ -25,11 +25,12 @@ from sqlalchemy import select
 
 from bot import events
 from bot.core import Core
+from bot.pipeline.bot_return import return_to_bot
 from bot.pipeline.health import BotHealth
 from bot.pipeline.intake import Accepted, Inbound, InboundHook, Intake
 from bot.pipeline.outbound import Outbound
 from bot.pipeline.outbox import Deliverer, OutboxSender
-from bot.pipeline.router import Router, rasa_sender, return_to_bot
+from bot.pipeline.router import Router, rasa_sender
 from bot.pipeline.threads import Threads
 from bot.pipeline.throttle import IntakeLimits
 from bot.pipeline.workers import Workers

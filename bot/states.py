@@ -3,7 +3,7 @@
 bot -> waiting -> assigned -> resolved -> closed, with transfers (assigned -> assigned for
 another agent, assigned -> waiting for a team queue) and requeues. waiting -> bot is the
 return of a conversation queued only because the bot failed, once the bot is back
-(bot.pipeline.router.return_to_bot). Anything else is refused.
+(bot.pipeline.bot_return.return_to_bot). Anything else is refused.
 """
 
 from __future__ import annotations

@@ -51,14 +51,37 @@ def verdict_json(result: Sentiment, message_id: int | None) -> dict[str, Any]:
     }
 
 
+def worth_scoring(state: str, answer: Any) -> bool:
+    """Whether a message read in ``state`` is scored before its turn's write: it is with
+    people, or the bot's ``answer`` (``BotAnswer``) may hand it to them."""
+    return state in SCORED_STATES or (
+        state == states.BOT and answer is not None and answer.may_hand_off
+    )
+
+
+async def score(settings: Any, body: str) -> Sentiment:
+    """The sentiment of one message, in a worker thread (the event loop never waits on
+    the embedding)."""
+    return await asyncio.to_thread(score_sentiment, body, settings.sentiment_learned)
+
+
 async def note_customer_message(
-    core: Core, session: AsyncSession, conv: Conversation, msg: Message, body: str
+    core: Core,
+    session: AsyncSession,
+    conv: Conversation,
+    msg: Message,
+    body: str,
+    scored: Sentiment | None = None,
 ) -> Sentiment | None:
     """Score one customer message of a handed-off conversation and act on it: keep the
-    verdict, and raise the priority on a strongly negative one. The caller commits."""
+    verdict, and raise the priority on a strongly negative one. The caller commits.
+
+    ``scored`` is the verdict the caller computed before opening its transaction, as the
+    router does; without it (the conversation changed hands between the router's read and
+    its write) the message is scored here."""
     if conv.state not in SCORED_STATES or not body.strip():
         return None
-    result = await asyncio.to_thread(score_sentiment, body, core.settings.sentiment_learned)
+    result = scored if scored is not None else await score(core.settings, body)
     if result.label == NEUTRAL and not content_words(body):
         return result  # a phone number or a "yes" does not replace how they felt
     context = dict(conv.context or {})

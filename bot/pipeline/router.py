@@ -16,12 +16,13 @@ Bot failures (README, "When the bot fails"):
   is queued at once. The failures are counted in a row (``bot_failed_turns`` in the
   conversation's context, reset by a good turn); at ``bot_failed_turns_handoff`` the
   conversation is queued for a person with reason ``bot_could_not_act``.
-- ``return_to_bot``: when Rasa answers again, a conversation queued only because the bot
-  failed goes back to the bot if no agent has taken it and the customer did not ask for a
-  person. The customer messages the bot never answered (the one that found it down, and
-  those written while queued, listed in ``unanswered`` in the context) are routed to the
-  bot again: their work items go back to pending in the same transaction as the return,
-  so they are answered in order, once, even if a hub dies on the way.
+- ``return_to_bot`` (``bot.pipeline.bot_return``): when Rasa answers again, a conversation
+  queued only because the bot failed goes back to the bot if no agent has taken it and the
+  customer did not ask for a person. The customer messages the bot never answered (the
+  one that found it down, and those written while queued, listed in ``unanswered`` in the
+  context) are routed to the bot again: their work items go back to pending in the same
+  transaction as the return, so they are answered in order, once, even if a hub dies on
+  the way.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -42,6 +42,7 @@ from bot.core import Core
 from bot.customer_link import bot_customer
 from bot.handoff import callbacks, mood, queue
 from bot.language import bot_language
+from bot.pipeline.bot_return import list_unanswered, unanswered, unlist_unanswered
 from bot.pipeline.health import BotHealth
 from bot.pipeline.sender import RasaSender
 from bot.rasa_client import RasaClient, RasaUnavailable
@@ -49,6 +50,7 @@ from bot.reporting import surveys
 from bot.store.models import Conversation, Message, WorkItem
 from bot.texts import PERSON_BUTTONS
 from bot.texts import text as t
+from chattext.sentiment import Sentiment
 from knowledge.text import fold_diacritics
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,17 @@ class BotAnswer:
     # The action server did not answer when the bot replied: whatever Rasa said instead of
     # running its custom actions (often its generic fallback) is not an answer.
     actions_failed: bool = False
+
+    @property
+    def may_hand_off(self) -> bool:
+        """True when this turn can end with the conversation handed to a person: Rasa
+        down, the actions down, a hand-off asked, or no text to send (``_bot_turn``)."""
+        return (
+            self.down is not None
+            or self.actions_failed
+            or any(isinstance((r.get("custom") or {}).get("handoff"), dict) for r in self.replies)
+            or not any(r.get("text") for r in self.replies)
+        )
 
 
 class Retry(Exception):
@@ -121,6 +134,12 @@ class Router:
         answer: BotAnswer | None = None
         if answered is None and conv.state == states.BOT and not attachment:
             answer = await self.ask_bot(conv, body)
+        # The customer's mood is scored now, holding no connection (a sentence embedding:
+        # milliseconds, more on a busy machine), for a message that is with people or may be
+        # handed to them in this turn; never inside the write transaction below.
+        mood_now = None
+        if answered is None and not attachment and mood.worth_scoring(conv.state, answer):
+            mood_now = await mood.score(self.core.settings, body)
         async with db.session() as session:
             # Done first: the first commit below carries it with the replies, and a second
             # worker holding the same item (lease ran out) finds it done and writes nothing.
@@ -138,7 +157,7 @@ class Router:
                 return True
             conv = await queue.load(session, conv.id, lock=True)
             try:
-                await self._apply(session, conv, msg, body, attachment, answer)
+                await self._apply(session, conv, msg, body, attachment, answer, mood_now)
             except Retry:
                 await session.rollback()
                 return False
@@ -166,7 +185,7 @@ class Router:
     ) -> None:
         """Tell the customer the assistant cannot answer, and queue them for a person. The
         message stays listed as unanswered, for the bot to answer if it comes back first."""
-        _list_unanswered(conv, msg.id)
+        list_unanswered(conv, msg.id)
         language = conv.language
         await self.core.send(
             session, conv, "system", t("bot_unavailable", language), reply_to=msg.id
@@ -215,10 +234,11 @@ class Router:
         body: str,
         attachment: str | None,
         answer: BotAnswer | None,
+        mood_now: Sentiment | None = None,
     ) -> None:
         core = self.core
         # Whatever happens to this message now answers it, unless it is listed again below.
-        _unlist_unanswered(conv, msg.id)
+        unlist_unanswered(conv, msg.id)
         if conv.state not in (states.BOT, states.WAITING) and unanswered(conv):
             # A person has the conversation now: what the bot left open is theirs to answer,
             # never the bot's again after a later outage.
@@ -237,7 +257,7 @@ class Router:
             if not replies and not asked and conv.handoff_reason == "bot_unavailable":
                 # Queued only because the bot was down, with nobody answering yet: if the
                 # bot comes back before a person takes it, the bot answers this message.
-                _list_unanswered(conv, msg.id)
+                list_unanswered(conv, msg.id)
             if not replies and asked:
                 # Never silence to "I want a person": tell them where they stand.
                 told = await queue.tell_position(core, session, conv, first=False, reply_to=msg.id)
@@ -251,7 +271,7 @@ class Router:
         if not attachment:
             # With people (waiting or assigned, also the message that was just handed off):
             # the customer's mood, kept on the queue card (bot.handoff.mood).
-            await mood.note_customer_message(core, session, conv, msg, body)
+            await mood.note_customer_message(core, session, conv, msg, body, mood_now)
 
     async def _bot_turn(
         self, session: Any, conv: Conversation, msg: Message, body: str, answer: BotAnswer
@@ -330,82 +350,3 @@ def _count(conv: Conversation) -> int:
 def _set_count(conv: Conversation, failures: int) -> None:
     if _count(conv) != failures:
         conv.context = {**(conv.context or {}), "bot_failed_turns": failures}
-
-
-def unanswered(conv: Conversation) -> list[int]:
-    """Customer messages the bot never answered because it was down (oldest first)."""
-    return [int(i) for i in (conv.context or {}).get("unanswered", [])]
-
-
-def _list_unanswered(conv: Conversation, message_id: int) -> None:
-    ids = unanswered(conv)
-    if message_id not in ids:
-        conv.context = {**(conv.context or {}), "unanswered": sorted([*ids, message_id])}
-
-
-def _unlist_unanswered(conv: Conversation, message_id: int) -> None:
-    ids = unanswered(conv)
-    if message_id in ids:
-        conv.context = {**(conv.context or {}), "unanswered": [i for i in ids if i != message_id]}
-
-
-async def return_to_bot(core: Core, wake: Callable[[], None] | None = None) -> list[int]:
-    """Conversations queued only because the bot failed go back to it once it answers
-    again: waiting (no agent has taken them) and the customer did not ask for a person.
-    Their unanswered messages are routed to the bot again, in order; ``wake`` tells the
-    workers there is work."""
-    returned: list[int] = []
-    async with core.db.session() as session:
-        rows = (
-            await session.scalars(
-                select(Conversation)
-                .where(
-                    Conversation.state == states.WAITING,
-                    Conversation.handoff_reason == "bot_unavailable",
-                    Conversation.agent_joined_at.is_(None),
-                )
-                # Every hub replica sees Rasa come back and runs this at once: the row lock
-                # gives each conversation to one of them (the others skip it), so the
-                # customer is told once.
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        for conv in rows:
-            if (conv.context or {}).get("asked_for_person"):
-                continue
-            await core.transition(session, conv, states.BOT, actor="router", note="bot is back")
-            conv.handoff_reason = None
-            conv.waiting_since = None
-            conv.priority = 0
-            conv.context = {**(conv.context or {}), "returned_to_bot": True}
-            await core.send(session, conv, "system", t("bot_back", conv.language))
-            # Back in the queue of work, in the same commit as the return: a hub that dies
-            # now leaves pending items that any worker re-drives, never a lost message.
-            # Their ids are older than anything written since, so they go first, in order.
-            ids = unanswered(conv)
-            if ids:
-                await session.execute(
-                    update(WorkItem)
-                    .where(
-                        WorkItem.conversation_id == conv.id,
-                        WorkItem.message_id.in_(ids),
-                        WorkItem.status != "pending",
-                    )
-                    .values(
-                        status="pending",
-                        attempts=0,
-                        lease_owner=None,
-                        lease_until=None,
-                        not_before=None,
-                        done_at=None,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            core.publish_after_commit(session, conv)
-            returned.append(conv.id)
-        await session.commit()
-    if returned:
-        log.info("returned to the bot: %s", returned)
-        if wake is not None:
-            wake()
-    return returned
