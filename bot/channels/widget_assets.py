@@ -15,6 +15,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 from bot.api.widget_identity import sign_customer
 
@@ -25,11 +27,34 @@ DEMO_SITE = "demo-bank"
 SCRIPT_ATTR = f'data-site="{DEMO_SITE}"'
 SIGNED_IN_SLOT = "<!--signed-in-->"
 HOTLINE_SLOT = "<!--hotline-->"
+# The loader is a classic script on the bank's page; it imports the widget's ES modules,
+# which browsers fetch with CORS and run only with a JavaScript MIME type.
+ASSET_HEADERS = {
+    # Public code and styles, no cookies: any site may load them (the API has its own
+    # CORS list, TANDEM_WIDGET_ALLOWED_ORIGINS).
+    "Access-Control-Allow-Origin": "*",
+    "X-Content-Type-Options": "nosniff",
+    # Revalidate (a cheap 304): the loader and its modules must come from the same release.
+    "Cache-Control": "no-cache",
+}
+JS_MEDIA_TYPE = "text/javascript; charset=utf-8"
+
+
+class WidgetAssets(StaticFiles):
+    """The widget's static files with a JavaScript MIME type for .js, whatever the host's
+    mimetypes table says, and headers that let a bank's page import the modules."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if path.endswith(".js") and response.status_code == 200:
+            response.headers["Content-Type"] = JS_MEDIA_TYPE
+        response.headers.update(ASSET_HEADERS)
+        return response
 
 
 def install(app: FastAPI) -> None:
     settings = app.state.settings
-    app.mount("/widget", StaticFiles(directory=WIDGET_DIR), name="widget")
+    app.mount("/widget", WidgetAssets(directory=WIDGET_DIR), name="widget")
     if settings.widget_allowed_origins:
         # Lets listed bank sites call the widget API; no cookies cross origins (the panel's
         # session cookie is SameSite=Strict and needs a CSRF token anyway).
