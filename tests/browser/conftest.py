@@ -72,7 +72,9 @@ def browser(playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def browser_context(playwright: Any, tmp_path: Path) -> Iterator[Any]:
     """A browser with a brand-new profile: no stored visitor id or outbox (widget tests)."""
     context = _launch(playwright, tmp_path / "profile", viewport={"width": 1280, "height": 860})
-    context.set_default_timeout(20_000)
+    # Generous: it only bounds a test that would otherwise hang, and a search or a reload
+    # of the index may take tens of seconds with other jobs on both cores.
+    context.set_default_timeout(60_000)
     yield context
     context.close()
 

@@ -347,13 +347,20 @@ def test_a_reply_the_platform_refuses_is_reported_not_dropped(
 
     events = wait_for(reported, 30)
     assert "-230" in events[0]["note"]
-    with database(hub) as session:
-        from bot.store.models import OutboxEntry
 
-        statuses = session.scalars(
-            select(OutboxEntry.status).where(OutboxEntry.conversation_id == conv_id)
-        ).all()
-    assert "failed" in statuses  # kept, marked, never silently dropped
+    def statuses() -> list[str]:
+        with database(hub) as session:
+            from bot.store.models import OutboxEntry
+
+            return list(
+                session.scalars(
+                    select(OutboxEntry.status).where(OutboxEntry.conversation_id == conv_id)
+                ).all()
+            )
+
+    # Kept, marked, never silently dropped. The refusal is reported as the channel answers
+    # and the row marked just after, in the sender's next write: read until it is.
+    assert "failed" in wait_for(lambda: (found := statuses()) and "failed" in found and found, 30)
 
 
 def test_an_agent_links_the_zalo_user_to_a_bank_customer(hub: HubProcess, api: FakeZaloApi) -> None:
