@@ -29,7 +29,6 @@ msgs/s over raw msgs/s), `msgs_per_s_per_core`, `concurrency`, `nproc`, and the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -203,9 +202,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         stack.stop()
         platforms.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    if args.out and result:
-        run_record.write(args.out, result, argv)
-    print(json.dumps(result, ensure_ascii=False), flush=True)
+    run_record.report(args.out, result, argv)
     return result
 
 

@@ -72,3 +72,11 @@ def write(path: str | Path, result: dict[str, Any], argv: list[str] | None = Non
         encoding="utf-8",
     )
     return out
+
+
+def report(out: str | Path | None, result: dict[str, Any], argv: list[str] | None = None) -> None:
+    """A benchmark's ending: the result saved with its context when ``out`` is given (and
+    there is one), and printed as the run's last line, one JSON object."""
+    if out and result:
+        write(out, result, argv)
+    print(json.dumps(result, ensure_ascii=False), flush=True)

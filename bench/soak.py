@@ -61,7 +61,6 @@ plus the run's parameters and error counts.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -350,9 +349,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         platforms.stop()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    if args.out and result:
-        run_record.write(args.out, result, argv)
-    print(json.dumps(result, ensure_ascii=False), flush=True)
+    run_record.report(args.out, result, argv)
     return result
 
 

@@ -33,7 +33,6 @@ by shape) and the run's context.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -198,9 +197,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    if args.out and result:
-        run_record.write(args.out, result, argv)
-    print(json.dumps(result, ensure_ascii=False), flush=True)
+    run_record.report(args.out, result, argv)
     return result
 
 
