@@ -134,8 +134,10 @@ async def unlink(
     core.publish_after_commit(session, conv)
 
 
-def refresh_offer(core: Core, assist: Any | None, conv_id: int) -> None:
+def refresh_offer(app_state: Any, conv_id: int) -> None:
     """After a link or unlink, in the background: the offer the agent sees depends on who
-    the customer is. ``assist`` is the installed assist engine, None when it is not."""
+    the customer is. ``app_state`` is the application's state: its hub, and its assist
+    engine when that part is installed."""
+    assist = getattr(app_state, "assist", None)
     if assist is not None:
-        core.spawn(assist.refresh_offer(conv_id))
+        app_state.hub.spawn(assist.refresh_offer(conv_id))

@@ -210,12 +210,6 @@ async def _linkable(session: Any, conv_id: int, user: User) -> Conversation:
     return conv
 
 
-def _refresh_offer(request: Request, conv_id: int) -> None:
-    customer_link.refresh_offer(
-        hub_of(request), getattr(request.app.state, "assist", None), conv_id
-    )
-
-
 @router.post("/conversations/{conv_id}/customer", response_model=ConversationOut)
 async def link_customer(
     conv_id: DbId, body: LinkCustomerIn, request: Request, user: User = Depends(require_agent)
@@ -233,7 +227,7 @@ async def link_customer(
             raise HTTPException(409, "The conversation is already linked to this customer.")
         await customer_link.link_by_agent(hub, session, conv, customer, user, reason)
         await session.commit()
-    _refresh_offer(request, conv_id)
+    customer_link.refresh_offer(request.app.state, conv_id)
     return conversation_json(conv)
 
 
@@ -251,7 +245,7 @@ async def unlink_customer(
             raise HTTPException(409, "The conversation has no customer to unlink.")
         await customer_link.unlink(hub, session, conv, user, reason)
         await session.commit()
-    _refresh_offer(request, conv_id)
+    customer_link.refresh_offer(request.app.state, conv_id)
     return conversation_json(conv)
 
 

@@ -203,7 +203,7 @@ async def _record(
         linked = await _link(hub, session, conv, customer_id, level)
         await session.commit()
     if linked:
-        _refresh_offer(request, linked)
+        customer_link.refresh_offer(request.app.state, linked)
 
 
 async def _link(
@@ -223,12 +223,6 @@ async def _link(
         return None
     changed = await customer_link.link_verified(hub, session, stored, customer, level)
     return stored.id if changed else None
-
-
-def _refresh_offer(request: Request, conv_id: int) -> None:
-    customer_link.refresh_offer(
-        hub_of(request), getattr(request.app.state, "assist", None), conv_id
-    )
 
 
 def _fresh(row: IdentityCheck | None, settings: Any, now: datetime) -> bool:
@@ -371,7 +365,7 @@ async def verify_otp(body: OtpVerifyIn, request: Request) -> Any:
     if right:
         await identity.succeeded(hub.db, settings, scopes)
         if linked:
-            _refresh_offer(request, linked)
+            customer_link.refresh_offer(request.app.state, linked)
         return OtpVerifyOut(verified=True, customer_id=target, level=OTP)
     lockouts = await identity.failed(hub.db, settings, scopes)
     await alert_lockouts(request, lockouts)

@@ -40,7 +40,12 @@ _CSAT_WORDS = {
 def button_answer(body: str) -> tuple[str, int] | None:
     """A pressed survey button: ``/csat N`` or ``/nps N`` (the score still to be checked)."""
     parts = body.strip().split()
-    if len(parts) == 2 and parts[0][1:] in SCALES and parts[0][0] == "/" and parts[1].isdigit():
+    if (
+        len(parts) == 2
+        and parts[0].startswith("/")
+        and parts[0][1:] in SCALES
+        and parts[1].isdigit()
+    ):
         return parts[0][1:], int(parts[1])
     return None
 
