@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -30,6 +31,11 @@ from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.seed import load_demo_data, seed_customers, seed_users
 from tandem.settings import ROOT, Settings
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Schemathesis makes its cases while the test runs; a pytest-xdist worker would run one
+    # case of a hundred and report success. make test runs this file on its own.
+    pytest.fail("Run the API fuzzing without pytest-xdist's -n.", pytrace=False)
 
 PASSWORD = "fuzz-test-password"
 SERVICE_TOKEN = "fuzz-service-token-0123456789"
