@@ -173,6 +173,9 @@ class ChurnPolicy:
         return past + (1 if "complaint" in conv.flags else 0)
 
 
+_TEXT_FLAGS_KEPT = 4096
+
+
 @dataclass
 class RuleSet:
     rules: list[Rule]
@@ -180,6 +183,13 @@ class RuleSet:
     default_cooldown_days: int
     churn: ChurnPolicy
     signals: dict[str, Signal]
+    # Flags of a text alone, by text: every turn re-reads the conversation's recent
+    # messages (up to 50) for their flags, and matching each against every signal's
+    # patterns again was a large share of a message's CPU. A rule set never changes (a
+    # reload builds a new one), so an entry stays right; bounded by clearing.
+    _text_flags: dict[str, frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # ---- signals ---------------------------------------------------------------------------
     def detect(
@@ -190,15 +200,31 @@ class RuleSet:
 
         Keywords match on lower-cased, diacritic-free text, so "mất thẻ" and "mat the" agree.
         """
-        folded = fold_diacritics(text.lower())
+        flags = set(self._flags_of_text(text))
         seen = set(intents)
-        return {
+        if seen or handoff_reason is not None:
+            flags |= {
+                flag
+                for flag, sig in self.signals.items()
+                if seen & sig.intents
+                or (handoff_reason is not None and handoff_reason in sig.handoff_reasons)
+            }
+        return flags
+
+    def _flags_of_text(self, text: str) -> frozenset[str]:
+        cached = self._text_flags.get(text)
+        if cached is not None:
+            return cached
+        folded = fold_diacritics(text.lower())
+        flags = frozenset(
             flag
             for flag, sig in self.signals.items()
             if any(p.search(folded) for p in sig.patterns)
-            or seen & sig.intents
-            or (handoff_reason is not None and handoff_reason in sig.handoff_reasons)
-        }
+        )
+        if len(self._text_flags) >= _TEXT_FLAGS_KEPT:
+            self._text_flags.clear()
+        self._text_flags[text] = flags
+        return flags
 
     def churn_reasons(
         self, profile: Profile, conv: ConversationSignals, now: datetime

@@ -20,9 +20,10 @@ turn, like a round-robin, and still one row at a time within a conversation.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy import bindparam, case, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.store.db import Database
@@ -40,7 +41,8 @@ def ready_at(model: Any) -> Any:
     return case((last_done > model.created_at, last_done), else_=model.created_at)
 
 
-def claimable(model: Any, now: datetime, *, fair: bool = False) -> Any:
+def claimable(model: Any, now: Any, *, fair: bool = False) -> Any:
+    """The claimable rows' ids, in claim order; ``now`` is a datetime or a bind parameter."""
     older = aliased(model)
     order = (ready_at(model), model.id) if fair else (model.id,)
     return (
@@ -59,6 +61,29 @@ def claimable(model: Any, now: datetime, *, fair: bool = False) -> Any:
     )
 
 
+@cache
+def _statements(model: Any, limit: int, fair: bool, for_update: bool) -> tuple[Any, Any]:
+    """The claim's select and update, built once per queue with their values as bind
+    parameters: building the aliased, correlated select again at every claim (several a
+    message: the claim, the re-claim after a turn, the outbox's) cost more of the hub's
+    CPU than running it, and a statement object reused keeps SQLAlchemy's cache key."""
+    query = claimable(model, bindparam("now"), fair=fair).limit(limit)
+    if for_update:
+        query = query.with_for_update(skip_locked=True)
+    lease = (
+        update(model)
+        .where(model.id.in_(bindparam("ids", expanding=True)))
+        .values(
+            lease_owner=bindparam("owner"),
+            lease_until=bindparam("until"),
+            attempts=model.attempts + 1,
+        )
+        # The claim's session holds no loaded rows: nothing to bring in line with it.
+        .execution_options(synchronize_session=False)
+    )
+    return query, lease
+
+
 async def claim(
     db: Database,
     model: Any,
@@ -69,20 +94,13 @@ async def claim(
     *,
     fair: bool = False,
 ) -> list[int]:
-    query = claimable(model, now, fair=fair).limit(limit)
-    if not db.is_sqlite:
-        query = query.with_for_update(skip_locked=True)
+    query, lease = _statements(model, limit, fair, not db.is_sqlite)
     async with db.session() as session:
-        ids = list((await session.scalars(query)).all())
+        ids = list((await session.scalars(query, {"now": now})).all())
         if ids:
             await session.execute(
-                update(model)
-                .where(model.id.in_(ids))
-                .values(
-                    lease_owner=owner,
-                    lease_until=now + timedelta(seconds=lease_s),
-                    attempts=model.attempts + 1,
-                )
+                lease,
+                {"ids": ids, "owner": owner, "until": now + timedelta(seconds=lease_s)},
             )
         await session.commit()
     return ids

@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.reporting.models import (
@@ -185,6 +185,11 @@ def load_facts(conn: Connection, ids: Iterable[int]) -> dict[int, Facts]:
     return {row.conversation_id: facts_from_row(row) for row in rows}
 
 
+# One statement object for every update of a conversation's facts (its SET clause comes
+# from the parameters' names): a new one per message was built and keyed again each time.
+_UPDATE_FACTS = update(_facts).where(_facts.c.conversation_id == bindparam("b_conversation_id"))
+
+
 def save_facts(conn: Connection, facts: Iterable[Facts], new_ids: set[int]) -> None:
     fresh: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
@@ -193,8 +198,5 @@ def save_facts(conn: Connection, facts: Iterable[Facts], new_ids: set[int]) -> N
     if fresh:
         conn.execute(insert(_facts), fresh)
     for row in known:
-        conn.execute(
-            update(_facts)
-            .where(_facts.c.conversation_id == row["conversation_id"])
-            .values({k: v for k, v in row.items() if k != "conversation_id"})
-        )
+        values = {k: v for k, v in row.items() if k != "conversation_id"}
+        conn.execute(_UPDATE_FACTS, {"b_conversation_id": row["conversation_id"], **values})
