@@ -11,12 +11,11 @@ import unicodedata
 from datetime import date, datetime
 
 from chattext.dates import parse_birth_date
+from chattext.phone import normalise_vn_phone
 from chattext.when import parse_window_text
 
 _FOUR_DIGITS = re.compile(r"(?<![\d/.-])\d{4}(?![\d/.-])")
 _CARD_NUMBER = re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")
-_PHONE_CHARS = re.compile(r"[\s.()-]")
-_VN_MOBILE = re.compile(r"0[35789]\d{8}")
 _WORDISH = re.compile(r"\w", re.UNICODE)
 _TAG = re.compile(r"<[^>]*>")
 
@@ -54,17 +53,7 @@ def parse_dob(value: object, today: date | None = None) -> str | None:
 
 def parse_phone(value: object) -> str | None:
     """'090 123 4567', '+84 901 234 567', '84901234567' -> '0901234567' (VN mobile)."""
-    text = _PHONE_CHARS.sub("", _clean(value))
-    match = re.search(r"(?:\+?84|0)\d{9}", text)
-    if not match:
-        return None
-    number = match.group()
-    start, end = match.span()
-    # Reject numbers embedded in a longer run of digits.
-    if (start > 0 and text[start - 1].isdigit()) or (end < len(text) and text[end].isdigit()):
-        return None
-    local = "0" + number[-9:]
-    return local if _VN_MOBILE.fullmatch(local) else None
+    return normalise_vn_phone(_clean(value))
 
 
 def parse_preferred_time(value: object, now: datetime | None = None) -> str | None:

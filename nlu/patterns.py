@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from chattext.phone import PHONE_ENTITY, national_form
+
 CARD_LAST4 = "card_last4"
 PHONE = "phone"
 DOB = "dob"
@@ -25,9 +27,6 @@ class Match:
     value: str
 
 
-# 0 or +84 / 0084 followed by 9 digits, allowing single spaces, dots or dashes between
-# groups ("091 234 5678", "+84 912.345.678").
-_PHONE_RE = re.compile(r"(?<![\d+])(\+84|0084|0)[ .-]?((?:\d[ .-]?){8}\d)(?!\d)")
 # Dates: day first with one of / - . as separator ("30/01/1985", "30-1-85"), or ISO year
 # first.
 _DMY_RE = re.compile(r"(?<![\d.,])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d.,]?\d)")
@@ -99,10 +98,11 @@ def find_entities(text: str) -> list[Match]:
     """All card_last4, phone and dob matches in the text, without overlaps."""
     found: list[Match] = []
     taken: list[tuple[int, int]] = []
-    for m in _PHONE_RE.finditer(text):
-        digits = re.sub(r"\D", "", m.group(2))
-        if len(digits) == 9:
-            found.append(Match(PHONE, m.start(), m.end(), "0" + digits))
+    # The extractor's own pattern (chattext.phone.PHONE_ENTITY), kept as trained.
+    for m in PHONE_ENTITY.finditer(text):
+        local = national_form(m.group(2))
+        if local:
+            found.append(Match(PHONE, m.start(), m.end(), local))
             taken.append(m.span())
     dates: list[tuple[re.Match[str], int, int, int]] = []  # (match, year, month, day)
     dates += [

@@ -15,6 +15,7 @@ from bot.pipeline.sender import sender_conversation
 from bot.serialize import aware, callback_json
 from bot.store.models import Alert, Callback, Conversation, Customer, Message, User
 from bot.texts import text as t
+from chattext.phone import normalise_vn_phone
 from chattext.when import parse_window_text
 from knowledge.text import fold_diacritics
 
@@ -23,17 +24,11 @@ if TYPE_CHECKING:
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OPEN_HOUR, CLOSE_HOUR = 8, 20  # call-backs are made during these local hours
-PHONE = re.compile(r"(?:\+?84|0)(?:[\s.-]?\d){9}")
 
 
 def normalise_phone(raw: str) -> str | None:
-    match = PHONE.search(raw)
-    if not match:
-        return None
-    digits = re.sub(r"\D", "", match.group(0))
-    if digits.startswith("84"):
-        digits = "0" + digits[2:]
-    return digits if len(digits) == 10 else None
+    """The customer's mobile number in national form (see chattext.phone)."""
+    return normalise_vn_phone(raw)
 
 
 def business_hours(start: datetime, now: datetime | None = None) -> tuple[datetime, datetime]:
