@@ -13,7 +13,7 @@ from actions.clients.hub import HubError
 from actions.common import call_hub, conversation_id, customer_id, language
 from actions.fallback import offer_human
 from actions.faq import answer_digression
-from actions.identity import validate_phone_value
+from actions.identity_answers import validate_phone_value
 from actions.texts import format_window, t
 from actions.validation import parse_preferred_time
 from chattext.when import Window

@@ -18,7 +18,8 @@ from rasa_sdk.types import DomainDict
 from actions.clients.hub import HubError, HubNotFound, HubThrottled
 from actions.common import call_hub, customer_id, language
 from actions.handoff import hand_off
-from actions.identity import INVALID_SLOT, IdentitySlotsValidation, details_missing
+from actions.identity import IdentitySlotsValidation, details_missing
+from actions.identity_answers import INVALID_SLOT
 from actions.texts import t
 
 REASON = "fraud"

@@ -13,7 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions.clients.hub import HubError, HubNotFound
 from actions.common import call_hub, language
 from actions.handoff import hand_off
-from actions.identity import INVALID_SLOT, IdentitySlotsValidation, verify_customer
+from actions.identity import IdentitySlotsValidation, verify_customer
+from actions.identity_answers import INVALID_SLOT
 from actions.texts import t
 
 REASON = "lost_card"

@@ -6,31 +6,22 @@ production process with a placeholder or missing secret.
 
 from __future__ import annotations
 
-import math
 import os
 import socket
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from bot.settings_handoff import HandoffSettings
+from bot.settings_secrets import DEMO_SECRET, MAKE_SECRET, weak_secret_reason
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_SECRET = "demo-only-not-secret"
-MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
-# 64 bits is the floor for a secret nobody can guess offline; token_urlsafe(32) has 256.
-# Measured with zxcvbn (log2 of its guesses): token_urlsafe(32) about 140 (it caps its
-# brute-force estimate), token_urlsafe(16) 73; "changeme-changeme-changeme" 26, the demo
-# placeholder written twice 51, "qwertyuiopasdfghjkl" 15.
-MIN_SECRET_BITS = 64.0
-# zxcvbn refuses longer input (and its cost grows with length); a longer secret is judged
-# by its first characters, which only errs towards refusing.
-ZXCVBN_MAX_CHARS = 72
 
 
-class Settings(BaseSettings):
+class Settings(HandoffSettings):
     model_config = SettingsConfigDict(env_prefix="TANDEM_", env_file=".env", extra="ignore")
 
     mode: Literal["demo", "production"] = "demo"
@@ -349,64 +340,6 @@ class Settings(BaseSettings):
 
     # Presence: an agent whose panel has not checked in for this long is offline.
     presence_timeout_s: float = 30.0
-    # Urgency rules (bot.handoff.urgency): intents and patterns on diacritic-folded text.
-    urgent_intents: dict[str, str] = Field(
-        default_factory=lambda: {
-            "report_lost_card": "lost card",
-            "report_fraud": "fraud",
-            "cancel_card": "churn risk",
-        }
-    )
-    urgent_patterns: dict[str, str] = Field(
-        default_factory=lambda: {
-            "fraud": r"\b(lua dao|gian lan|fraud|scam|bi hack|giao dich la|unauthori[sz]ed)\b",
-            "lost card": r"\b(mat the|lost (my )?card|stolen card|bi trom)\b",
-            "churn risk": r"\b(huy the|dong tai khoan|cancel (my )?card|close (my )?account)\b",
-        }
-    )
-    # Hand-off reasons the bot gives that are urgent by themselves.
-    urgent_reasons: dict[str, str] = Field(
-        default_factory=lambda: {
-            "fraud": "fraud",
-            "lost_card": "lost card",
-            "churn_risk": "churn risk",
-        }
-    )
-    high_priority_reasons: list[str] = Field(
-        default_factory=lambda: ["fallback", "frustration", "complaint", "bot_could_not_act"]
-    )
-    high_priority_intents: list[str] = Field(
-        default_factory=lambda: ["complaint", "express_frustration"]
-    )
-    urgent_wait_s: float = 600.0
-    # Customer sentiment (bot/handoff/mood.py): the lexicon plus a learned model over the
-    # offline e5 embedding (bot/copilot/sentiment_model.py, ~15-80 ms of one thread per
-    # message, in a worker thread). False: the lexicon alone (about a millisecond).
-    sentiment_learned: bool = True
-    # Routing (bot/handoff/routing.py): concurrent chats per agent unless a supervisor
-    # set theirs; a class's rise per step of waiting (normal -> high -> urgent); the wait
-    # before a conversation whose skill nobody present has goes to general agents; how
-    # long an agent who missed an offer is not offered that conversation again; how long
-    # an away agent's acknowledged but unanswered conversations stay theirs.
-    routing_default_capacity: int = Field(default=3, ge=1, le=20)
-    routing_ageing_step_s: float = Field(default=300.0, gt=0)
-    routing_overflow_after_s: float = Field(default=120.0, ge=0)
-    routing_offer_cooldown_s: float = Field(default=120.0, ge=0)
-    routing_away_grace_s: float = Field(default=120.0, ge=0)
-    # An urgent offer waits this long for acknowledgement (at most ack_timeout_s): with
-    # the full minute, every missed urgent offer alone broke the urgent service level.
-    routing_urgent_ack_timeout_s: float = Field(default=20.0, gt=0)
-    # The skill each hand-off reason (or urgency rule: "lost card" is lost_card) needs;
-    # other reasons need "general".
-    routing_reason_skills: dict[str, str] = Field(
-        default_factory=lambda: {"fraud": "fraud", "churn_risk": "retention", "lost_card": "cards"}
-    )
-    # Target wait per class; a conversation waiting past it raises a live alert.
-    routing_service_level_s: dict[str, float] = Field(
-        default_factory=lambda: {"urgent": 60.0, "high": 180.0, "normal": 300.0}
-    )
-    # A waiting customer is told a new estimate when it moved by this share and a minute.
-    routing_estimate_change_share: float = Field(default=0.5, ge=0)
 
     @model_validator(mode="after")
     def _derive_addresses(self) -> Settings:
@@ -459,36 +392,6 @@ class Settings(BaseSettings):
                 + "\n- ".join(problems)
                 + f"\nMake each secret with: {MAKE_SECRET}"
             )
-
-
-def weak_secret_reason(value: str) -> str | None:
-    """Why a secret is too easy to guess, or None when it is good enough."""
-    if not value or not value.strip():
-        return "is not set"
-    if DEMO_SECRET in value.lower():
-        return "is or contains the demo placeholder"
-    if len(value) < 16:
-        return f"is too short ({len(value)} characters, at least 16)"
-    counts = Counter(value)
-    if len(counts) < 8:
-        return f"uses only {len(counts)} different characters"
-    # Shannon entropy of the characters as they occur: a crude but safe upper bound on how
-    # much guessing the string resists ("aaaa..." scores 0, a random url-safe token ~6/char).
-    per_char = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
-    if per_char * len(value) < MIN_SECRET_BITS:
-        return f"has too little entropy (about {per_char * len(value):.0f} bits, at least 64)"
-    # How people really pick secrets: words, repeats, keyboard rows, sequences and dates
-    # ("changeme-changeme-changeme" has many different characters and still falls in 2^26
-    # guesses). Imported here: its word lists are loaded only when a secret is checked.
-    from zxcvbn import zxcvbn
-
-    bits = math.log2(zxcvbn(value[:ZXCVBN_MAX_CHARS])["guesses"])
-    if bits < MIN_SECRET_BITS:
-        return (
-            f"is easy to guess (words, repeats, keyboard rows or sequences: about {bits:.0f} "
-            f"bits, at least {MIN_SECRET_BITS:.0f})"
-        )
-    return None
 
 
 @lru_cache

@@ -29,7 +29,6 @@ wall (bench notes in docs/benchmarks.md).
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from knowledge.batch_embed import EmbedderSpec, encode_batches, resolve_workers
+from knowledge.embedding_cache import EmbeddingCache
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -373,42 +373,3 @@ def make_embedder(settings: Settings) -> Embedder:
             **common,
         )
     raise ValueError(f"unknown embedder backend {settings.embedder_backend!r}")
-
-
-class EmbeddingCache:
-    """Vectors by key in one SQLite file; safe for several processes."""
-
-    def __init__(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / "embeddings.sqlite"
-        self._local = threading.local()
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
-            self._local.db = db
-        return db
-
-    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        db = self._db()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, blob in db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk):
-                out[key] = np.frombuffer(blob, dtype=np.float32)
-        return out
-
-    def put_many(self, keys: list[str], vecs: np.ndarray) -> None:
-        db = self._db()
-        with db:
-            db.executemany(
-                "INSERT OR REPLACE INTO vec VALUES (?, ?)",
-                [
-                    (k, np.asarray(v, dtype=np.float32).tobytes())
-                    for k, v in zip(keys, vecs, strict=False)
-                ],
-            )

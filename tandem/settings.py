@@ -4,14 +4,12 @@ never the other way round (tests/test_layering.py)."""
 
 from __future__ import annotations
 
-from bot.settings import (
+from bot.settings import ROOT, Settings, get_settings
+from bot.settings_secrets import (
     DEMO_SECRET,
     MAKE_SECRET,
     MIN_SECRET_BITS,
-    ROOT,
     ZXCVBN_MAX_CHARS,
-    Settings,
-    get_settings,
     weak_secret_reason,
 )
 

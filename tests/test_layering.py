@@ -84,6 +84,10 @@ def _imports_of(name: str, path: Path) -> list[Import]:
 IMPORTS = [i for name, path in sorted(MODULES.items()) for i in _imports_of(name, path)]
 
 
+# The settings layer: the settings and the groups and secret rules they are made of.
+SETTINGS = ("bot.settings", "bot.settings_handoff", "bot.settings_secrets")
+
+
 def _under(name: str, *prefixes: str) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
@@ -172,17 +176,17 @@ def _violations() -> list[str]:
             rule = "imports a composition root"
         elif _under(src, *CHANNELS) and _under(dst, "bot.store"):
             rule = "a channel reads tables (call intake or a pipeline function instead)"
-        elif _under(src, "bot.store") and not _under(dst, "bot.store", "bot.settings", "chattext"):
+        elif _under(src, "bot.store") and not _under(dst, "bot.store", *SETTINGS, "chattext"):
             rule = "the store imports something above it"
         elif _under(src, "bot.reporting") and _under(dst, *HUB_CORE):
             rule = "reporting reaches into the hub's core"
-        elif _under(src, "knowledge") and _under(dst, "bot") and dst != "bot.settings":
+        elif _under(src, "knowledge") and _under(dst, "bot") and dst not in SETTINGS:
             rule = "knowledge/ imports the hub (only its settings are allowed)"
         elif _under(src, "bot", "knowledge") and _under(dst, "tandem"):
             rule = "the application imports the CLI package (settings live in bot.settings)"
         elif _under(src, "chattext") and not _under(dst, "chattext"):
             rule = "chattext/ is shared with the Rasa environment and imports only itself"
-        elif src == "bot.settings":
+        elif src in SETTINGS and dst not in SETTINGS:
             rule = "settings are the bottom layer and import nothing of the project"
         if rule:
             found.append(f"{i}: {rule}")

@@ -12,7 +12,7 @@ pytest.importorskip("rasa_sdk")
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
 from actions.fraud import ValidateFraudForm  # noqa: E402
-from actions.identity import MAX_INVALID_ANSWERS, typed_answer  # noqa: E402
+from actions.identity_answers import MAX_INVALID_ANSWERS, typed_answer  # noqa: E402
 from actions.lost_card import ValidateLostCardForm  # noqa: E402
 from tests.actions.trackers import DOMAIN, make_tracker, user  # noqa: E402
 
