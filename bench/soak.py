@@ -78,8 +78,8 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 import run_record  # noqa: E402
 from cpu_burner import add_burn_argument, burning  # noqa: E402
+from soak_agents import AgentWorker  # noqa: E402
 from soak_clients import (  # noqa: E402
-    AgentWorker,
     HttpCustomer,
     RawRasaCustomer,
     Shared,

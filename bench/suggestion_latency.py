@@ -35,8 +35,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import contextvars
-import dataclasses
 import json
 import os
 import random
@@ -52,7 +50,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import uvicorn
 import yaml
 from websockets.asyncio.client import connect as ws_connect
@@ -62,6 +59,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 from cpu_burner import add_burn_argument, burning  # noqa: E402
+from suggestion_corpus import (  # noqa: E402
+    fake_passage_vectors,
+    synthetic_entries,
+    synthetic_texts,
+    write_corpus,
+)
+from suggestion_stages import Stages, percentile, stage_figures  # noqa: E402
 from widget_auth import WidgetAuth  # noqa: E402
 
 from bot.access.passwords import hash_password  # noqa: E402
@@ -75,110 +79,6 @@ from knowledge.text import fold_diacritics  # noqa: E402
 from tandem.settings import DEMO_SECRET, Settings  # noqa: E402
 
 PASSWORD = "bench-password"
-PRODUCTS = {
-    "thẻ tín dụng": "credit card",
-    "thẻ ghi nợ": "debit card",
-    "tài khoản tiết kiệm": "savings account",
-    "khoản vay cá nhân": "personal loan",
-    "thẻ Platinum": "Platinum card",
-    "ví điện tử": "e-wallet",
-    "thẻ du lịch": "travel card",
-    "tài khoản thanh toán": "current account",
-}
-TOPICS = {
-    "phí thường niên": "annual fee",
-    "lãi suất": "interest rate",
-    "hạn mức": "credit limit",
-    "sao kê": "statement",
-    "trả góp": "instalments",
-    "hoàn tiền": "cashback",
-    "mã PIN": "PIN",
-    "điểm thưởng": "reward points",
-    "phí rút tiền": "withdrawal fee",
-    "ngày đến hạn": "due date",
-    "chuyển khoản quốc tế": "international transfer",
-    "phí chuyển đổi ngoại tệ": "FX fee",
-}
-ASKS = [
-    ("{t} của {p} là bao nhiêu?", "What is the {t} on a {p}?"),
-    ("Làm sao để thay đổi {t} cho {p}?", "How do I change the {t} for my {p}?"),
-    ("{p} có {t} không?", "Does the {p} have a {t}?"),
-    (
-        "Tôi muốn hỏi về {t} khi dùng {p} ở nước ngoài",
-        "Question about the {t} when using a {p} abroad",
-    ),
-]
-
-
-def synthetic_entries(n: int, seed: int = 7) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
-    vi_p, vi_t = list(PRODUCTS), list(TOPICS)
-    out = []
-    for i in range(n):
-        p, t = rng.choice(vi_p), rng.choice(vi_t)
-        vi_q, en_q = rng.choice(ASKS)
-        branch = f"chi nhánh {i % 97}"
-        out.append(
-            {
-                "id": f"synthetic-{i:05d}",
-                "product": "synthetic",
-                "tags": ["synthetic", TOPICS[t].replace(" ", "-")],
-                "updated_at": "2026-11-01T00:00:00+07:00",
-                "questions": {
-                    "vi": [vi_q.format(t=t, p=p) + f" ({branch}, mã {i})"],
-                    "en": [
-                        en_q.format(t=TOPICS[t], p=PRODUCTS[p]) + f" (branch {i % 97}, code {i})"
-                    ],
-                },
-                "answer": {
-                    "vi": f"Với {p}, {t} áp dụng theo biểu phí mã {i} tại {branch}.",
-                    "en": f"For the {PRODUCTS[p]}, the {TOPICS[t]} follows tariff {i} "
-                    f"at branch {i % 97}.",
-                },
-            }
-        )
-    return out
-
-
-def fake_passage_vectors(texts: set[str]) -> Any:
-    """Wrap Retriever.from_settings so synthetic texts get cheap, realistic-looking vectors."""
-    from knowledge import retriever as retriever_mod
-
-    original = retriever_mod.Retriever.from_settings
-
-    def from_settings(settings: Any) -> Any:
-        r = original(settings)
-        emb = r.embedder
-        real = emb._encode
-        templates = real(
-            [
-                a.format(t=t, p=p)
-                for a, _ in ASKS
-                for t in list(TOPICS)[:6]
-                for p in list(PRODUCTS)[:2]
-            ],
-            "passage: ",
-        )
-
-        def encode(batch: list[str], prefix: str) -> np.ndarray:
-            out = np.zeros((len(batch), emb.identity.dim), dtype=np.float32)
-            todo = [i for i, t in enumerate(batch) if t not in texts]
-            if todo:
-                out[todo] = real([batch[i] for i in todo], prefix)
-            for i, text in enumerate(batch):
-                if text in texts:
-                    g = np.random.default_rng(abs(hash(text)) % 2**32)
-                    v = templates[g.integers(len(templates))] + 0.35 * g.standard_normal(
-                        emb.identity.dim
-                    ) / np.sqrt(emb.identity.dim)
-                    out[i] = v / np.linalg.norm(v)
-            return out
-
-        emb._encode = encode  # type: ignore[method-assign,assignment]
-        return r
-
-    retriever_mod.Retriever.from_settings = from_settings  # type: ignore[method-assign,assignment]
-    return lambda: setattr(retriever_mod.Retriever, "from_settings", original)
 
 
 def bench_settings(tmp: Path, port: int) -> Settings:
@@ -195,26 +95,6 @@ def bench_settings(tmp: Path, port: int) -> Settings:
     )
 
 
-def write_corpus(tmp: Path, synthetic: list[dict[str, Any]]) -> None:
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    for path in (ROOT / "knowledge" / "corpus").glob("*.yaml"):
-        (corpus / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    (corpus / "zz-synthetic.yaml").write_text(
-        yaml.safe_dump(synthetic, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-
-
-def synthetic_texts(synthetic: list[dict[str, Any]]) -> set[str]:
-    texts = set()
-    for e in synthetic:
-        for qs in e["questions"].values():
-            texts.update(qs)
-            texts.update(fold_diacritics(q) for q in qs)
-        texts.update(e["answer"].values())
-    return texts
-
-
 async def seed(settings: Settings) -> None:
     upgrade(settings.database_url)
     db = Database(settings.database_url)
@@ -226,99 +106,6 @@ async def seed(settings: Settings) -> None:
 
 
 # ---- the hub's process ----------------------------------------------------------------
-
-
-class Stages:
-    """Per-message timestamps along the hub's path, from the assist hook's own calls.
-
-    The hook runs as one asyncio task per message, so a context variable set when it
-    starts names the message in every call it makes; the search's thread is timed inside
-    the executor call itself.
-    """
-
-    def __init__(self) -> None:
-        self.current: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-            "message", default=None
-        )
-        self.marks: dict[int, dict[str, float]] = {}
-        self.loop_lag_ms: list[float] = []
-
-    def mark(self, name: str, at: float | None = None) -> None:
-        mid = self.current.get()
-        if mid is not None:
-            self.marks.setdefault(mid, {}).setdefault(name, at if at is not None else time.time())
-
-    def install(self) -> None:
-        from bot.assist.live import AssistEngine
-        from bot.knowledge_handle import KnowledgeHandle
-        from bot.pipeline.intake import Intake
-
-        stages = self
-        spawn = Intake._spawn
-
-        def timed_spawn(intake: Any, coro: Any) -> None:
-            # Intake starts the hooks right after its commit: the hook's own arguments
-            # name the message.
-            message = getattr(coro, "cr_frame", None) and coro.cr_frame.f_locals.get("message")
-            if isinstance(message, dict) and "id" in message:
-                stages.marks.setdefault(int(message["id"]), {}).setdefault("committed", time.time())
-            spawn(intake, coro)
-
-        on_inbound, load, publish = (
-            AssistEngine.on_inbound,
-            AssistEngine.load,
-            AssistEngine._publish,
-        )
-
-        async def timed_on_inbound(engine: Any, conv: Any, message: dict[str, Any]) -> None:
-            stages.current.set(int(message["id"]))
-            stages.mark("hook_start")
-            await on_inbound(engine, conv, message)
-
-        async def timed_load(engine: Any, conv_id: int) -> Any:
-            state = await load(engine, conv_id)
-            stages.mark("loaded")
-            return state
-
-        def timed_publish(engine: Any, conv_id: int, event: dict[str, Any]) -> None:
-            if event.get("type") == "suggestions":
-                stages.mark("published")
-            publish(engine, conv_id, event)
-
-        async def timed_search(
-            handle: Any, query: str, lang: str | None, k: int = 3
-        ) -> list[dict[str, Any]]:
-            service = await handle.get()
-            if service is None:
-                return []
-            stages.mark("search_submit")
-            times: dict[str, float] = {}
-
-            def run() -> Any:
-                times["search_thread_start"] = time.time()
-                try:
-                    return service.search(query, lang, k)
-                finally:
-                    times["search_thread_end"] = time.time()
-
-            hits = await asyncio.get_running_loop().run_in_executor(handle._pool(), run)
-            for name, at in times.items():
-                stages.mark(name, at)
-            stages.mark("searched")
-            return [dataclasses.asdict(hit) for hit in hits]
-
-        Intake._spawn = timed_spawn  # type: ignore[method-assign,assignment]
-        AssistEngine.on_inbound = timed_on_inbound  # type: ignore[method-assign,assignment]
-        AssistEngine.load = timed_load  # type: ignore[method-assign,assignment]
-        AssistEngine._publish = timed_publish  # type: ignore[method-assign,assignment]
-        KnowledgeHandle.search = timed_search  # type: ignore[method-assign,assignment]
-
-    async def sample_loop_lag(self, every_s: float = 0.05) -> None:
-        """How late the event loop wakes a sleeper: time every task there waits for its turn."""
-        while True:
-            asked = time.perf_counter()
-            await asyncio.sleep(every_s)
-            self.loop_lag_ms.append((time.perf_counter() - asked - every_s) * 1000)
 
 
 def serve(tmp: Path, port: int) -> None:
@@ -355,11 +142,6 @@ def demo_queries() -> list[str]:
                 queries.extend(lang_qs)
     queries += [fold_diacritics(q) for q in queries if fold_diacritics(q) != q]
     return queries + ["còn phí thì sao?", "and the fee?", "ok", "cảm ơn, còn hạn mức?"]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
 
 
 def main() -> None:
@@ -546,52 +328,6 @@ async def drive(
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "timeline": timeline,
     }
-
-
-STAGES = [
-    # (name, from, to); "a|b" would be the later of two marks. A message that stands alone
-    # is searched and published before the state is read, so the stages need not add up.
-    ("commit", "stored", "committed"),
-    ("hook_start", "committed", "hook_start"),
-    ("read_state", "hook_start", "loaded"),
-    ("search_queue", "search_submit", "search_thread_start"),
-    ("search_run", "search_thread_start", "search_thread_end"),
-    ("search_return", "search_thread_end", "searched"),
-    ("to_publish", "searched", "published"),
-    ("delivery", "published", "received"),
-]
-
-
-def _at(marks: dict[str, float], name: str) -> float | None:
-    found = [marks[n] for n in name.split("|") if n in marks]
-    return max(found) if len(found) == len(name.split("|")) else None
-
-
-def stage_figures(recorded: dict[str, Any], timeline: dict[int, dict[str, float]]) -> dict:
-    """p50/p95 of each stage over the measured messages, and the hub's event-loop lag."""
-    marks = {int(k): v for k, v in (recorded.get("marks") or {}).items()}
-    stages: dict[str, dict[str, float]] = {}
-    for name, a, b in STAGES:
-        spans = []
-        for mid, seen in timeline.items():
-            both = {**marks.get(mid, {}), **seen}
-            start, end = _at(both, a), _at(both, b)
-            if start is not None and end is not None:
-                spans.append((end - start) * 1000)
-        if spans:
-            stages[name] = {
-                "p50_ms": round(statistics.median(spans), 1),
-                "p95_ms": round(percentile(spans, 0.95), 1),
-            }
-    lag = recorded.get("loop_lag_ms") or []
-    out: dict[str, Any] = {"stages": stages}
-    if lag:
-        out["hub_loop_lag_ms"] = {
-            "p50": round(statistics.median(lag), 1),
-            "p95": round(percentile(lag, 0.95), 1),
-            "max": round(max(lag), 1),
-        }
-    return out
 
 
 def free_port() -> int:
