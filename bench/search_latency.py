@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bot.thread_priority import set_niceness
+from bot.search.priority import set_niceness
 from knowledge.corpus import load_corpus
 from knowledge.retriever import Prepared, Retriever, Row
 from tandem.settings import ROOT, get_settings

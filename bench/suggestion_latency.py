@@ -71,10 +71,10 @@ from widget_auth import WidgetAuth  # noqa: E402
 from bot.access.passwords import hash_password  # noqa: E402
 from bot.api.widget_identity import sign_customer  # noqa: E402
 from bot.app import create_app  # noqa: E402
+from bot.search.priority import set_niceness  # noqa: E402
 from bot.store.db import Database  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
 from bot.store.seed import load_demo_data, seed_customers, seed_users  # noqa: E402
-from bot.thread_priority import set_niceness  # noqa: E402
 from knowledge.text import fold_diacritics  # noqa: E402
 from tandem.settings import DEMO_SECRET, Settings  # noqa: E402
 

@@ -86,8 +86,8 @@ class Stages:
 
     def install(self) -> None:
         from bot.assist.live import AssistEngine
-        from bot.knowledge_handle import KnowledgeHandle
         from bot.pipeline.intake import Intake
+        from bot.search.handle import KnowledgeHandle
 
         stages = self
         spawn = Intake._spawn

@@ -18,11 +18,11 @@ from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from bot import thread_priority
 from bot.access.passwords import PasswordWorker
 from bot.api import account, agent, agent_socket, internal, widget
 from bot.handoff import scheduler
-from bot.knowledge_handle import KnowledgeHandle
+from bot.search import priority as thread_priority
+from bot.search.handle import KnowledgeHandle
 from bot.service import Hub
 from bot.settings import Settings, get_settings
 from bot.states import InvalidTransition
@@ -42,7 +42,7 @@ class HealthOut(BaseModel):
     knowledge_version: int | None
     realtime: str  # local | redis | redis-down
     replica: str
-    # CPU priority per role: {"hub": {"asked": -5, "applied": true}} (bot/thread_priority.py)
+    # CPU priority per role: {"hub": {"asked": -5, "applied": true}} (bot/search/priority.py)
     niceness: dict[str, dict[str, int | bool]]
     # CPU seconds of knowledge searches so far, {"answer": s, "suggestion": s}
     search_cpu_s: dict[str, float]

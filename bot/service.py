@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from bot import events
 from bot.core import Core
 from bot.pipeline.bot_return import return_to_bot
 from bot.pipeline.health import BotHealth
@@ -35,8 +34,9 @@ from bot.pipeline.threads import Threads
 from bot.pipeline.throttle import IntakeLimits
 from bot.pipeline.workers import Workers
 from bot.rasa_client import RasaClient
-from bot.realtime import Broker
-from bot.realtime_redis import RedisBroker
+from bot.realtime import events
+from bot.realtime.broker import Broker
+from bot.realtime.redis_broker import RedisBroker
 from bot.serialize import message_json
 from bot.settings import Settings
 from bot.store.db import Database

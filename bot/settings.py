@@ -193,7 +193,7 @@ class Settings(HandoffSettings):
     # Worker threads for knowledge searches in the hub, apart from the hub's other
     # blocking work, so a burst of suggestions cannot starve it (nor it them).
     search_workers: int = 2
-    # Searches queue for those threads by priority (bot/search_queue.py): the bot's own
+    # Searches queue for those threads by priority (bot/search/queue.py): the bot's own
     # answers first, agents' suggestions after them. A suggestion search still queued
     # after this long is dropped (a newer turn's suggestions replace it anyway).
     suggestion_search_max_age_s: float = 15.0
@@ -206,7 +206,7 @@ class Settings(HandoffSettings):
     # Query embeddings kept (by exact query text), so one message searched for the bot's
     # answer and for the agent's suggestions is embedded once.
     query_embedding_cache: int = Field(default=512, ge=0)
-    # CPU priority (Linux niceness, bot/thread_priority.py), opt-in: 0 asks for nothing.
+    # CPU priority (Linux niceness, bot/search/priority.py), opt-in: 0 asks for nothing.
     # A negative value puts the hub's threads ahead of batch work on the same machine and
     # its knowledge searches (what an agent's suggestions wait for) ahead of the hub's own
     # bookkeeping; it needs root or CAP_SYS_NICE, and /healthz reports whether it was

@@ -16,7 +16,7 @@ def serve_hub(
     import uvicorn
 
     from bot.app import create_app
-    from bot.thread_priority import set_niceness
+    from bot.search.priority import set_niceness
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from bot.thread_priority import set_niceness
+from bot.search.priority import set_niceness
 
 _hasher = PasswordHasher()
 # Niceness of the hashing threads: Argon2 runs its lanes in threads of its own, which inherit

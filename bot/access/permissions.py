@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot import events
+from bot.realtime import events
 
 
 class Person(Protocol):

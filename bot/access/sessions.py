@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from bot import events
-from bot.realtime import Broker
+from bot.realtime import events
+from bot.realtime.broker import Broker
 from bot.serialize import aware
 from bot.settings import Settings
 from bot.store.db import Database

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import events
 from bot.access import sessions, signin
 from bot.access.auth import (
     clear_session_cookie,
@@ -23,6 +22,7 @@ from bot.access.auth import (
 from bot.access.sessions import SignedIn
 from bot.api.agent import set_online
 from bot.api.schemas import OkOut
+from bot.realtime import events
 from bot.store.models import Alert, User
 
 router = APIRouter(prefix="/api", tags=["account"])

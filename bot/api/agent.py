@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import customer_link, events, states
+from bot import customer_link, states
 from bot.access import permissions
 from bot.access.auth import hub_of, require_agent, require_supervisor
 from bot.api import routing as routing_api
@@ -23,6 +23,7 @@ from bot.api.schemas import CallbackOut, ConversationOut, MessageOut
 from bot.copilot.placeholders import unfilled, unfilled_detail
 from bot.handoff import callbacks, dispatch, queue
 from bot.pipeline.windows import WindowClosed, agent_reply_refusal
+from bot.realtime import events
 from bot.serialize import callback_json, conversation_json, message_json
 from bot.store.models import (
     Callback,

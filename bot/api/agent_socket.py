@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from bot import events, presence
 from bot.access import permissions, sessions
 from bot.access.auth import hub_of, serving_hub, signed_in
+from bot.realtime import events, presence
 from bot.settings import Settings
 from bot.store.models import Conversation, User
 

@@ -4,13 +4,12 @@ proved (part of the internal API, behind the service token).
 
 A check always names its target: the signed-in customer's id, or the phone number the
 customer says is registered with the bank. It is never "whoever matches". Every check is
-throttled (``bot.identity``) per visitor, client address and target. A passed card check
-("card_dob") is enough to block a card; balances, due dates and applications need the
-signed-in identity or a one-time code on top ("otp"), and ``account_allowed`` is where
-the account endpoint checks that, from the hub's own record rather than the action's word.
-A passed check also links the conversation's customer for the agent's view
-(``bot.customer_link``), in the same transaction as its record.
-"""
+throttled (``bot.access.identity_throttle``) per visitor, client address and target. A
+passed card check ("card_dob") is enough to block a card; balances, due dates and
+applications need the signed-in identity or a one-time code on top ("otp"), and
+``account_allowed`` is where the account endpoint checks that, from the hub's own record
+rather than the action's word. A passed check also links the conversation's customer for
+the agent's view (``bot.customer_link``), in the same transaction as its record."""
 
 from __future__ import annotations
 
@@ -27,11 +26,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import customer_link, events, identity, sms
+from bot import customer_link, sms
+from bot.access import identity_throttle as identity
 from bot.access.auth import hub_of
 from bot.api.params import MAX_DB_ID
 from bot.handoff.callbacks import normalise_phone
 from bot.pipeline.sender import sender_conversation
+from bot.realtime import events
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Customer, IdentityCheck
 

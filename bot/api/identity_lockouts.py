@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel
 
-from bot import events, identity
+from bot.access import identity_throttle as identity
 from bot.access.auth import hub_of, require_supervisor
 from bot.api.params import DbId
+from bot.realtime import events
 from bot.serialize import aware
 from bot.store.models import Alert, User
 

@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field, StringConstraints
 
-from bot import events
 from bot.access.auth import hub_of, require_agent, require_supervisor
 from bot.api.agent_schemas import RoutingAgentOut, RoutingAgentsOut
 from bot.api.params import DbId
 from bot.api.schemas import ConversationOut
 from bot.handoff import dispatch, routing
+from bot.realtime import events
 from bot.serialize import conversation_json, iso
 from bot.store.models import User
 

@@ -27,7 +27,6 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from bot import events
 from bot.access.auth import client_address, hub_of, serving_hub
 from bot.api.schemas import MessageOut
 from bot.api.widget_identity import (
@@ -47,6 +46,7 @@ from bot.api.widget_identity import (
 )
 from bot.pipeline.intake import Inbound
 from bot.pipeline.throttle import RateLimited
+from bot.realtime import events
 from bot.text import InvalidMessage
 from bot.texts import text as hub_text
 

@@ -27,7 +27,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot import events
 from bot.assist.profiles import load_profile
 from bot.assist.query import (
     FLAG_TURNS,
@@ -39,6 +38,7 @@ from bot.assist.query import (
     suggestion_json,
 )
 from bot.assist.rules_files import RulesFiles
+from bot.realtime import events
 from bot.store.models import AssistState, Conversation, Message, OfferEvent, SuggestionEvent
 from knowledge.crosssell import ConversationSignals, Profile, RuleSet
 
@@ -224,7 +224,7 @@ class AssistEngine:
         """Top answers in the customer's language, and their ids, tags and products (what
         the conversation is about, for the rules' ``topics_any``). The search waits behind
         the bot's own answer searches, and a newer turn of the same conversation replaces
-        it while it waits (bot/search_queue.py)."""
+        it while it waits (bot/search/queue.py)."""
         if not query.strip():
             return [], []
         # With the learner on, a few more candidates than shown, so an entry agents keep

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events
 from bot.copilot.summary import Line, Record, summarise
 from bot.pipeline.effects import after_commit
+from bot.realtime import events
 from bot.store.copilot_models import ConversationSummary
 from bot.store.models import Callback, Conversation, ConversationEvent, Message
 

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events, notes, states
+from bot import notes, states
 from bot.handoff import routing
+from bot.realtime import events
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Message, User
 from bot.texts import text as t

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events, states
+from bot import states
 from bot.copilot import summary_store as copilot_store
 from bot.copilot import wrapup_store
 from bot.handoff import urgency, waits
@@ -24,6 +24,7 @@ from bot.handoff.dispatch import (  # noqa: F401
     auto_assign,
     requeue_unacknowledged,
 )
+from bot.realtime import events
 from bot.reporting.survey_answers import CSAT_BUTTONS
 from bot.store.models import Alert, Conversation, Message, User
 from bot.texts import CALLBACK_BUTTONS

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
 
-from bot import jobs, presence, states
+from bot import jobs, states
 from bot.handoff import callbacks, dispatch, estimate, queue, urgency, waits
+from bot.realtime import presence
 from bot.store.models import Callback, Conversation, User
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
-from bot import events
 from bot.rasa_client import RasaClient
-from bot.realtime import Broker
+from bot.realtime import events
+from bot.realtime.broker import Broker
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events, states
+from bot import states
 from bot.language import TOLD, next_language, tells_language
 from bot.pipeline.effects import after_commit
 from bot.pipeline.outbound import append, thread_topic
 from bot.pipeline.throttle import IntakeLimits, RateLimited
-from bot.realtime import Broker
+from bot.realtime import events
+from bot.realtime.broker import Broker
 from bot.reporting import survey_answers
 from bot.serialize import message_json
 from bot.store.db import Database

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events
 from bot.pipeline.effects import after_commit
-from bot.realtime import Broker
+from bot.realtime import events
+from bot.realtime.broker import Broker
 from bot.serialize import message_json
 from bot.store.models import Conversation, Message, OutboxEntry, utcnow
 

@@ -37,7 +37,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bot import events, states
+from bot import states
 from bot.core import Core
 from bot.customer_link import bot_customer
 from bot.handoff import callbacks, mood, queue
@@ -46,6 +46,7 @@ from bot.pipeline.bot_return import list_unanswered, unanswered, unlist_unanswer
 from bot.pipeline.health import BotHealth
 from bot.pipeline.sender import RasaSender
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.realtime import events
 from bot.reporting import surveys
 from bot.store.models import Conversation, Message, WorkItem
 from bot.texts import PERSON_BUTTONS

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from bot.pipeline.health import BotHealth
 from bot.pipeline.intake import Accepted, Inbound
 from bot.pipeline.threads import Threads
-from bot.realtime import Broker
+from bot.realtime.broker import Broker
 from bot.settings import Settings
 
 

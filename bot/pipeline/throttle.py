@@ -64,7 +64,7 @@ class IntakeLimits:
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         memory = cast(Storage, storage_from_string("async+memory://"))
         if storage is None and settings.redis_url:
-            # redis-py is already the hub's Redis client (bot/realtime_redis.py). Short
+            # redis-py is already the hub's Redis client (bot/realtime/redis_broker.py). Short
             # timeouts: intake must not hang on a Redis that does not answer.
             found = storage_from_string(
                 f"async+{settings.redis_url}",
@@ -76,7 +76,7 @@ class IntakeLimits:
         self.storage = storage or memory
         self.limiter = MovingWindowRateLimiter(self.storage)
         # While Redis is out of reach, each replica counts on its own instead: customers
-        # keep writing (the realtime fan-out has the same fallback, bot/realtime_redis.py).
+        # keep writing (the realtime fan-out has the same fallback, bot/realtime/redis_broker.py).
         self.local = MovingWindowRateLimiter(memory) if self.storage is not memory else None
 
         def per_min(amount: int) -> RateLimitItem:

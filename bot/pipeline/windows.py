@@ -30,9 +30,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import events, states
+from bot import states
 from bot.core import Core
 from bot.pipeline.outbox import DeliveryRefused
+from bot.realtime import events
 from bot.serialize import aware, iso
 from bot.settings import Settings
 from bot.store.models import Conversation, Message, OutboxEntry

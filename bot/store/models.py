@@ -336,7 +336,7 @@ class AssistState(Base):
 
 class IdentityAttempt(Base):
     """Recent failed identity checks of customers for one scope: a visitor (channel
-    thread), a client address or a target customer (``bot.identity``). Kept in the
+    thread), a client address or a target customer (``bot.access.identity_throttle``). Kept in the
     database, so every hub replica counts the same failures."""
 
     __tablename__ = "identity_attempts"

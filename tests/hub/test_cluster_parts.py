@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot import jobs
-from bot.realtime_redis import RedisBroker
+from bot.realtime.redis_broker import RedisBroker
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from tests.support.needs import require

@@ -1,4 +1,4 @@
-"""The realtime topics and frames are declared in one module (bot/events.py), and a
+"""The realtime topics and frames are declared in one module (bot/realtime/events.py), and a
 conversation's event reaches both its open panels and the agents' queue through one
 function."""
 
@@ -8,8 +8,8 @@ import ast
 import asyncio
 from pathlib import Path
 
-from bot import events
-from bot.realtime import Broker
+from bot.realtime import events
+from bot.realtime.broker import Broker
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 TOPIC_PREFIXES = ("conv:", "user:", "thread:", "session:")
@@ -39,7 +39,7 @@ def _hand_typed_topics(path: Path) -> list[str]:
 
 def _hand_built_frames(path: Path) -> list[str]:
     """``publish`` calls whose frame is a dict literal instead of a declared frame (a
-    ``TypedDict`` of bot.events, or one of its helpers such as ``alert_frame``)."""
+    ``TypedDict`` of bot.realtime.events, or one of its helpers such as ``alert_frame``)."""
     found: list[str] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if (
@@ -56,7 +56,7 @@ def _modules() -> list[tuple[str, Path]]:
     return [
         (path.relative_to(BOT.parent).as_posix(), path)
         for path in sorted(BOT.rglob("*.py"))
-        if path.relative_to(BOT.parent).as_posix() != "bot/events.py"
+        if path.relative_to(BOT.parent).as_posix() != "bot/realtime/events.py"
     ]
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 
 from bot.pipeline import leases
 from bot.pipeline.intake import Inbound, Intake
-from bot.realtime import Broker
-from bot.search_queue import ANSWER, DROPPED, SUGGESTION, SearchQueue
+from bot.realtime.broker import Broker
+from bot.search.queue import ANSWER, DROPPED, SUGGESTION, SearchQueue
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import Message, WorkItem

@@ -4,7 +4,7 @@ describes the real contract and FastAPI checks each answer against it.
 The app's routes are walked as FastAPI mounts them (included routers too). A route whose
 response model is missing, or is a bare ``dict``/``Any``, fails, unless it is listed below
 with the reason it answers with something other than JSON. Websocket routes are not HTTP
-routes and are not walked; their frames are declared in ``bot/events.py``.
+routes and are not walked; their frames are declared in ``bot/realtime/events.py``.
 
 Where an answer is built by a function of its own, the function's output is compared with
 its model's, so a key added to one but not the other cannot be dropped without a sound.

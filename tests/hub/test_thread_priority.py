@@ -8,8 +8,8 @@ import os
 import threading
 from pathlib import Path
 
-from bot.knowledge_handle import KnowledgeHandle
-from bot.thread_priority import set_niceness
+from bot.search.handle import KnowledgeHandle
+from bot.search.priority import set_niceness
 from tandem.settings import Settings
 
 
@@ -67,7 +67,7 @@ def test_the_hub_serves_from_a_thread_at_the_hub_niceness(monkeypatch, tmp_path:
 
 
 def test_what_was_asked_and_applied_is_reported(monkeypatch) -> None:
-    from bot import thread_priority
+    from bot.search import priority as thread_priority
 
     def refuse(*_: object) -> None:
         raise PermissionError(13, "Permission denied")

@@ -27,7 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.thread_priority import set_niceness
+from bot.search.priority import set_niceness
 
 ANSWER = 0  # the bot's answer to a customer
 SUGGESTION = 1  # an agent's suggestions

@@ -27,8 +27,8 @@ import logging
 import uuid
 from typing import Any
 
-from bot import events
-from bot.realtime import Broker
+from bot.realtime import events
+from bot.realtime.broker import Broker
 
 log = logging.getLogger(__name__)
 

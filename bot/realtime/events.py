@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, TypedDict
 
-from bot.realtime import Broker
+from bot.realtime.broker import Broker
 
 AGENTS = "agents"
 SUPERVISORS = "supervisors"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from bot import events
+from bot.realtime import events
 from bot.store.models import User
 
 if TYPE_CHECKING:

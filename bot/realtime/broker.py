@@ -1,13 +1,13 @@
 """In-process publish/subscribe for websocket pushes.
 
-The topics and the frames' shapes are declared in ``bot.events``; ``session:<id>`` (one
+The topics and the frames' shapes are declared in ``bot.realtime.events``; ``session:<id>`` (one
 sign-in session's sockets: told when it ends) in ``bot.access.sessions``. Which panel
 socket hears which topic is decided in ``bot.access.permissions``. The database stays the
 source of truth; a subscriber that reconnects re-reads state over HTTP, so a dropped push
 loses nothing.
 
 ``Broker`` serves one process (the embedded default). With several hub replicas,
-``bot.realtime_redis.RedisBroker`` keeps the same interface and fans every event out
+``bot.realtime.redis_broker.RedisBroker`` keeps the same interface and fans every event out
 through Redis, so a socket on one replica hears what another replica published.
 """
 

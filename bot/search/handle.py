@@ -5,7 +5,7 @@ Searches have their own small pool (setting `search_workers`) instead of asyncio
 default one: a burst of suggestions then queues here without holding the threads the
 hub's other blocking work needs, and vice versa. The embedding model serialises calls
 anyway, so more workers would only wait on its lock. The pool's queue is ordered
-(bot/search_queue.py): the bot's answers before agents' suggestions, and a suggestion
+(bot/search/queue.py): the bot's answers before agents' suggestions, and a suggestion
 search that a newer turn replaced, or that waited too long, is dropped.
 
 With several hub replicas (a Redis URL set), they share one index folder and one corpus
@@ -21,9 +21,9 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
-from bot import events
-from bot.realtime import Broker
-from bot.search_queue import ANSWER, DROPPED, SUGGESTION, SearchQueue
+from bot.realtime import events
+from bot.realtime.broker import Broker
+from bot.search.queue import ANSWER, DROPPED, SUGGESTION, SearchQueue
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
