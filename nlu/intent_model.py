@@ -239,19 +239,29 @@ class IntentModel:
         self.thresholds = thresholds
 
     def calibrated(self, conf: np.ndarray) -> np.ndarray:
-        """Confidences with each intent's threshold moved onto the fallback threshold.
+        """Confidences with the winning intent's threshold moved onto the fallback threshold.
 
-        Piecewise linear and increasing per intent: [0, t] -> [0, T] and [t, 1] -> [T, 1]
-        (t the intent's threshold, T the fallback's). An intent at the shared threshold is
-        unchanged; no confidence goes down.
+        The calibration decides only whether the classifier's first choice is sure enough;
+        it never changes which intent is first. Each row's winner is mapped piecewise
+        linearly, [0, t] -> [0, T] and [t, 1] -> [T, 1] (t its threshold, T the
+        fallback's), and the whole row is scaled by the same factor, so the ranking is the
+        model's own. Mapping every intent by its own threshold instead let an intent with a
+        low threshold overtake a likelier one: on BANKING77 (77 close intents) that cost
+        about a point of accuracy. An intent at the shared threshold is unchanged; no
+        confidence goes down and none exceeds one.
         """
         if self.thresholds is None:
             return conf
         big_t = self.config.fallback_threshold
-        t = self.thresholds.astype(np.float64)[None, :]
-        low = conf * (big_t / np.maximum(t, 1e-6))
-        high = big_t + (conf - t) * ((1.0 - big_t) / np.maximum(1.0 - t, 1e-6))
-        return np.where(conf < t, low, high).astype(conf.dtype)
+        rows = np.arange(conf.shape[0])
+        winner = conf.argmax(axis=1)
+        top = conf[rows, winner].astype(np.float64)
+        t = self.thresholds.astype(np.float64)[winner]
+        low = top * (big_t / np.maximum(t, 1e-6))
+        high = big_t + (top - t) * ((1.0 - big_t) / np.maximum(1.0 - t, 1e-6))
+        mapped = np.where(top < t, low, high)
+        factor = np.where(top > 0, mapped / np.maximum(top, 1e-12), 1.0)
+        return (conf * factor[:, None]).astype(conf.dtype)
 
     def predict(
         self,

@@ -128,18 +128,27 @@ def test_calibration_learns_a_threshold_per_intent_within_bounds() -> None:
     assert model.predict(None, clear)[1].argmax() == off.predict(None, clear)[1].argmax()
 
 
-def test_calibration_only_raises_confidences_and_keeps_their_order_per_intent() -> None:
+def test_calibration_lifts_the_winner_and_never_reorders_intents() -> None:
     model = _calibrated_model(5)
     model.thresholds = np.array([0.45, 0.45, 0.45, 0.3], dtype=np.float32)  # big, mid, oos, small
     conf = np.array(
-        [[0.1, 0.2, 0.1, 0.3], [0.2, 0.1, 0.1, 0.15], [0.5, 0.0, 0.0, 0.9]], dtype=np.float32
+        [
+            [0.1, 0.2, 0.1, 0.3],  # "small" wins at its own threshold
+            [0.2, 0.1, 0.1, 0.15],  # "big" wins at the shared threshold: unchanged
+            [0.5, 0.0, 0.0, 0.9],  # "small" wins, far over its threshold
+            [0.28, 0.0, 0.0, 0.26],  # "big" wins by a little; "small" has the lower threshold
+        ],
+        dtype=np.float32,
     )
     out = model.calibrated(conf)
-    assert (out >= conf - 1e-6).all()
-    np.testing.assert_allclose(out[:, :3], conf[:, :3], rtol=1e-6)  # at 0.45: unchanged
-    # The calibrated intent's own threshold lands on the fallback threshold, order kept.
+    assert (out.argmax(axis=1) == conf.argmax(axis=1)).all()
+    assert (out >= conf - 1e-6).all() and (out <= 1.0 + 1e-6).all()
+    # The winner's own threshold lands on the fallback threshold, the row scaled alike.
     assert out[0, 3] == pytest.approx(0.45)
-    assert out[1, 3] < out[0, 3] < out[2, 3] <= 1.0
+    np.testing.assert_allclose(out[0] / conf[0], out[0, 3] / conf[0, 3], rtol=1e-5)
+    np.testing.assert_allclose(out[1], conf[1], rtol=1e-6)
+    np.testing.assert_allclose(out[3], conf[3], rtol=1e-6)
+    assert out[0, 3] < out[2, 3] <= 1.0
 
 
 def test_calibration_survives_saving(tmp_path: Path) -> None:
