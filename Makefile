@@ -44,18 +44,9 @@ test-rasa: ## Rasa checks: data validation, end-to-end test stories, actions and
 	$(RASA)/python -m pytest tests/actions --confcutdir tests/actions -q
 	$(RASA)/python -m pytest tests/rasa --confcutdir tests/rasa -q
 
-# Two pytest workers (pytest-xdist), each file whole on one worker so its module fixtures
-# start once: most of these tests wait on the hubs, Rasa servers and browsers they start, so
-# one process leaves a core idle. Every fixture takes free ports, its own temporary folder
-# and its own PostgreSQL database, so the workers never share state. The API fuzzing runs
-# on its own afterwards: Schemathesis makes its tests while they run, which xdist's
-# workers cannot share out (they would run 1 of its 100 cases).
 test-app: ## Hub, knowledge, channels, panel and browser tests against real services
-	url=$$(scripts/test_services.sh) && export TANDEM_TEST_POSTGRES_URL=$$url CI=$${CI:-} && \
-	$(APP)/python -m pytest tests -q -n 2 --dist loadfile --durations=20 \
-	  --ignore=tests/actions --ignore=tests/nlu --ignore=tests/rasa \
-	  --ignore=tests/security/test_fuzz_api.py && \
-	$(APP)/python -m pytest tests/security/test_fuzz_api.py -q
+	TANDEM_TEST_POSTGRES_URL=$$(scripts/test_services.sh) CI=$${CI:-} \
+	  $(APP)/python -m pytest tests -q --durations=20 --ignore=tests/actions --ignore=tests/nlu --ignore=tests/rasa
 
 lint: ## Ruff lint and format check
 	$(APP)/ruff check .
