@@ -13,7 +13,7 @@ from bot.handoff import estimate
 from bot.handoff.routing import CLASS_NAMES, HIGH, NORMAL, URGENT
 
 CLASS_MIX = {URGENT: 0.15, HIGH: 0.25, NORMAL: 0.60}
-# The hub's defaults (bot/settings.py routing_service_level_s).
+# The hub's defaults (bot/config/settings.py routing_service_level_s).
 SERVICE_LEVEL_S = {URGENT: 60.0, HIGH: 180.0, NORMAL: 300.0}
 MEAN_HANDLE_S = 240.0
 FLOOR_S = 60.0  # below this true wait the error is read in seconds, not as a share

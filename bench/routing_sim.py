@@ -3,7 +3,8 @@ estimate (bot/handoff/estimate.py), driven by a fake clock, with no hub and no n
 
 Usage:
     .venv/bin/python bench/routing_sim.py --conversations 10000 --occupancy 0.85 --seed 1
-    [--agents 12] [--capacity 3] [--out bench/results/routing-DATE-NAME.json]
+    [--agents 12] [--capacity 3] [--out bench/results/routing_sim-DATE-NAME.json]
+    [--known-chat-ends]
 
 The model:
 - Poisson arrivals per priority class (urgent 15 %, high 25 %, normal 60 %), each with a
@@ -32,12 +33,15 @@ over waits of a minute or more and over two minutes, and below a minute in secon
 a share says little (told 8 s, waited 4 s is 100 %); also the share of true waits inside
 the forecast's 10-90 % range. ``formula_estimate_error`` is the same for the earlier
 single-formula estimate (``estimate_wait_s``), told to the same customers.
+``--known-chat-ends`` gives the estimate each open chat's true remaining time, which the hub
+cannot know: a bound on what better guesses of the chats' ends could bring.
 
 The last line printed is one JSON object: conversations, seconds (this run's own time),
 occupancy (measured: busy slot-time over present slot-time), wait_p50_s, wait_p90_s,
 wait_max_s, service_level (objects keyed urgent/high/normal; service level = share
 within the class's target wait), max_wait_with_free_capacity_s (target 0),
-estimate_median_abs_error_share, and the Erlang C figures for the same load.
+estimate_median_abs_error_share, and the Erlang C figures for the same load; also the CPU
+time of one estimate (``estimate_cpu_ms``) and the estimator's settings.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from routing_figures import CLASS_MIX, MEAN_HANDLE_S, Conv, summary  # noqa: E402
+from routing_figures import CLASS_MIX, MEAN_HANDLE_S, Conv, pct, summary  # noqa: E402
 
 from bot.handoff import estimate, forecast, routing  # noqa: E402
 from bot.handoff.routing import HIGH, NORMAL, URGENT  # noqa: E402
@@ -119,6 +123,8 @@ class Sim:
         self.busy_slot_s = 0.0
         self.present_slot_s = 0.0
         self.last_t = 0.0
+        self.estimate_cpu_s: list[float] = []  # CPU time of each estimate told
+        self.known_chat_ends = args.known_chat_ends
 
     def push(self, t: float, kind: str, a: int = -1, b: int = -1) -> None:
         self.seq += 1
@@ -161,7 +167,16 @@ class Sim:
             agent_id: self.by_agent[agent_id].last_offer_at for agent_id in self.offers.values()
         }
         chat_starts = {a: list(chats.values()) for a, chats in self.chats.items()}
-        return estimate.queue_forecast(
+        left = (  # the open chats' true remaining times: only the bound is told them
+            {
+                a: [self.convs[c].handle_s - (self.now - start) for c, start in chats.items()]
+                for a, chats in self.chats.items()
+            }
+            if self.known_chat_ends
+            else None
+        )
+        started = time.thread_time()  # the estimate's cost, reading the measured facts too
+        told = estimate.queue_forecast(
             conv,
             self.waiting.values(),
             self.agents,
@@ -170,7 +185,10 @@ class Sim:
             chat_starts,
             offer_at,
             self.measured(),
+            chat_left=left,
         )
+        self.estimate_cpu_s.append(time.thread_time() - started)
+        return told
 
     def formula_estimate(self, conv: routing.Waiting) -> float | None:
         """The single-formula estimate the hub told before the forecast (for comparison)."""
@@ -321,13 +339,20 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=12)
     parser.add_argument("--capacity", type=int, default=3)
     parser.add_argument("--out", type=Path, help="also write the JSON object to this file")
+    parser.add_argument(
+        "--known-chat-ends",
+        action="store_true",
+        help="a bound, not the hub: the estimate is told each open chat's true end",
+    )
     args = parser.parse_args()
     if args.conversations < 1 or args.agents < 1 or args.capacity < 1:
         parser.error("--conversations, --agents and --capacity must be at least 1")
     if not 0 < args.occupancy < 1:
         parser.error("--occupancy must be between 0 and 1")
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = Sim(args).run()
+    sim = Sim(args)
+    result = sim.run()
+    costs_ms = sorted(1000 * c for c in sim.estimate_cpu_s)
     result = {
         "conversations": result.pop("conversations"),
         "seconds": round(time.perf_counter() - started, 3),
@@ -336,6 +361,20 @@ def main() -> None:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "nproc": os.cpu_count(),
         **result,
+        # What one estimate costs (CPU of the thread, so other jobs on the machine do not
+        # count), and the estimator's settings.
+        "estimate_cpu_ms": {
+            "calls": len(costs_ms),
+            "mean": round(sum(costs_ms) / max(1, len(costs_ms)), 3),
+            "p50": round(pct(costs_ms, 0.5), 3),
+            "p90": round(pct(costs_ms, 0.9), 3),
+            "max": round(max(costs_ms, default=0.0), 3),
+        },
+        "estimator": {
+            "samples": estimate.SAMPLES,
+            "tolerance": forecast.TOLERANCE,
+            "known_chat_ends": args.known_chat_ends,
+        },
         "agents": args.agents,
         "capacity": args.capacity,
         "seed": args.seed,

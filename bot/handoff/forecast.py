@@ -22,6 +22,17 @@ hub knows now:
 The told figure is the value that the most scenarios fall within ``-TOLERANCE`` /
 ``+TOLERANCE`` of, relative to the true wait: the number most likely to be right, not the
 mean, which long tails pull away from what most customers see.
+
+Why the tolerance is 40 % and not the 25 % the estimate aims at: the quality figure is the
+median, over customers, of |told - wait| / wait. It is at most m when at least half of the
+customers are within m, so the best figure for each customer is the one most likely to be
+within m of their wait, with m the median error that can be reached, not the one hoped for.
+The scenarios spread so widely (which of some thirty open chats ends next, how long an
+acknowledgement takes) that m is about 40 %: told within 40 %, more customers are within
+it than when the figure aims at 25 %. Measured on the development seeds of
+``bench/routing_sim.py`` (1-3 at 85 % occupancy, 1 at 70 %), 128 scenarios: the median
+error at 85 % is 0.419 aiming at 25 %, 0.407 at 35 %, 0.406 at 40 %, 0.407 at 45 %,
+0.411 at 50 %; at 70 %, 0.468 and 0.457 (25 %, 40 %).
 """
 
 from __future__ import annotations
@@ -35,7 +46,7 @@ import numpy as np
 URGENT = 2
 MAX_OFFERS = 600  # a bound on the loop; a longer queue is not forecast (None)
 DONE_SHARE = 0.85  # scenarios followed to their end
-TOLERANCE = 0.25  # the told figure maximises P(|told - wait| <= TOLERANCE * wait)
+TOLERANCE = 0.40  # the told figure maximises P(|told - wait| <= TOLERANCE * wait): see above
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,9 @@ class AgentNow:
     offer_age_s: float | None = None  # age of their unacknowledged offer, if any
     skills: frozenset[str] | None = None  # None: every skill
     takes_customer: bool = True  # may be offered the customer's conversation
+    # Each open chat's true remaining time, when known. The hub never knows it; the
+    # benchmark passes it to measure how much of the error is in not knowing it.
+    chat_left_s: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +129,7 @@ def simulate_waits(
     rivals: Sequence[Rival],
     measured: Measured,
     ageing_step_s: float,
-    samples: int = 48,
+    samples: int = 128,
     seed: int = 0,
 ) -> np.ndarray | None:
     """The customer's remaining wait in each scenario (seconds); None when no agent
@@ -133,7 +147,10 @@ def simulate_waits(
     for i, agent in enumerate(agents):
         k = 0
         for age in agent.chat_ages_s[: agent.capacity]:
-            ends[:, i, k] = _residual(rng, handle, age, s_n)
+            if k < len(agent.chat_left_s):
+                ends[:, i, k] = max(0.0, agent.chat_left_s[k])
+            else:
+                ends[:, i, k] = _residual(rng, handle, age, s_n)
             k += 1
         if agent.offer_age_s is not None and k < agent.capacity:
             ack = _residual(rng, acks, agent.offer_age_s, s_n)
@@ -177,11 +194,20 @@ def simulate_waits(
         [[not sk or a.skills is None or sk in a.skills for sk in skill] for a in agents],
         dtype=bool,
     ).reshape(a_n, j_n)
-    served = np.zeros((s_n, j_n), dtype=bool)
+    unserved = np.ones((s_n, j_n), dtype=bool)
     done = np.zeros(s_n, dtype=bool)
     wait = np.full(s_n, np.inf)
     rows = np.arange(s_n)
     me_since = -customer_waited_s
+    # What does not change in the loop, computed once (the loop is the estimate's cost):
+    # classes are whole numbers, so "a higher class, or the same and waiting longer" is
+    # "class + 0.5 if waiting longer > the customer's class".
+    older = np.where(since_arr < me_since, 0.5, 0.0)
+    base = np.maximum(pri_arr, 0.0)
+    top = pri_arr >= URGENT
+    any_top = bool(top.any())
+    all_take = bool(takes.all())
+    r_cls = np.empty((s_n, j_n))
     for _ in range(MAX_OFFERS):
         live = ~done
         # The told figure sits well inside the first DONE_SHARE of the scenarios; the
@@ -189,13 +215,24 @@ def simulate_waits(
         if done.mean() >= DONE_SHARE:
             break
         avail = np.maximum(block, ends.min(axis=2))
-        avail[:, ~takes] = np.inf  # agents who cannot take the customer wait on events
+        if not all_take:
+            avail[:, ~takes] = np.inf  # agents who cannot take the customer wait on events
         agent = avail.argmin(axis=1)
         t = avail[rows, agent]
         me_cls = _effective(np.full(s_n, float(customer_priority)), t - me_since, ageing_step_s)
-        r_cls = _effective(pri_arr, t[:, None] - since_arr, ageing_step_s)
-        ahead = (r_cls > me_cls[:, None]) | ((r_cls == me_cls[:, None]) & (since_arr < me_since))
-        cand = ahead & ~served & (arrive <= t[:, None]) & may[agent]
+        # The rivals' classes after ageing (``_effective``), in place.
+        np.subtract(t[:, None], since_arr, out=r_cls)
+        np.maximum(r_cls, 0.0, out=r_cls)
+        if ageing_step_s > 0:
+            r_cls /= ageing_step_s
+            np.floor(r_cls, out=r_cls)
+        else:
+            r_cls.fill(0.0)
+        r_cls += base
+        np.minimum(r_cls, float(URGENT), out=r_cls)
+        if any_top:
+            np.copyto(r_cls, pri_arr, where=top)
+        cand = (r_cls + older > me_cls[:, None]) & unserved & (arrive <= t[:, None]) & may[agent]
         key = np.where(cand, -r_cls * 1e9 + since_arr, np.inf)
         pick = key.argmin(axis=1)
         rival = cand[rows, pick] & live
@@ -206,7 +243,7 @@ def simulate_waits(
         took = live & ~miss
         ends[rows[took], agent[took], slot[took]] = (t + ack + _draw(rng, handle, (s_n,)))[took]
         block[rows[live], agent[live]] = np.where(miss, t + measured.ack_timeout_s, t + ack)[live]
-        served[rows[rival & ~miss], pick[rival & ~miss]] = True
+        unserved[rows[rival & ~miss], pick[rival & ~miss]] = False
         won = mine & ~miss
         wait[won] = (t + ack)[won]
         done |= won

@@ -35,6 +35,10 @@ def test_a_short_simulation_keeps_its_contract_and_wastes_no_free_capacity() -> 
     assert result["max_wait_with_free_capacity_s"] == 0
     assert result["estimate_median_abs_error_share"] >= 0
     assert 0 < result["occupancy"] < 1
+    # Every told estimate's CPU time is measured (its cost per call in the hub).
+    cost = result["estimate_cpu_ms"]
+    assert cost["calls"] >= result["estimated_customers"]
+    assert 0 <= cost["p50"] <= cost["p90"] <= cost["max"]
 
 
 def test_the_same_seed_gives_the_same_queue() -> None:
@@ -42,6 +46,16 @@ def test_the_same_seed_gives_the_same_queue() -> None:
     first, second = (json.loads(r.stdout.strip().splitlines()[-1]) for r in (a, b))
     for key in ("wait_p90_s", "service_level", "estimate_median_abs_error_share"):
         assert first[key] == second[key]
+
+
+def test_the_bound_knows_the_chats_ends_and_says_so() -> None:
+    args = ("--conversations", "300", "--occupancy", "0.85", "--seed", "2", "--agents", "6")
+    bound, hub = run(*args, "--known-chat-ends"), run(*args)
+    first, second = (json.loads(r.stdout.strip().splitlines()[-1]) for r in (bound, hub))
+    assert first["estimator"]["known_chat_ends"] is True
+    assert second["estimator"]["known_chat_ends"] is False
+    # The same queue: only what the estimate is told differs.
+    assert first["wait_p90_s"] == second["wait_p90_s"]
 
 
 def test_bad_arguments_are_refused() -> None:

@@ -112,8 +112,10 @@ def test_nobody_who_can_take_it_gives_no_figure() -> None:
 def test_the_told_figure_is_the_one_most_often_within_a_quarter() -> None:
     # Five samples around 100 s and one far out: the figure is near 100, not the mean.
     samples = np.array([90.0, 95.0, 100.0, 105.0, 110.0, 1000.0])
-    told = forecast.told_value(samples)
+    told = forecast.told_value(samples, 0.25)
     assert all(abs(told - w) <= 0.25 * w for w in samples[:5])
+    told = forecast.told_value(samples)  # the hub's tolerance
+    assert all(abs(told - w) <= forecast.TOLERANCE * w for w in samples[:5])
     assert told < 110.0
     assert forecast.told_value(np.full(8, 65.0)) == pytest.approx(65.0)
 
@@ -134,3 +136,44 @@ def test_the_hub_wrapper_reads_routing_objects() -> None:
     assert told == pytest.approx(65.0)
     nobody = routing.Waiting(id=8, priority=NORMAL, waiting_since=1000.0, skill="retention")
     assert estimate.queue_wait_s(nobody, [nobody], agents, 1000.0, rules, {}, {}, FIXED) is None
+
+
+def within(told: float, samples: np.ndarray, tolerance: float) -> int:
+    return int(np.sum(np.abs(told - samples) <= tolerance * samples))
+
+
+@pytest.mark.parametrize("tolerance", [0.25, 0.4])
+def test_no_other_figure_has_more_scenarios_within_the_tolerance(tolerance: float) -> None:
+    # Skewed scenarios like a short queue's (a few seconds to minutes): every figure on a
+    # fine grid has at most as many scenarios within the tolerance as the told one.
+    samples = np.random.default_rng(3).lognormal(np.log(20.0), 0.9, 300)
+    told = forecast.told_value(samples, tolerance)
+    best = max(within(e, samples, tolerance) for e in np.linspace(0.5, 200.0, 4000))
+    assert within(told, samples, tolerance) == best
+
+
+def test_the_hub_plays_out_enough_scenarios_to_place_the_figure() -> None:
+    # One agent, a chat 40 s old with a remaining time that varies: the told figure uses
+    # the hub's number of scenarios and lies inside their range.
+    measured = forecast.Measured(handle_s=tuple(np.linspace(50.0, 400.0, 200)), ack_s=(5.0,))
+    agents = [forecast.AgentNow(capacity=1, chat_ages_s=(40.0,))]
+    scenarios = forecast.simulate_waits(
+        NORMAL, 0.0, "general", agents, [], measured, 300.0, samples=estimate.SAMPLES, seed=2
+    )
+    assert scenarios is not None and scenarios.shape == (estimate.SAMPLES,)
+    rules = routing.Rules(default_capacity=1)
+    me = routing.Waiting(id=2, priority=NORMAL, waiting_since=1000.0)
+    told = estimate.queue_forecast(
+        me, [me], [routing.Agent(id=1, load=1)], 1000.0, rules, {1: [960.0]}, {}, measured
+    )
+    assert told is not None
+    assert told.low_s <= told.told_s <= told.high_s
+    assert 15.0 <= told.told_s <= 365.0  # 10 s to 360 s left of the chat, then 5 s
+
+
+def test_a_known_end_replaces_the_drawn_remaining_time() -> None:
+    # The benchmark's bound: told that the 40 s old chat ends in 30 s, every scenario
+    # frees the slot then, whatever the measured handling times say.
+    measured = forecast.Measured(handle_s=tuple(np.linspace(50.0, 400.0, 200)), ack_s=(5.0,))
+    known = forecast.AgentNow(capacity=1, chat_ages_s=(40.0,), chat_left_s=(30.0,))
+    assert np.allclose(waits([known], measured=measured), 35.0)
