@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.assist.profiles import load_profile
@@ -47,6 +47,13 @@ log = logging.getLogger(__name__)
 TOP_K = 3
 CANDIDATES_EXTRA = 2  # searched beyond TOP_K for the learner to re-rank
 Rerank = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
+# A conversation's latest customer turns, newest first (built once: bound per call).
+_RECENT_TURNS = (
+    select(Message.id, Message.text, Message.created_at)
+    .where(Message.conversation_id == bindparam("conv_id"), Message.direction == "in")
+    .order_by(Message.seq.desc())
+    .limit(FLAG_TURNS)
+)
 
 
 class AssistEngine:
@@ -66,22 +73,17 @@ class AssistEngine:
         return "person_request" in self.rules().detect(text)
 
     # ---- per-conversation state, from the database ---------------------------------
-    async def load(self, conv_id: int) -> ConvState:
+    async def load(self, conv_id: int, rules: RuleSet | None = None) -> ConvState:
         """Recent customer turns and flags from the stored messages, and what was last
         suggested and offered from ``assist_states``."""
         state = ConvState()
         async with self.hub.db.reader() as session:
-            rows = (
-                await session.scalars(
-                    select(Message)
-                    .where(Message.conversation_id == conv_id, Message.direction == "in")
-                    .order_by(Message.seq.desc())
-                    .limit(FLAG_TURNS)
-                )
-            ).all()
+            # The three columns used, not whole messages: up to FLAG_TURNS rows a message,
+            # each an ORM object with its identity-map entry and state, which nothing kept.
+            rows = (await session.execute(_RECENT_TURNS, {"conv_id": conv_id})).all()
             saved = await session.get(AssistState, conv_id)
             await session.commit()
-        rules = self.rules()
+        rules = rules or self.rules()
         for msg in reversed(rows):
             state.flags |= rules.detect(msg.text)
             at = msg.created_at.replace(tzinfo=msg.created_at.tzinfo or timezone.utc)
@@ -162,20 +164,26 @@ class AssistEngine:
         if message.get("direction") != "in" or text.startswith("/"):
             return
         message_id = int(message["id"])
-        if stands_alone(text, self.asks_for_person):
+        # The rule set once for the whole message (each look checks both files' times).
+        rules = self.rules()
+
+        def asks_for_person(text: str) -> bool:
+            return "person_request" in rules.detect(text)
+
+        if stands_alone(text, asks_for_person):
             suggestions, topics = await self.suggest(text, conv.language, conv.id)
             self._publish_suggestions(conv.id, message_id, suggestions)
-            state = await self.load(conv.id)
+            state = await self.load(conv.id, rules)
             if state.latest_message_id > message_id:
                 return
             self._add_turn(state, message_id, message)
         else:
-            state = await self.load(conv.id)
+            state = await self.load(conv.id, rules)
             if state.latest_message_id > message_id:
                 return  # a newer message is already being served: never push a stale answer
             self._add_turn(state, message_id, message)
             suggestions, topics = await self.suggest(
-                build_query(state.turns, asks_for_person=self.asks_for_person),
+                build_query(state.turns, asks_for_person=asks_for_person),
                 conv.language,
                 conv.id,
             )

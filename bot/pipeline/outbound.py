@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline.effects import after_commit
@@ -15,6 +15,15 @@ from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.serialize import message_json
 from bot.store.models import Conversation, Message, OutboxEntry, utcnow
+
+# Built once (every message runs it): a statement built anew is keyed anew by SQLAlchemy.
+_NEXT_SEQ = (
+    update(Conversation)
+    .where(Conversation.id == bindparam("conv_id"))
+    .values(next_seq=Conversation.next_seq + 1)
+    .returning(Conversation.next_seq)
+    .execution_options(synchronize_session=False)
+)
 
 
 def thread_topic(channel: str, channel_key: str) -> str:
@@ -28,13 +37,7 @@ async def next_seq(session: AsyncSession, conversation_id: int) -> int:
     The UPDATE takes the row's write lock until commit (and SQLite's single writer lock),
     so two writers never get the same number; uq_message_seq makes that a database fact.
     """
-    allocated = await session.scalar(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(next_seq=Conversation.next_seq + 1)
-        .returning(Conversation.next_seq)
-        .execution_options(synchronize_session=False)
-    )
+    allocated = await session.scalar(_NEXT_SEQ, {"conv_id": conversation_id})
     if allocated is None:
         raise LookupError(f"Conversation {conversation_id} does not exist.")
     return int(allocated) - 1

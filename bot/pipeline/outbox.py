@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.pipeline import leases
 from bot.serialize import message_json
@@ -28,6 +28,24 @@ Deliverer = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 12  # about 30 minutes of backoff before a row is given up as failed
 BATCH = 20
+# A delivery's statements, built once with their values bound (each runs for every reply):
+# a statement built anew is keyed anew by SQLAlchemy's compiled cache.
+_READ_ROW = (
+    select(OutboxEntry, Message, Conversation)
+    .join(Message, Message.id == OutboxEntry.message_id)
+    .join(Conversation, Conversation.id == OutboxEntry.conversation_id)
+    .where(OutboxEntry.id == bindparam("row_id"))
+)
+_MARK_SENT = (
+    update(OutboxEntry)
+    .where(OutboxEntry.id == bindparam("row_id"))
+    .values(status="sent", sent_at=bindparam("now"), lease_owner=None, lease_until=None)
+)
+_MARK_DELIVERED = (
+    update(Message)
+    .where(Message.id == bindparam("message_id"))
+    .values(delivered_at=bindparam("now"))
+)
 
 
 class DeliveryRefused(Exception):
@@ -113,14 +131,7 @@ class OutboxSender:
         # The row, its message and its conversation in one read (three before, for every
         # reply), on the reader: it writes nothing, so it need not queue for the write lock.
         async with self.db.reader() as session:
-            found = (
-                await session.execute(
-                    select(OutboxEntry, Message, Conversation)
-                    .join(Message, Message.id == OutboxEntry.message_id)
-                    .join(Conversation, Conversation.id == OutboxEntry.conversation_id)
-                    .where(OutboxEntry.id == row_id)
-                )
-            ).one_or_none()
+            found = (await session.execute(_READ_ROW, {"row_id": row_id})).one_or_none()
             if found is None or found[0].status != "pending":
                 return
             row, msg, conv = found
@@ -148,14 +159,8 @@ class OutboxSender:
             return
         now = self.clock()
         async with self.db.session() as session:
-            await session.execute(
-                update(OutboxEntry)
-                .where(OutboxEntry.id == row_id)
-                .values(status="sent", sent_at=now, lease_owner=None, lease_until=None)
-            )
-            await session.execute(
-                update(Message).where(Message.id == msg.id).values(delivered_at=now)
-            )
+            await session.execute(_MARK_SENT, {"row_id": row_id, "now": now})
+            await session.execute(_MARK_DELIVERED, {"message_id": msg.id, "now": now})
             await session.commit()
 
     async def pending_count(self) -> int:

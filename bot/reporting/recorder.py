@@ -123,18 +123,33 @@ class Aggregates:
         return bool(self.events)
 
 
+# Statements built once (per dialect for the upserts): each flush of a message ran two to
+# four of them, and a statement built anew is keyed anew by SQLAlchemy's compiled cache.
+_INSERT_EVENTS = insert(_events)
+_INSERT_FACTS = insert(_facts)
+_LOAD_FACTS = select(_facts).where(_facts.c.conversation_id.in_(bindparam("ids", expanding=True)))
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert_statement(dialect_name: str, table: Any, keys: list[str]) -> Any:
+    stmt = _UPSERTS.get((dialect_name, table.name))
+    if stmt is None:
+        insert_ = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+        sums = {c: table.c[c] + insert_.excluded[c] for c in ("count", "total") if c in table.c}
+        stmt = insert_.on_conflict_do_update(index_elements=keys, set_=sums)
+        _UPSERTS[(dialect_name, table.name)] = stmt
+    return stmt
+
+
 def _upsert(conn: Connection, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    sums = {c: table.c[c] + stmt.excluded[c] for c in ("count", "total") if c in table.c}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=sums), rows)
+    conn.execute(_upsert_statement(conn.dialect.name, table, keys), rows)
 
 
 def flush_aggregates(conn: Connection, agg: Aggregates, *, events: bool = True) -> None:
     if events and agg.events:
-        conn.execute(insert(_events), agg.events)
+        conn.execute(_INSERT_EVENTS, agg.events)
     _upsert(
         conn,
         _rollups,
@@ -181,7 +196,7 @@ def load_facts(conn: Connection, ids: Iterable[int]) -> dict[int, Facts]:
     ids = list(ids)
     if not ids:
         return {}
-    rows = conn.execute(select(_facts).where(_facts.c.conversation_id.in_(ids))).all()
+    rows = conn.execute(_LOAD_FACTS, {"ids": ids}).all()
     return {row.conversation_id: facts_from_row(row) for row in rows}
 
 
@@ -194,9 +209,11 @@ def save_facts(conn: Connection, facts: Iterable[Facts], new_ids: set[int]) -> N
     fresh: list[dict[str, Any]] = []
     known: list[dict[str, Any]] = []
     for f in facts:
-        (fresh if f.conversation_id in new_ids else known).append(dataclasses.asdict(f))
+        # Facts hold plain values only: a flat copy, not asdict's deep one.
+        row = {name: getattr(f, name) for name in FACT_COLUMNS}
+        (fresh if f.conversation_id in new_ids else known).append(row)
     if fresh:
-        conn.execute(insert(_facts), fresh)
+        conn.execute(_INSERT_FACTS, fresh)
     for row in known:
         values = {k: v for k, v in row.items() if k != "conversation_id"}
         conn.execute(_UPDATE_FACTS, {"b_conversation_id": row["conversation_id"], **values})

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.store import sqlite_driver
+
 
 def async_url(url: str) -> str:
     parsed = make_url(url)
@@ -50,9 +52,18 @@ def make_engine(
     busy_timeout_ms: int = 30_000,
 ) -> AsyncEngine:
     ensure_sqlite_dir(url)
-    engine = create_async_engine(
-        async_url(url), pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
-    )
+    full = async_url(url)
+    if make_url(full).drivername == "sqlite+aiosqlite":
+        # One trip to the connection's thread per statement (bot.store.sqlite_driver), and
+        # no ping at each checkout: a file database has no server to drop an idle
+        # connection, and the ping was one more trip for every transaction.
+        engine = create_async_engine(
+            full, module=sqlite_driver.dbapi(), pool_size=pool_size, max_overflow=max_overflow
+        )
+    else:
+        engine = create_async_engine(
+            full, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+        )
     if engine.dialect.name == "sqlite":
         # WAL lets readers continue while a writer commits; busy_timeout waits instead of failing.
         @event.listens_for(engine.sync_engine, "connect")
