@@ -111,6 +111,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "nearest_weight": defaults.nearest_weight,
             # Margin of a virtual "none of these" class (None: off); see IntentModel.
             "none_margin": defaults.none_margin,
+            # The winner's confidence from the in-scope mass; see IntentModel.
+            "scope_confidence": defaults.scope_confidence,
             # Sparse featurizers (by alias) whose features are latent terms, not counts.
             "latent_featurizers": ["e5_latent_terms"],
             "max_iter": defaults.max_iter,
@@ -147,6 +149,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             latent_weight=float(c["latent_weight"]),
             nearest_weight=float(c["nearest_weight"]),
             none_margin=None if c["none_margin"] is None else float(c["none_margin"]),
+            scope_confidence=bool(c["scope_confidence"]),
             max_iter=int(c["max_iter"]),
             sim_floor=float(c["sim_floor"]),
             sim_full=float(c["sim_full"]),

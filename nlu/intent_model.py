@@ -24,6 +24,13 @@ Why this design:
   margin is below it, the probability mass goes to it and the intents' confidences drop;
   a clear winner is barely touched. The softmax alone only looks at how the intents
   compare with each other, so a message far from all of them could still get 0.9.
+- Doubt about which of two close intents a message means is not doubt about whether the
+  bot knows the topic. With `scope_confidence`, the winner's confidence is the probability
+  mass all in-scope intents share (what the "none of these" class left) damped by the
+  winner's own similarity, not the winner's share of that mass: "top up by card" split
+  between two top-up intents no longer falls back, a message no intent claims still does.
+  5-fold BANKING77 at the 0.45 fallback: 0.918 -> 0.931 (the first choice is right 0.933
+  of the time); CLINC150 dev splits: in scope 0.962 -> 0.967, out of scope 0.91 -> 0.86.
 """
 
 from __future__ import annotations
@@ -51,6 +58,9 @@ class IntentModelConfig:
     nearest_weight: float = 0.0
     # Margin of the virtual "none of these" class in the softmax (None: no such class).
     none_margin: float | None = None
+    # The winner's confidence is the in-scope probability mass times its own damping,
+    # rather than its own probability times its damping (see the module docstring).
+    scope_confidence: bool = False
     max_iter: int = 2000
     # Similarity-based damping: confidence *= clip((sim - sim_floor) / (sim_full - sim_floor)).
     # e5 cosines between unrelated sentences sit around 0.75, near-paraphrases above 0.9.
@@ -301,7 +311,26 @@ class IntentModel:
             damp = np.clip((sims - c.sim_floor) / max(c.sim_full - c.sim_floor, 1e-6), 0.0, 1.0)
             damp[:, oos] = 1.0
             conf = probs * damp
+        if c.scope_confidence:
+            conf = self._scope_confident(probs, conf, oos)
         return probs, self.calibrated(conf)
+
+    @staticmethod
+    def _scope_confident(probs: np.ndarray, conf: np.ndarray, oos: np.ndarray) -> np.ndarray:
+        """Give each row's in-scope winner the in-scope mass, damped as the winner was.
+
+        The mass is at least the winner's own probability, so the winner stays first and
+        the other intents keep their confidences: the ranking is unchanged.
+        """
+        rows = np.arange(conf.shape[0])
+        winner = conf.argmax(axis=1)
+        top = probs[rows, winner]
+        damp = np.where(top > 0, conf[rows, winner] / np.maximum(top, 1e-12), 0.0)
+        mass = probs[:, ~oos].sum(axis=1)
+        out = conf.copy()
+        in_scope = ~oos[winner]
+        out[rows[in_scope], winner[in_scope]] = (mass * damp)[in_scope]
+        return out
 
     def class_similarity(self, dense: np.ndarray | None) -> np.ndarray | None:
         """(n, n_classes) cosine of each message to its nearest example of each class."""

@@ -157,3 +157,34 @@ def test_calibration_survives_saving(tmp_path: Path) -> None:
     loaded = IntentModel.load(tmp_path / "m.npz", model.config)
     dense, _ = _clustered(seed=1)
     np.testing.assert_allclose(loaded.predict(None, dense)[1], model.predict(None, dense)[1])
+
+
+def _three_intents(scope_confidence: bool) -> IntentModel:
+    # "a" and "b" read the first axis alike (two close intents), "c" the second; the
+    # intercepts put a message with nothing of any intent under the "none of these" margin.
+    return IntentModel(
+        config=IntentModelConfig(none_margin=-0.5, scope_confidence=scope_confidence),
+        classes=np.array(["a", "b", "c"]),
+        idf=np.zeros(0, dtype=np.float32),
+        coef=np.array([[1.0, 0, 0], [0.99, 0, 0], [0, 1.0, 0]], dtype=np.float32),
+        intercept=np.array([-2.5, -2.5, -2.5], dtype=np.float32),
+    )
+
+
+def test_two_close_intents_splitting_a_message_is_not_doubt_about_scope() -> None:
+    split = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
+    _, share = _three_intents(False).predict(None, split)
+    probs, scoped = _three_intents(True).predict(None, split)
+    # Each close intent gets about half: alone, the winner would fall back at 0.45.
+    assert share[0].argmax() == 0 and share[0, 0] < 0.6
+    # In scope, it is sure: the winner carries what both share; the ranking is the same.
+    assert scoped[0, 0] == pytest.approx(probs[0, :].sum(), rel=1e-5)
+    assert scoped[0, 0] > 0.9
+    assert list(np.argsort(-scoped[0])) == list(np.argsort(-share[0]))
+    np.testing.assert_allclose(scoped[0, 1:], share[0, 1:])
+
+
+def test_scope_confidence_still_lets_an_unclaimed_message_fall_back() -> None:
+    unclaimed = np.array([[0.5, 0.0, np.sqrt(0.75)]], dtype=np.float32)
+    _, scoped = _three_intents(True).predict(None, unclaimed)
+    assert scoped[0].max() < 0.2
