@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The hotline comes from the hub's settings (TANDEM_HOTLINE, passed on by `tandem demo`);
-# the default is the demo bank's number, as in bot/settings.py (this process runs in the
+# the default is the demo bank's number, as in bot/config/settings.py (this process runs in the
 # Rasa environment, which cannot import the application).
 HOTLINE = os.environ.get("TANDEM_HOTLINE") or "1900 6868"
 

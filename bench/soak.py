@@ -40,7 +40,7 @@ The last line printed is one JSON object:
         addresses them (a hub notice does not count); unanswered = stored - answered;
         answered_in_store = stored messages a bot or agent reply names in the database
         (received or not: the difference is answers that came after the client gave up)
-    notices        -- the hub's own notices stored, by kind (bot/texts.py key)
+    notices        -- the hub's own notices stored, by kind (bot/i18n/texts.py key)
     handoffs_by_reason, expected_handoffs (customers whose script asked for a person and
         got to ask), false_handoffs (every hand-off for another reason than the customer's
         request: the scripts hold nothing else that requires one; a hand-off because Rasa

@@ -57,7 +57,7 @@ class Sent:
     t_reply: float | None = None  # first bot or agent reply to it the client saw
     reply_sender: str | None = None  # "bot" or "agent"
     # The hub's own notices ("the assistant has a problem", a queue position) answer
-    # nothing: the first one is kept apart, by kind (bot/texts.py key).
+    # nothing: the first one is kept apart, by kind (bot/i18n/texts.py key).
     t_notice: float | None = None
     notice_kind: str | None = None
 
@@ -77,10 +77,10 @@ class Sent:
 
 @functools.cache
 def _notice_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Every hub text (bot/texts.py) as a pattern: its placeholders match anything, so a
+    """Every hub text (bot/i18n/texts.py) as a pattern: its placeholders match anything, so a
     notice that starts with one ("{agent} joined") is known too. A template with too few
     words of its own to tell it from a bot answer is left out."""
-    from bot.texts import TEXTS
+    from bot.i18n.texts import TEXTS
 
     patterns = []
     for key, variants in TEXTS.items():
@@ -95,7 +95,7 @@ def _notice_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 def notice_kind(text: str) -> str:
-    """The hub notice a text is (its bot/texts.py key), else "other"."""
+    """The hub notice a text is (its bot/i18n/texts.py key), else "other"."""
     for pattern, key in _notice_patterns():
         if pattern.match(text):
             return key

@@ -130,7 +130,7 @@ def handoff_report(store: dict[str, list[dict[str, Any]]], records: list[Sent]) 
 
 
 def notice_counts(store: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
-    """The hub's notices stored during the run, by kind (bot/texts.py key)."""
+    """The hub's notices stored during the run, by kind (bot/i18n/texts.py key)."""
     from soak_clients import notice_kind
 
     counts: dict[str, int] = {}

@@ -20,15 +20,15 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.access.passwords import PasswordWorker
 from bot.api import account, agent, agent_socket, internal, widget
+from bot.config.settings import Settings, get_settings
 from bot.handoff import scheduler
+from bot.i18n.inbound import InvalidMessage
 from bot.search import priority as thread_priority
 from bot.search.handle import KnowledgeHandle
 from bot.service import Hub
-from bot.settings import Settings, get_settings
 from bot.states import InvalidTransition
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.text import InvalidMessage
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"

@@ -20,7 +20,7 @@ PARTS = (
     "bot.channels.messenger",
     "bot.channels.widget_assets",
     "bot.panel",
-    "bot.knowledge_api",
+    "bot.kb.mount",
     "bot.assist",
     "bot.copilot.replies",
     "bot.copilot.routes",

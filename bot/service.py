@@ -23,22 +23,22 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from bot.config.settings import Settings
 from bot.core import Core
 from bot.pipeline.bot_return import return_to_bot
 from bot.pipeline.health import BotHealth
 from bot.pipeline.intake import Accepted, Inbound, InboundHook, Intake
 from bot.pipeline.outbound import Outbound
 from bot.pipeline.outbox import Deliverer, OutboxSender
+from bot.pipeline.rasa_client import RasaClient
 from bot.pipeline.router import Router, rasa_sender
 from bot.pipeline.threads import Threads
 from bot.pipeline.throttle import IntakeLimits
 from bot.pipeline.workers import Workers
-from bot.rasa_client import RasaClient
 from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.realtime.redis_broker import RedisBroker
 from bot.serialize import message_json
-from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, User
 

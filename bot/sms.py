@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 
 log = logging.getLogger(__name__)
 

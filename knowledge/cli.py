@@ -159,7 +159,7 @@ def versions() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from bot.settings import get_settings
+    from bot.config.settings import get_settings
     from knowledge.store import VersionStore
 
     settings = get_settings()
@@ -193,7 +193,7 @@ def export(
     ),
 ) -> None:
     """Write the published corpus (files or database) out, e.g. for review in git."""
-    from bot.settings import get_settings
+    from bot.config.settings import get_settings
     from knowledge.sources import FileSource, make_source
     from knowledge.transfer import export_entries
 

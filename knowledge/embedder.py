@@ -42,7 +42,7 @@ from knowledge.batch_embed import EmbedderSpec, encode_batches, resolve_workers
 from knowledge.embedding_cache import EmbeddingCache
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.config.settings import Settings
 
 E5_PREFIXES = ("query: ", "passage: ")
 # multilingual-e5-small's max sequence length (its position embeddings), in tokens.

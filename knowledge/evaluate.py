@@ -86,7 +86,7 @@ def run_eval(
 ) -> dict[str, Any]:
     from rich.progress import Progress
 
-    from bot.settings import get_settings
+    from bot.config.settings import get_settings
     from knowledge.retriever import Retriever
 
     settings = settings or get_settings()

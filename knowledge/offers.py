@@ -41,7 +41,7 @@ def _offer(data: Any, where: str) -> Offer:
 def load_offers(path: Path | None = None) -> dict[str, Offer]:
     """Offers by id, validated; the path defaults to the configured catalogue."""
     if path is None:
-        from bot.settings import get_settings
+        from bot.config.settings import get_settings
 
         path = get_settings().offers_path
     items = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []

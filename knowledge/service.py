@@ -72,7 +72,7 @@ class KnowledgeService:
         Builds from the corpus when no version exists. A version built with another model
         raises ``IndexMismatchError`` unless ``rebuild`` is set.
         """
-        from bot.settings import get_settings
+        from bot.config.settings import get_settings
 
         settings = settings or get_settings()
         service = cls(

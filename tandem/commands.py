@@ -7,8 +7,8 @@ import sys
 
 import typer
 
+from bot.config.settings import get_settings
 from bot.copilot.evaluate import copilot as eval_copilot
-from bot.settings import get_settings
 from knowledge.evaluate import retrieval as eval_retrieval
 from tandem.eval_intents import intents as eval_intents
 from tandem.hub import init_db, serve_hub

@@ -22,7 +22,7 @@ import sys
 
 import typer
 
-from bot.settings import get_settings
+from bot.config.settings import get_settings
 from tandem import processes
 from tandem.rasa_model import model_path, train
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.settings import Settings, get_settings
+from bot.config.settings import Settings, get_settings
 
 
 def serve_hub(

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from bot.settings import ROOT, Settings
+from bot.config.settings import ROOT, Settings
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 TANDEM_BIN = ROOT / ".venv" / "bin" / "tandem"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.settings import ROOT
+from bot.config.settings import ROOT
 
 MODEL_DIR = ROOT / "models" / "rasa"
 MODEL_NAME = "tandem"

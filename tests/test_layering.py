@@ -85,7 +85,7 @@ IMPORTS = [i for name, path in sorted(MODULES.items()) for i in _imports_of(name
 
 
 # The settings layer: the settings and the groups and secret rules they are made of.
-SETTINGS = ("bot.settings", "bot.settings_handoff", "bot.settings_secrets")
+SETTINGS = ("bot.config.settings", "bot.config.handoff", "bot.config.secret_rules")
 
 
 def _under(name: str, *prefixes: str) -> bool:
@@ -163,7 +163,6 @@ HUB_CORE = (
     "bot.pipeline",
     "bot.handoff",
     "bot.assist",
-    "bot.rasa_client",
 )
 
 
@@ -183,7 +182,7 @@ def _violations() -> list[str]:
         elif _under(src, "knowledge") and _under(dst, "bot") and dst not in SETTINGS:
             rule = "knowledge/ imports the hub (only its settings are allowed)"
         elif _under(src, "bot", "knowledge") and _under(dst, "tandem"):
-            rule = "the application imports the CLI package (settings live in bot.settings)"
+            rule = "the application imports the CLI package (settings live in bot.config.settings)"
         elif _under(src, "chattext") and not _under(dst, "chattext"):
             rule = "chattext/ is shared with the Rasa environment and imports only itself"
         elif src in SETTINGS and dst not in SETTINGS:

@@ -27,8 +27,9 @@ from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.access.lockout import Lockout
+from bot.config.settings import Settings
 from bot.serialize import aware
-from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import IdentityAttempt
 
@@ -58,16 +59,6 @@ class Scopes:
     def keys(self) -> list[tuple[str, str]]:
         pairs = ((VISITOR, self.visitor), (ADDRESS, self.address), (CUSTOMER, self.customer))
         return [(scope, key[:200]) for scope, key in pairs if key]
-
-
-@dataclass(frozen=True)
-class Lockout:
-    """A scope that has just reached its lockout: what supervisors are told."""
-
-    scope: str
-    key: str
-    failures: int
-    until: datetime
 
 
 def _now() -> datetime:

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bot.config.settings import Settings
 from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.serialize import aware
-from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import AgentSession, User
 

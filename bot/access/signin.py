@@ -33,8 +33,9 @@ from sqlalchemy import and_, case, delete, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.access.lockout import Lockout
+from bot.config.settings import Settings
 from bot.serialize import aware
-from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import SigninThrottle
 
@@ -67,21 +68,13 @@ class Attempt:
         return [(PAIR, self.pair), (ADDRESS, self.address), (ACCOUNT, self.account)]
 
 
-@dataclass(frozen=True)
-class Lockout:
-    """A row that has just reached its lockout: what supervisors are told."""
-
-    scope: str
-    key: str
-    failures: int
-    until: datetime
-
-    def describe(self, attempt: Attempt) -> str:
-        if self.scope == PAIR:
-            return f"account {attempt.account!r} from address {attempt.address!r}"
-        if self.scope == ADDRESS:
-            return f"address {self.key!r}"
-        return f"account {self.key!r} from many addresses"
+def describe(lock: Lockout, attempt: Attempt) -> str:
+    """Whom a sign-in lockout locks out, for the supervisors' alert."""
+    if lock.scope == PAIR:
+        return f"account {attempt.account!r} from address {attempt.address!r}"
+    if lock.scope == ADDRESS:
+        return f"address {lock.key!r}"
+    return f"account {lock.key!r} from many addresses"
 
 
 def account_key(username: str) -> str:

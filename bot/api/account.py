@@ -19,6 +19,7 @@ from bot.access.auth import (
     require_supervisor,
     set_session_cookie,
 )
+from bot.access.lockout import Lockout
 from bot.access.sessions import SignedIn
 from bot.api.agent import set_online
 from bot.api.schemas import OkOut
@@ -50,14 +51,14 @@ def throttled_response(exc: signin.Throttled) -> JSONResponse:
 
 
 async def _alert_lockouts(
-    request: Request, attempt: signin.Attempt, lockouts: list[signin.Lockout]
+    request: Request, attempt: signin.Attempt, lockouts: list[Lockout]
 ) -> None:
     """A lockout is a brute-force pattern: supervisors see it as an alert, live."""
     if not lockouts:
         return
     hub = hub_of(request)
     texts = [
-        f"{lock.failures} failed sign-ins for {lock.describe(attempt)}: "
+        f"{lock.failures} failed sign-ins for {signin.describe(lock, attempt)}: "
         f"locked until {lock.until:%H:%M} UTC."
         for lock in lockouts
     ]

@@ -22,6 +22,7 @@ from bot.api.params import DbId
 from bot.api.schemas import CallbackOut, ConversationOut, MessageOut
 from bot.copilot.placeholders import unfilled, unfilled_detail
 from bot.handoff import callbacks, dispatch, queue
+from bot.i18n.inbound import InvalidMessage, validate_text
 from bot.pipeline.windows import WindowClosed, agent_reply_refusal
 from bot.realtime import events
 from bot.serialize import callback_json, conversation_json, message_json
@@ -33,7 +34,6 @@ from bot.store.models import (
     Message,
     User,
 )
-from bot.text import InvalidMessage, validate_text
 
 router = APIRouter(prefix="/api", tags=["agent"])
 router.include_router(routing_api.router)

@@ -66,7 +66,8 @@ class AlertListOut(BaseModel):
 
 
 class MetricsOut(BaseModel):
-    """``bot.metrics.service_metrics``: times in seconds, None when nothing was measured."""
+    """``bot.reporting.metrics.service_metrics``: times in seconds, None when nothing was
+    measured."""
 
     days: int
     conversations: int

@@ -25,8 +25,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot.access import permissions, sessions
 from bot.access.auth import hub_of, serving_hub, signed_in
+from bot.config.settings import Settings
 from bot.realtime import events, presence
-from bot.settings import Settings
 from bot.store.models import Conversation, User
 
 router = APIRouter(prefix="/api", tags=["agent"])

@@ -1,7 +1,7 @@
 """Exception handlers for bad input that slips past request validation.
 
 JSON may carry a lone UTF-16 surrogate ("\\ud800"), which Python decodes into a string no
-database driver or UTF-8 encoder accepts. Message text is checked on intake (bot/text.py);
+database driver or UTF-8 encoder accepts. Message text is checked on intake (bot/i18n/inbound.py);
 any other field that reaches an encoder fails with UnicodeEncodeError, which is the
 client's bad input (422), not a server fault. Nothing is stored: the transaction that hit it
 rolls back.

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
@@ -29,12 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import customer_link, sms
 from bot.access import identity_throttle as identity
 from bot.access.auth import hub_of
+from bot.access.lockout import Lockout
 from bot.api.params import MAX_DB_ID
 from bot.handoff.callbacks import normalise_phone
 from bot.pipeline.sender import sender_conversation
 from bot.realtime import events
 from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Customer, IdentityCheck
+from chattext.dates import parse_date_field
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +52,6 @@ SMS_TEXT = (
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def parse_dob(raw: str) -> date | None:
-    raw = raw.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 async def conversation_of(session: AsyncSession, sender_id: str) -> Conversation | None:
@@ -96,7 +88,7 @@ def refused_response(exc: identity.Refused) -> JSONResponse:
     )
 
 
-async def alert_lockouts(request: Request, lockouts: list[identity.Lockout]) -> None:
+async def alert_lockouts(request: Request, lockouts: list[Lockout]) -> None:
     """Someone keeps guessing a customer's identity: supervisors see it at once."""
     if not lockouts:
         return
@@ -142,7 +134,7 @@ async def verify_identity(body: VerifyIn, request: Request) -> Any:
     phone = normalise_phone(body.phone) if body.phone and not body.customer_id else None
     if body.phone and not body.customer_id and phone is None:
         raise HTTPException(422, "That is not a valid Vietnamese phone number.")
-    dob = parse_dob(body.dob)
+    dob = parse_date_field(body.dob)
     if dob is None:
         raise HTTPException(422, "The date of birth is not a date.")
     hub = hub_of(request)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.access.auth import hub_of, require_supervisor
 from bot.api.agent_schemas import AlertListOut, MetricsOut
 from bot.api.params import Days
-from bot.metrics import service_metrics
+from bot.reporting.metrics import service_metrics
 from bot.store.models import Alert, User
 
 router = APIRouter(tags=["agent"])

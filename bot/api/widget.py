@@ -44,11 +44,11 @@ from bot.api.widget_identity import (
     serializer,
     sign_customer,
 )
+from bot.i18n.inbound import InvalidMessage
+from bot.i18n.texts import text as hub_text
 from bot.pipeline.intake import Inbound
 from bot.pipeline.throttle import RateLimited
 from bot.realtime import events
-from bot.text import InvalidMessage
-from bot.texts import text as hub_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/widget", tags=["widget"])

@@ -32,14 +32,14 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
 from bot.channels import platform
+from bot.config.settings import Settings
 from bot.core import Core
+from bot.i18n.inbound import InvalidMessage
 from bot.pipeline import windows
 from bot.pipeline.intake import Inbound
 from bot.pipeline.outbox import DeliveryDeferred, DeliveryRefused
 from bot.pipeline.threads import Recipient
 from bot.pipeline.throttle import RateLimited
-from bot.settings import Settings
-from bot.text import InvalidMessage
 
 log = logging.getLogger(__name__)
 

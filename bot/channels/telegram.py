@@ -30,12 +30,12 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, U
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.config.settings import Settings
+from bot.i18n.inbound import InvalidMessage
+from bot.i18n.texts import text as hub_text
 from bot.pipeline.intake import Inbound
 from bot.pipeline.threads import ChannelHub, Recipient
 from bot.pipeline.throttle import RateLimited
-from bot.settings import Settings
-from bot.text import InvalidMessage
-from bot.texts import text as hub_text
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import sys
 
 import uvicorn
 
-from bot.settings import get_settings
+from bot.config.settings import get_settings
 
 
 def main() -> None:

@@ -34,16 +34,16 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
 from bot.channels import platform
+from bot.config.settings import Settings
 from bot.core import Core
+from bot.i18n.inbound import InvalidMessage
+from bot.i18n.texts import text as hub_text
 from bot.pipeline import windows
 from bot.pipeline.intake import Inbound
 from bot.pipeline.outbox import DeliveryDeferred, DeliveryRefused
 from bot.pipeline.threads import Recipient
 from bot.pipeline.throttle import RateLimited
 from bot.pipeline.tokens import TokenPair, TokenStore, TokenUnavailable
-from bot.settings import Settings
-from bot.text import InvalidMessage
-from bot.texts import text as hub_text
 
 log = logging.getLogger(__name__)
 

@@ -78,7 +78,7 @@ _VERIFIED_BY = {
 _BLOCK_REF = re.compile(r"\bBLK-\d{3,}\b")
 _CALLBACK_REF = re.compile(r"\bCB-\d+\b")
 # Bot replies that answer nothing: the fallback and hand-over texts (folded prefixes of
-# actions/texts.py and bot/texts.py), so "answered" is only said of real answers.
+# actions/texts.py and bot/i18n/texts.py), so "answered" is only said of real answers.
 _NON_ANSWERS = re.compile(
     r"^(xin loi|sorry|minh chua|i (did not|didn.t|couldn.t|could not)|ban muon|would you|"
     r"minh chuyen|i.m putting|dang chuyen|transferring|ban dang o vi tri|you are number)"

@@ -24,11 +24,11 @@ from bot.handoff.dispatch import (  # noqa: F401
     auto_assign,
     requeue_unacknowledged,
 )
+from bot.i18n.texts import CALLBACK_BUTTONS
+from bot.i18n.texts import text as t
 from bot.realtime import events
 from bot.reporting.survey_answers import CSAT_BUTTONS
 from bot.store.models import Alert, Conversation, Message, User
-from bot.texts import CALLBACK_BUTTONS
-from bot.texts import text as t
 
 if TYPE_CHECKING:
     from bot.core import Core as Hub

@@ -1,7 +1,7 @@
 """The knowledge managers' workflow around the live knowledge base: review and publish,
 history and rollback, the audit trail, usage per entry and the knowledge-gap inbox.
 
-Usage: ``bot.knowledge_api.install(app)`` calls ``install(app)``. It adds the routes of
+Usage: ``bot.kb.mount.install(app)`` calls ``install(app)``. It adds the routes of
 bot/kb/routes.py, listens to the knowledge service's changes, and runs a tick that
 publishes scheduled drafts, withdraws expired entries and fills the gap inbox.
 """

@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 
 from bot import states
 from bot.core import Core
+from bot.i18n.texts import text as t
 from bot.store.models import Conversation, WorkItem
-from bot.texts import text as t
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bot.rasa_client import RasaClient
+from bot.pipeline.rasa_client import RasaClient
 from bot.realtime import events
 from bot.realtime.broker import Broker
 

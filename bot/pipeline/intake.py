@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import states
-from bot.language import TOLD, next_language, tells_language
+from bot.i18n.inbound import validate_text
+from bot.i18n.language import TOLD, next_language, tells_language
 from bot.pipeline.effects import after_commit
 from bot.pipeline.outbound import append, thread_topic
 from bot.pipeline.throttle import IntakeLimits, RateLimited
@@ -29,7 +30,6 @@ from bot.reporting import survey_answers
 from bot.serialize import message_json
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, WorkItem
-from bot.text import validate_text
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ class Intake:
             if inbound.address and (conv.context or {}).get("address") != inbound.address:
                 # A new dict: the JSON column notices reassignment, not mutation.
                 conv.context = {**(conv.context or {}), "address": inbound.address}
-            # The language changes only on clear evidence (bot/language.py).
+            # The language changes only on clear evidence (bot/i18n/language.py).
             language = next_language(conv.language, body)
             if language:
                 conv.language = language

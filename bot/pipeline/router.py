@@ -41,16 +41,16 @@ from bot import states
 from bot.core import Core
 from bot.customer_link import bot_customer
 from bot.handoff import callbacks, mood, queue
-from bot.language import bot_language
+from bot.i18n.language import bot_language
+from bot.i18n.texts import PERSON_BUTTONS
+from bot.i18n.texts import text as t
 from bot.pipeline.bot_return import list_unanswered, unanswered, unlist_unanswered
 from bot.pipeline.health import BotHealth
+from bot.pipeline.rasa_client import RasaClient, RasaUnavailable
 from bot.pipeline.sender import RasaSender
-from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.realtime import events
 from bot.reporting import surveys
 from bot.store.models import Conversation, Message, WorkItem
-from bot.texts import PERSON_BUTTONS
-from bot.texts import text as t
 from chattext.sentiment import Sentiment
 from knowledge.text import fold_diacritics
 

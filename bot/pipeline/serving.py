@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
+from bot.config.settings import Settings
 from bot.pipeline.health import BotHealth
 from bot.pipeline.intake import Accepted, Inbound
 from bot.pipeline.threads import Threads
 from bot.realtime.broker import Broker
-from bot.settings import Settings
 
 
 class ServingHub(Protocol):

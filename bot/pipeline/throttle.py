@@ -25,7 +25,7 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 
 # Characters are counted in blocks of this many: the moving window keeps one entry per
 # unit counted, and 120,000 single characters a minute per address would be a list of

@@ -31,13 +31,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import states
+from bot.config.settings import Settings
 from bot.core import Core
+from bot.i18n.texts import CALLBACK_BUTTONS
 from bot.pipeline.outbox import DeliveryRefused
 from bot.realtime import events
 from bot.serialize import aware, iso
-from bot.settings import Settings
 from bot.store.models import Conversation, Message, OutboxEntry
-from bot.texts import CALLBACK_BUTTONS
 
 HOUR = 3600.0
 DAY = 24 * HOUR

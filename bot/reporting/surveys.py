@@ -27,6 +27,8 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import jobs, states
+from bot.config.settings import Settings
+from bot.i18n.texts import text as t
 from bot.reporting import listeners, timeline
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import Aggregates, facts_from_row, flush_aggregates, save_facts
@@ -37,10 +39,8 @@ from bot.reporting.survey_answers import (
     open_question,
     read_score,
 )
-from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.models import Conversation, Message
-from bot.texts import text as t
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 30.0

@@ -21,10 +21,10 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
+from bot.config.settings import Settings
 from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.search.queue import ANSWER, DROPPED, SUGGESTION, SearchQueue
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.messenger import RATE_RETRY_S, MessengerChannel
+from bot.config.settings import Settings
 from bot.pipeline.intake import Inbound
 from bot.service import Hub
-from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import Conversation, ConversationEvent, OutboxEntry

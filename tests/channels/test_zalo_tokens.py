@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from bot.channels.zalo import refresh_pair
+from bot.config.settings import Settings
 from bot.pipeline.tokens import TokenPair, TokenStore
-from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import ChannelToken

@@ -1,5 +1,5 @@
 """The gate in front of Rasa serves short messages before long ones that arrived at about
-the same time, and never starves a long one (bot.rasa_client.CostGate)."""
+the same time, and never starves a long one (bot.pipeline.rasa_client.CostGate)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from bot import rasa_client
-from bot.rasa_client import CostGate
+from bot.pipeline import rasa_client
+from bot.pipeline.rasa_client import CostGate
 
 
 class Clock:

@@ -1,11 +1,11 @@
-"""Invisible characters are taken out of customers' messages (bot.text), and emoji that
+"""Invisible characters are taken out of customers' messages (bot.i18n.inbound), and emoji that
 need a zero-width joiner or a variation selector stay whole."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.text import InvalidMessage, validate_text
+from bot.i18n.inbound import InvalidMessage, validate_text
 
 INVISIBLE = [
     "\u2060",  # word joiner

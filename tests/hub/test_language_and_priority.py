@@ -7,7 +7,7 @@ import pytest
 
 from bot.assist.live import Turn, build_query
 from bot.handoff.urgency import HIGH, NORMAL, URGENT, assess
-from bot.language import next_language
+from bot.i18n.language import next_language
 from knowledge.crosssell_rules import load_rules
 from tandem.settings import Settings
 

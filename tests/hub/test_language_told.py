@@ -1,8 +1,8 @@
-"""The bot is told a conversation's language only once something told it (bot/language.py)."""
+"""The bot is told a conversation's language only once something told it (bot/i18n/language.py)."""
 
 from __future__ import annotations
 
-from bot.language import TOLD, bot_language, tells_language
+from bot.i18n.language import TOLD, bot_language, tells_language
 
 
 def test_what_tells_the_language() -> None:

@@ -28,9 +28,9 @@ from bot.api.schemas import CallbackOut, ConversationOut, MessageOut
 from bot.app import create_app
 from bot.assist.profiles import profile_json
 from bot.assist.schemas import ProfileOut
-from bot.metrics import service_metrics
+from bot.config.settings import Settings
+from bot.reporting.metrics import service_metrics
 from bot.serialize import callback_json, conversation_json, message_json
-from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import Callback, Conversation, Customer, Message

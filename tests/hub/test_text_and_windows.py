@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.handoff.callbacks import LOCAL_TZ, normalise_phone, parse_window
-from bot.text import InvalidMessage, validate_text
+from bot.i18n.inbound import InvalidMessage, validate_text
 
 
 def test_nfd_vietnamese_becomes_nfc() -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from chattext.dates import find_dates, parse_birth_date
+from chattext.dates import find_dates, parse_birth_date, parse_date_field
 
 TODAY = date(2026, 12, 6)
 
@@ -54,3 +54,24 @@ def test_spans_index_the_text_as_typed() -> None:
     text = "Tôi sinh ngày 30 tháng 1 năm 1985"
     [found] = find_dates(text, today=TODAY)
     assert text[found.start : found.end] == "30 tháng 1 năm 1985"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1985-01-30", date(1985, 1, 30)),
+        (" 1985-1-30 ", date(1985, 1, 30)),
+        ("30/01/1985", date(1985, 1, 30)),
+        ("30-1-1985", date(1985, 1, 30)),
+        ("30.01.1985", date(1985, 1, 30)),
+        ("2999-01-01", date(2999, 1, 1)),  # a field is read, not judged: the caller compares
+        ("30/01/85", None),  # a program sends four-digit years
+        ("30 tháng 1 năm 1985", None),
+        ("Jan 30 1985", None),
+        ("1985/01/30", None),
+        ("31/02/1990", None),
+        ("", None),
+    ],
+)
+def test_a_date_field_is_read_exactly(raw: str, expected: date | None) -> None:
+    assert parse_date_field(raw) == expected

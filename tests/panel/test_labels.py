@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from bot.customer_link import Link
-from bot.language import LANGUAGES
-from bot.notes import NOTES, note, note_text
+from bot.handoff.notes import NOTES, note, note_text
+from bot.i18n.language import LANGUAGES
 from bot.panel import labels as panel_labels
 from tandem.settings import Settings
 

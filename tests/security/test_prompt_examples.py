@@ -13,8 +13,8 @@ import yaml
 
 from actions.texts import TEXTS as ACTION_TEXTS
 from bot.channels.telegram import TEXTS as TELEGRAM_TEXTS
+from bot.i18n.texts import TEXTS as HUB_TEXTS
 from bot.store.seed import load_demo_data
-from bot.texts import TEXTS as HUB_TEXTS
 
 ROOT = Path(__file__).resolve().parents[2]
 

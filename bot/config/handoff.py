@@ -1,6 +1,6 @@
 """The hand-off settings: urgency rules, customer sentiment, routing and queue waits.
 
-A group of `bot.settings.Settings` (which inherits it), read from the same environment
+A group of `bot.config.settings.Settings` (which inherits it), read from the same environment
 variables (prefix TANDEM_).
 """
 

@@ -15,10 +15,10 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from bot.settings_handoff import HandoffSettings
-from bot.settings_secrets import DEMO_SECRET, MAKE_SECRET, weak_secret_reason
+from bot.config.handoff import HandoffSettings
+from bot.config.secret_rules import DEMO_SECRET, MAKE_SECRET, weak_secret_reason
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(HandoffSettings):
