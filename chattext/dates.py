@@ -48,15 +48,18 @@ _MONTHS = {
 }
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
+# A written date ends where no digit, slash or dash follows, nor a dot that goes on into
+# digits ("1.2.3.4"): the full stop of "ngày sinh: 14/03/1988." ends the date.
+_DATE_END = r"(?![\d/-]|\.\d)"
 _YEAR = r"(\d{4}|\d{2})"
 
 # Each pattern yields named groups d, m (digits or a month name) and y.
 _PATTERNS = (
     # 1985-01-30 (ISO, year first: never read as day first).
-    re.compile(r"(?<![\d/.-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d/.-])"),
+    re.compile(rf"(?<![\d/.-])(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_DATE_END}"),
     # 30/01/1985, 30-1-85, 30.1.1985: day first, as Vietnamese write it.
     re.compile(
-        r"(?<![\d/.-])(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/.-])"
+        rf"(?<![\d/.-])(?P<d>\d{{1,2}})(?P<sep>[/.-])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}}|\d{{2}}){_DATE_END}"
     ),
     # 30 tháng 1 năm 1985 / ngay 30 thang 01 nam 1985 / 30 tháng 1, 1985 (folded text).
     re.compile(

@@ -4,7 +4,9 @@ chattext.dates owns the date rules of both readers. This table was recorded from
 readers before they shared a module and pins what each reads, byte for byte: the NLU's
 spans feed the trained assistant, so a change there changes what the dialogue sees. Where
 the two disagree (the columns differ), each keeps its own reading; changing either is a
-decision of its own, for the NLU with a retrained model.
+decision of its own, for the NLU with a retrained model. One was made for the forms: a
+date followed by a full stop ("ngày sinh: 14/03/1988.") was refused, and now reads as the
+NLU reads it.
 
 Columns: the text, the forms' reading (actions.validation.parse_dob) and every entity
 the NLU extractor finds in it (dates decide where card digits may be found, so all count).
@@ -61,7 +63,7 @@ TABLE: list[tuple[str, str | None, tuple[Entity, ...]]] = [
     ("30-1/1985", None, ()),
     ("30.1-1985", None, ()),
     ("30 / 1 / 1985", None, (("card_last4", 9, 13, "1985"),)),
-    ("30/01/1985.", None, (("dob", 0, 10, "1985-01-30"),)),
+    ("30/01/1985.", "1985-01-30", (("dob", 0, 10, "1985-01-30"),)),
     ("30/01/1985,", "1985-01-30", (("dob", 0, 10, "1985-01-30"),)),
     ("30/01/1985/", None, (("dob", 0, 10, "1985-01-30"),)),
     ("/30/01/1985", None, (("dob", 1, 11, "1985-01-30"),)),
@@ -81,7 +83,7 @@ TABLE: list[tuple[str, str | None, tuple[Entity, ...]]] = [
     ),
     ("30/1/85 hay 31/1/85", None, (("dob", 0, 7, "1985-01-30"), ("dob", 12, 19, "1985-01-31"))),
     ("sinh ngày 30/1/1985 ạ", "1985-01-30", (("dob", 10, 19, "1985-01-30"),)),
-    ("ngày sinh: 14/03/1988.", None, (("dob", 11, 21, "1988-03-14"),)),
+    ("ngày sinh: 14/03/1988.", "1988-03-14", (("dob", 11, 21, "1988-03-14"),)),
     ("dob=14/03/1988;", "1988-03-14", (("dob", 4, 14, "1988-03-14"),)),
     ("(14/03/1988)", "1988-03-14", (("dob", 1, 11, "1988-03-14"),)),
     ("14/03/1988abc", "1988-03-14", (("dob", 0, 10, "1988-03-14"),)),
@@ -102,7 +104,7 @@ TABLE: list[tuple[str, str | None, tuple[Entity, ...]]] = [
     ("/1985-01-30", None, (("dob", 1, 11, "1985-01-30"),)),
     ("1985-01-30/", None, (("dob", 0, 10, "1985-01-30"),)),
     (".1985-01-30", None, (("dob", 1, 11, "1985-01-30"),)),
-    ("1985-01-30.", None, (("dob", 0, 10, "1985-01-30"),)),
+    ("1985-01-30.", "1985-01-30", (("dob", 0, 10, "1985-01-30"),)),
     ("1985-01-30-", None, (("dob", 0, 10, "1985-01-30"),)),
     ("-1985-01-30", None, (("dob", 1, 11, "1985-01-30"),)),
     # Vietnamese words, with or without marks, spaced or glued.
@@ -234,7 +236,7 @@ TABLE: list[tuple[str, str | None, tuple[Entity, ...]]] = [
         (("dob", 0, 10, "1985-01-30"), ("dob", 15, 25, "1985-01-31")),
     ),
     (nfd("sinh ngày 30/1/1985 ạ"), "1985-01-30", (("dob", 11, 20, "1985-01-30"),)),
-    (nfd("ngày sinh: 14/03/1988."), None, (("dob", 12, 22, "1988-03-14"),)),
+    (nfd("ngày sinh: 14/03/1988."), "1988-03-14", (("dob", 12, 22, "1988-03-14"),)),
     (nfd("30 tháng 1 năm 1985"), "1985-01-30", (("card_last4", 17, 21, "1985"),)),
     (nfd("ngày 30 tháng 01 năm 1985"), "1985-01-30", (("card_last4", 24, 28, "1985"),)),
     (nfd("30 tháng 1, 1985"), "1985-01-30", (("card_last4", 13, 17, "1985"),)),
