@@ -65,6 +65,9 @@ def test_canned_reply_fills_its_variables_and_a_missing_one_is_not_sent(
     assert page.locator("#canned-unfilled").count() == 0
     page.click("#send")
     wait_for(lambda: any(t.startswith(filled) for t in agent_texts(customer)))
+    # The customer can have the reply before this page has the hub's answer; until then the
+    # box is disabled and the shortcut does nothing.
+    page.wait_for_selector("#reply:enabled")
 
     # Ctrl+/ opens it too. No call-back is booked: {{callback.window}} stays, is flagged,
     # and the reply is not sent.
