@@ -211,6 +211,10 @@ class RuleSet:
             }
         return flags
 
+    def asks_for_person(self, text: str) -> bool:
+        """True when the text asks for a person (knowledge/rules.yaml `person_request`)."""
+        return "person_request" in self._flags_of_text(text)
+
     def _flags_of_text(self, text: str) -> frozenset[str]:
         cached = self._text_flags.get(text)
         if cached is not None:

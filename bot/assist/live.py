@@ -69,8 +69,7 @@ class AssistEngine:
         return self._rules.current()
 
     def asks_for_person(self, text: str) -> bool:
-        """True when the text asks for a person (knowledge/rules.yaml `person_request`)."""
-        return "person_request" in self.rules().detect(text)
+        return self.rules().asks_for_person(text)
 
     # ---- per-conversation state, from the database ---------------------------------
     async def load(self, conv_id: int, rules: RuleSet | None = None) -> ConvState:
@@ -166,10 +165,7 @@ class AssistEngine:
         message_id = int(message["id"])
         # The rule set once for the whole message (each look checks both files' times).
         rules = self.rules()
-
-        def asks_for_person(text: str) -> bool:
-            return "person_request" in rules.detect(text)
-
+        asks_for_person = rules.asks_for_person
         if stands_alone(text, asks_for_person):
             suggestions, topics = await self.suggest(text, conv.language, conv.id)
             self._publish_suggestions(conv.id, message_id, suggestions)
