@@ -96,11 +96,21 @@ def _draw(rng: np.random.Generator, times: np.ndarray, shape: tuple[int, ...]) -
     return times[rng.integers(0, times.size, shape)]
 
 
-def _effective(priority: np.ndarray, waited: np.ndarray, step_s: float) -> np.ndarray:
-    """Class after ageing (``routing.effective_priority``), element-wise."""
-    steps = np.floor(np.maximum(waited, 0.0) / step_s) if step_s > 0 else 0.0
-    aged = np.minimum(URGENT, np.maximum(priority, 0) + steps)
-    return np.where(priority >= URGENT, priority, aged)
+def _effective(
+    priority: np.ndarray, waited: np.ndarray, step_s: float, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Class after ageing (``routing.effective_priority``), element-wise; written into
+    ``out`` when given (the forecast's loop reuses one array for the rivals)."""
+    aged: np.ndarray = np.maximum(waited, 0.0, out=out)
+    if step_s > 0:
+        aged /= step_s
+        np.floor(aged, out=aged)
+    else:
+        aged.fill(0.0)
+    aged += np.maximum(priority, 0)
+    np.minimum(aged, float(URGENT), out=aged)
+    np.copyto(aged, priority, where=priority >= URGENT)
+    return aged
 
 
 def told_value(samples: np.ndarray, tolerance: float = TOLERANCE) -> float:
@@ -203,9 +213,6 @@ def simulate_waits(
     # classes are whole numbers, so "a higher class, or the same and waiting longer" is
     # "class + 0.5 if waiting longer > the customer's class".
     older = np.where(since_arr < me_since, 0.5, 0.0)
-    base = np.maximum(pri_arr, 0.0)
-    top = pri_arr >= URGENT
-    any_top = bool(top.any())
     all_take = bool(takes.all())
     r_cls = np.empty((s_n, j_n))
     for _ in range(MAX_OFFERS):
@@ -220,18 +227,9 @@ def simulate_waits(
         agent = avail.argmin(axis=1)
         t = avail[rows, agent]
         me_cls = _effective(np.full(s_n, float(customer_priority)), t - me_since, ageing_step_s)
-        # The rivals' classes after ageing (``_effective``), in place.
+        # The rivals' classes after ageing, in place.
         np.subtract(t[:, None], since_arr, out=r_cls)
-        np.maximum(r_cls, 0.0, out=r_cls)
-        if ageing_step_s > 0:
-            r_cls /= ageing_step_s
-            np.floor(r_cls, out=r_cls)
-        else:
-            r_cls.fill(0.0)
-        r_cls += base
-        np.minimum(r_cls, float(URGENT), out=r_cls)
-        if any_top:
-            np.copyto(r_cls, pri_arr, where=top)
+        _effective(pri_arr, r_cls, ageing_step_s, out=r_cls)
         cand = (r_cls + older > me_cls[:, None]) & unserved & (arrive <= t[:, None]) & may[agent]
         key = np.where(cand, -r_cls * 1e9 + since_arr, np.inf)
         pick = key.argmin(axis=1)
