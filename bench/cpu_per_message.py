@@ -54,21 +54,31 @@ from soak_clients import HttpCustomer, RawRasaCustomer, Shared  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def stat_fields(path: Path) -> list[str] | None:
+    """The fields of a /proc `stat` file after the command name (which may hold spaces, in
+    parentheses), so field n of proc(5) is index n - 3; None once the task has ended."""
+    try:
+        stat = path.read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def cpu_s(fields: list[str]) -> float:
+    """CPU seconds (user + system) of a task from its `stat_fields`."""
+    return (int(fields[11]) + int(fields[12])) / TICKS  # fields 14, 15: utime, stime
+
+
 def group_cpu_s(pgid: int) -> float:
     """CPU seconds (user + system) of every live process in a process group."""
-    total = 0
+    total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # Fields after the command name (which may hold spaces) in parentheses.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[2]) == pgid:  # field 5: process group
-            total += int(fields[11]) + int(fields[12])  # fields 14, 15: utime, stime
-    return total / TICKS
+        fields = stat_fields(entry / "stat")
+        if fields is not None and int(fields[2]) == pgid:  # field 5: process group
+            total += cpu_s(fields)
+    return total
 
 
 def search_cpu_s(hub_url: str) -> float:

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 import run_record  # noqa: E402
-from cpu_per_message import TICKS, group_cpu_s  # noqa: E402
+from cpu_per_message import cpu_s, group_cpu_s, stat_fields  # noqa: E402
 from sql_per_message import TEXTS  # noqa: E402
 
 from tests.support import sql_statements as sq  # noqa: E402
@@ -97,12 +97,9 @@ def thread_cpu_s(pid: int) -> dict[int, float]:
     """CPU seconds (user + system) of each thread of a process, by thread id."""
     out: dict[int, float] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            stat = (task / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        out[int(task.name)] = (int(fields[11]) + int(fields[12])) / TICKS
+        fields = stat_fields(task / "stat")
+        if fields is not None:
+            out[int(task.name)] = cpu_s(fields)
     return out
 
 
