@@ -71,15 +71,18 @@ _DAY_PATTERNS = (
         "today",
     ),
     (r"\b(?:tuan sau|tuan toi|next week)\b", "next week"),
-    (r"\b(?:chu nhat|sunday)\b", "sunday"),
+    (r"\b(?:chu nhat|cn|sunday)\b", "sunday"),
 )
 _EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DURATION = re.compile(
     r"\b(?:in|sau|trong)\s+(\d{1,3})\s*(hours?|hrs?|tieng|minutes?|mins?|phut)\b"
     r"|\b(\d{1,3})\s*(tieng|gio|phut)\s*nua\b"
 )
+# The hour mark is a word of its own: the "h" of "7 hoặc" or "7 hay" is no hour.
+# "Rưỡi" (half past) is tried first: "9 giờ rưỡi" is 9:30, not 9:00.
 _CLOCK = re.compile(
-    r"(?<![\d/.:-])(\d{1,2})(?:\s*(?:h|g|gio|:)\s*(\d{2})?|\s*(am|pm)|\s*(?:h|g|gio)?\s*(ruoi))(?![\d/])"
+    r"(?<![\d/.:-])(?P<hour>\d{1,2})(?:\s*(?:h|g|gio)?\s*(?P<half>ruoi)"
+    r"|\s*(?:h|g|gio|:)(?![a-z])\s*(?P<minute>\d{2})?|\s*(?P<ampm>am|pm))(?![\d/])"
 )
 _DATE = re.compile(r"(?<![\d/])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?(?![\d/])")
 # "tối" and "tôi" ("I") fold alike: unaccented "toi" is the evening only beside a day word
@@ -138,12 +141,46 @@ def to_english(text: str) -> tuple[str, str | None]:
                     pieces.append(day)
                     break
     clock = _CLOCK.search(folded)
-    if clock and int(clock.group(1)) <= 23:
-        hour, minute = int(clock.group(1)), clock.group(2) or ("30" if clock.group(4) else "00")
-        if clock.group(3) == "pm" and hour < 12:
+    if clock and int(clock["hour"]) <= 23:
+        hour, minute = int(clock["hour"]), clock["minute"] or ("30" if clock["half"] else "00")
+        # "7h tối" is 19:00 before dateparser decides whether it is still to come today.
+        if hour < 12 and (clock["ampm"] == "pm" or part in ("afternoon", "evening")):
             hour += 12
         pieces.append(f"{hour}:{minute}")
     return " ".join(pieces), part
+
+
+# "or" between two times: the customer offers a choice, the bank must not pick one.
+_ALTERNATIVE = re.compile(r"\b(?:or|hoac|hay)\b")
+
+
+def _named_days(folded: str) -> set[str]:
+    """Every day the text names ("today", "tomorrow", "friday"...), each once."""
+    days: set[str] = set()
+    rest = folded
+    for pattern, phrase in _DAY_PATTERNS:
+        if re.search(pattern, rest):
+            days.add(phrase)
+            rest = re.sub(pattern, " ", rest)
+    for day in _EN_WEEKDAYS:
+        vi_names = [k for k, v in _WEEKDAYS_VI.items() if v == day]
+        names = "|".join(
+            rf"thu\s*{re.escape(n)}|t{n}" if n.isdigit() else rf"thu\s*{n}" for n in vi_names
+        )
+        if re.search(rf"\b(?:{day}|{names})\b" if names else rf"\b{day}\b", rest):
+            days.add(day)
+    return days
+
+
+def offers_a_choice(text: str) -> bool:
+    """True when the text names two days or two hours as alternatives ("later today or
+    tomorrow", "thứ 2 hoặc thứ 3", "3pm or 4pm"): no single window can be read from it,
+    so the form asks which one."""
+    folded = fold_lower(text)
+    if not _ALTERNATIVE.search(folded):
+        return False
+    clocks = {m.group(0).strip() for m in _CLOCK.finditer(folded)}
+    return len(_named_days(folded)) > 1 or len(clocks) > 1
 
 
 def _apply_part(moment: datetime, part: str | None, has_clock: bool) -> datetime:
@@ -159,17 +196,22 @@ def _apply_part(moment: datetime, part: str | None, has_clock: bool) -> datetime
 def parse_window_text(
     text: str, now: datetime | None = None, tz: str = DEFAULT_TZ
 ) -> Window | None:
-    """A one-hour window starting at the time the text names, or None when it names none."""
+    """A one-hour window starting at the time the text names, or None when it names none
+    or offers a choice between two."""
     import dateparser  # imported on first use: it takes a while to load its locale data
 
+    if offers_a_choice(text):
+        return None
     zone = ZoneInfo(tz)
     base = (now or datetime.now(timezone.utc)).astimezone(zone)
     english, part = to_english(text)
     has_clock = bool(re.search(r"\d{1,2}:\d{2}", english))
+    # Everything is naive local time: with a TIMEZONE setting, dateparser's "future" check
+    # compared a bare "3pm" with the base shifted by the zone's offset, and at 10:00 in
+    # Ho Chi Minh City "3pm" became tomorrow.
     settings = {
         "RELATIVE_BASE": base.replace(tzinfo=None),
         "PREFER_DATES_FROM": "future",
-        "TIMEZONE": tz,
         "RETURN_AS_TIMEZONE_AWARE": False,
         "DATE_ORDER": "DMY",
     }
