@@ -115,10 +115,10 @@ def build_packet(
 
 
 _FORM_SLOTS = {
-    "lost_card_form": ("card_last4", "dob"),
-    "account_form": ("card_last4", "dob", "account_query"),
+    "lost_card_form": ("phone", "card_last4", "dob"),
+    "account_form": ("phone", "card_last4", "dob", "account_query"),
     "callback_form": ("phone", "preferred_time"),
-    "fraud_form": ("card_last4", "dob"),
+    "fraud_form": ("phone", "card_last4", "dob"),
 }
 
 

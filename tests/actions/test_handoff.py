@@ -47,6 +47,9 @@ def test_mid_form_request_reports_the_form_and_its_slots() -> None:
     events = [
         user("I lost my card", "report_lost_card"),
         action("lost_card_form"),
+        user("0901234567", "inform"),
+        slot("phone", "0901234567"),
+        action("lost_card_form"),
         user("4821", "inform"),
         slot("card_last4", "4821"),
         action("lost_card_form"),
@@ -55,17 +58,24 @@ def test_mid_form_request_reports_the_form_and_its_slots() -> None:
     ]
     tracker = make_tracker(
         events,
-        {"card_last4": "4821", "language": "en", "requested_slot": "dob", "human_offered": False},
+        {
+            "phone": "0901234567",
+            "card_last4": "4821",
+            "language": "en",
+            "requested_slot": "dob",
+            "human_offered": False,
+        },
     )
     dispatcher, _ = run(ActionHandoffToHuman(), tracker)
     packet = packet_of(dispatcher)
     assert packet["reason"] == "form_abandoned"
     assert packet["language"] == "en"
-    assert packet["slots"] == {"card_last4": "4821", "language": "en"}
+    assert packet["slots"] == {"phone": "0901234567", "card_last4": "4821", "language": "en"}
     assert packet["customer_id"] is None
-    # The agent sees which form was left and what it had gathered.
+    # The agent sees which form was left and what it had gathered, the phone it was given
+    # included (the customer is not verified: the agent looks the card up by it).
     assert packet["form"] == "lost_card_form"
-    assert packet["form_slots"] == {"card_last4": "4821"}
+    assert packet["form_slots"] == {"phone": "0901234567", "card_last4": "4821"}
     assert packet["problem"] == ["I lost my card"]
 
 
