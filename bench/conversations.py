@@ -2,8 +2,11 @@
 reach their outcome, overall, per style and per skill.
 
 Usage:
-    .venv/bin/python bench/conversations.py [--parallel 4] [--style en] [--skill fraud] \\
-        [--transcripts] [--out bench/results/conversations-<date>.json]
+    .venv/bin/python bench/conversations.py [--set test|dev] [--parallel 4] [--style en] \\
+        [--skill fraud] [--transcripts] [--out bench/results/conversations-<date>.json]
+
+``--set dev`` plays the development set (`tests/conversations/dev/`) instead, for tuning;
+its results go to ``conversations-dev-<date>.json``.
 
 What runs: the hub, Rasa server (the trained model in models/rasa/) and action server as
 subprocesses on free ports in a temporary folder, started as the tests start them
@@ -35,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conversations.harness import (  # noqa: E402
+    DEV,
+    HERE,
     STYLES,
     BotTexts,
     Player,
@@ -73,6 +78,12 @@ def table(result: dict[str, Any]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument(
+        "--set",
+        choices=("test", "dev"),
+        default="test",
+        help="test: tests/conversations/*.yml (reported); dev: tests/conversations/dev/ (tuning)",
+    )
     parser.add_argument("--style", action="append", choices=STYLES)
     parser.add_argument("--skill", action="append")
     parser.add_argument("--transcripts", action="store_true", help="print passing ones too")
@@ -83,7 +94,8 @@ def main() -> int:
         print(table(json.loads(args.table.read_text(encoding="utf-8"))))
         return 0
 
-    items = load_set(tuple(args.style) if args.style else STYLES)
+    folder = DEV if args.set == "dev" else HERE
+    items = load_set(tuple(args.style) if args.style else STYLES, folder)
     if args.skill:
         items = [i for i in items if i["skill"] in args.skill]
     load_before = os.getloadavg()[0]
@@ -111,10 +123,12 @@ def main() -> int:
         "load_1min_after": round(os.getloadavg()[0], 2),
         "seconds": round(time.monotonic() - started, 1),
         "parallel": args.parallel,
+        "set": args.set,
         "n": len(items),
         **summary(results, items),
     }
-    out = args.out or ROOT / "bench" / "results" / f"conversations-{now:%Y-%m-%d}.json"
+    name = "conversations" if args.set == "test" else "conversations-dev"
+    out = args.out or ROOT / "bench" / "results" / f"{name}-{now:%Y-%m-%d}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False))

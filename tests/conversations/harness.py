@@ -2,8 +2,9 @@
 as customers would (a widget session each, every answer typed), and check each
 conversation's outcome from the system's real state.
 
-The set is in this folder, one YAML file per style (`vi.yml`, `vi_plain.yml`, `chat.yml`,
-`en.yml`); each item is one conversation:
+The test set is in this folder, one YAML file per style (`vi.yml`, `vi_plain.yml`,
+`chat.yml`, `en.yml`); a development set for tuning, written apart from it, has the same
+files under `dev/`. Each item is one conversation:
 
     - id: en-fraud-01              # <style>-<skill>-<nn>, the test's id
       style: en                    # vi | vi_plain | chat | en
@@ -53,6 +54,7 @@ from tests.support.clients import Agent
 from tests.support.stack import MODEL, RASA_BIN, ROOT, HubProcess, RasaStack, free_port
 
 HERE = Path(__file__).resolve().parent
+DEV = HERE / "dev"
 STYLES = ("vi", "vi_plain", "chat", "en")
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SITE = "demo-bank"
@@ -69,11 +71,12 @@ STATE_WAIT_S = 15.0
 # ---------------------------------------------------------------------------- the set
 
 
-def load_set(styles: tuple[str, ...] = STYLES) -> list[dict[str, Any]]:
-    """Every conversation of the set, in file order."""
+def load_set(styles: tuple[str, ...] = STYLES, folder: Path = HERE) -> list[dict[str, Any]]:
+    """Every conversation of the set in ``folder`` (this folder: the test set; ``DEV``: the
+    development set, written apart from it for tuning and probing), in file order."""
     items: list[dict[str, Any]] = []
     for style in styles:
-        for item in yaml.safe_load((HERE / f"{style}.yml").read_text(encoding="utf-8")):
+        for item in yaml.safe_load((folder / f"{style}.yml").read_text(encoding="utf-8")):
             if item["style"] != style:
                 raise ValueError(f"{item['id']}: style {item['style']} in {style}.yml")
             items.append(item)
