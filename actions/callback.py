@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -74,6 +75,10 @@ class ActionScheduleCallback(Action):
             dispatcher.utter_message(text=t("hub_unavailable", lang))
             return offer_human(dispatcher, "hub_unavailable", "utter_offer_human")
         confirmed = format_window(booked.get("window_start"), booked.get("window_end"), lang)
+        if window and _moved(window, booked.get("window_start")):
+            # The hub keeps call-backs within the bank's calling hours: say so, or "8pm" booked
+            # as next morning looks like a misreading.
+            dispatcher.utter_message(text=t("callback_moved", lang))
         dispatcher.utter_message(
             text=t(
                 "callback_scheduled",
@@ -85,6 +90,17 @@ class ActionScheduleCallback(Action):
         )
         # A later request asks afresh for a time; the number stays for status look-ups.
         return [SlotSet("preferred_time", None)]
+
+
+def _moved(asked: Window, booked_start: object) -> bool:
+    """True when the hub booked another start than the one the customer asked for."""
+    try:
+        start = datetime.fromisoformat(str(booked_start))
+    except ValueError:
+        return False
+    if start.tzinfo is None:  # the hub answers in UTC
+        start = start.replace(tzinfo=timezone.utc)
+    return start != asked.start
 
 
 class ActionCheckCallbackStatus(Action):

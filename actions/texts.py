@@ -229,6 +229,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "{window}.",
         "en": "Your call-back is booked (reference {reference}). We'll call {phone} {window}.",
     },
+    "callback_moved": {
+        "vi": "Thời gian bạn chọn nằm ngoài giờ gọi lại của ngân hàng, nên mình xếp lịch vào "
+        "khung giờ sớm nhất sau đó.",
+        "en": "The time you asked for is outside the hours we make call-backs, so this is the "
+        "earliest time after it.",
+    },
     "callback_window": {
         "vi": "trong khoảng {start} – {end} ngày {day}",
         "en": "between {start} and {end} on {day}",

@@ -180,3 +180,29 @@ def test_an_unreadable_time_is_asked_again() -> None:
     dispatcher, result = run(ValidateCallbackForm(), tracker)
     assert slot_events(result)["preferred_time"] is None
     assert "chiều mai" in texts(dispatcher)
+
+
+def test_a_time_outside_calling_hours_is_booked_later_and_the_customer_is_told(hub) -> None:
+    # 22:00 tomorrow: the hub books the next morning; the customer hears why.
+    late = parse_preferred_time("10pm tomorrow")
+    tracker = make_tracker(
+        [user("call me back at 10pm tomorrow", "request_callback")],
+        {"phone": "0912345678", "preferred_time": late, "language": "en"},
+        sender_id="cb-test-late",
+    )
+    dispatcher, _ = run(ActionScheduleCallback(), tracker)
+    said = texts(dispatcher)
+    assert "outside the hours we make call-backs" in said
+    assert "between 08:00 and 09:00 on" in said
+
+
+def test_a_time_within_calling_hours_gets_no_note(hub) -> None:
+    tracker = make_tracker(
+        [user("gọi lại cho tôi 3 giờ chiều mai", "request_callback")],
+        {"phone": "0912345678", "preferred_time": parse_preferred_time("3 giờ chiều mai")},
+        sender_id="cb-test-in-hours",
+    )
+    dispatcher, _ = run(ActionScheduleCallback(), tracker)
+    said = texts(dispatcher)
+    assert "ngoài giờ gọi lại" not in said
+    assert "trong khoảng 15:00 – 16:00" in said

@@ -45,6 +45,12 @@ def test_the_development_set_asks_only_for_known_outcomes() -> None:
     for item in load_set(folder=DEV):
         assert set(item.get("expect") or {}) <= KNOWN_EXPECT, item["id"]
         assert item["expect"], item["id"]
+        checks = [item["expect"]]
         for turn in item["turns"]:
             if isinstance(turn, dict):
                 assert set(turn.get("then") or {}) <= KNOWN_THEN, item["id"]
+                checks.append(turn.get("then") or {})
+        # Texts to find are strings as written: YAML reads an unquoted 460.000 as a number.
+        for keys in checks:
+            for words in (keys.get("contains") or []) + (keys.get("contains_any") or []):
+                assert isinstance(words, str), (item["id"], words)
