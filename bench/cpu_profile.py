@@ -79,7 +79,7 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
     ("outbox + sender: other", ("bot/pipeline/outbox.py", "bot/channels/")),
     (
         "background loops (scheduler, kb, surveys, health)",
-        ("bot/handoff/scheduler.py", "bot/kb/", "bot/jobs.py", "bot/pipeline/health.py"),
+        ("bot/handoff/scheduler.py", "bot/kb/", "bot/cluster/jobs.py", "bot/pipeline/health.py"),
     ),
     ("work items: other", ("bot/pipeline/workers.py",)),
     ("websocket fan-out (broker, events)", ("bot/realtime/",)),

@@ -1,11 +1,16 @@
 """The "where one message's CPU goes" table of docs/benchmarks.md, from the raw profiles
 (bench/cpu_profile.py --out: bench/results/cpu_profile-*.json, each with a "before" and an
 "after" run). One column per run, one row per part; bench/tables.py puts it in the page.
+
+A file may hold repeats (labels "before-2", "after-3", ...: runs taken in turn on a
+shared machine): its "before" and "after" columns are then each row's median over the
+runs of that label, named "(median of n)".
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +35,11 @@ def cpu_profile_table() -> str:
     columns: list[tuple[str, dict[str, Any]]] = []
     for stem, data in files:
         for run in RUNS:
-            if run in data["result"]:
-                columns.append((f"`{stem}` {run}", data["result"][run]))
+            repeats = [r for label, r in data["result"].items() if label.split("-")[0] == run]
+            if len(repeats) == 1:
+                columns.append((f"`{stem}` {run}", repeats[0]))
+            elif repeats:
+                columns.append((f"`{stem}` {run} (median of {len(repeats)})", _median(repeats)))
     threads: list[str] = []
     parts: list[str] = []
     for _, r in columns:
@@ -78,3 +86,21 @@ def cpu_profile_table() -> str:
             + " |"
         )
     return head + "\n".join(rows) + "\n"
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over repeated runs (a part a run did not sample counts as 0)."""
+
+    def mid(values: list[float | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return statistics.median(present) if present else None
+
+    out: dict[str, Any] = {}
+    for key in ("hub_cpu_ms_per_msg_proc", "idle_cpu_pct", "load_avg_1m"):
+        out[key] = mid([r.get(key) for r in runs])
+    for key in ("sampled_ms_per_msg", "waits_or_uvloop_ms_per_msg"):
+        out[key] = mid([r.get(key) for r in runs])
+    for key in ("by_thread_ms_per_msg_proc", "by_part_ms_per_msg"):
+        names = {name for r in runs for name in r.get(key, {})}
+        out[key] = {n: mid([r.get(key, {}).get(n, 0.0) for r in runs]) for n in sorted(names)}
+    return out

@@ -24,7 +24,8 @@ The wait of a conversation is from entering the queue to the acknowledged offer.
 estimate is the one the hub would tell when the customer enters the queue (the first
 figure they see, the hardest moment: later updates know more), from what the hub knows
 then (bot/handoff/estimate.py ``queue_forecast``: agents' open chats and their ages,
-unacknowledged offers, the queue, the last 200 handling and acknowledgement times, the
+unacknowledged offers, the queue, the handling times of the last 200 chats to end (as
+the hub reads them, by when they ended), the last 200 acknowledgement times, the
 missed-offer share and the last hour's arrivals by class and skill). Its error is measured
 over the customers not offered an agent on entering (those are told a wait):
 ``estimate_error`` gives the median absolute error as a share of the true wait over all of
@@ -80,7 +81,9 @@ MISS_SHARE = 0.05
 BREAK_EVERY_S = 7200.0
 BREAK_MIN_S, BREAK_MAX_S = 300.0, 900.0
 RATE_WINDOW_S = 3600.0
-RECENT = 200  # handling and acknowledgement times the estimate reads (bot/handoff/waits.py)
+# Handling and acknowledgement times the estimate reads (bot/handoff/waits.py): handling
+# times are appended as chats end, so these are the last RECENT to end, as in the hub.
+RECENT = 200
 
 
 class Sim:

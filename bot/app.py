@@ -26,9 +26,9 @@ from bot.i18n.inbound import InvalidMessage
 from bot.search import priority as thread_priority
 from bot.search.handle import KnowledgeHandle
 from bot.service import Hub
-from bot.states import InvalidTransition
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from bot.store.states import InvalidTransition
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"

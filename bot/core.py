@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.config.settings import Settings
 from bot.pipeline.effects import after_commit
 from bot.pipeline.outbound import Outbound, thread_topic
 from bot.realtime import events
 from bot.realtime.broker import Broker
-from bot.serialize import conversation_json
+from bot.store import states
 from bot.store.db import Database
 from bot.store.models import Conversation, ConversationEvent, User
+from bot.store.serialize import conversation_json
 
 
 class Core:

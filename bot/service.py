@@ -21,7 +21,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.config.settings import Settings
 from bot.core import Core
@@ -38,11 +38,18 @@ from bot.pipeline.workers import Workers
 from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.realtime.redis_broker import RedisBroker
-from bot.serialize import message_json
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, User
+from bot.store.serialize import message_json
 
 log = logging.getLogger(__name__)
+# A message's replies with their agents' names (once a widget message), built once.
+_REPLIES = (
+    select(Message, User.display_name)
+    .outerjoin(User, User.id == Message.agent_id)
+    .where(Message.reply_to == bindparam("message_id"))
+    .order_by(Message.seq)
+)
 
 __all__ = ["Accepted", "Hub", "Inbound", "rasa_sender"]
 
@@ -123,15 +130,10 @@ class Hub(Core):
         it to be routed (the widget's HTTP fallback answers with them)."""
         if wait_s > 0:
             await self.workers.wait_routed(message_id, wait_s)
-        async with self.db.session() as session:
-            rows = (
-                await session.execute(
-                    select(Message, User.display_name)
-                    .outerjoin(User, User.id == Message.agent_id)
-                    .where(Message.reply_to == message_id)
-                    .order_by(Message.seq)
-                )
-            ).all()
+        # A read only, on the reader: it sees every committed reply without queueing for
+        # SQLite's write lock behind the next turns' writers.
+        async with self.db.reader() as session:
+            rows = (await session.execute(_REPLIES, {"message_id": message_id})).all()
             await session.commit()
         return [message_json(m, agent_name=name) for m, name in rows]
 

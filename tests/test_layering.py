@@ -194,3 +194,17 @@ def _violations() -> list[str]:
 
 def test_layers_import_only_downwards() -> None:
     assert _violations() == []
+
+
+# The root of bot/ holds only what composes the packages; every other concept has a package
+# that owns it, so the folder shows the architecture (docs/architecture.md).
+BOT_ROOT = {"bot.app", "bot.service", "bot.extensions", "bot.core"}
+
+
+def test_the_root_of_bot_holds_only_the_composition() -> None:
+    root = {
+        name
+        for name, path in MODULES.items()
+        if path.parent == ROOT / "bot" and path.name != "__init__.py"
+    }
+    assert root == BOT_ROOT

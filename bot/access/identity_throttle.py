@@ -21,17 +21,17 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.lockout import Lockout
 from bot.config.settings import Settings
-from bot.serialize import aware
 from bot.store.db import Database
 from bot.store.models import IdentityAttempt
+from bot.store.times import aware, utc_now
+from bot.store.upsert import insert_in
 
 VISITOR = "visitor"
 ADDRESS = "address"
@@ -59,10 +59,6 @@ class Scopes:
     def keys(self) -> list[tuple[str, str]]:
         pairs = ((VISITOR, self.visitor), (ADDRESS, self.address), (CUSTOMER, self.customer))
         return [(scope, key[:200]) for scope, key in pairs if key]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _free(settings: Settings, scope: str) -> int:
@@ -103,11 +99,6 @@ def mask(scope: str, key: str) -> str:
     return f"{key[: min(16, len(key) // 2)]}… #{digest}"
 
 
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def _pk(scope: str, key: str):  # type: ignore[no-untyped-def]
     return and_(IdentityAttempt.scope == scope, IdentityAttempt.key == key)
 
@@ -117,11 +108,11 @@ async def charge(
 ) -> None:
     """Count this check as a failure in every scope before it runs; raise Refused (and
     count nothing) when any scope is waiting or locked."""
-    now = now or _now()
+    now = now or utc_now()
     keys = scopes.keys()
     cutoff = now - timedelta(seconds=settings.identity_window_s)
     async with db.session() as session:
-        insert = _insert(session)
+        insert = insert_in(session)
         for scope, key in keys:
             await session.execute(
                 insert(IdentityAttempt)
@@ -183,7 +174,7 @@ async def succeeded(
 ) -> None:
     """The check passed: give back its charge. The visitor's failures are forgiven; the
     address's and the target's earlier failures stay (a success there proves nothing)."""
-    now = now or _now()
+    now = now or utc_now()
     async with db.session() as session:
         for row in await _rows(session, scopes.keys()):
             if row.scope == VISITOR:
@@ -202,7 +193,7 @@ async def failed(
 ) -> list[Lockout]:
     """The check failed (its charge stands): lock the scopes that reached their limit, and
     delete rows nobody failed on for a whole window. Returns the lockouts it starts."""
-    now = now or _now()
+    now = now or utc_now()
     lockouts: list[Lockout] = []
     async with db.session() as session:
         for row in await _rows(session, scopes.keys()):
@@ -219,7 +210,7 @@ async def failed(
 
 async def purge(session: AsyncSession, settings: Settings, now: datetime | None = None) -> int:
     """Delete rows whose window, wait and lockout are all over (bounded state)."""
-    now = now or _now()
+    now = now or utc_now()
     cutoff = now - timedelta(seconds=settings.identity_window_s)
     result = await session.execute(
         delete(IdentityAttempt)
@@ -236,7 +227,7 @@ async def purge(session: AsyncSession, settings: Settings, now: datetime | None 
 async def active_lockouts(
     session: AsyncSession, now: datetime | None = None
 ) -> list[IdentityAttempt]:
-    now = now or _now()
+    now = now or utc_now()
     rows = await session.scalars(
         select(IdentityAttempt)
         .where(IdentityAttempt.locked_until > now)

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -19,9 +19,9 @@ from sqlalchemy import func, select, update
 from bot.config.settings import Settings
 from bot.realtime import events
 from bot.realtime.broker import Broker
-from bot.serialize import aware
 from bot.store.db import Database
 from bot.store.models import AgentSession, User
+from bot.store.times import aware, utc_now
 
 COOKIE = "tandem_session"
 # last_seen_at is written at most this often, so reads do not each become a write.
@@ -36,10 +36,6 @@ class SignedIn:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def expiry_reason(row: AgentSession, settings: Settings, now: datetime) -> str | None:
@@ -74,7 +70,7 @@ async def lookup(
     """The live session behind a cookie token, or None (unknown, ended or timed out)."""
     if not token or len(token) > 128:
         return None
-    now = _now()
+    now = utc_now()
     async with db.session() as session:
         row = await session.scalar(
             select(AgentSession).where(AgentSession.token_hash == token_hash(token))
@@ -102,7 +98,7 @@ async def still_valid(db: Database, settings: Settings, session_id: int) -> str 
         row = await session.get(AgentSession, session_id)
     if row is None:
         return "revoked"
-    return expiry_reason(row, settings, _now())
+    return expiry_reason(row, settings, utc_now())
 
 
 async def revoke(
@@ -127,7 +123,7 @@ async def revoke(
             await session.execute(
                 update(AgentSession)
                 .where(AgentSession.id.in_(ids))
-                .values(revoked_at=_now(), revoked_reason=reason)
+                .values(revoked_at=utc_now(), revoked_reason=reason)
                 .execution_options(synchronize_session=False)
             )
             await session.commit()
@@ -144,7 +140,7 @@ def announce(broker: Broker, session_ids: Iterable[int], reason: str) -> None:
 
 async def active_by_user(db: Database, settings: Settings) -> list[dict[str, Any]]:
     """Live sessions per user, for the supervisor's "sign out everywhere" list."""
-    now = _now()
+    now = utc_now()
     idle_cutoff = now - timedelta(seconds=settings.session_idle_timeout_s)
     age_cutoff = now - timedelta(seconds=settings.session_max_age_s)
     async with db.session() as session:

@@ -26,18 +26,18 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, delete, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.lockout import Lockout
 from bot.config.settings import Settings
-from bot.serialize import aware
 from bot.store.db import Database
 from bot.store.models import SigninThrottle
+from bot.store.times import aware, utc_now
+from bot.store.upsert import insert_in
 
 PAIR = "pair"
 ADDRESS = "address"
@@ -81,10 +81,6 @@ def account_key(username: str) -> str:
     return username.strip().lower()[:128]
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _limits(settings: Settings, scope: str) -> tuple[int, int]:
     if scope == PAIR:
         return settings.signin_free_failures, settings.signin_lockout_failures
@@ -108,14 +104,9 @@ def wait_for(row: SigninThrottle, now: datetime) -> float:
     return max([(u - now).total_seconds() for u in until if u is not None] + [0.0])
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 async def _ensure_row(session: AsyncSession, scope: str, key: str, now: datetime) -> None:
     await session.execute(
-        _insert(session)(SigninThrottle)
+        insert_in(session)(SigninThrottle)
         .values(scope=scope, key=key, failures=0, window_start=now, next_allowed_at=now)
         .on_conflict_do_nothing()
     )
@@ -143,7 +134,7 @@ def _count_one(scope: str, key: str, now: datetime, cutoff: datetime) -> Any:
 async def begin(db: Database, settings: Settings, attempt: Attempt) -> None:
     """Raise Throttled unless this attempt may check a password now; counts it on its
     address and claims its (account, address) row."""
-    now = _now()
+    now = utc_now()
     cutoff = now - timedelta(seconds=settings.signin_window_s)
     async with db.session() as session:
         # Read first, write nothing: a throttled attempt leaves no trace (a sprayer that is
@@ -213,7 +204,7 @@ async def succeeded(db: Database, attempt: Attempt) -> None:
 async def failed(db: Database, settings: Settings, attempt: Attempt) -> list[Lockout]:
     """Count a failure on the (account, address) pair and on the account over all
     addresses (the address counted it already); returns the lockouts it starts."""
-    now = _now()
+    now = utc_now()
     cutoff = now - timedelta(seconds=settings.signin_window_s)
     lockouts: list[Lockout] = []
     async with db.session() as session:

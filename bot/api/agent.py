@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import customer_link, states
-from bot.access import permissions
+from bot.access import customer_link, permissions
 from bot.access.auth import hub_of, require_agent, require_supervisor
 from bot.api import routing as routing_api
 from bot.api import supervision as supervision_api
@@ -25,7 +24,7 @@ from bot.handoff import callbacks, dispatch, queue
 from bot.i18n.inbound import InvalidMessage, validate_text
 from bot.pipeline.windows import WindowClosed, agent_reply_refusal
 from bot.realtime import events
-from bot.serialize import callback_json, conversation_json, message_json
+from bot.store import states
 from bot.store.models import (
     Callback,
     Conversation,
@@ -34,6 +33,7 @@ from bot.store.models import (
     Message,
     User,
 )
+from bot.store.serialize import callback_json, conversation_json, message_json
 
 router = APIRouter(prefix="/api", tags=["agent"])
 router.include_router(routing_api.router)

@@ -9,7 +9,7 @@ passed card check ("card_dob") is enough to block a card; balances, due dates an
 applications need the signed-in identity or a one-time code on top ("otp"), and
 ``account_allowed`` is where the account endpoint checks that, from the hub's own record
 rather than the action's word. A passed check also links the conversation's customer for
-the agent's view (``bot.customer_link``), in the same transaction as its record."""
+the agent's view (``bot.access.customer_link``), in the same transaction as its record."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
@@ -26,16 +26,17 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import customer_link, sms
+from bot.access import customer_link
 from bot.access import identity_throttle as identity
 from bot.access.auth import hub_of
 from bot.access.lockout import Lockout
 from bot.api.params import MAX_DB_ID
+from bot.channels import sms
 from bot.handoff.callbacks import normalise_phone
 from bot.pipeline.sender import sender_conversation
 from bot.realtime import events
-from bot.serialize import aware
 from bot.store.models import Alert, Conversation, Customer, IdentityCheck
+from bot.store.times import aware, utc_now
 from chattext.dates import parse_date_field
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,6 @@ SMS_TEXT = (
     "Sen Vang: ma xac minh cua quy khach la {code}, hieu luc {minutes} phut. Khong chia se "
     "ma nay voi bat ky ai. / Your Sen Vang code is {code}, valid {minutes} min. Never share it."
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 async def conversation_of(session: AsyncSession, sender_id: str) -> Conversation | None:
@@ -192,7 +189,7 @@ async def _record(
         if not (row.customer_id == customer_id and row.level == OTP and level == CARD_DOB):
             row.conversation_id = conv.id if conv else None
             row.customer_id, row.level, row.how = customer_id, level, how
-            row.verified_at = _now()
+            row.verified_at = utc_now()
         linked = await _link(hub, session, conv, customer_id, level)
         await session.commit()
     if linked:
@@ -206,7 +203,7 @@ async def _link(
     customer_id: str,
     level: Literal["card_dob", "otp"],
 ) -> int | None:
-    """Link the checked customer to the conversation (``bot.customer_link``); the id of a
+    """Link the checked customer to the conversation (``bot.access.customer_link``); the id of a
     conversation that changed."""
     if conv is None:
         return None
@@ -249,7 +246,7 @@ async def send_otp(body: OtpIn, request: Request) -> OtpOut:
     just passed the card check for."""
     hub = hub_of(request)
     settings = hub.settings
-    now = _now()
+    now = utc_now()
     if not sms.available(settings):
         return OtpOut(sent=False, reason="unavailable")
     code = f"{secrets.randbelow(10**6):06d}"
@@ -305,7 +302,7 @@ async def verify_otp(body: OtpVerifyIn, request: Request) -> Any:
     """Check a one-time code; a right one raises the conversation to level "otp"."""
     hub = hub_of(request)
     settings = hub.settings
-    now = _now()
+    now = utc_now()
     async with hub.db.reader() as session:
         row = await session.get(IdentityCheck, body.sender_id)
         conv = await conversation_of(session, body.sender_id)
@@ -376,7 +373,7 @@ async def account_allowed(
     """May this conversation read the customer's balances, due dates and applications?
     Only as the customer the site signed for, or after a passed one-time code for that
     customer, recently. A card-level check or an agent's link shows the agent who the
-    customer is; it never widens what the bot discloses (``bot.customer_link``)."""
+    customer is; it never widens what the bot discloses (``bot.access.customer_link``)."""
     conv = await conversation_of(session, sender_id)
     if conv is not None and customer_link.bot_customer(conv) == customer_id:
         return True
@@ -385,5 +382,5 @@ async def account_allowed(
         row is not None
         and row.customer_id == customer_id
         and row.level == OTP
-        and _fresh(row, settings, _now())
+        and _fresh(row, settings, utc_now())
     )

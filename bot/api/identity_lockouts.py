@@ -13,8 +13,8 @@ from bot.access import identity_throttle as identity
 from bot.access.auth import hub_of, require_supervisor
 from bot.api.params import DbId
 from bot.realtime import events
-from bot.serialize import aware
 from bot.store.models import Alert, User
+from bot.store.times import aware
 
 log = logging.getLogger(__name__)
 

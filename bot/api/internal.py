@@ -17,8 +17,8 @@ from bot.api import identity
 from bot.api.params import DbIdField
 from bot.api.schemas import CallbackOut
 from bot.handoff import callbacks
-from bot.serialize import callback_json
 from bot.store.models import Card, Conversation, Customer
+from bot.store.serialize import callback_json
 from knowledge.api import HitOut
 from knowledge.context import prefer_subject
 

@@ -15,8 +15,9 @@ from bot.api.params import DbId
 from bot.api.schemas import ConversationOut
 from bot.handoff import dispatch, routing
 from bot.realtime import events
-from bot.serialize import conversation_json, iso
 from bot.store.models import User
+from bot.store.serialize import conversation_json
+from bot.store.times import iso
 
 router = APIRouter(tags=["routing"])
 

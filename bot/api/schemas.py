@@ -1,5 +1,5 @@
-"""Response models shared by several APIs: the JSON shapes of ``bot/serialize.py`` declared
-for ``/openapi.json``. Times are ISO 8601 text, as ``bot.serialize.iso`` writes them.
+"""Response models shared by several APIs: the JSON shapes of ``bot/store/serialize.py`` declared
+for ``/openapi.json``. Times are ISO 8601 text, as ``bot.store.times.iso`` writes them.
 
 A route that answers with one of these declares it as its ``response_model``; FastAPI then
 checks the answer against it, so a serializer and its declared shape cannot drift apart
@@ -18,7 +18,7 @@ class OkOut(BaseModel):
 
 
 class MessageOut(BaseModel):
-    """``bot.serialize.message_json``."""
+    """``bot.store.serialize.message_json``."""
 
     id: int
     conversation_id: int
@@ -34,7 +34,7 @@ class MessageOut(BaseModel):
 
 
 class ConversationOut(BaseModel):
-    """``bot.serialize.conversation_json``."""
+    """``bot.store.serialize.conversation_json``."""
 
     id: int
     channel: str
@@ -60,7 +60,7 @@ class ConversationOut(BaseModel):
 
 
 class CallbackOut(BaseModel):
-    """``bot.serialize.callback_json``."""
+    """``bot.store.serialize.callback_json``."""
 
     id: int
     reference: str

@@ -24,8 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, select
 
 from bot.assist.profiles import load_profile
 from bot.assist.query import (
@@ -37,9 +36,10 @@ from bot.assist.query import (
     stands_alone,
     suggestion_json,
 )
+from bot.assist.records import record_shown, write_state
 from bot.assist.rules_files import RulesFiles
 from bot.realtime import events
-from bot.store.models import AssistState, Conversation, Message, OfferEvent, SuggestionEvent
+from bot.store.models import AssistState, Conversation, Message
 from knowledge.crosssell import ConversationSignals, Profile, RuleSet
 
 log = logging.getLogger(__name__)
@@ -116,36 +116,9 @@ class AssistEngine:
     async def _save(
         self, conv_id: int, assist: dict[str, Any], topics: list[str], offer_only: bool = False
     ) -> None:
-        """Store the latest assist; suggestions for an older message never replace newer."""
-        offer = {k: assist.get(k) for k in ("offer", "churn_risk", "suppressed")}
+        """Store the latest assist (``bot.assist.records``) in a transaction of its own."""
         async with self.hub.db.session() as session:
-            if offer_only:
-                done = await session.execute(
-                    update(AssistState)
-                    .where(AssistState.conversation_id == conv_id)
-                    .values(offer=offer, updated_at=datetime.now(timezone.utc))
-                )
-                if done.rowcount:  # type: ignore[attr-defined]
-                    await session.commit()
-                    return
-            message_id = assist.get("message_id")
-            values = {
-                "conversation_id": conv_id,
-                "message_id": message_id,
-                "suggestions": assist.get("suggestions") or [],
-                "offer": offer,
-                "topics": topics,
-                "updated_at": datetime.now(timezone.utc),
-            }
-            insert = sqlite.insert if self.hub.db.is_sqlite else postgresql.insert
-            stmt = insert(AssistState).values(**values)
-            current = AssistState.message_id
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[AssistState.conversation_id],
-                set_={k: v for k, v in values.items() if k != "conversation_id"},
-                where=current.is_(None) | (current <= (message_id or 0)),
-            )
-            await session.execute(stmt)
+            await write_state(session, conv_id, assist, topics, offer_only)
             await session.commit()
 
     # ---- the inbound hook ------------------------------------------------------------
@@ -191,8 +164,20 @@ class AssistEngine:
             offer_event = await self.offer_for(_snapshot(conv), state)
             state.assist = {"message_id": message_id, "suggestions": suggestions, **offer_event}
             self._publish(conv.id, events.offer_frame(conv.id, offer_event))
-            await self._save(conv.id, state.assist, state.topics)
-            await self._record_shown(conv, message_id, suggestions, offer_event, state)
+            # The saved state and the feedback rows in one transaction (two before): both
+            # are this turn's record, and neither waits on anything outside the database.
+            async with self.hub.db.session() as session:
+                await write_state(session, conv.id, state.assist, state.topics)
+                await record_shown(
+                    session,
+                    conv.id,
+                    conv.customer_id,
+                    message_id,
+                    suggestions,
+                    offer_event,
+                    state.shown_offer,
+                )
+                await session.commit()
         except Exception:  # the suggestions are out; a failure here must not lose them
             log.exception("offer decision failed for conversation %s", conv.id)
 
@@ -284,50 +269,6 @@ class AssistEngine:
             "churn_risk": decision.churn_risk,
             "suppressed": decision.suppressed,
         }
-
-    async def _record_shown(
-        self,
-        conv: Conversation,
-        message_id: int,
-        suggestions: list[dict[str, Any]],
-        offer_event: dict[str, Any],
-        state: ConvState,
-    ) -> None:
-        offer: dict[str, Any] | None = offer_event.get("offer")
-        key = (offer["rule_id"], offer["offer_id"]) if offer is not None else None
-        async with self.hub.db.session() as session:
-            for s in suggestions:
-                session.add(
-                    SuggestionEvent(
-                        conversation_id=conv.id,
-                        message_id=message_id,
-                        entry_id=s["entry_id"],
-                        rank=s["rank"],
-                        score=s["score"],
-                        # What the hub pushed; the panel records "shown", per agent, when
-                        # it displays them (bot/panel/static/assist.js).
-                        event="pushed",
-                    )
-                )
-            if offer is not None and key != state.shown_offer:
-                session.add(
-                    OfferEvent(
-                        conversation_id=conv.id,
-                        customer_id=conv.customer_id,
-                        rule_id=offer["rule_id"],
-                        offer_id=offer["offer_id"],
-                        outcome="shown",
-                    )
-                )
-            if key is not None and key != state.shown_offer:
-                await session.execute(
-                    update(AssistState)
-                    .where(AssistState.conversation_id == conv.id)
-                    .values(shown_rule_id=key[0], shown_offer_id=key[1])
-                )
-            await session.commit()
-        if key is not None and key != state.shown_offer:
-            state.shown_offer = key
 
     # ---- on demand (panel opened after the push, or reconnected) ----------------------
     async def current(self, conv_id: int) -> dict[str, Any] | None:

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.serialize import aware, callback_json, iso
 from bot.store.models import Callback, Conversation, Customer, OfferEvent
+from bot.store.serialize import callback_json
+from bot.store.times import aware, iso
 from knowledge.crosssell import PastConversation, PastOffer, Profile
 
 

@@ -16,8 +16,8 @@ from bot.assist.live import AssistEngine
 from bot.assist.profiles import profile_json
 from bot.assist.schemas import KnowledgeGapsReportOut, OffersReportOut, ProfileOut
 from bot.kb.privacy import customer_names, redact_many
-from bot.serialize import iso
 from bot.store.models import Conversation, Message, OfferEvent, SuggestionEvent, User
+from bot.store.times import iso
 from knowledge.crosssell import ConversationSignals
 
 router = APIRouter(prefix="/api", tags=["assist"])

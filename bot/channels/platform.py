@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 
-from bot import jobs
 from bot.access.auth import hub_of, require_agent
 from bot.api.params import DbId
+from bot.cluster import jobs
 from bot.core import Core
 from bot.pipeline import windows
 from bot.pipeline.intake import Accepted, Inbound

@@ -21,9 +21,9 @@ from bot.access import permissions
 from bot.access.auth import hub_of, require, require_agent, require_editor
 from bot.api.params import DbId
 from bot.copilot.canned import VARIABLES, fill, unknown_variables, values_for, variables_in
-from bot.serialize import iso
 from bot.store.canned_models import CannedReply
 from bot.store.models import Conversation, User
+from bot.store.times import iso
 
 router = APIRouter(prefix="/api", tags=["copilot"])
 Staff = Annotated[User, Depends(require(permissions.is_staff, permissions.STAFF))]

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n.texts import text as t
 from bot.pipeline.sender import sender_conversation
 from bot.realtime import events
-from bot.serialize import aware, callback_json
 from bot.store.models import Alert, Callback, Conversation, Customer, Message, User
+from bot.store.serialize import callback_json
+from bot.store.times import aware
 from chattext.phone import normalise_vn_phone
 from chattext.when import parse_window_text
 from knowledge.text import fold_diacritics

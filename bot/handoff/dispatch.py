@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.handoff import notes, routing
 from bot.i18n.texts import text as t
 from bot.realtime import events
-from bot.serialize import aware
+from bot.store import states
 from bot.store.models import Alert, Conversation, Message, User
+from bot.store.times import aware
 
 if TYPE_CHECKING:
     from bot.core import Core as Hub

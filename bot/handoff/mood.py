@@ -16,9 +16,9 @@ import asyncio
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from bot import states
 from bot.copilot.sentiment_model import score_sentiment
 from bot.handoff import urgency
+from bot.store import states
 from bot.store.models import Conversation, Message
 from chattext.sentiment import NEUTRAL, Sentiment
 from chattext.substance import content_words

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.copilot import summary_store as copilot_store
 from bot.copilot import wrapup_store
 from bot.handoff import urgency, waits
@@ -28,6 +27,7 @@ from bot.i18n.texts import CALLBACK_BUTTONS
 from bot.i18n.texts import text as t
 from bot.realtime import events
 from bot.reporting.survey_answers import CSAT_BUTTONS
+from bot.store import states
 from bot.store.models import Alert, Conversation, Message, User
 
 if TYPE_CHECKING:

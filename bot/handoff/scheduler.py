@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
 
-from bot import jobs, states
+from bot.cluster import jobs
 from bot.handoff import callbacks, dispatch, estimate, queue, urgency, waits
 from bot.realtime import presence
+from bot.store import states
 from bot.store.models import Callback, Conversation, User
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ async def tick(hub: Hub) -> None:
 
 
 async def run_forever(hub: Hub, interval_s: float = 1.0) -> None:
-    """Tick on the one replica holding the scheduler's lease (``bot.jobs``)."""
+    """Tick on the one replica holding the scheduler's lease (``bot.cluster.jobs``)."""
     settings = hub.settings
     await jobs.run_leased(
         hub.db,

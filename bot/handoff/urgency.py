@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from bot import states
 from bot.config.settings import Settings
-from bot.serialize import aware
+from bot.store import states
 from bot.store.models import Conversation
+from bot.store.times import aware
 from chattext.substance import content_words, looks_like_gibberish
 from knowledge.text import fold_diacritics
 

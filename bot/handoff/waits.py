@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.handoff import estimate, forecast, routing
 from bot.handoff.dispatch import epoch, snapshot, waiting_item
-from bot.serialize import aware
+from bot.store import states
 from bot.store.models import Conversation
+from bot.store.times import aware
 
 DEFAULT_HANDLE_S = 240.0
 DEFAULT_ACK_S = 10.0
@@ -26,18 +26,29 @@ RATE_WINDOW = timedelta(hours=1)
 RECENT_CHATS = 200  # handling and acknowledgement times are measured over these
 
 
+async def recent_handles(session: AsyncSession, limit: int = RECENT_CHATS) -> list[float]:
+    """Handling times (the agent joining to resolution), in seconds, of the ``limit``
+    conversations that ended last, most recent first.
+
+    Read by when they ended, not by id: an id is given when a conversation starts, so the
+    highest ids that have ended are the chats that started late and ended quickly, while
+    a long chat that started earlier and just ended would be left out; the sample would
+    lean short. The index on ``resolved_at`` (migration 0015) serves this read."""
+    rows = (
+        await session.execute(
+            select(Conversation.agent_joined_at, Conversation.resolved_at)
+            .where(Conversation.resolved_at.is_not(None), Conversation.agent_joined_at.is_not(None))
+            .order_by(Conversation.resolved_at.desc(), Conversation.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [max(1.0, (aware(b) - aware(a)).total_seconds()) for a, b in rows]  # type: ignore[operator]
+
+
 async def measured(session: AsyncSession, settings: Any, now: datetime) -> forecast.Measured:
     """Recent handling and acknowledgement times, the share of recent hand-offs with a
     missed offer, and the last hour's arrivals by class and skill."""
-    handled = (
-        await session.execute(
-            select(Conversation.agent_joined_at, Conversation.resolved_at)
-            .where(Conversation.agent_joined_at.is_not(None), Conversation.resolved_at.is_not(None))
-            .order_by(Conversation.id.desc())
-            .limit(RECENT_CHATS)
-        )
-    ).all()
-    handles = [max(1.0, (aware(b) - aware(a)).total_seconds()) for a, b in handled]  # type: ignore[operator]
+    handles = await recent_handles(session)
     acked = (
         await session.execute(
             select(Conversation.assigned_at, Conversation.acknowledged_at, Conversation.context)

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from bot import jobs
+from bot.cluster import jobs
 from bot.kb.errors import install_handlers
 from bot.kb.gaps import GapInbox
 from bot.kb.history import Recorder
@@ -36,7 +36,7 @@ def note_answer(
 
 async def _tick(app: FastAPI) -> None:
     """Write this replica's queued history, then, on the one replica holding the lease
-    (``bot.jobs``), publish scheduled drafts, withdraw expired entries and fill the gaps."""
+    (``bot.cluster.jobs``), publish scheduled drafts, withdraw expired entries and fill the gaps."""
     workflow: Workflow = app.state.kb_workflow
     gaps: GapInbox = app.state.kb_gaps
     settings = app.state.settings

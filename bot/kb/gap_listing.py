@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.kb.privacy import customer_names, redact_many
-from bot.serialize import iso
 from bot.store.db import Database
 from bot.store.knowledge_models import GapCluster, GapItem
+from bot.store.times import iso
 from knowledge.clustering import priority
 from knowledge.text import detect_language
 

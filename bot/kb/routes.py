@@ -35,9 +35,9 @@ from bot.kb.schemas import (
 )
 from bot.kb.usage import load_uses, summarize
 from bot.kb.workflow import Workflow
-from bot.serialize import iso
 from bot.store.knowledge_models import KnowledgeAudit
 from bot.store.models import User
+from bot.store.times import iso
 from chattext.spreadsheet import csv_text
 from knowledge.corpus import ID_PATTERN, EntryLimits
 from knowledge.transfer import export_entries, parse_entries

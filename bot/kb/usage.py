@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.serialize import iso
 from bot.store.knowledge_models import KnowledgeAnswer
 from bot.store.models import Conversation, SuggestionEvent
+from bot.store.times import iso
 
 EVENTS = ("shown", "inserted", "sent", "sent_edited", "dismissed")
 # An entry is "used" when its text reached a customer or an agent chose it.

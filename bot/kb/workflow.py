@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from bot.kb.errors import Invalid, NotAllowed, NotFound, Unavailable, WrongState
 from bot.kb.history import Recorder, audit
-from bot.serialize import iso
 from bot.store.db import Database
 from bot.store.knowledge_models import KnowledgeDraft, KnowledgeRevision
 from bot.store.models import User, utcnow
+from bot.store.times import iso
 from knowledge.corpus import (
     CorpusError,
     EntryLimits,

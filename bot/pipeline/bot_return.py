@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from sqlalchemy import select, update
 
-from bot import states
 from bot.core import Core
 from bot.i18n.texts import text as t
+from bot.store import states
 from bot.store.models import Conversation, WorkItem
 
 log = logging.getLogger(__name__)

@@ -14,11 +14,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.i18n.inbound import validate_text
 from bot.i18n.language import TOLD, next_language, tells_language
 from bot.pipeline.effects import after_commit
@@ -27,9 +26,10 @@ from bot.pipeline.throttle import IntakeLimits, RateLimited
 from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.reporting import survey_answers
-from bot.serialize import message_json
+from bot.store import states
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, WorkItem
+from bot.store.serialize import message_json
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,33 @@ log = logging.getLogger(__name__)
 # turn takes about a second.
 QUEUE_RETRY_S = 5
 InboundHook = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
+
+# Every message runs these: built once with their values bound (as bot.pipeline.outbox's),
+# not built and keyed anew by SQLAlchemy each time.
+_SEEN = select(Message).where(
+    Message.channel == bindparam("channel"),
+    Message.channel_message_id == bindparam("channel_message_id"),
+)
+_THREAD = (Conversation.channel == bindparam("channel")) & (
+    Conversation.channel_key == bindparam("channel_key")
+)
+_LATEST = select(Conversation).where(_THREAD).order_by(Conversation.id.desc()).limit(1)
+_LATEST_OPEN = (
+    select(Conversation)
+    .where(_THREAD, Conversation.state.in_(states.OPEN_STATES))
+    .order_by(Conversation.id.desc())
+    .limit(1)
+)
+# Both counts in one statement: the conversation is on the sender's thread, so its pending
+# items are among the thread's, counted apart with a CASE.
+_PENDING = (
+    select(
+        func.count(WorkItem.id),
+        func.sum(case((WorkItem.conversation_id == bindparam("conv_id"), 1), else_=0)),
+    )
+    .join(Conversation, Conversation.id == WorkItem.conversation_id)
+    .where(WorkItem.status == "pending", _THREAD)
+)
 
 
 @dataclass
@@ -66,10 +93,7 @@ async def _duplicate(session: AsyncSession, inbound: Inbound) -> Accepted | None
     if not inbound.channel_message_id:
         return None
     seen = await session.scalar(
-        select(Message).where(
-            Message.channel == inbound.channel,
-            Message.channel_message_id == inbound.channel_message_id,
-        )
+        _SEEN, {"channel": inbound.channel, "channel_message_id": inbound.channel_message_id}
     )
     return None if seen is None else Accepted(seen.conversation_id, message_json(seen), True)
 
@@ -87,12 +111,8 @@ async def open_conversation(
     does any text typed while that conversation's survey question holds the thread (the
     survey is a mode: bot.reporting.surveys).
     """
-    thread = (Conversation.channel == inbound.channel) & (
-        Conversation.channel_key == inbound.channel_key
-    )
-    latest = await session.scalar(
-        select(Conversation).where(thread).order_by(Conversation.id.desc()).limit(1)
-    )
+    thread = {"channel": inbound.channel, "channel_key": inbound.channel_key}
+    latest = await session.scalar(_LATEST, thread)
     if latest is not None and latest.state == states.RESOLVED:
         if body is not None and survey_answers.button_answer(body) is not None:
             return latest
@@ -103,12 +123,7 @@ async def open_conversation(
         # would find (the newest open), read once instead of twice for every message.
         conv: Conversation | None = latest
     else:
-        conv = await session.scalar(
-            select(Conversation)
-            .where(thread, Conversation.state.in_(states.OPEN_STATES))
-            .order_by(Conversation.id.desc())
-            .limit(1)
-        )
+        conv = await session.scalar(_LATEST_OPEN, thread)
     if conv is None:
         conv = Conversation(
             channel=inbound.channel,
@@ -130,7 +145,7 @@ async def open_conversation(
         await session.flush()
     if inbound.customer_id and conv.customer_id in (None, inbound.customer_id):
         # The site signed for this customer: the one proof the bot may treat as a sign-in
-        # (bot.customer_link), stronger than a check in chat for the same customer.
+        # (bot.access.customer_link), stronger than a check in chat for the same customer.
         conv.customer_id, conv.customer_verified_by = inbound.customer_id, "signed"
     return conv
 
@@ -193,18 +208,14 @@ class Intake:
         this many messages not yet routed (a backlog piled up faster than the bot reads)."""
         if not (self.max_pending_per_conversation or self.max_pending_per_visitor):
             return
-        # Both counts in one statement: the conversation is on the sender's thread, so its
-        # pending items are among the thread's, counted apart with a CASE.
-        in_conv = case((WorkItem.conversation_id == conv_id, 1), else_=0)
         row = (
             await session.execute(
-                select(func.count(WorkItem.id), func.sum(in_conv))
-                .join(Conversation, Conversation.id == WorkItem.conversation_id)
-                .where(
-                    WorkItem.status == "pending",
-                    Conversation.channel == inbound.channel,
-                    Conversation.channel_key == inbound.channel_key,
-                )
+                _PENDING,
+                {
+                    "conv_id": conv_id,
+                    "channel": inbound.channel,
+                    "channel_key": inbound.channel_key,
+                },
             )
         ).one()
         visitor, conversation = int(row[0] or 0), int(row[1] or 0)

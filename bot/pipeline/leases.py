@@ -94,15 +94,42 @@ async def claim(
     *,
     fair: bool = False,
 ) -> list[int]:
-    query, lease = _statements(model, limit, fair, not db.is_sqlite)
     async with db.session() as session:
-        ids = list((await session.scalars(query, {"now": now})).all())
-        if ids:
-            await session.execute(
-                lease,
-                {"ids": ids, "owner": owner, "until": now + timedelta(seconds=lease_s)},
-            )
+        ids = await claim_in(session, db, model, owner, lease_s, now, limit, fair)
         await session.commit()
+    return ids
+
+
+async def claim_rows(
+    db: Database, model: Any, owner: str, lease_s: float, now: datetime, limit: int, read: Any
+) -> list[Any]:
+    """``claim``, and the claimed rows as ``read`` selects them (bound to ``ids``), in the
+    claim's own transaction: one transaction where a claim and a read of what it claimed
+    were two. The read is a select only (nothing outside the database is waited on)."""
+    async with db.session() as session:
+        ids = await claim_in(session, db, model, owner, lease_s, now, limit, False)
+        rows = list((await session.execute(read, {"ids": ids})).all()) if ids else []
+        await session.commit()
+    return rows
+
+
+async def claim_in(
+    session: Any,
+    db: Database,
+    model: Any,
+    owner: str,
+    lease_s: float,
+    now: datetime,
+    limit: int,
+    fair: bool,
+) -> list[int]:
+    """``claim``'s statements in the caller's transaction (the caller commits)."""
+    query, lease = _statements(model, limit, fair, not db.is_sqlite)
+    ids = list((await session.scalars(query, {"now": now})).all())
+    if ids:
+        await session.execute(
+            lease, {"ids": ids, "owner": owner, "until": now + timedelta(seconds=lease_s)}
+        )
     return ids
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.pipeline.effects import after_commit
 from bot.realtime import events
 from bot.realtime.broker import Broker
-from bot.serialize import message_json
 from bot.store.models import Conversation, Message, OutboxEntry, utcnow
+from bot.store.serialize import message_json
 
 # Built once (every message runs it): a statement built anew is keyed anew by SQLAlchemy.
 _NEXT_SEQ = (

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from bot.pipeline import leases
-from bot.serialize import message_json
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, OutboxEntry, User
+from bot.store.serialize import message_json
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,16 @@ MAX_ATTEMPTS = 12  # about 30 minutes of backoff before a row is given up as fai
 BATCH = 20
 # A delivery's statements, built once with their values bound (each runs for every reply):
 # a statement built anew is keyed anew by SQLAlchemy's compiled cache.
-_READ_ROW = (
-    select(OutboxEntry, Message, Conversation)
+# The claimed rows with their messages, conversations and agents' names, read in the
+# claim's transaction (leases.claim_rows; a read of each row after it, on the reader, was
+# one more transaction a reply).
+_READ_ROWS = (
+    select(OutboxEntry, Message, Conversation, User.display_name)
     .join(Message, Message.id == OutboxEntry.message_id)
     .join(Conversation, Conversation.id == OutboxEntry.conversation_id)
-    .where(OutboxEntry.id == bindparam("row_id"))
+    .outerjoin(User, User.id == Message.agent_id)
+    .where(OutboxEntry.id.in_(bindparam("ids", expanding=True)))
+    .order_by(OutboxEntry.id)
 )
 _MARK_SENT = (
     update(OutboxEntry)
@@ -118,26 +123,18 @@ class OutboxSender:
                 pass
 
     async def deliver_due(self) -> int:
-        ids = await leases.claim(
-            self.db, OutboxEntry, self.owner, self.lease_s, self.clock(), BATCH
+        rows = await leases.claim_rows(
+            self.db, OutboxEntry, self.owner, self.lease_s, self.clock(), BATCH, _READ_ROWS
         )
-        if not ids:
-            return 0
         # Conversations are independent: deliver them side by side, each one in order.
-        await asyncio.gather(*(self._deliver(row_id) for row_id in ids))
-        return len(ids)
+        await asyncio.gather(*(self._deliver(*found) for found in rows))
+        return len(rows)
 
-    async def _deliver(self, row_id: int) -> None:
-        # The row, its message and its conversation in one read (three before, for every
-        # reply), on the reader: it writes nothing, so it need not queue for the write lock.
-        async with self.db.reader() as session:
-            found = (await session.execute(_READ_ROW, {"row_id": row_id})).one_or_none()
-            if found is None or found[0].status != "pending":
-                return
-            row, msg, conv = found
-            agent = await session.get(User, msg.agent_id) if msg.agent_id else None
-            attempts = row.attempts
-        out = message_json(msg, agent_name=agent.display_name if agent else None)
+    async def _deliver(
+        self, row: OutboxEntry, msg: Message, conv: Conversation, agent_name: str | None
+    ) -> None:
+        row_id, attempts = row.id, row.attempts
+        out = message_json(msg, agent_name=agent_name)
         out["delivery_id"] = row_id
         deliverer = self.deliverers.get(row.channel)
         try:

@@ -31,15 +31,16 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
+from bot.access.customer_link import bot_customer
 from bot.core import Core
-from bot.customer_link import bot_customer
 from bot.handoff import callbacks, mood, queue
 from bot.i18n.language import bot_language
 from bot.i18n.texts import PERSON_BUTTONS
@@ -50,6 +51,7 @@ from bot.pipeline.rasa_client import RasaClient, RasaUnavailable
 from bot.pipeline.sender import RasaSender
 from bot.realtime import events
 from bot.reporting import surveys
+from bot.store import states
 from bot.store.models import Conversation, Message, WorkItem
 from chattext.sentiment import Sentiment
 from knowledge.text import fold_diacritics
@@ -63,6 +65,20 @@ PERSON = re.compile(
     r"(talk|speak) to (a|an|the) (person|agent|human|adviser|advisor))\b"
 )
 TYPING_EVERY_S = 4.0
+# A turn's own statements, built once with their values bound (as bot.pipeline.outbox's).
+_READ_ITEM = (
+    select(WorkItem, Message, Conversation)
+    .join(Message, Message.id == WorkItem.message_id)
+    .join(Conversation, Conversation.id == WorkItem.conversation_id)
+    .where(WorkItem.id == bindparam("item_id"))
+)
+_ANSWERED = select(Message.id).where(Message.reply_to == bindparam("message_id")).limit(1)
+_MARK_DONE = (
+    update(WorkItem)
+    .where(WorkItem.id == bindparam("item_id"), WorkItem.status == "pending")
+    .values(status="done", done_at=bindparam("now"), lease_until=None)
+    .returning(WorkItem.id)
+)
 BOT_TYPING = events.TypingFrame(type="typing", sender="bot")
 
 
@@ -95,6 +111,20 @@ class BotAnswer:
         )
 
 
+ClaimNext = Callable[[AsyncSession], Awaitable[list[int]]]
+
+
+class Routed(NamedTuple):
+    """What became of a work item: ``done`` once it is, and its message's id when the
+    item was found (``None``: no such item)."""
+
+    done: bool
+    message_id: int | None
+    # The work items ``claim_next`` claimed in the turn's own transaction; None when it did
+    # not run (no transaction committed): the worker then claims on its own.
+    claimed: list[int] | None = None
+
+
 class Retry(Exception):
     """The conversation changed under the item (e.g. it went back to the bot): try again."""
 
@@ -105,27 +135,26 @@ class Router:
         self.rasa = rasa
         self.health = health
 
-    async def process(self, item_id: int) -> bool:
-        """Route one work item; True once it is done (now or by an earlier pass)."""
+    async def process(self, item_id: int, claim_next: ClaimNext | None = None) -> Routed:
+        """Route one work item: done once it is (now or by an earlier pass), with its
+        message's id when the item was found (the worker tells a waiting caller by it).
+
+        ``claim_next`` (the worker's claim) runs in the transaction that marks the item
+        done, just before its commit: it sees the conversation's next message, which this
+        makes claimable, and saves the worker a transaction of its own after every turn.
+        Its lease commits with the turn; after a crash it is re-driven like any other."""
         db = self.core.db
         # The item, its message and its conversation in one read (three before, for every
         # message), on the reader: nothing is written here, so it need not queue for the
         # write lock; step 3 checks again under it ("done only if still pending").
         async with db.reader() as session:
-            found = (
-                await session.execute(
-                    select(WorkItem, Message, Conversation)
-                    .join(Message, Message.id == WorkItem.message_id)
-                    .join(Conversation, Conversation.id == WorkItem.conversation_id)
-                    .where(WorkItem.id == item_id)
-                )
-            ).one_or_none()
-            if found is None or found[0].status != "pending":
-                return True
+            found = (await session.execute(_READ_ITEM, {"item_id": item_id})).one_or_none()
+            if found is None:
+                return Routed(True, None)
             item, msg, conv = found
-            answered = await session.scalar(
-                select(Message.id).where(Message.reply_to == item.message_id).limit(1)
-            )
+            if item.status != "pending":
+                return Routed(True, item.message_id)
+            answered = await session.scalar(_ANSWERED, {"message_id": item.message_id})
         if msg.id in unanswered(conv):
             # Routed again after the bot came back: its replies so far ("the bot is down",
             # the queue position) were not an answer.
@@ -145,25 +174,21 @@ class Router:
             # Done first: the first commit below carries it with the replies, and a second
             # worker holding the same item (lease ran out) finds it done and writes nothing.
             marked = await session.scalar(
-                update(WorkItem)
-                .where(WorkItem.id == item_id, WorkItem.status == "pending")
-                .values(status="done", done_at=datetime.now(timezone.utc), lease_until=None)
-                .returning(WorkItem.id)
+                _MARK_DONE, {"item_id": item_id, "now": datetime.now(timezone.utc)}
             )
             if marked is None:
                 await session.rollback()
-                return True
-            if answered is not None:  # replies were written by a pass that died after it
-                await session.commit()
-                return True
-            conv = await queue.load(session, conv.id, lock=True)
-            try:
-                await self._apply(session, conv, msg, body, attachment, answer, mood_now)
-            except Retry:
-                await session.rollback()
-                return False
+                return Routed(True, msg.id)
+            if answered is None:  # else replies were written by a pass that died after it
+                conv = await queue.load(session, conv.id, lock=True)
+                try:
+                    await self._apply(session, conv, msg, body, attachment, answer, mood_now)
+                except Retry:
+                    await session.rollback()
+                    return Routed(False, msg.id)
+            claimed = await claim_next(session) if claim_next is not None else None
             await session.commit()
-        return True
+        return Routed(True, msg.id, claimed)
 
     async def set_aside(self, item_id: int) -> None:
         """An item that failed every attempt is marked failed, and its customer is not left

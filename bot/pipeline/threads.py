@@ -14,14 +14,14 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.config.settings import Settings
 from bot.pipeline.intake import Accepted, Inbound
 from bot.pipeline.outbox import Deliverer
-from bot.serialize import message_json
+from bot.store import states
 from bot.store.contacts import ensure_contact
 from bot.store.db import Database
 from bot.store.models import Conversation, Customer, Message, User
+from bot.store.serialize import message_json
 
 PublishAfterCommit = Callable[[AsyncSession, Conversation], None]
 

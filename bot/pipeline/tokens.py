@@ -22,14 +22,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.serialize import aware
 from bot.store.db import Database
 from bot.store.models import ChannelToken
+from bot.store.times import aware, utc_now
 
 # Refresh a little before the platform's stated expiry, so no send meets a token that
 # runs out on the way.
@@ -50,10 +50,6 @@ class TokenUnavailable(Exception):
     """No token could be had now (no pair configured, or the refresh failed)."""
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class TokenStore:
     def __init__(
         self,
@@ -64,7 +60,7 @@ class TokenStore:
         seed: tuple[str, str] = ("", ""),
         lease_s: float = 30.0,
         wait_s: float = 60.0,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.db = db
         self.channel = channel

@@ -30,14 +30,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.config.settings import Settings
 from bot.core import Core
 from bot.i18n.texts import CALLBACK_BUTTONS
 from bot.pipeline.outbox import DeliveryRefused
 from bot.realtime import events
-from bot.serialize import aware, iso
+from bot.store import states
 from bot.store.models import Conversation, Message, OutboxEntry
+from bot.store.times import aware, iso
 
 HOUR = 3600.0
 DAY = 24 * HOUR

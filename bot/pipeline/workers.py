@@ -16,23 +16,23 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline import leases
-from bot.pipeline.router import Router
+from bot.pipeline.router import Routed, Router
 from bot.store.db import Database
 from bot.store.models import WorkItem
+from bot.store.times import utc_now
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 DB_CHECK_S = 3.0
 MAX_ATTEMPTS = 8  # a message that fails this often is set aside (Router.set_aside)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+# wait_routed's read (at least once a message with the widget's HTTP fallback), built once.
+_STATUS = select(WorkItem.status).where(WorkItem.message_id == bindparam("message_id"))
 
 
 class Workers:
@@ -89,44 +89,59 @@ class Workers:
 
     async def _loop(self) -> None:
         polled = False  # this claim answers the re-drive poll's token
+        claimed: list[int] | None = None  # claimed by the last turn's own transaction
         while True:
-            try:
-                ids = await leases.claim(
-                    self.db, WorkItem, self.owner, self.lease_s, self.clock(), fair=True
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("claiming work failed")
-                ids = []
+            if claimed is not None:
+                ids, claimed = claimed, None
+            else:
+                try:
+                    ids = await leases.claim(
+                        self.db, WorkItem, self.owner, self.lease_s, self.clock(), fair=True
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("claiming work failed")
+                    ids = []
             if ids:
                 if polled:
                     # The poll found work that no wake-up announced (re-driven items come
                     # in numbers after a crash): another idle worker looks for more now.
                     self.wake(poll=True)
                     polled = False
-                await self._run(ids[0])
+                claimed = await self._run(ids[0])
                 continue
-            # Idle: wait for intake's wake-up or the re-drive poll's.
+            # Idle: wait for intake's wake-up or the re-drive poll's. A message stored
+            # since the last claim left a token (``wake``), so none waits unclaimed.
             polled = await self._wake.get()
 
-    async def _run(self, item_id: int) -> None:
+    async def _claim_next(self, session: AsyncSession) -> list[int]:
+        """The claim ``_loop`` makes after a turn, in the turn's transaction (the router
+        runs it just before its commit)."""
+        return await leases.claim_in(
+            session, self.db, WorkItem, self.owner, self.lease_s, self.clock(), 1, True
+        )
+
+    async def _run(self, item_id: int) -> list[int] | None:
+        """Route one item; the items claimed in its turn's transaction, or None when
+        none was claimed there (the caller then claims on its own)."""
         renewer = asyncio.create_task(self._renew(item_id))
         try:
-            done = await self.router.process(item_id)
+            routed = await self.router.process(item_id, self._claim_next)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("routing work item %s failed", item_id)
-            done = False
+            routed = Routed(False, None)
         finally:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-        if done:
-            await self._finished(item_id)
-        else:
-            await self._retry_later(item_id)
+        if routed.done:
+            await self._finished(item_id, routed.message_id)
+            return routed.claimed
+        await self._retry_later(item_id)
+        return None
 
     async def _renew(self, item_id: int) -> None:
         while True:
@@ -158,20 +173,24 @@ class Workers:
             self.db, WorkItem, item_id, self.owner, self.clock() + timedelta(seconds=delay)
         )
 
-    async def _finished(self, item_id: int) -> None:
+    async def _finished(self, item_id: int, message_id: int | None = None) -> None:
         """Tell a ``wait_routed`` caller in this process that the item's turn is over.
 
-        No wake-up here: the worker that finished claims again as soon as this returns
-        (``_loop``), and that claim sees the conversation's next message, the one item this
-        can have made claimable. A wake-up made a second worker run the same claim in vain:
-        two statements and a turn in the write lock per message.
+        No wake-up here: the worker that finished claimed again in the turn's own
+        transaction (``_claim_next``), and that claim saw the conversation's next message,
+        the one item this can have made claimable. A wake-up made a second worker run the
+        same claim in vain: two statements and a turn in the write lock per message.
+
+        The router passes the item's message id (it read the item): the database is asked
+        only when it is not known (an item set aside after its last failed attempt).
         """
         if not self._done:
             return  # nobody here waits for a message (widget sockets, Telegram): no read
-        async with self.db.reader() as session:
-            message_id = await session.scalar(
-                select(WorkItem.message_id).where(WorkItem.id == item_id)
-            )
+        if message_id is None:
+            async with self.db.reader() as session:
+                message_id = await session.scalar(
+                    select(WorkItem.message_id).where(WorkItem.id == item_id)
+                )
         event = self._done.get(message_id or -1)
         if event is not None:
             event.set()
@@ -186,9 +205,7 @@ class Workers:
             while True:
                 # A read only, so on the reader: it need not queue for the write lock.
                 async with self.db.reader() as session:
-                    status = await session.scalar(
-                        select(WorkItem.status).where(WorkItem.message_id == message_id)
-                    )
+                    status = await session.scalar(_STATUS, {"message_id": message_id})
                 if status != "pending":
                     return True
                 remaining = deadline - asyncio.get_running_loop().time()

@@ -49,7 +49,7 @@ def session(session_id: int) -> str:
 
 
 class MessageFrame(TypedDict):
-    """A stored message (``bot.serialize.message_json``)."""
+    """A stored message (``bot.store.serialize.message_json``)."""
 
     type: Literal["message"]
     message: dict[str, Any]
@@ -63,7 +63,7 @@ class QueuedMessageFrame(MessageFrame):
 
 
 class ConversationFrame(TypedDict):
-    """A conversation's new state (``bot.serialize.conversation_json``)."""
+    """A conversation's new state (``bot.store.serialize.conversation_json``)."""
 
     type: Literal["conversation"]
     conversation: dict[str, Any]
@@ -115,7 +115,7 @@ class AssignedFrame(TypedDict):
 
 
 class CallbackFrame(TypedDict):
-    """A call-back booked or changed (``bot.serialize.callback_json``)."""
+    """A call-back booked or changed (``bot.store.serialize.callback_json``)."""
 
     type: Literal["callback"]
     callback: dict[str, Any]

@@ -12,18 +12,18 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from bot import states
 from bot.reporting import timeline
 from bot.reporting.models import ReportingConversation
 from bot.reporting.recorder import Aggregates, aware, flush_aggregates, load_facts, save_facts
 from bot.reporting.timeline import Event, Facts, Policy
+from bot.store import states
 from bot.store.db import Database
 from bot.store.models import (
     Callback,
@@ -33,6 +33,7 @@ from bot.store.models import (
     OfferEvent,
     SuggestionEvent,
 )
+from bot.store.times import utc_now
 
 log = logging.getLogger(__name__)
 policy = Policy()
@@ -63,10 +64,6 @@ def configure(settings: Any) -> None:
     policy.survey_window_s = settings.reporting_survey_window_s
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _history(obj: Any, name: str) -> tuple[list[Any], list[Any]]:
     hist = inspect(obj).attrs[name].history
     return list(hist.added or ()), [v for v in (hist.deleted or ()) if v is not None]
@@ -75,7 +72,7 @@ def _history(obj: Any, name: str) -> tuple[list[Any], list[Any]]:
 # -- surveys: one answer per conversation, late answers within the window ------------------
 @event.listens_for(ReportingSession, "before_flush")
 def _enforce_surveys(session: Session, _ctx: UOWTransaction, _instances: Any) -> None:
-    now = _now()
+    now = utc_now()
     window = timedelta(seconds=policy.survey_window_s)
     for obj in list(session.dirty):
         if not isinstance(obj, Conversation):
@@ -106,7 +103,7 @@ def _collect(
     list[tuple[Event, int | None]],
     dict[int, Conversation],
 ]:
-    now = _now()
+    now = utc_now()
     steps: dict[int, list[tuple[int, datetime, int, Step]]] = defaultdict(list)
     loose: list[tuple[Event, int | None]] = []
     new_convs: dict[int, Conversation] = {}

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import aware
+from bot.store import states
 from bot.store.models import Callback, Conversation, User
 
 AWAY_WITHIN = timedelta(hours=1)  # presence off but seen this recently: away, not gone

@@ -17,7 +17,6 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.reporting.models import (
     ReportingConversation,
@@ -26,6 +25,7 @@ from bot.reporting.models import (
     ReportingRollup,
 )
 from bot.reporting.timeline import Event, Facts
+from bot.store.upsert import insert_for
 
 # The bank's business day: "today" and the hour of day are local to Vietnam.
 REPORT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -134,7 +134,7 @@ _UPSERTS: dict[tuple[str, str], Any] = {}
 def _upsert_statement(dialect_name: str, table: Any, keys: list[str]) -> Any:
     stmt = _UPSERTS.get((dialect_name, table.name))
     if stmt is None:
-        insert_ = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+        insert_ = insert_for(dialect_name)(table)
         sums = {c: table.c[c] + insert_.excluded[c] for c in ("count", "total") if c in table.c}
         stmt = insert_.on_conflict_do_update(index_elements=keys, set_=sums)
         _UPSERTS[(dialect_name, table.name)] = stmt

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import states
 from bot.reporting.models import ReportingConversation as RC
+from bot.store import states
 from bot.store.models import Conversation
 from chattext.fold import fold_lower
 

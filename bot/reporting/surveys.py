@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import jobs, states
+from bot.cluster import jobs
 from bot.config.settings import Settings
 from bot.i18n.texts import text as t
 from bot.reporting import listeners, timeline
@@ -39,6 +39,7 @@ from bot.reporting.survey_answers import (
     open_question,
     read_score,
 )
+from bot.store import states
 from bot.store.db import Database
 from bot.store.models import Conversation, Message
 
@@ -300,7 +301,7 @@ async def _due(hub: SurveyHub) -> tuple[bool, bool]:
 
 
 async def run_forever(hub: SurveyHub, interval_s: float = 1.0) -> None:
-    """Survey duties on the one replica holding their lease (``bot.jobs``)."""
+    """Survey duties on the one replica holding their lease (``bot.cluster.jobs``)."""
     last_sweep = 0.0
     loop = asyncio.get_running_loop()
 

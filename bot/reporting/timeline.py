@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot import states
+from bot.store import states
 
 
 @dataclass
@@ -93,7 +93,7 @@ def created(f: Facts, at: datetime) -> list[Event]:
 def state_change(
     f: Facts, at: datetime, frm: str | None, to: str, actor: str | None = None
 ) -> list[Event]:
-    """A move of the state machine (bot.states), with who made it."""
+    """A move of the state machine (bot.store.states), with who made it."""
     events: list[Event] = []
     frm = frm or f.state
     f.state = to

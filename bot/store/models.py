@@ -132,7 +132,7 @@ class Conversation(Base):
     # The channel's id for the customer's thread: widget visitor id or Telegram chat id.
     channel_key: Mapped[str] = mapped_column(String(128), index=True)
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    # How the customer is known (bot.customer_link): signed | otp | card_dob | agent. Only
+    # How the customer is known (bot.access.customer_link): signed | otp | card_dob | agent. Only
     # "signed" makes the bot treat them as signed in; the rest are for the agent's view.
     customer_verified_by: Mapped[str | None] = mapped_column(String(12))
     customer_linked_by: Mapped[str | None] = mapped_column(String(64))  # the agent's username
@@ -158,7 +158,8 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     agent_joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Indexed: the wait forecast reads the most recently ended conversations by it.
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     next_seq: Mapped[int] = mapped_column(Integer, default=1)
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.seq", lazy="raise"
@@ -307,7 +308,7 @@ class OutboxEntry(Base):
 
 
 class JobLease(Base):
-    """Which hub replica runs a scheduled job (``bot.jobs``), and until when; a replica
+    """Which hub replica runs a scheduled job (``bot.cluster.jobs``), and until when; a replica
     that stops renewing loses it when ``until`` passes."""
 
     __tablename__ = "job_leases"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot import jobs
+from bot.cluster import jobs
 from bot.realtime.redis_broker import RedisBroker
 from bot.store.db import Database
 from bot.store.migrate import upgrade

@@ -30,10 +30,10 @@ from bot.assist.profiles import profile_json
 from bot.assist.schemas import ProfileOut
 from bot.config.settings import Settings
 from bot.reporting.metrics import service_metrics
-from bot.serialize import callback_json, conversation_json, message_json
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import Callback, Conversation, Customer, Message
+from bot.store.serialize import callback_json, conversation_json, message_json
 from knowledge.api import HitOut
 from knowledge.retriever import Hit
 

@@ -17,14 +17,13 @@ import pytest
 from tests.support import sql_statements as sq
 from tests.support.stack import HubProcess
 
-# Measured on 2026-12-06 (bench/sql_per_message.py): this turn runs 57 statements in 16
-# transactions over the widget's HTTP API (the median question 59, and 69 in 18 before
-# that day's cuts); 10 of them began with BEGIN IMMEDIATE, queueing for SQLite's write
-# lock. The margin: whether the HTTP fallback was already waiting when the worker
-# finished decides whether the worker reads the item's message id (two statements), and
-# a turn slowed by other jobs on the machine may read once more what it waits for.
-MESSAGE_STATEMENTS = 63
-MESSAGE_TRANSACTIONS = 18
+# Measured on 2026-12-06 (bench/sql_per_message.py): this turn runs 54 statements in 13
+# transactions over the widget's HTTP API (59 in 17 before the day's third round of cuts,
+# 69 in 18 before its first); 7 of them begin with BEGIN IMMEDIATE, queueing for SQLite's
+# write lock. The margin: a turn slowed by other jobs on the machine may read once more
+# what it waits for, or find the outbox sender between two passes (a claim more).
+MESSAGE_STATEMENTS = 58
+MESSAGE_TRANSACTIONS = 15
 # The scheduler's idle tick: one read of what its duties have to look at (BEGIN and the
 # SELECT), and its lease renewed every fifth tick (three statements). It was about twenty.
 SCHEDULER_STATEMENTS_PER_TICK = 3.5

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot import states
+from bot.store import states
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from typing import Any, get_args
 import pytest
 import yaml
 
-from bot.customer_link import Link
+from bot.access.customer_link import Link
 from bot.handoff.notes import NOTES, note, note_text
 from bot.i18n.language import LANGUAGES
 from bot.panel import labels as panel_labels

@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.access.customer_link import bot_customer
 from bot.api.widget_identity import sign_customer
-from bot.customer_link import bot_customer
 from bot.store.migrate import alembic_config, upgrade
 from bot.store.models import Conversation
 from tandem.settings import DEMO_SECRET

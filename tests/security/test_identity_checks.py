@@ -22,9 +22,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot import sms
 from bot.access import identity_throttle as identity
 from bot.api.widget_identity import sign_customer
+from bot.channels import sms
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.models import IdentityAttempt

@@ -25,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 SITECUSTOMIZE_DIR = ROOT / "bench" / "sqlcount"
 SITE = "demo-bank"
-# The tasks of the periodic jobs: bot.jobs.run_leased (scheduler, surveys, channel windows),
+# The tasks of the periodic jobs: bot.cluster.jobs.run_leased (scheduler, surveys, channel windows),
 # the knowledge tick (bot.kb) and bot health's probe loop.
 PERIODIC_TASKS = (
     "bot.handoff.scheduler:run_forever",

@@ -14,23 +14,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.db import Database
 from bot.store.models import JobLease
+from bot.store.times import utc_now
+from bot.store.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
 
 async def hold(db: Database, name: str, owner: str, lease_s: float) -> bool:
     """Take or renew the lease on ``name``; True when ``owner`` holds it afterwards."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     until = now + timedelta(seconds=lease_s)
-    insert = sqlite.insert if db.is_sqlite else postgresql.insert
-    stmt = insert(JobLease).values(name=name, owner=owner, until=until)
+    stmt = insert_for(db.engine.dialect.name)(JobLease).values(name=name, owner=owner, until=until)
     stmt = stmt.on_conflict_do_update(
         index_elements=[JobLease.name],
         set_={"owner": owner, "until": until},

@@ -1,25 +1,13 @@
-"""JSON shapes the hub sends to widgets, panels and API clients."""
+"""The JSON shapes of stored rows the hub sends to widgets, panels and API clients
+(declared for ``/openapi.json`` in ``bot/api/schemas.py``)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from bot.store.models import Callback, Conversation, Message
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC.
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
+from bot.store.times import aware, iso, utc_now
 
 
 def message_json(msg: Message, agent_name: str | None = None) -> dict[str, Any]:
@@ -40,14 +28,14 @@ def message_json(msg: Message, agent_name: str | None = None) -> dict[str, Any]:
 
 
 def conversation_json(conv: Conversation, now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     waiting_since = aware(conv.waiting_since)
     return {
         "id": conv.id,
         "channel": conv.channel,
         "customer_id": conv.customer_id,
         "customer_name": conv.customer_name,
-        # How the customer is known (bot.customer_link), and for an agent's link who and why.
+        # How the customer is known (bot.access.customer_link), and for an agent's link who and why.
         "verified_by": conv.customer_verified_by,
         "linked_by": conv.customer_linked_by,
         "link_reason": conv.customer_link_reason,
