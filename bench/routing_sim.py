@@ -373,6 +373,14 @@ def main() -> None:
             "p90": round(pct(costs_ms, 0.9), 3),
             "max": round(max(costs_ms, default=0.0), 3),
         },
+        **run_settings(args),
+    }
+    emit(result, args.out)
+
+
+def run_settings(args: argparse.Namespace) -> dict[str, object]:
+    """The estimator's settings and the run's, as every routing result file records them."""
+    return {
         "estimator": {
             "samples": estimate.SAMPLES,
             "tolerance": forecast.TOLERANCE,
@@ -385,9 +393,13 @@ def main() -> None:
         f"{platform.python_version()}",
         "date": datetime.now(timezone.utc).date().isoformat(),
     }
+
+
+def emit(result: dict[str, object], out: Path | None) -> None:
+    """Print the result as one JSON line, and write it to ``out`` too."""
     line = json.dumps(result, ensure_ascii=False)
-    if args.out:
-        args.out.write_text(line + "\n", encoding="utf-8")
+    if out:
+        out.write_text(line + "\n", encoding="utf-8")
     print(line)
 
 

@@ -21,19 +21,17 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import json
 import os
-import platform
 import statistics
 import time
 from collections import deque
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
-from routing_sim import RECENT, Sim  # first: it puts the repository on sys.path
+from routing_sim import RECENT, Sim, emit, run_settings  # first: it puts the repository on sys.path
+from run_record import cpu_model
 
-from bot.handoff import estimate, forecast, routing
+from bot.handoff import estimate, routing
 
 
 class IdOrderSample:
@@ -87,16 +85,6 @@ class IdOrderSim(Sim):
         return super().tell_estimate(conv)
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=10_000)
@@ -120,7 +108,7 @@ def main() -> None:
         "cpu_seconds": round(time.process_time() - cpu_started, 3),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "nproc": os.cpu_count(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         **figures,
         "sample": {
             "read": "the last 200 ended conversations by id (the hub before migration 0015)",
@@ -131,22 +119,9 @@ def main() -> None:
             ),
             "mean_handle_s_all_ended": round(statistics.fmean(every), 2) if every else None,
         },
-        "estimator": {
-            "samples": estimate.SAMPLES,
-            "tolerance": forecast.TOLERANCE,
-            "known_chat_ends": False,
-        },
-        "agents": sim_args.agents,
-        "capacity": sim_args.capacity,
-        "seed": args.seed,
-        "machine": f"{platform.machine()} {platform.python_implementation()} "
-        f"{platform.python_version()}",
-        "date": datetime.now(timezone.utc).date().isoformat(),
+        **run_settings(sim_args),
     }
-    line = json.dumps(result, ensure_ascii=False)
-    if args.out:
-        args.out.write_text(line + "\n", encoding="utf-8")
-    print(line)
+    emit(result, args.out)
 
 
 if __name__ == "__main__":
