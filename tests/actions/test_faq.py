@@ -77,7 +77,7 @@ def test_a_follow_up_is_answered_in_the_context_of_the_question_before(knowledge
 def test_a_question_in_a_form_leans_towards_the_forms_subject(knowledge_hub) -> None:
     # Near-tied between the replacement fee and the fee abroad: while a lost card is being
     # blocked it is the replacement; asked out of the blue the bot is not sure.
-    question = "Làm thẻ khác thì phí bao nhiêu?"
+    question = "Đổi thẻ khác tốn phí không?"
     in_form = make_tracker(
         [user(question, "ask_faq")], {"language": "vi"}, active_loop="lost_card_form"
     )
