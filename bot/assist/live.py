@@ -279,8 +279,12 @@ class AssistEngine:
         if conv is None:
             return None
         state = await self.load(conv_id)
-        if state.assist is not None:
-            return await self._current_offer(conv, state, state.assist)
+        stored = state.assist
+        # The stored assist is the latest only if it answers the latest customer turn: one
+        # for that turn may still be on its way to the database (it is pushed first), and
+        # an agent who claims in that moment must not get the turn before's.
+        if stored is not None and (stored.get("message_id") or 0) >= state.latest_message_id:
+            return await self._current_offer(conv, state, stored)
         suggestions, state.topics = await self.suggest(
             build_query(state.turns, asks_for_person=self.asks_for_person), conv.language
         )
