@@ -74,6 +74,19 @@ _DAY_PATTERNS = (
     (r"\b(?:chu nhat|cn|sunday)\b", "sunday"),
 )
 _EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday_pattern(day: str) -> re.Pattern[str]:
+    """A weekday in English or as Vietnamese write it folded ("thu 6", "t6", "thu sau")."""
+    names = [
+        rf"thu\s*{re.escape(n)}|t{n}" if n.isdigit() else rf"thu\s*{n}"
+        for n, d in _WEEKDAYS_VI.items()
+        if d == day
+    ]
+    return re.compile(rf"\b(?:{'|'.join([day, *names])})\b")
+
+
+_WEEKDAY_PATTERNS = {day: _weekday_pattern(day) for day in _EN_WEEKDAYS}
 _DURATION = re.compile(
     r"\b(?:in|sau|trong)\s+(\d{1,3})\s*(hours?|hrs?|tieng|minutes?|mins?|phut)\b"
     r"|\b(\d{1,3})\s*(tieng|gio|phut)\s*nua\b"
@@ -132,12 +145,7 @@ def to_english(text: str) -> tuple[str, str | None]:
                 break
         else:
             for day in _EN_WEEKDAYS[:6]:
-                vi_names = [k for k, v in _WEEKDAYS_VI.items() if v == day]
-                names = "|".join(
-                    rf"thu\s*{re.escape(n)}|t{n}" if n.isdigit() else rf"thu\s*{n}"
-                    for n in vi_names
-                )
-                if re.search(rf"\b(?:{day}|{names})\b", folded):
+                if _WEEKDAY_PATTERNS[day].search(folded):
                     pieces.append(day)
                     break
     clock = _CLOCK.search(folded)
@@ -163,11 +171,7 @@ def _named_days(folded: str) -> set[str]:
             days.add(phrase)
             rest = re.sub(pattern, " ", rest)
     for day in _EN_WEEKDAYS:
-        vi_names = [k for k, v in _WEEKDAYS_VI.items() if v == day]
-        names = "|".join(
-            rf"thu\s*{re.escape(n)}|t{n}" if n.isdigit() else rf"thu\s*{n}" for n in vi_names
-        )
-        if re.search(rf"\b(?:{day}|{names})\b" if names else rf"\b{day}\b", rest):
+        if _WEEKDAY_PATTERNS[day].search(rest):
             days.add(day)
     return days
 

@@ -4,13 +4,13 @@ shown offer. One customer message writes both in one transaction (bot.assist.liv
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import AssistState, OfferEvent, SuggestionEvent
+from bot.store.times import utc_now
 from bot.store.upsert import insert_in
 
 OfferKey = tuple[str, str]  # (rule id, offer id)
@@ -30,7 +30,7 @@ async def write_state(
         done = await session.execute(
             update(AssistState)
             .where(AssistState.conversation_id == conv_id)
-            .values(offer=offer, updated_at=datetime.now(timezone.utc))
+            .values(offer=offer, updated_at=utc_now())
         )
         if done.rowcount:  # type: ignore[attr-defined]
             return
@@ -41,7 +41,7 @@ async def write_state(
         "suggestions": assist.get("suggestions") or [],
         "offer": offer,
         "topics": topics,
-        "updated_at": datetime.now(timezone.utc),
+        "updated_at": utc_now(),
     }
     stmt = insert_in(session)(AssistState).values(**values)
     current = AssistState.message_id
