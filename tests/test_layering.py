@@ -208,3 +208,55 @@ def test_the_root_of_bot_holds_only_the_composition() -> None:
         if path.parent == ROOT / "bot" and path.name != "__init__.py"
     }
     assert root == BOT_ROOT
+
+
+# Route modules: every module of bot/api/ and every `routes.py` or `*_routes.py` of a part.
+# The channel adapters (bot/channels/) mount routes too, but run leased jobs on the hub's
+# `Core` beside them; their rule is the one above (no tables).
+ROUTE_MODULES = sorted(
+    name
+    for name, path in MODULES.items()
+    if _under(name, "bot.api") or path.stem == "routes" or path.stem.endswith("_routes")
+)
+
+
+def _reaches_into_the_hub(node: ast.AST) -> str | None:
+    """What a route module must not write: the hub's database or the hub itself off the
+    application's state. Routes name what they use as dependencies (bot/access/deps.py)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id in ("hub_of", "serving_hub"):
+            return f"{node.func.id}(...)"
+    if not isinstance(node, ast.Attribute):
+        return None
+    owner = node.value
+    if node.attr == "db" and (
+        (isinstance(owner, ast.Name) and owner.id in ("hub", "core"))
+        or (isinstance(owner, ast.Attribute) and owner.attr in ("hub", "core"))
+    ):
+        return f"{ast.unparse(node)} (take db: DatabaseDep)"
+    if node.attr == "hub" and isinstance(owner, ast.Attribute) and owner.attr == "state":
+        return f"{ast.unparse(node)} (take a dependency from bot.access.deps)"
+    return None
+
+
+def test_routes_take_the_database_as_a_dependency() -> None:
+    """No `hub.db` (nor `core.db`, `hub_of(request)`, `app.state.hub`) in a route module:
+    a route declares `db: DatabaseDep`, `settings: SettingsDep`, `broker: BrokerDep`, and
+    `core: CoreDep` only to hand the hub to a stage's function (the queue, routing,
+    call-backs). Only the store and the stages that own tables open sessions off the hub."""
+    assert {"bot.api.account", "bot.kb.routes", "bot.reporting.routes"} <= set(ROUTE_MODULES)
+    assert {"bot.copilot.canned_routes", "bot.assist.routes"} <= set(ROUTE_MODULES)
+    # Every module that mounts routes is either checked here or a channel adapter.
+    mounting = {
+        name
+        for name, path in MODULES.items()
+        if _under(name, "bot") and "APIRouter(" in path.read_text(encoding="utf-8")
+    }
+    assert {n for n in mounting if not _under(n, "bot.channels")} <= set(ROUTE_MODULES)
+    found = [
+        f"{name}:{node.lineno}: {what}"
+        for name in ROUTE_MODULES
+        for node in ast.walk(ast.parse(MODULES[name].read_text(encoding="utf-8")))
+        if (what := _reaches_into_the_hub(node))
+    ]
+    assert found == []

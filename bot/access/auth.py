@@ -6,29 +6,18 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from fastapi import Depends, HTTPException, Request, Response, WebSocket, status
 
 from bot.access import permissions, sessions
+from bot.access.deps import DatabaseDep, SettingsDep
 from bot.access.sessions import SignedIn
+from bot.config.settings import Settings
+from bot.store.db import Database
 from bot.store.models import User
 
-if TYPE_CHECKING:
-    from bot.core import Core
-    from bot.pipeline.serving import ServingHub
-
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-def hub_of(request: Request | WebSocket) -> Core:
-    """The hub as every stage shares it (settings, database, broker)."""
-    return cast("Core", request.app.state.hub)
-
-
-def serving_hub(request: Request | WebSocket) -> ServingHub:
-    """The hub with the pipeline's entry points, for the channel and agent routes."""
-    return cast("ServingHub", request.app.state.hub)
 
 
 def client_address(conn: Request | WebSocket) -> str:
@@ -37,8 +26,7 @@ def client_address(conn: Request | WebSocket) -> str:
     return conn.client.host if conn.client else "unknown"
 
 
-def set_session_cookie(request: Request, response: Response, token: str) -> None:
-    settings = hub_of(request).settings
+def set_session_cookie(settings: Settings, response: Response, token: str) -> None:
     response.set_cookie(
         sessions.COOKIE,
         token,
@@ -54,13 +42,12 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(sessions.COOKIE, path="/")
 
 
-async def signed_in(conn: Request | WebSocket) -> SignedIn | None:
-    hub = hub_of(conn)
-    return await sessions.lookup(hub.db, hub.settings, conn.cookies.get(sessions.COOKIE))
+async def signed_in(conn: Request | WebSocket, db: Database, settings: Settings) -> SignedIn | None:
+    return await sessions.lookup(db, settings, conn.cookies.get(sessions.COOKIE))
 
 
-async def current_session(request: Request) -> SignedIn:
-    found = await signed_in(request)
+async def current_session(request: Request, db: DatabaseDep, settings: SettingsDep) -> SignedIn:
+    found = await signed_in(request, db, settings)
     if found is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Sign in first.")
     if request.method not in SAFE_METHODS:
@@ -94,9 +81,9 @@ require_editor = require(permissions.can_edit_knowledge, permissions.KNOWLEDGE_E
 require_supervisor = require(permissions.can_supervise, permissions.SUPERVISORS)
 
 
-async def require_service(request: Request) -> None:
+async def require_service(request: Request, settings: SettingsDep) -> None:
     """Bearer token shared with the action server (TANDEM_SERVICE_TOKEN)."""
-    expected = hub_of(request).settings.service_token
+    expected = settings.service_token
     header = request.headers.get("authorization", "")
     token = header.removeprefix("Bearer ").strip()
     if not token or not hmac.compare_digest(token.encode(), expected.encode()):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +23,7 @@ _hasher = PasswordHasher()
 # Niceness of the hashing threads: Argon2 runs its lanes in threads of its own, which inherit
 # it, so a burst of sign-ins yields the CPU to the event loop instead of starving it.
 HASHING_NICENESS = 10
+T = TypeVar("T")
 
 
 def hash_password(password: str) -> str:
@@ -53,7 +56,7 @@ class PasswordWorker:
                 self._dummy = hash_password(secrets.token_urlsafe(16))
             return self._dummy
 
-    async def _run(self, func, *args):  # type: ignore[no-untyped-def]
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
         async with self._slots:
             return await asyncio.get_running_loop().run_in_executor(self._pool(), func, *args)
 

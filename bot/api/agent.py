@@ -5,7 +5,7 @@ bot.api.supervision."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -13,18 +13,21 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.access import customer_link, permissions
-from bot.access.auth import hub_of, require_agent, require_supervisor
+from bot.access.auth import require_agent, require_supervisor
+from bot.access.deps import CoreDep, DatabaseDep, SettingsDep
 from bot.api import routing as routing_api
 from bot.api import supervision as supervision_api
 from bot.api.agent_schemas import CallbackListOut, ConversationDetailOut, QueueOut, StatusOut
 from bot.api.params import DbId
 from bot.api.schemas import CallbackOut, ConversationOut, MessageOut
 from bot.copilot.placeholders import unfilled, unfilled_detail
+from bot.core import Core
 from bot.handoff import callbacks, dispatch, queue
 from bot.i18n.inbound import InvalidMessage, validate_text
 from bot.pipeline.windows import WindowClosed, agent_reply_refusal
 from bot.realtime import events
 from bot.store import states
+from bot.store.db import Database
 from bot.store.models import (
     Callback,
     Conversation,
@@ -34,6 +37,7 @@ from bot.store.models import (
     User,
 )
 from bot.store.serialize import callback_json, conversation_json, message_json
+from bot.store.times import utc_now
 
 router = APIRouter(prefix="/api", tags=["agent"])
 router.include_router(routing_api.router)
@@ -44,21 +48,22 @@ def _raise(exc: queue.QueueError) -> None:
     raise HTTPException(exc.status, exc.detail) from exc
 
 
-async def set_online(request: Request, user: User, online: bool) -> None:
-    hub = hub_of(request)
-    async with hub.db.session() as session:
+async def set_online(core: Core, db: Database, user: User, online: bool) -> None:
+    """Store the agent's presence; the queue stages (which take the hub's ``core``) assign
+    or hand on their conversations, and the panels hear of it."""
+    async with db.session() as session:
         stored = await session.get(User, user.id)
         assert stored is not None
         stored.online = online
-        stored.last_seen_at = datetime.now(timezone.utc)
+        stored.last_seen_at = utc_now()
         await session.commit()
         if online:
-            await queue.auto_assign(hub, session)
+            await queue.auto_assign(core, session)
     if not online:
         # Away: their offers go to the next agent at once (bot.handoff.dispatch).
-        await dispatch.return_from_absent(hub)
+        await dispatch.return_from_absent(core)
     frame = events.PresenceFrame(type="presence", user=user.username, online=online)
-    events.publish(hub.broker, events.AGENTS, frame)
+    events.publish(core.broker, events.AGENTS, frame)
 
 
 class StatusIn(BaseModel):
@@ -67,15 +72,17 @@ class StatusIn(BaseModel):
 
 @router.post("/agents/me/status", response_model=StatusOut)
 async def my_status(
-    body: StatusIn, request: Request, user: User = Depends(require_agent)
+    body: StatusIn, core: CoreDep, db: DatabaseDep, user: User = Depends(require_agent)
 ) -> dict[str, bool]:
-    await set_online(request, user, body.online)
+    await set_online(core, db, user, body.online)
     return {"online": body.online}
 
 
 @router.get("/queue", response_model=QueueOut)
-async def list_queue(request: Request, user: User = Depends(require_agent)) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def list_queue(
+    db: DatabaseDep, settings: SettingsDep, user: User = Depends(require_agent)
+) -> dict[str, Any]:
+    async with db.session() as session:
         rows = (
             await session.scalars(
                 select(Conversation)
@@ -83,13 +90,11 @@ async def list_queue(request: Request, user: User = Depends(require_agent)) -> d
                 .order_by(Conversation.priority.desc(), Conversation.waiting_since)
             )
         ).all()
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     items = [conversation_json(c, now) for c in rows]
     # The waiting list in the order routing offers it (ageing included): panels show it as
     # sent and never re-sort it on their own copy of the wait times.
-    order = dispatch.queue_order(
-        [c for c in rows if c.state == states.WAITING], hub_of(request).settings, now
-    )
+    order = dispatch.queue_order([c for c in rows if c.state == states.WAITING], settings, now)
     rank = {conv_id: i for i, conv_id in enumerate(order)}
     waiting = sorted(
         (c for c in items if c["state"] == states.WAITING), key=lambda c: rank[c["id"]]
@@ -105,9 +110,9 @@ async def list_queue(request: Request, user: User = Depends(require_agent)) -> d
 
 @router.get("/conversations/{conv_id}", response_model=ConversationDetailOut)
 async def get_conversation(
-    conv_id: DbId, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, db: DatabaseDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
             raise HTTPException(404, "No such conversation.")
@@ -145,10 +150,10 @@ async def get_conversation(
 
 @router.post("/conversations/{conv_id}/claim", response_model=ConversationOut)
 async def claim(
-    conv_id: DbId, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, core: CoreDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
-        conv = await queue.claim(hub_of(request), conv_id, user)
+        conv = await queue.claim(core, conv_id, user)
     except queue.QueueError as exc:
         _raise(exc)
     return conversation_json(conv)
@@ -156,10 +161,10 @@ async def claim(
 
 @router.post("/conversations/{conv_id}/ack", response_model=ConversationOut)
 async def acknowledge(
-    conv_id: DbId, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, core: CoreDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
-        conv = await queue.acknowledge(hub_of(request), conv_id, user)
+        conv = await queue.acknowledge(core, conv_id, user)
     except queue.QueueError as exc:
         _raise(exc)
     return conversation_json(conv)
@@ -171,17 +176,20 @@ class AssignIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/assign", response_model=ConversationOut)
 async def assign(
-    conv_id: DbId, body: AssignIn, request: Request, user: User = Depends(require_supervisor)
+    conv_id: DbId,
+    body: AssignIn,
+    core: CoreDep,
+    db: DatabaseDep,
+    user: User = Depends(require_supervisor),
 ) -> dict[str, Any]:
-    hub = hub_of(request)
-    async with hub.db.session() as session:
+    async with db.session() as session:
         conv = await session.get(Conversation, conv_id)
         target = await session.scalar(select(User).where(User.username == body.username))
         if conv is None or target is None:
             raise HTTPException(404, "No such conversation or agent.")
         if conv.state != states.WAITING:
             raise HTTPException(409, f"Conversation {conv_id} is '{conv.state}', not waiting.")
-        await queue.assign(hub, session, conv, target, actor=user.username, acknowledged=False)
+        await queue.assign(core, session, conv, target, actor=user.username, acknowledged=False)
         return conversation_json(conv)
 
 
@@ -213,20 +221,24 @@ async def _linkable(session: Any, conv_id: int, user: User) -> Conversation:
 
 @router.post("/conversations/{conv_id}/customer", response_model=ConversationOut)
 async def link_customer(
-    conv_id: DbId, body: LinkCustomerIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId,
+    body: LinkCustomerIn,
+    request: Request,
+    core: CoreDep,
+    db: DatabaseDep,
+    user: User = Depends(require_agent),
 ) -> dict[str, Any]:
     """An agent who has checked who the customer is links the conversation to them, with a
     reason. The link is for the agent's view: it never widens what the bot discloses."""
-    hub = hub_of(request)
     reason = _reason(body.reason)
-    async with hub.db.session() as session:
+    async with db.session() as session:
         conv = await _linkable(session, conv_id, user)
         customer = await session.get(Customer, body.customer_id)
         if customer is None:
             raise HTTPException(404, "No such customer.")
         if conv.customer_id == customer.id:
             raise HTTPException(409, "The conversation is already linked to this customer.")
-        await customer_link.link_by_agent(hub, session, conv, customer, user, reason)
+        await customer_link.link_by_agent(core, session, conv, customer, user, reason)
         await session.commit()
     customer_link.refresh_offer(request.app.state, conv_id)
     return conversation_json(conv)
@@ -234,17 +246,21 @@ async def link_customer(
 
 @router.post("/conversations/{conv_id}/customer/unlink", response_model=ConversationOut)
 async def unlink_customer(
-    conv_id: DbId, body: UnlinkCustomerIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId,
+    body: UnlinkCustomerIn,
+    request: Request,
+    core: CoreDep,
+    db: DatabaseDep,
+    user: User = Depends(require_agent),
 ) -> dict[str, Any]:
     """Take the customer off the conversation, with a reason; what the conversation proved
     to the bot is withdrawn with them."""
-    hub = hub_of(request)
     reason = _reason(body.reason)
-    async with hub.db.session() as session:
+    async with db.session() as session:
         conv = await _linkable(session, conv_id, user)
         if conv.customer_id is None:
             raise HTTPException(409, "The conversation has no customer to unlink.")
-        await customer_link.unlink(hub, session, conv, user, reason)
+        await customer_link.unlink(core, session, conv, user, reason)
         await session.commit()
     customer_link.refresh_offer(request.app.state, conv_id)
     return conversation_json(conv)
@@ -256,19 +272,22 @@ class MessageIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/messages", response_model=MessageOut)
 async def send_message(
-    conv_id: DbId, body: MessageIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId,
+    body: MessageIn,
+    core: CoreDep,
+    settings: SettingsDep,
+    user: User = Depends(require_agent),
 ) -> dict[str, Any]:
-    hub = hub_of(request)
     try:
-        text = validate_text(body.text, hub.settings.max_message_chars)
+        text = validate_text(body.text, settings.max_message_chars)
         # A canned reply whose variable had no value is never sent with its placeholder.
         left = unfilled(text)
         if left:
             raise HTTPException(422, unfilled_detail(left))
         # A reply Zalo or Messenger would refuse (its window closed) is not stored: the
         # agent gets a 409 saying why, in both languages.
-        await agent_reply_refusal(hub, conv_id)
-        return await queue.agent_message(hub, conv_id, user, text)
+        await agent_reply_refusal(core, conv_id)
+        return await queue.agent_message(core, conv_id, user, text)
     except WindowClosed as exc:
         raise HTTPException(409, exc.detail) from exc
     except InvalidMessage as exc:
@@ -286,12 +305,10 @@ class TransferIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/transfer", response_model=ConversationOut)
 async def transfer(
-    conv_id: DbId, body: TransferIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, body: TransferIn, core: CoreDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
-        conv = await queue.transfer(
-            hub_of(request), conv_id, user, body.note, body.to_agent, body.to_team
-        )
+        conv = await queue.transfer(core, conv_id, user, body.note, body.to_agent, body.to_team)
     except queue.QueueError as exc:
         _raise(exc)
     return conversation_json(conv)
@@ -307,9 +324,12 @@ class CallbackIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/callbacks", response_model=CallbackOut)
 async def schedule_callback(
-    conv_id: DbId, body: CallbackIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId,
+    body: CallbackIn,
+    core: CoreDep,
+    db: DatabaseDep,
+    user: User = Depends(require_agent),
 ) -> dict[str, Any]:
-    hub = hub_of(request)
     phone = callbacks.normalise_phone(body.phone)
     if phone is None:
         raise HTTPException(422, "That is not a valid Vietnamese phone number.")
@@ -318,12 +338,12 @@ async def schedule_callback(
         window = callbacks.checked_window(body.window_start, body.window_end)
         if window is None:
             raise HTTPException(422, "The window must end after it starts, within a year from now.")
-    async with hub.db.session() as session:
+    async with db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
             raise HTTPException(404, "No such conversation.")
         cb = await callbacks.schedule(
-            hub,
+            core,
             session,
             phone=phone,
             preferred_time=body.preferred_time,
@@ -344,10 +364,10 @@ class ResolveIn(BaseModel):
 
 @router.post("/conversations/{conv_id}/resolve", response_model=ConversationOut)
 async def resolve(
-    conv_id: DbId, body: ResolveIn, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, body: ResolveIn, core: CoreDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
-        conv = await queue.resolve(hub_of(request), conv_id, user, body.code)
+        conv = await queue.resolve(core, conv_id, user, body.code)
     except queue.QueueError as exc:
         _raise(exc)
     except states.InvalidTransition as exc:
@@ -357,9 +377,9 @@ async def resolve(
 
 @router.get("/callbacks", response_model=CallbackListOut)
 async def list_callbacks(
-    request: Request, status: str | None = None, user: User = Depends(require_agent)
+    db: DatabaseDep, status: str | None = None, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         query = select(Callback).order_by(Callback.window_start)
         if status:
             query = query.where(Callback.status == status)
@@ -373,10 +393,10 @@ class CallbackStatusIn(BaseModel):
 
 @router.post("/callbacks/{callback_id}", response_model=CallbackOut)
 async def update_callback(
-    callback_id: DbId, body: CallbackStatusIn, request: Request, user: User = Depends(require_agent)
+    callback_id: DbId, body: CallbackStatusIn, core: CoreDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     try:
-        cb = await callbacks.set_status(hub_of(request), callback_id, body.status, user)
+        cb = await callbacks.set_status(core, callback_id, body.status, user)
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from exc
     return callback_json(cb)

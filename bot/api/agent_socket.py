@@ -24,9 +24,13 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from bot.access import permissions, sessions
-from bot.access.auth import hub_of, serving_hub, signed_in
+from bot.access.auth import signed_in
+from bot.access.deps import BrokerDep, CoreDep, DatabaseDep, ServingDep, SettingsDep
 from bot.config.settings import Settings
+from bot.core import Core
 from bot.realtime import events, presence
+from bot.realtime.broker import Broker
+from bot.store.db import Database
 from bot.store.models import Conversation, User
 
 router = APIRouter(prefix="/api", tags=["agent"])
@@ -59,13 +63,27 @@ def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
 
 
 class AgentConnection:
-    """One open panel socket: pushes from the broker out, actions from the panel in."""
+    """One open panel socket: pushes from the broker out, actions from the panel in. It
+    reads the database, settings and broker it is given; the hub's ``core`` only goes to
+    the presence check-in."""
 
     def __init__(
-        self, websocket: WebSocket, user: User, session_id: int, inbox: asyncio.Queue[Any]
+        self,
+        websocket: WebSocket,
+        user: User,
+        session_id: int,
+        inbox: asyncio.Queue[Any],
+        *,
+        core: Core,
+        db: Database,
+        settings: Settings,
+        broker: Broker,
     ) -> None:
         self.websocket = websocket
-        self.hub = hub_of(websocket)
+        self.core = core
+        self.db = db
+        self.settings = settings
+        self.broker = broker
         self.user = user
         self.session_id = session_id
         self.inbox = inbox
@@ -73,7 +91,7 @@ class AgentConnection:
         self.close_with: tuple[int, str] | None = None
 
     async def _session_ended(self) -> bool:
-        reason = await sessions.still_valid(self.hub.db, self.hub.settings, self.session_id)
+        reason = await sessions.still_valid(self.db, self.settings, self.session_id)
         if reason is not None:
             self.close_with = (CLOSE_SIGNED_OUT, f"Session ended ({reason}). Sign in again.")
         return reason is not None
@@ -82,7 +100,7 @@ class AgentConnection:
         while True:
             try:
                 event = await asyncio.wait_for(
-                    self.inbox.get(), timeout=self.hub.settings.session_recheck_s
+                    self.inbox.get(), timeout=self.settings.session_recheck_s
                 )
             except TimeoutError:
                 if await self._session_ended():
@@ -130,12 +148,12 @@ class AgentConnection:
         if not permissions.can_view_conversation(self.user, conv_id):
             self._reply_error(action, 403, "You may not view this conversation.")
             return
-        async with self.hub.db.session() as session:
+        async with self.db.session() as session:
             exists = await session.get(Conversation, conv_id) is not None
         if not exists:
             self._reply_error(action, 404, "No such conversation.")
             return
-        broker = self.hub.broker
+        broker = self.broker
         if self.watching:
             broker.remove_topic(self.inbox, self.watching)
         self.watching = events.conv(conv_id)
@@ -145,35 +163,50 @@ class AgentConnection:
     async def heartbeat(self) -> None:
         """Presence is this live connection: check in while it lasts. The ping also finds a
         dead peer (a laptop lid closed) that never sent a close."""
-        every = max(0.5, self.hub.settings.presence_timeout_s / 3)
+        every = max(0.5, self.settings.presence_timeout_s / 3)
         while True:
-            await presence.touch(self.hub, self.user.id)
+            await presence.touch(self.core, self.user.id)
             self.inbox.put_nowait({"type": "ping"})
             await asyncio.sleep(every)
 
     def stop(self) -> None:
         if self.watching:
-            self.hub.broker.remove_topic(self.inbox, self.watching)
+            self.broker.remove_topic(self.inbox, self.watching)
 
 
 @router.websocket("/ws/agent")
-async def agent_socket(websocket: WebSocket) -> None:
-    hub = serving_hub(websocket)
+async def agent_socket(
+    websocket: WebSocket,
+    serving: ServingDep,
+    core: CoreDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    broker: BrokerDep,
+) -> None:
     # Accept first: a close frame before the handshake completes carries no code or reason.
     await websocket.accept()
-    if not origin_allowed(websocket, hub.settings):
+    if not origin_allowed(websocket, settings):
         await websocket.close(CLOSE_ORIGIN, "This origin may not open the agent socket.")
         return
-    found = await signed_in(websocket)
+    found = await signed_in(websocket, db, settings)
     if found is None or not permissions.is_staff(found.user):
         await websocket.close(CLOSE_SIGNED_OUT, "Sign in first.")
         return
     topics = [events.session(found.session.id), *permissions.live_topics(found.user)]
-    async with hub.broker.subscribe(*topics) as inbox:
-        conn = AgentConnection(websocket, found.user, found.session.id, inbox)
+    async with broker.subscribe(*topics) as inbox:
+        conn = AgentConnection(
+            websocket,
+            found.user,
+            found.session.id,
+            inbox,
+            core=core,
+            db=db,
+            settings=settings,
+            broker=broker,
+        )
         # Tells the client its pushes now flow (anything published from here on arrives).
         inbox.put_nowait({"type": "ready", "user": found.user.username, "topics": topics[1:]})
-        inbox.put_nowait(dict(events.HealthFrame(type="health", bot=hub.health.snapshot())))
+        inbox.put_nowait(dict(events.HealthFrame(type="health", bot=serving.health.snapshot())))
         beating = asyncio.create_task(conn.heartbeat())
         tasks = {asyncio.create_task(conn.pump()), asyncio.create_task(conn.listen())}
         try:

@@ -28,13 +28,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access import customer_link
 from bot.access import identity_throttle as identity
-from bot.access.auth import hub_of
+from bot.access.deps import BrokerDep, CoreDep, DatabaseDep, SettingsDep
 from bot.access.lockout import Lockout
 from bot.api.params import MAX_DB_ID
 from bot.channels import sms
+from bot.config.settings import Settings
+from bot.core import Core
 from bot.handoff.callbacks import normalise_phone
 from bot.pipeline.sender import sender_conversation
 from bot.realtime import events
+from bot.realtime.broker import Broker
+from bot.store.db import Database
 from bot.store.models import Alert, Conversation, Customer, IdentityCheck
 from bot.store.times import aware, utc_now
 from chattext.dates import parse_date_field
@@ -85,17 +89,16 @@ def refused_response(exc: identity.Refused) -> JSONResponse:
     )
 
 
-async def alert_lockouts(request: Request, lockouts: list[Lockout]) -> None:
+async def alert_lockouts(db: Database, broker: Broker, lockouts: list[Lockout]) -> None:
     """Someone keeps guessing a customer's identity: supervisors see it at once."""
     if not lockouts:
         return
-    hub = hub_of(request)
     texts = [
         f"{lock.failures} failed identity checks for {lock.scope} "
         f"{identity.mask(lock.scope, lock.key)}: locked until {lock.until:%H:%M} UTC."
         for lock in lockouts
     ]
-    async with hub.db.session() as session:
+    async with db.session() as session:
         session.add_all(
             Alert(kind="identity_lockout", audience="supervisor", text=t) for t in texts
         )
@@ -103,7 +106,7 @@ async def alert_lockouts(request: Request, lockouts: list[Lockout]) -> None:
     for text in texts:  # after the commit: a panel that re-reads /api/alerts finds them
         log.warning("Identity lockout: %s", text)
         frame = events.AlertFrame(type="alert", kind="identity_lockout", text=text)
-        events.publish(hub.broker, events.SUPERVISORS, frame)
+        events.publish(broker, events.SUPERVISORS, frame)
 
 
 class VerifyIn(BaseModel):
@@ -124,7 +127,14 @@ class VerifyOut(BaseModel):
 
 
 @router.post("/identity/verify", response_model=VerifyOut)
-async def verify_identity(body: VerifyIn, request: Request) -> Any:
+async def verify_identity(
+    body: VerifyIn,
+    request: Request,
+    core: CoreDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    broker: BrokerDep,
+) -> Any:
     """Card digits + birth date against the named customer only; throttled."""
     if not body.customer_id and not body.phone:
         raise HTTPException(422, "Name the customer to check: customer_id or phone.")
@@ -134,8 +144,7 @@ async def verify_identity(body: VerifyIn, request: Request) -> Any:
     dob = parse_date_field(body.dob)
     if dob is None:
         raise HTTPException(422, "The date of birth is not a date.")
-    hub = hub_of(request)
-    async with hub.db.reader() as session:
+    async with db.reader() as session:
         conv = await conversation_of(session, body.sender_id)
         if body.customer_id:
             customer = await session.get(Customer, body.customer_id)
@@ -154,32 +163,35 @@ async def verify_identity(body: VerifyIn, request: Request) -> Any:
         found_id, name = (customer.id, customer.name) if customer else (None, None)
     scopes = scopes_for(conv, body.sender_id, target)
     try:
-        await identity.charge(hub.db, hub.settings, scopes)
+        await identity.charge(db, settings, scopes)
     except identity.Refused as exc:
         return refused_response(exc)
     if not matched or found_id is None:
-        lockouts = await identity.failed(hub.db, hub.settings, scopes)
-        await alert_lockouts(request, lockouts)
+        lockouts = await identity.failed(db, settings, scopes)
+        await alert_lockouts(db, broker, lockouts)
         # Same answer whether the phone is unknown or the digits are wrong.
         return VerifyOut(verified=False, locked=bool(lockouts))
-    await identity.succeeded(hub.db, hub.settings, scopes)
-    await _record(request, body.sender_id, conv, found_id, CARD_DOB, "card_dob")
+    await identity.succeeded(db, settings, scopes)
+    linked = await _record(core, db, body.sender_id, conv, found_id, CARD_DOB, "card_dob")
+    if linked:
+        customer_link.refresh_offer(request.app.state, linked)
     return VerifyOut(verified=True, customer_id=found_id, name=name, level=CARD_DOB)
 
 
 async def _record(
-    request: Request,
+    core: Core,
+    db: Database,
     sender_id: str,
     conv: Conversation | None,
     customer_id: str,
     level: Literal["card_dob"],
     how: str,
-) -> None:
+) -> int | None:
     """What this conversation has proved, and its customer linked for the agent's view, in
     one transaction. A card check never lowers a passed code check for the same customer;
-    a check for another customer replaces the record."""
-    hub = hub_of(request)
-    async with hub.db.session() as session:
+    a check for another customer replaces the record. Returns the id of a conversation
+    whose link changed."""
+    async with db.session() as session:
         row = await session.get(IdentityCheck, sender_id)
         if row is None:
             row = IdentityCheck(sender_id=sender_id, otp_tries_left=0, otp_sends=0)
@@ -190,14 +202,13 @@ async def _record(
             row.conversation_id = conv.id if conv else None
             row.customer_id, row.level, row.how = customer_id, level, how
             row.verified_at = utc_now()
-        linked = await _link(hub, session, conv, customer_id, level)
+        linked = await _link(core, session, conv, customer_id, level)
         await session.commit()
-    if linked:
-        customer_link.refresh_offer(request.app.state, linked)
+    return linked
 
 
 async def _link(
-    hub: Any,
+    core: Core,
     session: AsyncSession,
     conv: Conversation | None,
     customer_id: str,
@@ -211,18 +222,18 @@ async def _link(
     customer = await session.get(Customer, customer_id)
     if stored is None or customer is None:
         return None
-    changed = await customer_link.link_verified(hub, session, stored, customer, level)
+    changed = await customer_link.link_verified(core, session, stored, customer, level)
     return stored.id if changed else None
 
 
-def _fresh(row: IdentityCheck | None, settings: Any, now: datetime) -> bool:
+def _fresh(row: IdentityCheck | None, settings: Settings, now: datetime) -> bool:
     verified = aware(row.verified_at) if row else None
     return verified is not None and now - verified <= timedelta(
         seconds=settings.identity_verified_ttl_s
     )
 
 
-def _code_hash(settings: Any, sender_id: str, code: str) -> str:
+def _code_hash(settings: Settings, sender_id: str, code: str) -> str:
     # Keyed: six digits are a million values, so a plain hash in a copied database would
     # give the code away at once.
     key = settings.secret_key.encode()
@@ -241,16 +252,14 @@ class OtpOut(BaseModel):
 
 
 @router.post("/identity/otp", response_model=OtpOut)
-async def send_otp(body: OtpIn, request: Request) -> OtpOut:
+async def send_otp(body: OtpIn, db: DatabaseDep, settings: SettingsDep) -> OtpOut:
     """Send a one-time code to the registered phone of the customer this conversation has
     just passed the card check for."""
-    hub = hub_of(request)
-    settings = hub.settings
     now = utc_now()
     if not sms.available(settings):
         return OtpOut(sent=False, reason="unavailable")
     code = f"{secrets.randbelow(10**6):06d}"
-    async with hub.db.session() as session:
+    async with db.session() as session:
         row = await session.get(IdentityCheck, body.sender_id)
         if row is None or not _fresh(row, settings, now):
             return OtpOut(sent=False, reason="not_verified")
@@ -270,7 +279,7 @@ async def send_otp(body: OtpIn, request: Request) -> OtpOut:
     try:
         await sms.send_sms(settings, phone, SMS_TEXT.format(code=code, minutes=minutes))
     except sms.SmsUnavailable:
-        async with hub.db.session() as session:
+        async with db.session() as session:
             await session.execute(
                 update(IdentityCheck)
                 .where(IdentityCheck.sender_id == body.sender_id)
@@ -298,12 +307,17 @@ class OtpVerifyOut(BaseModel):
 
 
 @router.post("/identity/otp/verify", response_model=OtpVerifyOut)
-async def verify_otp(body: OtpVerifyIn, request: Request) -> Any:
+async def verify_otp(
+    body: OtpVerifyIn,
+    request: Request,
+    core: CoreDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    broker: BrokerDep,
+) -> Any:
     """Check a one-time code; a right one raises the conversation to level "otp"."""
-    hub = hub_of(request)
-    settings = hub.settings
     now = utc_now()
-    async with hub.db.reader() as session:
+    async with db.reader() as session:
         row = await session.get(IdentityCheck, body.sender_id)
         conv = await conversation_of(session, body.sender_id)
         target = row.customer_id if row else None
@@ -312,12 +326,12 @@ async def verify_otp(body: OtpVerifyIn, request: Request) -> Any:
         return OtpVerifyOut(verified=False, reason="expired")
     scopes = scopes_for(conv, body.sender_id, target)
     try:
-        await identity.charge(hub.db, settings, scopes)
+        await identity.charge(db, settings, scopes)
     except identity.Refused as exc:
         return refused_response(exc)
     tries_left = 0
     linked: int | None = None
-    async with hub.db.session() as session:
+    async with db.session() as session:
         # One try is used up atomically before comparing, so parallel guesses cannot
         # share a try.
         used = await session.execute(
@@ -344,21 +358,21 @@ async def verify_otp(body: OtpVerifyIn, request: Request) -> Any:
             if right:
                 row.level, row.how, row.verified_at = OTP, "card_dob+otp", now
                 row.otp_hash, row.otp_expires_at, row.otp_tries_left = None, None, 0
-                linked = await _link(hub, session, conv, row.customer_id, OTP)
+                linked = await _link(core, session, conv, row.customer_id, OTP)
             elif row.otp_tries_left <= 0:
                 row.otp_hash, row.otp_expires_at = None, None
             tries_left = row.otp_tries_left
             await session.commit()
     if expired:
-        await identity.succeeded(hub.db, settings, scopes)  # nothing was compared: no charge
+        await identity.succeeded(db, settings, scopes)  # nothing was compared: no charge
         return OtpVerifyOut(verified=False, reason="expired")
     if right:
-        await identity.succeeded(hub.db, settings, scopes)
+        await identity.succeeded(db, settings, scopes)
         if linked:
             customer_link.refresh_offer(request.app.state, linked)
         return OtpVerifyOut(verified=True, customer_id=target, level=OTP)
-    lockouts = await identity.failed(hub.db, settings, scopes)
-    await alert_lockouts(request, lockouts)
+    lockouts = await identity.failed(db, settings, scopes)
+    await alert_lockouts(db, broker, lockouts)
     return OtpVerifyOut(
         verified=False,
         reason="wrong" if tries_left > 0 else "expired",
@@ -368,7 +382,7 @@ async def verify_otp(body: OtpVerifyIn, request: Request) -> Any:
 
 
 async def account_allowed(
-    session: AsyncSession, settings: Any, customer_id: str, sender_id: str
+    session: AsyncSession, settings: Settings, customer_id: str, sender_id: str
 ) -> bool:
     """May this conversation read the customer's balances, due dates and applications?
     Only as the customer the site signed for, or after a passed one-time code for that

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from pydantic import BaseModel
 
 from bot.access import identity_throttle as identity
-from bot.access.auth import hub_of, require_supervisor
+from bot.access.auth import require_supervisor
+from bot.access.deps import BrokerDep, DatabaseDep
 from bot.api.params import DbId
 from bot.realtime import events
 from bot.store.models import Alert, User
@@ -40,9 +41,9 @@ def _customer(row_scope: str, key: str) -> str | None:
 
 
 @router.get("/identity-lockouts", response_model=LockoutsOut)
-async def identity_lockouts(request: Request, user: Supervisor) -> LockoutsOut:
+async def identity_lockouts(db: DatabaseDep, user: Supervisor) -> LockoutsOut:
     """Visitors, addresses and customers whose identity checks are locked right now."""
-    async with hub_of(request).db.reader() as session:
+    async with db.reader() as session:
         rows = await identity.active_lockouts(session)
     return LockoutsOut(
         lockouts=[
@@ -65,11 +66,10 @@ class ClearedOut(BaseModel):
 
 @router.post("/identity-lockouts/{lockout_id}/clear", response_model=ClearedOut)
 async def clear_identity_lockout(
-    lockout_id: DbId, request: Request, user: Supervisor
+    lockout_id: DbId, db: DatabaseDep, broker: BrokerDep, user: Supervisor
 ) -> ClearedOut:
     """Lift a lockout (e.g. the customer called and proved who they are)."""
-    hub = hub_of(request)
-    async with hub.db.session() as session:
+    async with db.session() as session:
         row = await identity.clear(session, lockout_id)
         if row is None:
             raise HTTPException(404, "No such lockout.")
@@ -81,7 +81,7 @@ async def clear_identity_lockout(
         await session.commit()
     log.warning("Identity lockout lifted: %s", text)
     frame = events.AlertFrame(type="alert", kind="identity_unlock", text=text)
-    events.publish(hub.broker, events.SUPERVISORS, frame)
+    events.publish(broker, events.SUPERVISORS, frame)
     return ClearedOut(cleared=lockout_id)
 
 

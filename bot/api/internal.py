@@ -4,7 +4,7 @@ every table."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -12,13 +12,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot import kb
-from bot.access.auth import hub_of, require_service
+from bot.access.auth import require_service
+from bot.access.deps import CoreDep, DatabaseDep, SettingsDep
 from bot.api import identity
 from bot.api.params import DbIdField
 from bot.api.schemas import CallbackOut
 from bot.handoff import callbacks
 from bot.store.models import Card, Conversation, Customer
 from bot.store.serialize import callback_json
+from bot.store.times import utc_now
 from knowledge.api import HitOut
 from knowledge.context import prefer_subject
 
@@ -76,8 +78,8 @@ class BlockedOut(BaseModel):
 
 
 @router.post("/cards/block", response_model=BlockedOut)
-async def block_card(body: BlockIn, request: Request) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def block_card(body: BlockIn, db: DatabaseDep) -> dict[str, Any]:
+    async with db.session() as session:
         card = await session.scalar(
             select(Card).where(Card.customer_id == body.customer_id, Card.last4 == body.card_last4)
         )
@@ -86,7 +88,7 @@ async def block_card(body: BlockIn, request: Request) -> dict[str, Any]:
         if card.status != "blocked":
             card.status = "blocked"
             card.blocked_reason = body.reason
-            card.blocked_at = datetime.now(timezone.utc)
+            card.blocked_at = utc_now()
             await session.commit()
         return {
             "blocked": True,
@@ -121,16 +123,18 @@ class AccountOut(BaseModel):
 
 @router.get("/customers/{customer_id}/account", response_model=AccountOut)
 async def account(
-    customer_id: str, request: Request, sender_id: str = Query(..., min_length=1, max_length=128)
+    customer_id: str,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    sender_id: str = Query(..., min_length=1, max_length=128),
 ) -> dict[str, Any]:
     """Balances, due dates and applications, only for a conversation that has proved it is
     this customer beyond card digits and a birth date (bot/api/identity.py)."""
-    hub = hub_of(request)
-    async with hub.db.session() as session:
+    async with db.session() as session:
         customer = await session.get(Customer, customer_id)
         if customer is None:
             raise HTTPException(404, "No such customer.")
-        if not await identity.account_allowed(session, hub.settings, customer_id, sender_id):
+        if not await identity.account_allowed(session, settings, customer_id, sender_id):
             raise HTTPException(
                 403, "This conversation has not proved it is this customer (one-time code)."
             )
@@ -176,7 +180,7 @@ class CallbackIn(BaseModel):
 
 
 @router.post("/callbacks", response_model=CallbackOut)
-async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
+async def create_callback(body: CallbackIn, core: CoreDep, db: DatabaseDep) -> dict[str, Any]:
     phone = callbacks.normalise_phone(body.phone)
     if phone is None:
         raise HTTPException(422, "That is not a valid Vietnamese phone number.")
@@ -192,8 +196,7 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
         if checked is None:
             raise HTTPException(422, "The window must end after it starts, within a year.")
         window = callbacks.business_hours(checked[0])
-    hub = hub_of(request)
-    async with hub.db.session() as session:
+    async with db.session() as session:
         # Checked here so an unknown id is a clear 404, not a foreign-key failure.
         customer_id = body.customer_id or None  # "" from an action means "not known"
         if customer_id and await session.get(Customer, customer_id) is None:
@@ -201,7 +204,7 @@ async def create_callback(body: CallbackIn, request: Request) -> dict[str, Any]:
         if body.conversation_id and await session.get(Conversation, body.conversation_id) is None:
             raise HTTPException(404, "No such conversation.")
         cb = await callbacks.schedule(
-            hub,
+            core,
             session,
             phone=phone,
             preferred_time=body.preferred_time,
@@ -220,12 +223,12 @@ class CallbacksOut(BaseModel):
 
 @router.get("/callbacks", response_model=CallbacksOut)
 async def list_callbacks(
-    request: Request,
+    db: DatabaseDep,
     sender_id: str | None = None,
     customer_id: str | None = None,
     phone: str | None = None,
 ) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         rows = await callbacks.find(
             session, sender_id=sender_id, customer_id=customer_id, phone=phone
         )

@@ -3,21 +3,23 @@ offers and missed offers, and sets their capacity and skills (bot.handoff.routin
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field, StringConstraints
 
-from bot.access.auth import hub_of, require_agent, require_supervisor
+from bot.access.auth import require_agent, require_supervisor
+from bot.access.deps import BrokerDep, CoreDep, DatabaseDep, SettingsDep
 from bot.api.agent_schemas import RoutingAgentOut, RoutingAgentsOut
 from bot.api.params import DbId
 from bot.api.schemas import ConversationOut
+from bot.config.settings import Settings
 from bot.handoff import dispatch, routing
 from bot.realtime import events
+from bot.store.db import Database
 from bot.store.models import User
 from bot.store.serialize import conversation_json
-from bot.store.times import iso
+from bot.store.times import iso, utc_now
 
 router = APIRouter(tags=["routing"])
 
@@ -28,12 +30,12 @@ Skill = Annotated[
 
 @router.post("/conversations/{conv_id}/decline", response_model=ConversationOut)
 async def decline(
-    conv_id: DbId, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, core: CoreDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     """Decline an offer: it goes to the next eligible agent (and back to this one only
     after the cool-down)."""
     try:
-        conv = await dispatch.decline(hub_of(request), conv_id, user)
+        conv = await dispatch.decline(core, conv_id, user)
     except LookupError as exc:
         raise HTTPException(404, f"Conversation {conv_id} does not exist.") from exc
     except PermissionError as exc:
@@ -41,12 +43,11 @@ async def decline(
     return conversation_json(conv)
 
 
-async def agents_json(request: Request) -> list[dict[str, Any]]:
-    hub = hub_of(request)
-    now = datetime.now(timezone.utc)
-    rules = routing.Rules.from_settings(hub.settings)
-    async with hub.db.session() as session:
-        _, agents, users = await dispatch.snapshot(session, hub.settings, now)
+async def agents_json(db: Database, settings: Settings) -> list[dict[str, Any]]:
+    now = utc_now()
+    rules = routing.Rules.from_settings(settings)
+    async with db.session() as session:
+        _, agents, users = await dispatch.snapshot(session, settings, now)
         await session.commit()
     out = []
     for agent in sorted(agents, key=lambda a: a.id):
@@ -71,10 +72,11 @@ async def agents_json(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/routing/agents", response_model=RoutingAgentsOut)
-async def list_agents(request: Request, user: User = Depends(require_supervisor)) -> dict[str, Any]:
-    settings = hub_of(request).settings
+async def list_agents(
+    db: DatabaseDep, settings: SettingsDep, user: User = Depends(require_supervisor)
+) -> dict[str, Any]:
     return {
-        "agents": await agents_json(request),
+        "agents": await agents_json(db, settings),
         "default_capacity": settings.routing_default_capacity,
         "skills": sorted({routing.GENERAL, *settings.routing_reason_skills.values()}),
     }
@@ -88,10 +90,15 @@ class RoutingIn(BaseModel):
 
 @router.put("/routing/agents/{user_id}", response_model=RoutingAgentOut)
 async def set_agent(
-    user_id: DbId, body: RoutingIn, request: Request, user: User = Depends(require_supervisor)
+    user_id: DbId,
+    body: RoutingIn,
+    core: CoreDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    broker: BrokerDep,
+    user: User = Depends(require_supervisor),
 ) -> dict[str, Any]:
-    hub = hub_of(request)
-    async with hub.db.session() as session:
+    async with db.session() as session:
         agent = await session.get(User, user_id)
         if agent is None or agent.role != "agent":
             raise HTTPException(404, f"No agent with id {user_id}.")
@@ -99,8 +106,8 @@ async def set_agent(
         agent.skills = sorted(set(body.skills)) if body.skills is not None else None
         await session.commit()
         # More capacity or a new skill may let a waiting conversation be offered now.
-        await dispatch.auto_assign(hub, session)
+        await dispatch.auto_assign(core, session)
     events.publish(
-        hub.broker, events.SUPERVISORS, events.RoutingFrame(type="routing", agent_id=user_id)
+        broker, events.SUPERVISORS, events.RoutingFrame(type="routing", agent_id=user_id)
     )
-    return next(a for a in await agents_json(request) if a["id"] == user_id)
+    return next(a for a in await agents_json(db, settings) if a["id"] == user_id)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
-from bot.access.auth import hub_of, require_supervisor
+from bot.access.auth import require_supervisor
+from bot.access.deps import DatabaseDep
 from bot.api.agent_schemas import AlertListOut, MetricsOut
 from bot.api.params import Days
 from bot.reporting.metrics import service_metrics
@@ -18,8 +19,8 @@ router = APIRouter(tags=["agent"])
 
 
 @router.get("/alerts", response_model=AlertListOut)
-async def list_alerts(request: Request, user: User = Depends(require_supervisor)) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def list_alerts(db: DatabaseDep, user: User = Depends(require_supervisor)) -> dict[str, Any]:
+    async with db.session() as session:
         rows = (await session.scalars(select(Alert).order_by(Alert.id.desc()).limit(200))).all()
     return {
         "alerts": [
@@ -38,8 +39,8 @@ async def list_alerts(request: Request, user: User = Depends(require_supervisor)
 
 @router.get("/metrics", response_model=MetricsOut)
 async def metrics(
-    request: Request, days: Days = 30, user: User = Depends(require_supervisor)
+    db: DatabaseDep, days: Days = 30, user: User = Depends(require_supervisor)
 ) -> dict[str, Any]:
     """First response, response and handling times, CSAT and NPS over recent days."""
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         return await service_metrics(session, days)

@@ -27,7 +27,8 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from bot.access.auth import client_address, hub_of, serving_hub
+from bot.access.auth import client_address
+from bot.access.deps import BrokerDep, ServingDep, SettingsDep, serving_of
 from bot.api.schemas import MessageOut
 from bot.api.widget_identity import (
     CLIENT_ID_PATTERN,
@@ -75,9 +76,9 @@ class SessionOut(BaseModel):
 
 
 @router.post("/session")
-async def open_session(body: SessionIn, request: Request) -> SessionOut:
-    hub = serving_hub(request)
-    settings = hub.settings
+async def open_session(
+    body: SessionIn, request: Request, hub: ServingDep, settings: SettingsDep
+) -> SessionOut:
     secret = settings.widget_sites.get(body.site)
     if secret is None:
         raise HTTPException(404, f"Unknown site {body.site!r}.")
@@ -111,8 +112,8 @@ class HistoryOut(BaseModel):
 
 
 @router.get("/history")
-async def history(request: Request, identity: WidgetAuth) -> HistoryOut:
-    messages, state = await serving_hub(request).threads.history(CHANNEL, identity.key)
+async def history(hub: ServingDep, identity: WidgetAuth) -> HistoryOut:
+    messages, state = await hub.threads.history(CHANNEL, identity.key)
     return HistoryOut(messages=messages, state=state)
 
 
@@ -138,7 +139,7 @@ async def _intake(
         language=identity.language,
         address=client_address(conn),
     )
-    hub = serving_hub(conn)
+    hub = serving_of(conn)
     result = await hub.receive(inbound)
     return {
         "conversation_id": result.conversation_id,
@@ -173,13 +174,15 @@ class WidgetPostOut(BaseModel):
     response_model=WidgetPostOut,
     responses={429: {"description": "Sent too fast: not received; send again after retry_after."}},
 )
-async def post_message(body: WidgetMessageIn, request: Request, identity: WidgetAuth) -> Any:
+async def post_message(
+    body: WidgetMessageIn, request: Request, settings: SettingsDep, identity: WidgetAuth
+) -> Any:
     """HTTP fallback for browsers or networks where the websocket does not connect.
 
     The message is stored (and acknowledged) before routing; this answer waits, holding no
     database connection, up to widget_reply_wait_s for its replies. Replies that come later
     reach the page over the websocket or /history. A duplicate gets the earlier replies."""
-    wait_s = hub_of(request).settings.widget_reply_wait_s
+    wait_s = settings.widget_reply_wait_s
     try:
         return await _intake(request, identity, body.text, body.client_id, wait_s=wait_s)
     except InvalidMessage as exc:
@@ -211,13 +214,15 @@ async def switch_language(
     """The visitor's language button: their open conversation is answered in ``language``
     from the next message on (it reaches Rasa as the turn's ``language`` metadata, and the
     agent panel gets the change live). Only the token's own thread is touched."""
-    conv_id = await serving_hub(conn).threads.set_language(CHANNEL, identity.key, language)
+    conv_id = await serving_of(conn).threads.set_language(CHANNEL, identity.key, language)
     changed = WidgetIdentity(identity.site, identity.key, identity.customer_id, language)
     return changed, conv_id
 
 
 @router.post("/language")
-async def set_language(body: LanguageIn, request: Request, identity: WidgetAuth) -> LanguageOut:
+async def set_language(
+    body: LanguageIn, request: Request, settings: SettingsDep, identity: WidgetAuth
+) -> LanguageOut:
     """Switch the open conversation's language; the answer carries a token in it, so a
     conversation opened later starts in it too."""
     changed, conv_id = await switch_language(request, identity, body.language)
@@ -225,7 +230,7 @@ async def set_language(body: LanguageIn, request: Request, identity: WidgetAuth)
         language=body.language,
         conversation_id=conv_id,
         token=issue_token(request, changed),
-        expires_in=hub_of(request).settings.widget_token_ttl_s,
+        expires_in=settings.widget_token_ttl_s,
     )
 
 
@@ -282,7 +287,7 @@ async def _authenticate(websocket: WebSocket) -> WidgetIdentity | None:
 
 
 @router.websocket("/ws")
-async def widget_socket(websocket: WebSocket) -> None:
+async def widget_socket(websocket: WebSocket, settings: SettingsDep, broker: BrokerDep) -> None:
     await websocket.accept()
     try:
         authenticated = await _authenticate(websocket)
@@ -292,8 +297,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         return
     # Rebound by a "language" frame; send_token reads the current one.
     identity: WidgetIdentity = authenticated
-    hub = hub_of(websocket)
-    ttl = hub.settings.widget_token_ttl_s
+    ttl = settings.widget_token_ttl_s
 
     async def send_token() -> None:
         await websocket.send_json(
@@ -301,7 +305,7 @@ async def widget_socket(websocket: WebSocket) -> None:
         )
 
     await websocket.send_json({"type": "ready", "customer_id": identity.customer_id})
-    async with hub.broker.subscribe(events.thread(CHANNEL, identity.key)) as inbox:
+    async with broker.subscribe(events.thread(CHANNEL, identity.key)) as inbox:
 
         async def pump() -> None:
             """Pushes the thread's events, and a fresh token halfway through each lifetime

@@ -16,7 +16,7 @@ from fastapi import Depends, HTTPException, Request, WebSocket
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from bot.access.auth import hub_of
+from bot.access.deps import settings_of
 
 TOKEN_SALT = "widget-session"
 RESUME_SALT = "widget-resume"
@@ -60,7 +60,7 @@ def new_visitor_key(site: str) -> str:
 
 
 def serializer(conn: Request | WebSocket, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(hub_of(conn).settings.secret_key, salt=salt)
+    return URLSafeTimedSerializer(settings_of(conn).secret_key, salt=salt)
 
 
 def issue_token(conn: Request | WebSocket, identity: WidgetIdentity) -> str:
@@ -69,7 +69,7 @@ def issue_token(conn: Request | WebSocket, identity: WidgetIdentity) -> str:
 
 def read_token(conn: Request | WebSocket, token: str) -> WidgetIdentity:
     """The identity a token carries; 401 when it is forged, malformed or expired."""
-    max_age = hub_of(conn).settings.widget_token_ttl_s
+    max_age = settings_of(conn).widget_token_ttl_s
     try:
         data = serializer(conn, TOKEN_SALT).loads(token, max_age=max_age)
     except SignatureExpired as exc:
@@ -91,7 +91,7 @@ def resume_key(request: Request, site: str, resume: str | None) -> str | None:
     """The anonymous thread a resume token names, if it is genuine, recent and this site's."""
     if not resume:
         return None
-    max_age = hub_of(request).settings.widget_resume_ttl_s
+    max_age = settings_of(request).widget_resume_ttl_s
     try:
         data = serializer(request, RESUME_SALT).loads(resume, max_age=max_age)
     except BadSignature:

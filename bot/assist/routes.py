@@ -3,21 +3,22 @@ and the supervisors' and knowledge managers' reports."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from bot.access.auth import hub_of, require_agent, require_editor, require_supervisor
+from bot.access.auth import require_agent, require_editor, require_supervisor
+from bot.access.deps import CoreDep, DatabaseDep, SettingsDep
 from bot.api.params import DbId, DbIdField
 from bot.assist.live import AssistEngine
 from bot.assist.profiles import profile_json
 from bot.assist.schemas import KnowledgeGapsReportOut, OffersReportOut, ProfileOut
 from bot.kb.privacy import customer_names, redact_many
 from bot.store.models import Conversation, Message, OfferEvent, SuggestionEvent, User
-from bot.store.times import iso
+from bot.store.times import iso, utc_now
 from knowledge.crosssell import ConversationSignals
 
 router = APIRouter(prefix="/api", tags=["assist"])
@@ -33,16 +34,18 @@ def engine_of(request: Request) -> AssistEngine:
     return request.app.state.assist  # type: ignore[no-any-return]
 
 
+Engine = Annotated[AssistEngine, Depends(engine_of)]
+
+
 @router.get("/customers/{customer_id}/profile", response_model=ProfileOut)
-async def customer_profile(customer_id: str, request: Request, user: Agent) -> dict[str, Any]:
-    engine = engine_of(request)
+async def customer_profile(
+    customer_id: str, engine: Engine, db: DatabaseDep, user: Agent
+) -> dict[str, Any]:
     profile = await engine.profile(customer_id)
     if profile is None:
         raise HTTPException(404, "No such customer.")
-    churn = bool(
-        engine.rules().churn_reasons(profile, ConversationSignals(), datetime.now(timezone.utc))
-    )
-    async with hub_of(request).db.session() as session:
+    churn = bool(engine.rules().churn_reasons(profile, ConversationSignals(), utc_now()))
+    async with db.session() as session:
         body = await profile_json(session, customer_id, churn_risk=churn)
     if body is None:
         raise HTTPException(404, "No such customer.")
@@ -63,8 +66,8 @@ class AssistOut(BaseModel):
 
 
 @router.get("/conversations/{conv_id}/assist", response_model=AssistOut)
-async def conversation_assist(conv_id: DbId, request: Request, user: Agent) -> dict[str, Any]:
-    assist = await engine_of(request).current(conv_id)
+async def conversation_assist(conv_id: DbId, engine: Engine, user: Agent) -> dict[str, Any]:
+    assist = await engine.current(conv_id)
     if assist is None:
         raise HTTPException(404, "No such conversation.")
     return {
@@ -96,11 +99,12 @@ class FeedbackOut(BaseModel):
 
 
 @router.post("/suggestions/feedback", response_model=FeedbackOut)
-async def suggestion_feedback(body: FeedbackIn, request: Request, user: Agent) -> dict[str, Any]:
-    engine = engine_of(request)
+async def suggestion_feedback(
+    body: FeedbackIn, engine: Engine, db: DatabaseDep, user: Agent
+) -> dict[str, Any]:
     # Read before the session opens: SQLite's write lock is taken at BEGIN.
     score = await engine.score_of(body.conversation_id, body.entry_id)
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         if await session.get(Conversation, body.conversation_id) is None:
             raise HTTPException(404, "No such conversation.")
         if body.message_id is not None:
@@ -167,9 +171,10 @@ class OutcomeOut(BaseModel):
 
 
 @router.post("/offers/outcome", response_model=OutcomeOut)
-async def offer_outcome(body: OutcomeIn, request: Request, user: Agent) -> dict[str, Any]:
-    engine = engine_of(request)
-    async with hub_of(request).db.session() as session:
+async def offer_outcome(
+    body: OutcomeIn, engine: Engine, core: CoreDep, db: DatabaseDep, user: Agent
+) -> dict[str, Any]:
+    async with db.session() as session:
         conv = await session.get(Conversation, body.conversation_id)
         if conv is None:
             raise HTTPException(404, "No such conversation.")
@@ -185,7 +190,7 @@ async def offer_outcome(body: OutcomeIn, request: Request, user: Agent) -> dict[
         await session.commit()
     # The declined offer now cools down and an accepted one is held: show what comes next.
     engine.forget_profile(row.customer_id)
-    hub_of(request).spawn(engine.refresh_offer(row.conversation_id))
+    core.spawn(engine.refresh_offer(row.conversation_id))
     return {
         "id": row.id,
         "conversation_id": row.conversation_id,
@@ -199,7 +204,7 @@ async def offer_outcome(body: OutcomeIn, request: Request, user: Agent) -> dict[
 
 @router.get("/reports/offers", response_model=OffersReportOut)
 async def offers_report(
-    request: Request,
+    db: DatabaseDep,
     user: Supervisor,
     days: Annotated[int, Query(ge=1, le=3650)] = 90,
 ) -> dict[str, Any]:
@@ -208,8 +213,8 @@ async def offers_report(
     ``acceptance_rate`` is accepted / shown; an offer is counted as shown once per
     conversation, however many messages it stayed on screen for.
     """
-    since = datetime.now(timezone.utc) - timedelta(days=days)
-    async with hub_of(request).db.session() as session:
+    since = utc_now() - timedelta(days=days)
+    async with db.session() as session:
         rows = (
             await session.execute(
                 select(OfferEvent.rule_id, OfferEvent.outcome, func.count())
@@ -234,16 +239,17 @@ async def offers_report(
 
 @router.get("/reports/knowledge-gaps", response_model=KnowledgeGapsReportOut)
 async def knowledge_gaps(
-    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
     user: Editor,
     days: Annotated[int, Query(ge=1, le=3650)] = 30,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Customer questions the knowledge base answered weakly: the top suggestion was not
     confident, or an agent dismissed it. The knowledge manager's to-do list."""
-    threshold = float(hub_of(request).settings.self_service_threshold)
-    since = datetime.now(timezone.utc) - timedelta(days=days)
-    async with hub_of(request).db.session() as session:
+    threshold = float(settings.self_service_threshold)
+    since = utc_now() - timedelta(days=days)
+    async with db.session() as session:
         rows = (
             await session.execute(
                 select(SuggestionEvent, Message.text)

@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
 
-from bot.access.auth import hub_of, require_agent
+from bot.access.auth import require_agent
+from bot.access.deps import CoreDep
 from bot.api.params import DbId
 from bot.cluster import jobs
 from bot.core import Core
@@ -57,10 +58,10 @@ def chunks(text: str, size: int) -> list[str]:
 
 @router.get("/conversations/{conv_id}/window")
 async def conversation_window(
-    conv_id: DbId, request: Request, _: Any = Depends(require_agent)
+    conv_id: DbId, core: CoreDep, _: Any = Depends(require_agent)
 ) -> dict[str, Any]:
     """The reply window of a Zalo or Messenger conversation (``applies`` false elsewhere)."""
-    view = await windows.window_view(hub_of(request), conv_id)
+    view = await windows.window_view(core, conv_id)
     if view is None:
         raise HTTPException(404, "No such conversation.")
     return view

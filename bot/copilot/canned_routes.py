@@ -9,21 +9,21 @@ filled for the conversation they are in.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.access import permissions
-from bot.access.auth import hub_of, require, require_agent, require_editor
+from bot.access.auth import require, require_agent, require_editor
+from bot.access.deps import DatabaseDep
 from bot.api.params import DbId
 from bot.copilot.canned import VARIABLES, fill, unknown_variables, values_for, variables_in
 from bot.store.canned_models import CannedReply
 from bot.store.models import Conversation, User
-from bot.store.times import iso
+from bot.store.times import iso, utc_now
 
 router = APIRouter(prefix="/api", tags=["copilot"])
 Staff = Annotated[User, Depends(require(permissions.is_staff, permissions.STAFF))]
@@ -112,8 +112,8 @@ def _check(body: CannedIn) -> None:
 
 
 @router.get("/canned-replies", response_model=CannedListOut)
-async def list_replies(request: Request, user: Staff) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def list_replies(db: DatabaseDep, user: Staff) -> dict[str, Any]:
+    async with db.session() as session:
         rows = (await session.scalars(select(CannedReply).order_by(CannedReply.shortcut))).all()
     return {
         "replies": [_out(r) for r in rows],
@@ -122,11 +122,11 @@ async def list_replies(request: Request, user: Staff) -> dict[str, Any]:
 
 
 @router.post("/canned-replies", response_model=CannedOut, status_code=201)
-async def create_reply(body: CannedIn, request: Request, user: Editor) -> dict[str, Any]:
+async def create_reply(body: CannedIn, db: DatabaseDep, user: Editor) -> dict[str, Any]:
     _check(body)
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     row = CannedReply(**body.model_dump(), updated_by=user.username, created_at=now, updated_at=now)
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         session.add(row)
         try:
             await session.commit()
@@ -137,17 +137,17 @@ async def create_reply(body: CannedIn, request: Request, user: Editor) -> dict[s
 
 @router.put("/canned-replies/{reply_id}", response_model=CannedOut)
 async def update_reply(
-    reply_id: DbId, body: CannedIn, request: Request, user: Editor
+    reply_id: DbId, body: CannedIn, db: DatabaseDep, user: Editor
 ) -> dict[str, Any]:
     _check(body)
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         row = await session.get(CannedReply, reply_id)
         if row is None:
             raise HTTPException(404, "No such canned reply.")
         for key, value in body.model_dump().items():
             setattr(row, key, value)
         row.updated_by = user.username
-        row.updated_at = datetime.now(timezone.utc)
+        row.updated_at = utc_now()
         try:
             await session.commit()
         except IntegrityError as exc:
@@ -161,8 +161,8 @@ class DeletedOut(BaseModel):
 
 
 @router.delete("/canned-replies/{reply_id}", response_model=DeletedOut)
-async def delete_reply(reply_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def delete_reply(reply_id: DbId, db: DatabaseDep, user: Editor) -> dict[str, Any]:
+    async with db.session() as session:
         row = await session.get(CannedReply, reply_id)
         if row is None:
             raise HTTPException(404, "No such canned reply.")
@@ -172,8 +172,8 @@ async def delete_reply(reply_id: DbId, request: Request, user: Editor) -> dict[s
 
 
 @router.get("/conversations/{conv_id}/canned-replies", response_model=FilledListOut)
-async def filled_replies(conv_id: DbId, request: Request, user: Agent) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def filled_replies(conv_id: DbId, db: DatabaseDep, user: Agent) -> dict[str, Any]:
+    async with db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
             raise HTTPException(404, "No such conversation.")

@@ -3,19 +3,20 @@ the wrap-up code list (agents read the active codes; supervisors read all and ed
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import func, select
 
 from bot.access import permissions
-from bot.access.auth import hub_of, require_agent, require_supervisor
+from bot.access.auth import require_agent, require_supervisor
+from bot.access.deps import DatabaseDep
 from bot.api.params import DbId
 from bot.copilot import summary_store, wrapup_store
 from bot.store.copilot_models import WrapupChoice, WrapupCode
 from bot.store.models import Conversation, User
+from bot.store.times import utc_now
 
 router = APIRouter(prefix="/api", tags=["copilot"])
 
@@ -95,10 +96,10 @@ async def _conversation(session: Any, conv_id: int, user: User) -> Conversation:
 
 @router.get("/conversations/{conv_id}/summary", response_model=SummaryOut)
 async def summary(
-    conv_id: DbId, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, db: DatabaseDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     """The stored hand-off summary (empty lines before the first hand-off)."""
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         conv = await _conversation(session, conv_id, user)
         row = await summary_store.stored(session, conv.id)
         if row is None:
@@ -113,10 +114,10 @@ async def summary(
 
 @router.get("/conversations/{conv_id}/wrapup", response_model=WrapupSuggestionOut)
 async def suggestions(
-    conv_id: DbId, request: Request, user: User = Depends(require_agent)
+    conv_id: DbId, db: DatabaseDep, user: User = Depends(require_agent)
 ) -> dict[str, Any]:
     """The three suggested codes for resolving this conversation, and every active code."""
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         conv = await _conversation(session, conv_id, user)
         suggested, _ = await wrapup_store.suggest(session, conv)
         active = await wrapup_store.codes(session)
@@ -129,26 +130,24 @@ async def suggestions(
 
 @router.get("/wrapup-codes", response_model=list[WrapupCodeOut])
 async def list_codes(
-    request: Request, include_inactive: bool = False, user: User = Depends(require_agent)
+    db: DatabaseDep, include_inactive: bool = False, user: User = Depends(require_agent)
 ) -> list[dict[str, Any]]:
     """Active codes for agents; a supervisor may ask for the inactive ones too."""
     if include_inactive and not permissions.can_supervise(user):
         raise HTTPException(403, "Only supervisors see inactive wrap-up codes.")
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         rows = await wrapup_store.codes(session, active_only=not include_inactive)
         return [_code_json(r) for r in rows]
 
 
 @router.post("/wrapup-codes", response_model=WrapupCodeOut, status_code=201)
 async def create_code(
-    body: WrapupCodeIn, request: Request, user: User = Depends(require_supervisor)
+    body: WrapupCodeIn, db: DatabaseDep, user: User = Depends(require_supervisor)
 ) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         if await session.get(WrapupCode, body.code) is not None:
             raise HTTPException(409, f"The wrap-up code {body.code!r} exists already.")
-        row = WrapupCode(
-            **body.model_dump(), updated_by=user.username, updated_at=datetime.now(timezone.utc)
-        )
+        row = WrapupCode(**body.model_dump(), updated_by=user.username, updated_at=utc_now())
         session.add(row)
         await session.commit()
         return _code_json(row)
@@ -156,28 +155,28 @@ async def create_code(
 
 @router.patch("/wrapup-codes/{code}", response_model=WrapupCodeOut)
 async def update_code(
-    code: Code, body: WrapupCodeUpdate, request: Request, user: User = Depends(require_supervisor)
+    code: Code, body: WrapupCodeUpdate, db: DatabaseDep, user: User = Depends(require_supervisor)
 ) -> dict[str, Any]:
     """Reword, reorder, or (de)activate a code; a code in use is deactivated, not deleted."""
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         row = await session.get(WrapupCode, code)
         if row is None:
             raise HTTPException(404, f"No wrap-up code {code!r}.")
         for key, value in body.model_dump(exclude_none=True).items():
             setattr(row, key, value)
         row.updated_by = user.username
-        row.updated_at = datetime.now(timezone.utc)
+        row.updated_at = utc_now()
         await session.commit()
         return _code_json(row)
 
 
 @router.delete("/wrapup-codes/{code}", response_model=WrapupCodeOut)
 async def delete_code(
-    code: Code, request: Request, user: User = Depends(require_supervisor)
+    code: Code, db: DatabaseDep, user: User = Depends(require_supervisor)
 ) -> dict[str, Any]:
     """Delete a code no conversation was closed with (one in use can only be deactivated);
     answers with the deleted code."""
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         row = await session.get(WrapupCode, code)
         if row is None:
             raise HTTPException(404, f"No wrap-up code {code!r}.")

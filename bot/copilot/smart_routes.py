@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -18,12 +17,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from bot.access.auth import hub_of, require_agent, require_editor
+from bot.access.auth import require_agent, require_editor
+from bot.access.deps import DatabaseDep
 from bot.api.params import DbId
 from bot.copilot.smart_reply import mine, nearest, reply_json
 from bot.kb.privacy import customer_names, redact_many
 from bot.store.canned_models import SmartReply
 from bot.store.models import Conversation, Message, User
+from bot.store.times import utc_now
 
 router = APIRouter(prefix="/api", tags=["copilot"])
 Agent = Annotated[User, Depends(require_agent)]
@@ -60,8 +61,8 @@ class ForConversationOut(BaseModel):
 
 
 @router.post("/smart-replies/mine", response_model=MinedOut)
-async def mine_replies(request: Request, user: Editor) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def mine_replies(db: DatabaseDep, user: Editor) -> dict[str, Any]:
+    async with db.session() as session:
         added = await mine(session)
         await session.commit()
     return {"added": added}
@@ -69,9 +70,9 @@ async def mine_replies(request: Request, user: Editor) -> dict[str, Any]:
 
 @router.get("/smart-replies", response_model=SmartListOut)
 async def list_replies(
-    request: Request, user: Editor, status: Annotated[Status, Query()] = "pending"
+    db: DatabaseDep, user: Editor, status: Annotated[Status, Query()] = "pending"
 ) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         rows = (
             await session.scalars(
                 select(SmartReply)
@@ -93,23 +94,24 @@ async def list_replies(
 
 
 @router.post("/smart-replies/{reply_id}/review", response_model=SmartReplyOut)
-async def review(reply_id: DbId, body: ReviewIn, request: Request, user: Editor) -> dict[str, Any]:
-    async with hub_of(request).db.session() as session:
+async def review(reply_id: DbId, body: ReviewIn, db: DatabaseDep, user: Editor) -> dict[str, Any]:
+    async with db.session() as session:
         row = await session.get(SmartReply, reply_id)
         if row is None:
             raise HTTPException(404, "No such smart reply.")
         row.status = "approved" if body.decision == "approve" else "rejected"
         row.reviewed_by = user.username
-        row.reviewed_at = datetime.now(timezone.utc)
+        row.reviewed_at = utc_now()
         await session.commit()
         out = reply_json(row)
     return out
 
 
 @router.get("/conversations/{conv_id}/smart-replies", response_model=ForConversationOut)
-async def for_conversation(conv_id: DbId, request: Request, user: Agent) -> dict[str, Any]:
-    hub = hub_of(request)
-    async with hub.db.session() as session:
+async def for_conversation(
+    conv_id: DbId, request: Request, db: DatabaseDep, user: Agent
+) -> dict[str, Any]:
+    async with db.session() as session:
         conv = await session.get(Conversation, conv_id)
         if conv is None:
             raise HTTPException(404, "No such conversation.")

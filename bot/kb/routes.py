@@ -5,7 +5,7 @@ import and export."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.access.auth import require_editor, require_service
+from bot.access.deps import DatabaseDep, SettingsDep
 from bot.api.params import DbId, DbIdField
 from bot.kb.errors import Invalid, NotAllowed
 from bot.kb.gaps import GapInbox
@@ -37,7 +38,7 @@ from bot.kb.usage import load_uses, summarize
 from bot.kb.workflow import Workflow
 from bot.store.knowledge_models import KnowledgeAudit
 from bot.store.models import User
-from bot.store.times import iso
+from bot.store.times import iso, utc_now
 from chattext.spreadsheet import csv_text
 from knowledge.corpus import ID_PATTERN, EntryLimits
 from knowledge.transfer import export_entries, parse_entries
@@ -56,6 +57,10 @@ def workflow_of(request: Request) -> Workflow:
 
 def gaps_of(request: Request) -> GapInbox:
     return request.app.state.kb_gaps  # type: ignore[no-any-return]
+
+
+WorkflowDep = Annotated[Workflow, Depends(workflow_of)]
+GapsDep = Annotated[GapInbox, Depends(gaps_of)]
 
 
 class DraftIn(BaseModel):
@@ -93,90 +98,88 @@ class ImportOut(BaseModel):
 
 
 @router.get("/settings", response_model=WorkflowSettingsOut)
-async def workflow_settings(request: Request, user: Editor) -> dict[str, Any]:
+async def workflow_settings(settings: SettingsDep, user: Editor) -> dict[str, Any]:
     """What the panel needs to know: may this team publish its own drafts?"""
-    s = request.app.state.settings
     return {
-        "self_publish": bool(s.knowledge_self_publish),
-        "store": s.knowledge_store,
-        "stale_days": s.knowledge_stale_days,
+        "self_publish": bool(settings.knowledge_self_publish),
+        "store": settings.knowledge_store,
+        "stale_days": settings.knowledge_stale_days,
         "user": user.username,
     }
 
 
 @router.get("/drafts", response_model=list[DraftListItemOut])
 async def list_drafts(
-    request: Request,
+    workflow: WorkflowDep,
     user: Editor,
     status: Annotated[str | None, Query(pattern=r"^[a-z_,]+$")] = None,
     entry_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    return await workflow_of(request).list_drafts(status, entry_id)
+    return await workflow.list_drafts(status, entry_id)
 
 
 @router.post("/drafts", status_code=201, response_model=DraftOut)
-async def create_draft(body: DraftIn, request: Request, user: Editor) -> dict[str, Any]:
-    return await workflow_of(request).create(
-        user, body.entry_id, body.action, body.content, body.publish_at
-    )
+async def create_draft(body: DraftIn, workflow: WorkflowDep, user: Editor) -> dict[str, Any]:
+    return await workflow.create(user, body.entry_id, body.action, body.content, body.publish_at)
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftOut)
-async def get_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
-    return await workflow_of(request).get_draft(draft_id)
+async def get_draft(draft_id: DbId, workflow: WorkflowDep, user: Editor) -> dict[str, Any]:
+    return await workflow.get_draft(draft_id)
 
 
 @router.put("/drafts/{draft_id}", response_model=DraftOut)
 async def edit_draft(
-    draft_id: DbId, body: DraftEdit, request: Request, user: Editor
+    draft_id: DbId, body: DraftEdit, workflow: WorkflowDep, user: Editor
 ) -> dict[str, Any]:
-    return await workflow_of(request).update(user, draft_id, body.content, body.publish_at)
+    return await workflow.update(user, draft_id, body.content, body.publish_at)
 
 
 @router.post("/drafts/{draft_id}/submit", response_model=DraftOut)
-async def submit_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
-    return await workflow_of(request).submit(user, draft_id)
+async def submit_draft(draft_id: DbId, workflow: WorkflowDep, user: Editor) -> dict[str, Any]:
+    return await workflow.submit(user, draft_id)
 
 
 @router.post("/drafts/{draft_id}/approve", response_model=DraftOut)
-async def approve_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
-    return await workflow_of(request).approve(user, draft_id)
+async def approve_draft(draft_id: DbId, workflow: WorkflowDep, user: Editor) -> dict[str, Any]:
+    return await workflow.approve(user, draft_id)
 
 
 @router.post("/drafts/{draft_id}/reject", response_model=DraftOut)
 async def reject_draft(
-    draft_id: DbId, body: NoteIn, request: Request, user: Editor
+    draft_id: DbId, body: NoteIn, workflow: WorkflowDep, user: Editor
 ) -> dict[str, Any]:
-    return await workflow_of(request).reject(user, draft_id, body.note)
+    return await workflow.reject(user, draft_id, body.note)
 
 
 @router.post("/drafts/{draft_id}/withdraw", response_model=DraftOut)
-async def withdraw_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
-    return await workflow_of(request).withdraw(user, draft_id)
+async def withdraw_draft(draft_id: DbId, workflow: WorkflowDep, user: Editor) -> dict[str, Any]:
+    return await workflow.withdraw(user, draft_id)
 
 
 @router.post("/drafts/{draft_id}/publish", response_model=DraftOut)
-async def publish_draft(draft_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
-    return await workflow_of(request).publish(user, draft_id)
+async def publish_draft(draft_id: DbId, workflow: WorkflowDep, user: Editor) -> dict[str, Any]:
+    return await workflow.publish(user, draft_id)
 
 
 @router.put("/entries/{entry_id}", response_model=EntryPublishedOut)
 async def put_entry(
-    entry_id: str, request: Request, user: Editor, entry: dict[str, Any]
+    entry_id: str, workflow: WorkflowDep, user: Editor, entry: dict[str, Any]
 ) -> dict[str, Any]:
     """Publish a change at once (self-publishing teams only; others save a draft)."""
     if entry.get("id", entry_id) != entry_id:
         raise Invalid(f"id in the body ({entry.get('id')!r}) differs from the URL")
-    draft = await workflow_of(request).publish_now(user, {**entry, "id": entry_id})
-    service = await workflow_of(request).service()
+    draft = await workflow.publish_now(user, {**entry, "id": entry_id})
+    service = await workflow.service()
     return {"entry": service.get(entry_id), "version": service.version, "draft": draft}
 
 
 @router.delete("/entries/{entry_id}", response_model=EntryDeletedOut)
-async def delete_entry(entry_id: str, request: Request, user: Editor) -> dict[str, Any]:
+async def delete_entry(
+    entry_id: str, wf: WorkflowDep, settings: SettingsDep, user: Editor
+) -> dict[str, Any]:
     """Delete at once (self-publishing teams only; others submit a deletion draft)."""
-    wf = workflow_of(request)
-    if not request.app.state.settings.knowledge_self_publish:
+    if not settings.knowledge_self_publish:
         raise NotAllowed("Deletions are reviewed: submit a deletion draft instead.")
     draft = await wf.create(user, entry_id, "delete", {})
     await wf.publish(user, draft["id"])
@@ -184,41 +187,42 @@ async def delete_entry(entry_id: str, request: Request, user: Editor) -> dict[st
 
 
 @router.get("/entries/{entry_id}/history", response_model=list[RevisionOut])
-async def entry_history(entry_id: str, request: Request, user: Editor) -> list[dict[str, Any]]:
-    return await workflow_of(request).history(entry_id)
+async def entry_history(entry_id: str, workflow: WorkflowDep, user: Editor) -> list[dict[str, Any]]:
+    return await workflow.history(entry_id)
 
 
 @router.post("/entries/{entry_id}/rollback", response_model=EntryChangeOut)
 async def rollback_entry(
-    entry_id: str, body: RollbackIn, request: Request, user: Editor
+    entry_id: str, body: RollbackIn, workflow: WorkflowDep, user: Editor
 ) -> dict[str, Any]:
-    return await workflow_of(request).rollback_entry(user, entry_id, body.revision_id, body.side)
+    return await workflow.rollback_entry(user, entry_id, body.revision_id, body.side)
 
 
 @router.get("/versions", response_model=list[CorpusVersionOut])
-async def corpus_versions(request: Request, user: Editor) -> list[dict[str, Any]]:
-    service = await workflow_of(request).service()
+async def corpus_versions(workflow: WorkflowDep, user: Editor) -> list[dict[str, Any]]:
+    service = await workflow.service()
     versions = await asyncio.to_thread(service.versions)
     return sorted(versions, key=lambda v: -int(v["version"]))
 
 
 @router.post("/versions/{version}/rollback", response_model=CorpusRolledBackOut)
-async def rollback_corpus(version: DbId, request: Request, user: Editor) -> dict[str, Any]:
-    return await workflow_of(request).rollback_corpus(user, version)
+async def rollback_corpus(version: DbId, workflow: WorkflowDep, user: Editor) -> dict[str, Any]:
+    return await workflow.rollback_corpus(user, version)
 
 
 @router.get("/audit", response_model=list[AuditOut])
 async def audit_trail(
-    request: Request,
+    workflow: WorkflowDep,
+    db: DatabaseDep,
     user: Editor,
     entry_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
-    await workflow_of(request).recorder.flush()
+    await workflow.recorder.flush()
     query = select(KnowledgeAudit).order_by(KnowledgeAudit.id.desc()).limit(limit)
     if entry_id:
         query = query.where(KnowledgeAudit.entry_id == entry_id)
-    async with request.app.state.hub.db.session() as session:
+    async with db.session() as session:
         rows = (await session.scalars(query)).all()
     return [
         {
@@ -236,23 +240,21 @@ async def audit_trail(
 
 @router.get("/gaps", response_model=list[GapClusterOut])
 async def gap_inbox(
-    request: Request,
+    gaps: GapsDep,
     user: Editor,
     status: Literal["open", "closed"] = "open",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Clusters of questions the knowledge base failed, busiest and most recent first."""
-    gaps = gaps_of(request)
     await gaps.refresh()
     return await gaps.clusters(status, limit)
 
 
 @router.get("/gaps.csv", response_class=Response)
 async def gap_inbox_csv(
-    request: Request, user: Editor, status: Literal["open", "closed"] = "open"
+    gaps: GapsDep, user: Editor, status: Literal["open", "closed"] = "open"
 ) -> Response:
     """The gap inbox for a spreadsheet: redacted like the inbox, cells made inert."""
-    gaps = gaps_of(request)
     await gaps.refresh()
     clusters = await gaps.clusters(status, 2000)
     header = ["id", "status", "count", "label", "phrasings", "languages", "last_seen_at"]
@@ -276,31 +278,40 @@ async def gap_inbox_csv(
 
 
 @router.post("/gaps/{cluster_id}/draft", status_code=201, response_model=DraftOut)
-async def gap_to_draft(cluster_id: DbId, request: Request, user: Editor) -> dict[str, Any]:
-    return await gaps_of(request).to_draft(user, cluster_id, workflow_of(request))
+async def gap_to_draft(
+    cluster_id: DbId, workflow: WorkflowDep, gaps: GapsDep, user: Editor
+) -> dict[str, Any]:
+    return await gaps.to_draft(user, cluster_id, workflow)
 
 
 @router.get("/usage", response_model=UsageOut)
 async def usage(
-    request: Request, user: Editor, days: Annotated[int | None, Query(ge=1, le=3650)] = None
+    workflow: WorkflowDep,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    user: Editor,
+    days: Annotated[int | None, Query(ge=1, le=3650)] = None,
 ) -> dict[str, Any]:
     """Per entry: suggestion events, bot answers and CSAT; and the stale entries."""
-    service = await workflow_of(request).service()
-    stale_days = int(request.app.state.settings.knowledge_stale_days)
-    now = datetime.now(timezone.utc)
+    service = await workflow.service()
+    stale_days = int(settings.knowledge_stale_days)
+    now = utc_now()
     since = now - timedelta(days=max(days or stale_days, stale_days))
-    async with request.app.state.hub.db.session() as session:
+    async with db.session() as session:
         uses, csat = await load_uses(session, since)
     return summarize(service.entries(), uses, csat, now, stale_days)
 
 
 @router.get("/export", response_class=PlainTextResponse)
 async def export(
-    request: Request, user: Editor, format: Literal["csv", "yaml", "jsonl"] = "yaml"
+    workflow: WorkflowDep,
+    db: DatabaseDep,
+    user: Editor,
+    format: Literal["csv", "yaml", "jsonl"] = "yaml",
 ) -> PlainTextResponse:
-    service = await workflow_of(request).service()
+    service = await workflow.service()
     text = export_entries(service.entries(), format)
-    async with request.app.state.hub.db.session() as session:
+    async with db.session() as session:
         await audit(session, "exported", user.username, format=format)
         await session.commit()
     media = {"csv": "text/csv", "yaml": "application/yaml", "jsonl": "application/jsonl"}[format]
@@ -312,10 +323,12 @@ async def export(
 
 
 @router.post("/import")
-async def import_entries(body: ImportIn, request: Request, user: Editor) -> ImportOut:
+async def import_entries(
+    body: ImportIn, wf: WorkflowDep, settings: SettingsDep, db: DatabaseDep, user: Editor
+) -> ImportOut:
     """Every bad line is reported and nothing is imported until the file is clean. Clean
     entries become drafts waiting for review (or are published, for self-publishing teams)."""
-    limits = EntryLimits.of(request.app.state.settings)
+    limits = EntryLimits.of(settings)
     # Parsing and validating up to 5 MB is CPU work: off the event loop.
     entries, errors = await asyncio.to_thread(parse_entries, body.text, body.format, limits)
     refused = [e for e in errors if e.too_large]
@@ -326,8 +339,7 @@ async def import_entries(body: ImportIn, request: Request, user: Editor) -> Impo
         return ImportOut(
             imported=0, drafts=[], published=False, errors=[e.to_dict() for e in errors]
         )
-    wf = workflow_of(request)
-    self_publish = bool(request.app.state.settings.knowledge_self_publish)
+    self_publish = bool(settings.knowledge_self_publish)
     drafts = []
     for entry in entries:
         draft = await wf.create(user, entry["id"], "upsert", entry)
@@ -336,7 +348,7 @@ async def import_entries(body: ImportIn, request: Request, user: Editor) -> Impo
             await wf.publish(user, draft["id"])
         else:
             await wf.submit(user, draft["id"])
-    async with request.app.state.hub.db.session() as session:
+    async with db.session() as session:
         await audit(session, "imported", user.username, count=len(entries), format=body.format)
         await session.commit()
     return ImportOut(imported=len(entries), drafts=drafts, published=self_publish, errors=[])
@@ -350,7 +362,7 @@ class GapIn(BaseModel):
 
 
 @internal_router.post("/gaps", status_code=201, response_model=GapRecordedOut)
-async def report_gap(body: GapIn, request: Request) -> dict[str, Any]:
+async def report_gap(body: GapIn, gaps: GapsDep) -> dict[str, Any]:
     """A customer turn the bot did not understand (the fallback action reports it)."""
-    await gaps_of(request).record_gap(body.text, body.lang, body.sender_id, body.source)
+    await gaps.record_gap(body.text, body.lang, body.sender_id, body.source)
     return {"recorded": True}

@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, create_model
 from sqlalchemy import select
 
-from bot.access.auth import hub_of, require_agent, require_supervisor
+from bot.access.auth import require_agent, require_supervisor
+from bot.access.deps import DatabaseDep, SettingsDep
 from bot.api.params import MAX_DB_ID
 from bot.reporting import live, queries
 from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import aware
+from bot.store.db import Database
 from bot.store.models import User
 from chattext.spreadsheet import csv_text
 
@@ -154,14 +156,14 @@ def _label(by: str, key: str, names: dict[str, str]) -> str:
     return key
 
 
-async def _summary(request: Request, dep: tuple[str, queries.Period]) -> SummaryOut:
-    async with hub_of(request).db.session() as session:
+async def _summary(db: Database, dep: tuple[str, queries.Period]) -> SummaryOut:
+    async with db.session() as session:
         rows = await queries.figures(session, dep[1])
     return SummaryOut(period=_period_out(dep), figures=rows.get("", queries.compute({}, {})))
 
 
-async def _breakdown(request: Request, dep: tuple[str, queries.Period], by: str) -> BreakdownOut:
-    async with hub_of(request).db.session() as session:
+async def _breakdown(db: Database, dep: tuple[str, queries.Period], by: str) -> BreakdownOut:
+    async with db.session() as session:
         rows = await queries.figures(session, dep[1], by)
         names = await _names(session) if by == "agent" else {}
     return BreakdownOut(
@@ -171,19 +173,17 @@ async def _breakdown(request: Request, dep: tuple[str, queries.Period], by: str)
     )
 
 
-async def _series(
-    request: Request, dep: tuple[str, queries.Period], agent_id: int | None
-) -> SeriesOut:
+async def _series(db: Database, dep: tuple[str, queries.Period], agent_id: int | None) -> SeriesOut:
     dim, value = ("agent", str(agent_id)) if agent_id is not None else ("all", "")
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         points = await queries.series(session, dep[1], dim, value)
     return SeriesOut(
         period=_period_out(dep), points=[SeriesPoint(day=d, figures=f) for d, f in points]
     )
 
 
-async def _ratings(request: Request, agent_id: int | None, limit: int = 100) -> list[Rating]:
-    async with hub_of(request).db.session() as session:
+async def _ratings(db: Database, agent_id: int | None, limit: int = 100) -> list[Rating]:
+    async with db.session() as session:
         query = (
             select(RC)
             .where((RC.csat.is_not(None)) | (RC.nps.is_not(None)) | (RC.comment.is_not(None)))
@@ -209,47 +209,46 @@ async def _ratings(request: Request, agent_id: int | None, limit: int = 100) -> 
 
 
 @router.get("/summary", response_model=SummaryOut)
-async def summary(request: Request, user: Supervisor, dep: PeriodDep) -> SummaryOut:
+async def summary(db: DatabaseDep, user: Supervisor, dep: PeriodDep) -> SummaryOut:
     """Every figure for the period."""
-    return await _summary(request, dep)
+    return await _summary(db, dep)
 
 
 @router.get("/breakdown", response_model=BreakdownOut)
 async def breakdown(
-    request: Request, user: Supervisor, dep: PeriodDep, by: Dimension = "agent"
+    db: DatabaseDep, user: Supervisor, dep: PeriodDep, by: Dimension = "agent"
 ) -> BreakdownOut:
     """Every figure per agent, channel, language, hand-off reason, topic intent or local
     hour of day."""
-    return await _breakdown(request, dep, by)
+    return await _breakdown(db, dep, by)
 
 
 @router.get("/series", response_model=SeriesOut)
 async def series(
-    request: Request, user: Supervisor, dep: PeriodDep, agent_id: AgentIdQuery = None
+    db: DatabaseDep, user: Supervisor, dep: PeriodDep, agent_id: AgentIdQuery = None
 ) -> SeriesOut:
     """Every figure per local day of the period (one agent's, when agent_id is given)."""
-    return await _series(request, dep, agent_id)
+    return await _series(db, dep, agent_id)
 
 
 @router.get("/live", response_model=LiveOut)
-async def live_wall(request: Request, user: Supervisor) -> dict[str, Any]:
+async def live_wall(db: DatabaseDep, settings: SettingsDep, user: Supervisor) -> dict[str, Any]:
     """Agents available, busy and away; the queue now; service-level breaches now."""
-    hub = hub_of(request)
-    async with hub.db.session() as session:
-        return await live.wall(session, hub.settings)
+    async with db.session() as session:
+        return await live.wall(session, settings)
 
 
 @router.get("/ratings", response_model=RatingsOut)
-async def ratings(request: Request, user: Supervisor, agent_id: AgentIdQuery = None) -> RatingsOut:
+async def ratings(db: DatabaseDep, user: Supervisor, agent_id: AgentIdQuery = None) -> RatingsOut:
     """Recent survey answers and comments, newest first (one agent's, when given)."""
-    return RatingsOut(ratings=await _ratings(request, agent_id))
+    return RatingsOut(ratings=await _ratings(db, agent_id))
 
 
 @router.get("/me", response_model=MineOut)
-async def mine(request: Request, user: AgentUser, dep: PeriodDep) -> MineOut:
+async def mine(db: DatabaseDep, user: AgentUser, dep: PeriodDep) -> MineOut:
     """The signed-in agent's own figures, daily trend, ratings and comments."""
     key = str(user.id)
-    async with hub_of(request).db.session() as session:
+    async with db.session() as session:
         rows = await queries.figures(session, dep[1], "agent", key)
         points = await queries.series(session, dep[1], "agent", key)
     return MineOut(
@@ -257,7 +256,7 @@ async def mine(request: Request, user: AgentUser, dep: PeriodDep) -> MineOut:
         period=_period_out(dep),
         figures=rows.get(key, queries.compute({}, {})),
         points=[SeriesPoint(day=d, figures=f) for d, f in points],
-        ratings=await _ratings(request, user.id, 50),
+        ratings=await _ratings(db, user.id, 50),
     )
 
 
@@ -272,35 +271,34 @@ def _csv(name: str, header: list[str], rows: list[list[Any]]) -> Response:
 
 
 @router.get("/summary.csv", response_class=Response)
-async def summary_csv(request: Request, user: Supervisor, dep: PeriodDep) -> Response:
-    out = await _summary(request, dep)
+async def summary_csv(db: DatabaseDep, user: Supervisor, dep: PeriodDep) -> Response:
+    out = await _summary(db, dep)
     figures = out.figures.model_dump()  # type: ignore[attr-defined]
     return _csv("summary", ["figure", "value"], [[k, figures[k]] for k in FIGURE_KEYS])
 
 
 @router.get("/breakdown.csv", response_class=Response)
 async def breakdown_csv(
-    request: Request, user: Supervisor, dep: PeriodDep, by: Dimension = "agent"
+    db: DatabaseDep, user: Supervisor, dep: PeriodDep, by: Dimension = "agent"
 ) -> Response:
-    out = await _breakdown(request, dep, by)
+    out = await _breakdown(db, dep, by)
     rows = [[r.key, r.label, *r.figures.model_dump().values()] for r in out.rows]  # type: ignore[attr-defined]
     return _csv(f"breakdown-{by}", [by, "label", *FIGURE_KEYS], rows)
 
 
 @router.get("/series.csv", response_class=Response)
 async def series_csv(
-    request: Request, user: Supervisor, dep: PeriodDep, agent_id: AgentIdQuery = None
+    db: DatabaseDep, user: Supervisor, dep: PeriodDep, agent_id: AgentIdQuery = None
 ) -> Response:
-    out = await _series(request, dep, agent_id)
+    out = await _series(db, dep, agent_id)
     rows = [[p.day.isoformat(), *p.figures.model_dump().values()] for p in out.points]  # type: ignore[attr-defined]
     return _csv("series", ["day", *FIGURE_KEYS], rows)
 
 
 @router.get("/live.csv", response_class=Response)
-async def live_csv(request: Request, user: Supervisor) -> Response:
-    hub = hub_of(request)
-    async with hub.db.session() as session:
-        wall = await live.wall(session, hub.settings)
+async def live_csv(db: DatabaseDep, settings: SettingsDep, user: Supervisor) -> Response:
+    async with db.session() as session:
+        wall = await live.wall(session, settings)
     rows = [["agent", a["name"], a["status"], a["open"]] for a in wall["agents"]]
     rows += [["breach", b["kind"], b["conversation_id"], b["seconds"]] for b in wall["breaches"]]
     rows += [["channel", c["channel"], c["waiting"], c["longest_wait_s"]] for c in wall["channels"]]
@@ -308,16 +306,14 @@ async def live_csv(request: Request, user: Supervisor) -> Response:
 
 
 @router.get("/ratings.csv", response_class=Response)
-async def ratings_csv(
-    request: Request, user: Supervisor, agent_id: AgentIdQuery = None
-) -> Response:
-    items = await _ratings(request, agent_id, 1000)
+async def ratings_csv(db: DatabaseDep, user: Supervisor, agent_id: AgentIdQuery = None) -> Response:
+    items = await _ratings(db, agent_id, 1000)
     header = ["conversation_id", "agent_id", "agent", "csat", "nps", "comment", "at"]
     return _csv("ratings", header, [[getattr(r, h) for h in header] for r in items])
 
 
 @router.get("/me.csv", response_class=Response)
-async def mine_csv(request: Request, user: AgentUser, dep: PeriodDep) -> Response:
-    out = await mine(request, user, dep)
+async def mine_csv(db: DatabaseDep, user: AgentUser, dep: PeriodDep) -> Response:
+    out = await mine(db, user, dep)
     rows = [[p.day.isoformat(), *p.figures.model_dump().values()] for p in out.points]  # type: ignore[attr-defined]
     return _csv("my-figures", ["day", *FIGURE_KEYS], rows)

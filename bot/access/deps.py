@@ -1,0 +1,53 @@
+"""The hub's shared parts as typed FastAPI dependencies: a route names what it uses as a
+parameter (``db: DatabaseDep``, ``settings: SettingsDep``, ``core: CoreDep`` for a stage's
+functions) instead of reaching into the application's untyped state."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from bot.access.passwords import PasswordWorker
+from bot.config.settings import Settings
+from bot.core import Core
+from bot.pipeline.serving import ServingHub
+from bot.realtime.broker import Broker
+from bot.store.db import Database
+
+
+def core_of(conn: HTTPConnection) -> Core:
+    """The hub as every stage shares it: what the queue, routing, call-back and customer-link
+    functions take."""
+    return cast(Core, conn.app.state.hub)
+
+
+def serving_of(conn: HTTPConnection) -> ServingHub:
+    """The hub with the pipeline's entry points (intake, threads, bot health), for the
+    channel and agent-socket routes."""
+    return cast(ServingHub, conn.app.state.hub)
+
+
+def database_of(conn: HTTPConnection) -> Database:
+    return core_of(conn).db
+
+
+def settings_of(conn: HTTPConnection) -> Settings:
+    return core_of(conn).settings
+
+
+def broker_of(conn: HTTPConnection) -> Broker:
+    return core_of(conn).broker
+
+
+def passwords_of(conn: HTTPConnection) -> PasswordWorker:
+    return cast(PasswordWorker, conn.app.state.passwords)
+
+
+CoreDep = Annotated[Core, Depends(core_of)]
+ServingDep = Annotated[ServingHub, Depends(serving_of)]
+DatabaseDep = Annotated[Database, Depends(database_of)]
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+BrokerDep = Annotated[Broker, Depends(broker_of)]
+PasswordsDep = Annotated[PasswordWorker, Depends(passwords_of)]
