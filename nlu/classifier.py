@@ -113,6 +113,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "none_margin": defaults.none_margin,
             # The winner's confidence from the in-scope mass; see IntentModel.
             "scope_confidence": defaults.scope_confidence,
+            # Which intents count towards that mass (None: all in scope); see IntentModel.
+            "scope_neighbour_share": defaults.scope_neighbour_share,
+            "scope_neighbours": defaults.scope_neighbours,
             # Sparse featurizers (by alias) whose features are latent terms, not counts.
             "latent_featurizers": ["e5_latent_terms"],
             "max_iter": defaults.max_iter,
@@ -150,6 +153,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             nearest_weight=float(c["nearest_weight"]),
             none_margin=None if c["none_margin"] is None else float(c["none_margin"]),
             scope_confidence=bool(c["scope_confidence"]),
+            scope_neighbour_share=(
+                None if c["scope_neighbour_share"] is None else float(c["scope_neighbour_share"])
+            ),
+            scope_neighbours=int(c["scope_neighbours"]),
             max_iter=int(c["max_iter"]),
             sim_floor=float(c["sim_floor"]),
             sim_full=float(c["sim_full"]),

@@ -62,6 +62,14 @@ class IntentModelConfig:
     # The winner's confidence is the in-scope probability mass times its own damping,
     # rather than its own probability times its damping (see the module docstring).
     scope_confidence: bool = False
+    # With `scope_confidence`, which intents' probability counts towards the winner's:
+    # None, every in-scope intent; a share, only the intents the winner is confused with
+    # in training (at least this share of one intent's examples have their nearest other
+    # example in the other intent), so doubt between two close intents does not fall back
+    # while a vague reply spread over unrelated intents still does.
+    scope_neighbour_share: float | None = None
+    # How many nearest other examples of each training example that share counts.
+    scope_neighbours: int = 1
     max_iter: int = 2000
     # Similarity-based damping: confidence *= clip((sim - sim_floor) / (sim_full - sim_floor)).
     # e5 cosines between unrelated sentences sit around 0.75, near-paraphrases above 0.9.
@@ -96,6 +104,9 @@ class IntentModel:
     latent_width: int = 0
     # Per-class threshold learnt by `calibrate` (None: not calibrated).
     thresholds: np.ndarray | None = None
+    # (n_classes, n_classes): the share of one class's training examples whose nearest
+    # other example belongs to the other class, the larger of both directions.
+    confusion: np.ndarray | None = None
 
     # --- features -------------------------------------------------------------------
 
@@ -179,6 +190,34 @@ class IntentModel:
             order = np.argsort(label_ids, kind="stable")
             self.memory = self._unit(dense[in_scope][order]).astype(np.float16)
             self.memory_labels = label_ids[order]
+            self.confusion = self._nearest_confusion(
+                self.memory, self.memory_labels, len(self.classes), self.config.scope_neighbours
+            )
+
+    @staticmethod
+    def _nearest_confusion(
+        memory: np.ndarray, labels: np.ndarray, n_classes: int, k: int = 1
+    ) -> np.ndarray:
+        """How often each class's examples have one of their k nearest other examples in
+        another class (a share of the class's examples times k), the larger of both ways.
+
+        Leave-one-out nearest neighbours over the training examples: intents whose examples
+        sit among each other's (BANKING77's two top-up failures) get a large share; a
+        greeting and a goodbye, each with its own wording, get little.
+        """
+        counts = np.zeros((n_classes, n_classes), dtype=np.float64)
+        vectors = memory.astype(np.float32)
+        k = max(1, min(k, len(vectors) - 1))
+        for begin in range(0, len(vectors), 1024):
+            block = vectors[begin : begin + 1024] @ vectors.T
+            rows = np.arange(block.shape[0])
+            block[rows, begin + rows] = -np.inf
+            nearest = labels[np.argpartition(-block, k - 1, axis=1)[:, :k]]
+            own = np.repeat(labels[begin : begin + 1024], k)
+            np.add.at(counts, (own, nearest.ravel()), 1.0)
+        sizes = np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        share = counts / sizes
+        return np.maximum(share, share.T).astype(np.float32)
 
     def calibrate(
         self,
@@ -316,18 +355,24 @@ class IntentModel:
             conf = self._scope_confident(probs, conf, oos)
         return probs, self.calibrated(conf)
 
-    @staticmethod
-    def _scope_confident(probs: np.ndarray, conf: np.ndarray, oos: np.ndarray) -> np.ndarray:
+    def _scope_confident(self, probs: np.ndarray, conf: np.ndarray, oos: np.ndarray) -> np.ndarray:
         """Give each row's in-scope winner the in-scope mass, damped as the winner was.
 
-        The mass is at least the winner's own probability, so the winner stays first and
-        the other intents keep their confidences: the ranking is unchanged.
+        The mass is the probability of the winner and of the intents that count with it
+        (`scope_neighbour_share`): at least the winner's own probability, so the winner
+        stays first and the other intents keep their confidences: the ranking is unchanged.
         """
         rows = np.arange(conf.shape[0])
         winner = conf.argmax(axis=1)
         top = probs[rows, winner]
         damp = np.where(top > 0, conf[rows, winner] / np.maximum(top, 1e-12), 0.0)
-        mass = probs[:, ~oos].sum(axis=1)
+        share = self.config.scope_neighbour_share
+        if share is None or self.confusion is None:
+            mass = probs[:, ~oos].sum(axis=1)
+        else:
+            counted = (self.confusion >= share) & ~oos[None, :]
+            np.fill_diagonal(counted, True)
+            mass = (probs * counted[winner]).sum(axis=1)
         out = conf.copy()
         in_scope = ~oos[winner]
         out[rows[in_scope], winner[in_scope]] = (mass * damp)[in_scope]
@@ -365,6 +410,8 @@ class IntentModel:
             arrays["memory_labels"] = self.memory_labels
         if self.thresholds is not None:
             arrays["thresholds"] = self.thresholds
+        if self.confusion is not None:
+            arrays["confusion"] = self.confusion
         np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
@@ -380,4 +427,5 @@ class IntentModel:
                 memory_labels=data["memory_labels"] if "memory_labels" in data else None,
                 latent_width=int(data["latent_width"]) if "latent_width" in data else 0,
                 thresholds=data["thresholds"] if "thresholds" in data else None,
+                confusion=data["confusion"] if "confusion" in data else None,
             )

@@ -188,3 +188,51 @@ def test_scope_confidence_still_lets_an_unclaimed_message_fall_back() -> None:
     unclaimed = np.array([[0.5, 0.0, np.sqrt(0.75)]], dtype=np.float32)
     _, scoped = _three_intents(True).predict(None, unclaimed)
     assert scoped[0].max() < 0.2
+
+
+def test_training_confusion_is_where_each_examples_nearest_other_example_lies() -> None:
+    # "a" and "b" share the first axis, their examples interleaved; "c" has its own axis.
+    memory = np.array(
+        [[1.0, 0.0], [0.99, 0.14], [0.98, 0.2], [0.995, 0.1], [0.0, 1.0], [0.1, 0.995]],
+        dtype=np.float16,
+    )
+    labels = np.array([0, 0, 1, 1, 2, 2], dtype=np.int32)
+    confusion = IntentModel._nearest_confusion(memory, labels, 3)
+    assert confusion[0, 1] > 0 and confusion[0, 1] == confusion[1, 0]
+    assert confusion[0, 2] == 0 and confusion[1, 2] == 0
+    assert confusion[2, 2] == 1.0  # both of c's examples are each other's nearest
+
+
+def _pairs(share: float | None) -> IntentModel:
+    # "a" and "b" each read their own axis but are confused in training; "c" reads the
+    # third axis and is confused with neither.
+    return IntentModel(
+        config=IntentModelConfig(
+            none_margin=-0.5, scope_confidence=True, scope_neighbour_share=share
+        ),
+        classes=np.array(["a", "b", "c"]),
+        idf=np.zeros(0, dtype=np.float32),
+        coef=np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]], dtype=np.float32),
+        intercept=np.array([-1.5, -1.5, -1.5], dtype=np.float32),
+        confusion=np.array([[0.7, 0.3, 0.0], [0.3, 0.7, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32),
+    )
+
+
+def test_only_intents_confused_in_training_lend_their_probability() -> None:
+    close = np.array([[1.0, 0.99, 0.0]], dtype=np.float32) / np.sqrt(2)  # a or b
+    unrelated = np.array([[1.0, 0.0, 0.99]], dtype=np.float32) / np.sqrt(2)  # a or c
+    _, close_conf = _pairs(0.1).predict(None, close)
+    _, unrelated_conf = _pairs(0.1).predict(None, unrelated)
+    _, everything = _pairs(None).predict(None, unrelated)
+    assert close_conf[0].max() > 0.9
+    assert unrelated_conf[0].max() < 0.6  # a vague message stays doubtful ...
+    assert everything[0].max() > 0.9  # ... where the whole in-scope mass made it sure
+    assert unrelated_conf[0].argmax() == everything[0].argmax()
+
+
+def test_the_training_confusion_survives_saving(tmp_path: Path) -> None:
+    model = _pairs(0.1)
+    model.save(tmp_path / "m.npz")
+    loaded = IntentModel.load(tmp_path / "m.npz", model.config)
+    assert loaded.confusion is not None
+    np.testing.assert_allclose(loaded.confusion, model.confusion)
