@@ -38,17 +38,20 @@ from bot.pipeline.workers import Workers
 from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.realtime.redis_broker import RedisBroker
+from bot.store import tables
 from bot.store.db import Database
-from bot.store.models import Conversation, Message, User
-from bot.store.serialize import message_json
+from bot.store.models import Conversation
+from bot.store.serialize import MESSAGE_COLUMNS, message_json
 
 log = logging.getLogger(__name__)
-# A message's replies with their agents' names (once a widget message), built once.
+# A message's replies with their agents' names (once a widget message), built once: the
+# columns ``message_json`` reads, no ORM object for a row serialised and dropped.
+_messages, _users = tables.messages, tables.users
 _REPLIES = (
-    select(Message, User.display_name)
-    .outerjoin(User, User.id == Message.agent_id)
-    .where(Message.reply_to == bindparam("message_id"))
-    .order_by(Message.seq)
+    select(*MESSAGE_COLUMNS, _users.c.display_name)
+    .select_from(_messages.outerjoin(_users, _users.c.id == _messages.c.agent_id))
+    .where(_messages.c.reply_to == bindparam("message_id"))
+    .order_by(_messages.c.seq)
 )
 
 __all__ = ["Accepted", "Hub", "Inbound", "rasa_sender"]
@@ -123,7 +126,10 @@ class Hub(Core):
         )
 
     async def receive(self, inbound: Inbound) -> Accepted:
-        return await self.intake.receive(inbound)
+        accepted = await self.intake.receive(inbound)
+        if not accepted.duplicate:
+            self.workers.stored(int(accepted.message["id"]))
+        return accepted
 
     async def replies_to(self, message_id: int, wait_s: float = 0.0) -> list[dict[str, Any]]:
         """The hub's replies to one customer message, after waiting up to ``wait_s`` for
@@ -131,11 +137,11 @@ class Hub(Core):
         if wait_s > 0:
             await self.workers.wait_routed(message_id, wait_s)
         # A read only, on the reader: it sees every committed reply without queueing for
-        # SQLite's write lock behind the next turns' writers.
-        async with self.db.reader() as session:
+        # SQLite's write lock behind the next turns' writers (one statement: read_one).
+        async with self.db.read_one() as session:
             rows = (await session.execute(_REPLIES, {"message_id": message_id})).all()
             await session.commit()
-        return [message_json(m, agent_name=name) for m, name in rows]
+        return [message_json(row, agent_name=row.display_name) for row in rows]
 
     def start(self) -> None:
         """Start the loops: bot health (warm-up first), workers, outbox sender."""

@@ -36,10 +36,11 @@ from bot.assist.query import (
     stands_alone,
     suggestion_json,
 )
-from bot.assist.records import record_shown, write_state
+from bot.assist.records import write_state, write_turn
 from bot.assist.rules_files import RulesFiles
 from bot.realtime import events
-from bot.store.models import AssistState, Conversation, Message
+from bot.store import tables
+from bot.store.models import Conversation
 from knowledge.crosssell import ConversationSignals, Profile, RuleSet
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,29 @@ log = logging.getLogger(__name__)
 TOP_K = 3
 CANDIDATES_EXTRA = 2  # searched beyond TOP_K for the learner to re-rank
 Rerank = Callable[[list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]
-# A conversation's latest customer turns, newest first (built once: bound per call).
+# Built once (bound per call), as Core statements on the tables: only columns are read,
+# and no ORM object is built for a row that is read once.
+_messages = tables.messages
+_states = tables.assist_states
+# A conversation's latest customer turns, newest first.
 _RECENT_TURNS = (
-    select(Message.id, Message.text, Message.created_at)
-    .where(Message.conversation_id == bindparam("conv_id"), Message.direction == "in")
-    .order_by(Message.seq.desc())
+    select(_messages.c.id, _messages.c.text, _messages.c.created_at)
+    .where(_messages.c.conversation_id == bindparam("conv_id"), _messages.c.direction == "in")
+    .order_by(_messages.c.seq.desc())
     .limit(FLAG_TURNS)
+)
+# What was last suggested and offered (the columns ``load`` reads).
+_SAVED = select(
+    _states.c.message_id,
+    _states.c.suggestions,
+    _states.c.offer,
+    _states.c.topics,
+    _states.c.shown_rule_id,
+    _states.c.shown_offer_id,
+).where(_states.c.conversation_id == bindparam("conv_id"))
+# The conversation's newest customer message (has the customer written again?).
+_NEWEST_TURN = select(func.max(_messages.c.id)).where(
+    _messages.c.conversation_id == bindparam("conv_id"), _messages.c.direction == "in"
 )
 
 
@@ -72,16 +90,26 @@ class AssistEngine:
         return self.rules().asks_for_person(text)
 
     # ---- per-conversation state, from the database ---------------------------------
-    async def load(self, conv_id: int, rules: RuleSet | None = None) -> ConvState:
+    async def load(
+        self, conv_id: int, rules: RuleSet | None = None, *, saved: bool = True
+    ) -> ConvState:
         """Recent customer turns and flags from the stored messages, and what was last
-        suggested and offered from ``assist_states``."""
+        suggested and offered from ``assist_states`` (unless ``saved`` is False: a
+        customer message's assist replaces all of it, and its record reads the one thing
+        it needs of it, the offer shown, as it writes: ``records.write_turn``)."""
         state = ConvState()
-        async with self.hub.db.reader() as session:
-            # The three columns used, not whole messages: up to FLAG_TURNS rows a message,
-            # each an ORM object with its identity-map entry and state, which nothing kept.
-            rows = (await session.execute(_RECENT_TURNS, {"conv_id": conv_id})).all()
-            saved = await session.get(AssistState, conv_id)
-            await session.commit()
+        stored = None
+        # The three columns used, not whole messages: up to FLAG_TURNS rows a message,
+        # each an ORM object with its identity-map entry and state, which nothing kept.
+        if saved:
+            async with self.hub.db.reader() as session:  # both reads in one snapshot
+                rows = (await session.execute(_RECENT_TURNS, {"conv_id": conv_id})).all()
+                stored = (await session.execute(_SAVED, {"conv_id": conv_id})).one_or_none()
+                await session.commit()
+        else:
+            async with self.hub.db.read_one() as session:
+                rows = (await session.execute(_RECENT_TURNS, {"conv_id": conv_id})).all()
+                await session.commit()
         rules = rules or self.rules()
         for msg in reversed(rows):
             state.flags |= rules.detect(msg.text)
@@ -90,26 +118,22 @@ class AssistEngine:
         del state.turns[:-KEPT_TURNS]
         if state.turns:
             state.latest_message_id = state.turns[-1].message_id
-        if saved is not None:
-            state.topics = [str(t) for t in saved.topics or []]
-            if saved.shown_rule_id and saved.shown_offer_id:
-                state.shown_offer = (saved.shown_rule_id, saved.shown_offer_id)
-            if saved.message_id is not None or saved.offer:
+        if stored is not None:
+            state.topics = [str(t) for t in stored.topics or []]
+            if stored.shown_rule_id and stored.shown_offer_id:
+                state.shown_offer = (stored.shown_rule_id, stored.shown_offer_id)
+            if stored.message_id is not None or stored.offer:
                 state.assist = {
-                    "message_id": saved.message_id,
-                    "suggestions": list(saved.suggestions or []),
-                    **(saved.offer or {}),
+                    "message_id": stored.message_id,
+                    "suggestions": list(stored.suggestions or []),
+                    **(stored.offer or {}),
                 }
         return state
 
     async def _newer_turn(self, conv_id: int, message_id: int) -> bool:
         """True when the customer wrote again after ``message_id`` (on any replica)."""
-        async with self.hub.db.reader() as session:
-            newest = await session.scalar(
-                select(func.max(Message.id)).where(
-                    Message.conversation_id == conv_id, Message.direction == "in"
-                )
-            )
+        async with self.hub.db.read_one() as session:
+            newest = await session.scalar(_NEWEST_TURN, {"conv_id": conv_id})
             await session.commit()
         return newest is not None and int(newest) > message_id
 
@@ -142,15 +166,15 @@ class AssistEngine:
         if stands_alone(text, asks_for_person):
             suggestions, topics = await self.suggest(text, conv.language, conv.id)
             self._publish_suggestions(conv.id, message_id, suggestions)
-            state = await self.load(conv.id, rules)
+            state = await self.load(conv.id, rules, saved=False)
             if state.latest_message_id > message_id:
                 return
-            self._add_turn(state, message_id, message)
+            self._add_turn(state, message_id, message, rules)
         else:
-            state = await self.load(conv.id, rules)
+            state = await self.load(conv.id, rules, saved=False)
             if state.latest_message_id > message_id:
                 return  # a newer message is already being served: never push a stale answer
-            self._add_turn(state, message_id, message)
+            self._add_turn(state, message_id, message, rules)
             suggestions, topics = await self.suggest(
                 build_query(state.turns, asks_for_person=asks_for_person),
                 conv.language,
@@ -161,27 +185,32 @@ class AssistEngine:
                 return
         state.topics = topics
         try:
-            offer_event = await self.offer_for(_snapshot(conv), state)
+            offer_event = await self.offer_for(_snapshot(conv), state, rules)
             state.assist = {"message_id": message_id, "suggestions": suggestions, **offer_event}
             self._publish(conv.id, events.offer_frame(conv.id, offer_event))
             # The saved state and the feedback rows in one transaction (two before): both
             # are this turn's record, and neither waits on anything outside the database.
             async with self.hub.db.session() as session:
-                await write_state(session, conv.id, state.assist, state.topics)
-                await record_shown(
+                await write_turn(
                     session,
                     conv.id,
                     conv.customer_id,
                     message_id,
-                    suggestions,
+                    state.assist,
+                    state.topics,
                     offer_event,
-                    state.shown_offer,
                 )
                 await session.commit()
         except Exception:  # the suggestions are out; a failure here must not lose them
             log.exception("offer decision failed for conversation %s", conv.id)
 
-    def _add_turn(self, state: ConvState, message_id: int, message: dict[str, Any]) -> None:
+    def _add_turn(
+        self,
+        state: ConvState,
+        message_id: int,
+        message: dict[str, Any],
+        rules: RuleSet | None = None,
+    ) -> None:
         """Make sure the message is the state's last turn (it always is once intake
         committed; if a read raced ahead of the commit, serve it as given)."""
         if state.turns and state.turns[-1].message_id == message_id:
@@ -192,7 +221,7 @@ class AssistEngine:
         )
         state.turns.append(Turn(message_id, text, created.timestamp() if created else time.time()))
         del state.turns[:-KEPT_TURNS]
-        state.flags |= self.rules().detect(text)
+        state.flags |= (rules or self.rules()).detect(text)
 
     def _publish_suggestions(
         self, conv_id: int, message_id: int, suggestions: list[dict[str, Any]]
@@ -246,9 +275,12 @@ class AssistEngine:
     def forget_profile(self, customer_id: str | None) -> None:
         """Nothing is cached any more (kept for the routes that call it)."""
 
-    async def offer_for(self, conv: dict[str, Any], state: ConvState) -> dict[str, Any]:
-        """``{"offer", "churn_risk", "suppressed"}`` for a conversation snapshot."""
-        rules = self.rules()
+    async def offer_for(
+        self, conv: dict[str, Any], state: ConvState, rules: RuleSet | None = None
+    ) -> dict[str, Any]:
+        """``{"offer", "churn_risk", "suppressed"}`` for a conversation snapshot, by
+        ``rules`` (the customer message's, read once for it) or the current ones."""
+        rules = rules or self.rules()
         context = conv.get("context") or {}
         intents = [str(i) for i in context.get("intents") or []]
         flags = set(state.flags) | rules.detect("", intents, conv.get("handoff_reason"))

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,10 +26,10 @@ from bot.pipeline.throttle import IntakeLimits, RateLimited
 from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.reporting import survey_answers
-from bot.store import states
+from bot.store import states, tables
 from bot.store.db import Database
-from bot.store.models import Conversation, Message, WorkItem
-from bot.store.serialize import message_json
+from bot.store.models import Conversation
+from bot.store.serialize import MESSAGE_COLUMNS, message_json
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,14 @@ QUEUE_RETRY_S = 5
 InboundHook = Callable[[Conversation, dict[str, Any]], Awaitable[None]]
 
 # Every message runs these: built once with their values bound (as bot.pipeline.outbox's),
-# not built and keyed anew by SQLAlchemy each time.
-_SEEN = select(Message).where(
-    Message.channel == bindparam("channel"),
-    Message.channel_message_id == bindparam("channel_message_id"),
+# not built and keyed anew by SQLAlchemy each time. Where nothing is changed through the
+# ORM they are Core statements on the tables: no ORM object or identity-map entry is built
+# for a row that is only read once, and no ORM bulk-operation machinery runs for a write.
+_messages = tables.messages
+_items = tables.work_items
+_SEEN = select(*MESSAGE_COLUMNS).where(
+    _messages.c.channel == bindparam("channel"),
+    _messages.c.channel_message_id == bindparam("channel_message_id"),
 )
 _THREAD = (Conversation.channel == bindparam("channel")) & (
     Conversation.channel_key == bindparam("channel_key")
@@ -56,13 +60,26 @@ _LATEST_OPEN = (
 )
 # Both counts in one statement: the conversation is on the sender's thread, so its pending
 # items are among the thread's, counted apart with a CASE.
+_conversations = tables.conversations
 _PENDING = (
     select(
-        func.count(WorkItem.id),
-        func.sum(case((WorkItem.conversation_id == bindparam("conv_id"), 1), else_=0)),
+        func.count(_items.c.id),
+        func.sum(case((_items.c.conversation_id == bindparam("conv_id"), 1), else_=0)),
     )
-    .join(Conversation, Conversation.id == WorkItem.conversation_id)
-    .where(WorkItem.status == "pending", _THREAD)
+    .select_from(_items.join(_conversations, _conversations.c.id == _items.c.conversation_id))
+    .where(
+        _items.c.status == "pending",
+        _conversations.c.channel == bindparam("channel"),
+        _conversations.c.channel_key == bindparam("channel_key"),
+    )
+)
+# The work item of a stored message: nothing reads it back in this transaction.
+_NEW_ITEM = insert(_items).values(
+    conversation_id=bindparam("conversation_id"),
+    message_id=bindparam("message_id"),
+    status="pending",
+    attempts=0,
+    created_at=bindparam("created_at"),
 )
 
 
@@ -92,9 +109,8 @@ async def _duplicate(session: AsyncSession, inbound: Inbound) -> Accepted | None
     """The earlier delivery of this message (same channel and channel message id)."""
     if not inbound.channel_message_id:
         return None
-    seen = await session.scalar(
-        _SEEN, {"channel": inbound.channel, "channel_message_id": inbound.channel_message_id}
-    )
+    params = {"channel": inbound.channel, "channel_message_id": inbound.channel_message_id}
+    seen = (await session.execute(_SEEN, params)).first()
     return None if seen is None else Accepted(seen.conversation_id, message_json(seen), True)
 
 
@@ -189,7 +205,7 @@ class Intake:
             )
         for attempt in range(3):
             try:
-                return await self._store(inbound, body)
+                return await self._store(inbound, body, recheck=attempt > 0)
             except IntegrityError:
                 # Two deliveries of one message raced (PostgreSQL): the loser reads the
                 # winner's row as a duplicate on the next pass.
@@ -200,7 +216,7 @@ class Intake:
     async def _seen(self, inbound: Inbound) -> Accepted | None:
         if not inbound.channel_message_id:
             return None
-        async with self.db.reader() as session:
+        async with self.db.read_one() as session:
             return await _duplicate(session, inbound)
 
     async def _pending_bound(self, session: AsyncSession, inbound: Inbound, conv_id: int) -> None:
@@ -224,16 +240,30 @@ class Intake:
         if self.max_pending_per_visitor and visitor >= self.max_pending_per_visitor:
             raise RateLimited("visitor_queue", QUEUE_RETRY_S)
 
-    async def _store(self, inbound: Inbound, body: str) -> Accepted:
+    async def _store(self, inbound: Inbound, body: str, *, recheck: bool) -> Accepted:
+        """Store the message and its work item. ``_seen`` looked for an earlier delivery
+        just before; a delivery of the same message stored since (two deliveries racing)
+        fails this one's insert on ``uq_channel_msg``, and ``receive``'s next attempt
+        (``recheck``) reads it as the duplicate. The first attempt does not look again:
+        that was a statement for every message, for a race."""
         async with self.db.session() as session:
-            seen = await _duplicate(session, inbound)
-            if seen is not None:
-                return seen
+            if recheck:
+                seen = await _duplicate(session, inbound)
+                if seen is not None:
+                    return seen
             conv = await open_conversation(
                 session, inbound, body=body, survey_hold_s=self.survey_hold_s
             )
             # Raised inside the transaction: leaving it rolls back a conversation just opened.
-            await self._pending_bound(session, inbound, conv.id)
+            try:
+                await self._pending_bound(session, inbound, conv.id)
+            except RateLimited:
+                # A resent message is answered as a duplicate, never refused, even when its
+                # first delivery filled the backlog in the moment since ``_seen``.
+                seen = None if recheck else await _duplicate(session, inbound)
+                if seen is not None:
+                    return seen
+                raise
             if inbound.address and (conv.context or {}).get("address") != inbound.address:
                 # A new dict: the JSON column notices reassignment, not mutation.
                 conv.context = {**(conv.context or {}), "address": inbound.address}
@@ -252,14 +282,9 @@ class Intake:
                 channel_message_id=inbound.channel_message_id,
                 payload={"attachment": inbound.attachment} if inbound.attachment else None,
             )
-            session.add(
-                WorkItem(
-                    conversation_id=conv.id,
-                    message_id=msg.id,
-                    status="pending",
-                    attempts=0,
-                    created_at=msg.created_at,
-                )
+            await session.execute(
+                _NEW_ITEM,
+                {"conversation_id": conv.id, "message_id": msg.id, "created_at": msg.created_at},
             )
             out = message_json(msg)
             topic = thread_topic(conv.channel, conv.channel_key)

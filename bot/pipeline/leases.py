@@ -24,37 +24,39 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
 
 from bot.store.db import Database
 
 
-def ready_at(model: Any) -> Any:
-    """When a row became claimable: stored, or its conversation's previous row finished."""
-    prev = aliased(model)
+def ready_at(rows: Any) -> Any:
+    """When a row became claimable: stored, or its conversation's previous row finished.
+    ``rows`` is the queue's table (or an alias of it)."""
+    prev = rows.alias()
     last_done = (
-        select(func.max(prev.done_at))
-        .where(prev.conversation_id == model.conversation_id, prev.status != "pending")
+        select(func.max(prev.c.done_at))
+        .where(prev.c.conversation_id == rows.c.conversation_id, prev.c.status != "pending")
         .scalar_subquery()
     )
     # NULL (no finished row yet) compares as not greater: the row's own time is used.
-    return case((last_done > model.created_at, last_done), else_=model.created_at)
+    return case((last_done > rows.c.created_at, last_done), else_=rows.c.created_at)
 
 
-def claimable(model: Any, now: Any, *, fair: bool = False) -> Any:
-    """The claimable rows' ids, in claim order; ``now`` is a datetime or a bind parameter."""
-    older = aliased(model)
-    order = (ready_at(model), model.id) if fair else (model.id,)
+def claimable(rows: Any, now: Any, *, fair: bool = False) -> Any:
+    """The claimable rows' ids, in claim order; ``rows`` is the queue's table (or an alias
+    of it), ``now`` a datetime or a bind parameter."""
+    older = rows.alias()
+    c = rows.c
+    order = (ready_at(rows), c.id) if fair else (c.id,)
     return (
-        select(model.id)
+        select(c.id)
         .where(
-            model.status == "pending",
-            or_(model.lease_until.is_(None), model.lease_until < now),
-            or_(model.not_before.is_(None), model.not_before <= now),
+            c.status == "pending",
+            or_(c.lease_until.is_(None), c.lease_until < now),
+            or_(c.not_before.is_(None), c.not_before <= now),
             ~exists().where(
-                older.conversation_id == model.conversation_id,
-                older.status == "pending",
-                older.id < model.id,
+                older.c.conversation_id == c.conversation_id,
+                older.c.status == "pending",
+                older.c.id < c.id,
             ),
         )
         .order_by(*order)
@@ -62,26 +64,33 @@ def claimable(model: Any, now: Any, *, fair: bool = False) -> Any:
 
 
 @cache
-def _statements(model: Any, limit: int, fair: bool, for_update: bool) -> tuple[Any, Any]:
-    """The claim's select and update, built once per queue with their values as bind
-    parameters: building the aliased, correlated select again at every claim (several a
-    message: the claim, the re-claim after a turn, the outbox's) cost more of the hub's
-    CPU than running it, and a statement object reused keeps SQLAlchemy's cache key."""
-    query = claimable(model, bindparam("now"), fair=fair).limit(limit)
+def _claim_statement(model: Any, limit: int, fair: bool, for_update: bool) -> Any:
+    """The claim, built once per queue with its values as bind parameters: building the
+    aliased, correlated select again at every claim (several a message: the claim, the
+    re-claim after a turn, the outbox's) cost more of the hub's CPU than running it, and a
+    statement object reused keeps SQLAlchemy's cache key.
+
+    One statement: the lease is set on the rows the select picks, and their ids come back
+    (``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id``; PostgreSQL's select
+    locks them with ``FOR UPDATE SKIP LOCKED`` as before). It was a select and an update,
+    two trips to the database for every claim that found a row. A Core statement on the
+    table: the claim's session holds no loaded rows to bring in line with it."""
+    table = model.__table__
+    # The select reads an alias of the table: the table itself is the update's, and a
+    # subquery naming it would be correlated to the row being updated.
+    query = claimable(table.alias("claimable"), bindparam("now"), fair=fair).limit(limit)
     if for_update:
         query = query.with_for_update(skip_locked=True)
-    lease = (
-        update(model)
-        .where(model.id.in_(bindparam("ids", expanding=True)))
+    return (
+        update(table)
+        .where(table.c.id.in_(query.scalar_subquery()))
         .values(
             lease_owner=bindparam("owner"),
             lease_until=bindparam("until"),
-            attempts=model.attempts + 1,
+            attempts=table.c.attempts + 1,
         )
-        # The claim's session holds no loaded rows: nothing to bring in line with it.
-        .execution_options(synchronize_session=False)
+        .returning(table.c.id)
     )
-    return query, lease
 
 
 async def claim(
@@ -101,16 +110,39 @@ async def claim(
 
 
 async def claim_rows(
-    db: Database, model: Any, owner: str, lease_s: float, now: datetime, limit: int, read: Any
+    db: Database,
+    model: Any,
+    owner: str,
+    lease_s: float,
+    now: datetime,
+    limit: int,
+    read: Any,
+    *,
+    fair: bool = False,
 ) -> list[Any]:
     """``claim``, and the claimed rows as ``read`` selects them (bound to ``ids``), in the
     claim's own transaction: one transaction where a claim and a read of what it claimed
     were two. The read is a select only (nothing outside the database is waited on)."""
     async with db.session() as session:
-        ids = await claim_in(session, db, model, owner, lease_s, now, limit, False)
-        rows = list((await session.execute(read, {"ids": ids})).all()) if ids else []
+        rows = await claim_rows_in(session, db, model, owner, lease_s, now, limit, read, fair)
         await session.commit()
     return rows
+
+
+async def claim_rows_in(
+    session: Any,
+    db: Database,
+    model: Any,
+    owner: str,
+    lease_s: float,
+    now: datetime,
+    limit: int,
+    read: Any,
+    fair: bool,
+) -> list[Any]:
+    """``claim_rows``'s statements in the caller's transaction (the caller commits)."""
+    ids = await claim_in(session, db, model, owner, lease_s, now, limit, fair)
+    return list((await session.execute(read, {"ids": ids})).all()) if ids else []
 
 
 async def claim_in(
@@ -123,14 +155,13 @@ async def claim_in(
     limit: int,
     fair: bool,
 ) -> list[int]:
-    """``claim``'s statements in the caller's transaction (the caller commits)."""
-    query, lease = _statements(model, limit, fair, not db.is_sqlite)
-    ids = list((await session.scalars(query, {"now": now})).all())
-    if ids:
-        await session.execute(
-            lease, {"ids": ids, "owner": owner, "until": now + timedelta(seconds=lease_s)}
-        )
-    return ids
+    """``claim``'s statement in the caller's transaction (the caller commits). The ids
+    in id order (RETURNING gives them in no set order; with ``limit`` 1, as the workers
+    claim, there is one)."""
+    statement = _claim_statement(model, limit, fair, not db.is_sqlite)
+    until = now + timedelta(seconds=lease_s)
+    found = await session.scalars(statement, {"now": now, "owner": owner, "until": until})
+    return sorted(found.all())
 
 
 async def release_orphans(db: Database, model: Any) -> int:

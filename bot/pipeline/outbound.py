@@ -7,22 +7,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline.effects import after_commit
 from bot.realtime import events
 from bot.realtime.broker import Broker
-from bot.store.models import Conversation, Message, OutboxEntry, utcnow
+from bot.store import tables
+from bot.store.models import Conversation, Message, utcnow
 from bot.store.serialize import message_json
 
 # Built once (every message runs it): a statement built anew is keyed anew by SQLAlchemy.
+# Core statements on the tables: nothing in the session is to be brought in line with them
+# (the ORM's bulk-update path cost more CPU than the statement), and the outbox row is
+# never read back in the transaction that writes it.
+_conversations = tables.conversations
 _NEXT_SEQ = (
-    update(Conversation)
-    .where(Conversation.id == bindparam("conv_id"))
-    .values(next_seq=Conversation.next_seq + 1)
-    .returning(Conversation.next_seq)
-    .execution_options(synchronize_session=False)
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conv_id"))
+    .values(next_seq=_conversations.c.next_seq + 1)
+    .returning(_conversations.c.next_seq)
+)
+_NEW_OUTBOX_ROW = insert(tables.outbox).values(
+    message_id=bindparam("message_id"),
+    conversation_id=bindparam("conversation_id"),
+    channel=bindparam("channel"),
+    status="pending",
+    attempts=0,
+    created_at=bindparam("created_at"),
 )
 
 
@@ -37,6 +49,10 @@ async def next_seq(session: AsyncSession, conversation_id: int) -> int:
     The UPDATE takes the row's write lock until commit (and SQLite's single writer lock),
     so two writers never get the same number; uq_message_seq makes that a database fact.
     """
+    # The session's pending changes go first, as before any ORM statement (a Core one
+    # does not flush them): the reporting listener sees a conversation's change in the
+    # flush before the message's, as it always has. Nothing pending: no statement.
+    await session.flush()
     allocated = await session.scalar(_NEXT_SEQ, {"conv_id": conversation_id})
     if allocated is None:
         raise LookupError(f"Conversation {conversation_id} does not exist.")
@@ -102,15 +118,14 @@ class Outbound:
             payload={"buttons": buttons} if buttons else {},
             agent_id=agent_id,
         )
-        session.add(
-            OutboxEntry(
-                message_id=msg.id,
-                conversation_id=conv.id,
-                channel=conv.channel,
-                status="pending",
-                attempts=0,
-                created_at=msg.created_at,
-            )
+        await session.execute(
+            _NEW_OUTBOX_ROW,
+            {
+                "message_id": msg.id,
+                "conversation_id": conv.id,
+                "channel": conv.channel,
+                "created_at": msg.created_at,
+            },
         )
         if sender in ("bot", "agent") and conv.first_response_at is None:
             conv.first_response_at = msg.created_at

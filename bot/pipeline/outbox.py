@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 
 from bot.pipeline import leases
+from bot.store import tables
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, OutboxEntry, User
 from bot.store.serialize import message_json
@@ -30,25 +31,41 @@ MAX_ATTEMPTS = 12  # about 30 minutes of backoff before a row is given up as fai
 BATCH = 20
 # A delivery's statements, built once with their values bound (each runs for every reply):
 # a statement built anew is keyed anew by SQLAlchemy's compiled cache.
+_outbox = tables.outbox
+_messages = tables.messages
+_later = _outbox.alias("later")
+# Whether the row's conversation has another pending row after it: one that its delivery
+# makes claimable (a conversation's rows go out in order), so the sender claims again at
+# once only then (``run_forever``).
+_FOLLOWED = (
+    exists()
+    .where(
+        _later.c.conversation_id == OutboxEntry.conversation_id,
+        _later.c.status == "pending",
+        _later.c.id > OutboxEntry.id,
+    )
+    .label("followed")
+)
 # The claimed rows with their messages, conversations and agents' names, read in the
 # claim's transaction (leases.claim_rows; a read of each row after it, on the reader, was
 # one more transaction a reply).
 _READ_ROWS = (
-    select(OutboxEntry, Message, Conversation, User.display_name)
+    select(OutboxEntry, Message, Conversation, User.display_name, _FOLLOWED)
     .join(Message, Message.id == OutboxEntry.message_id)
     .join(Conversation, Conversation.id == OutboxEntry.conversation_id)
     .outerjoin(User, User.id == Message.agent_id)
     .where(OutboxEntry.id.in_(bindparam("ids", expanding=True)))
     .order_by(OutboxEntry.id)
 )
+# Core statements on the tables: nothing loaded in their session to bring in line.
 _MARK_SENT = (
-    update(OutboxEntry)
-    .where(OutboxEntry.id == bindparam("row_id"))
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("row_id"))
     .values(status="sent", sent_at=bindparam("now"), lease_owner=None, lease_until=None)
 )
 _MARK_DELIVERED = (
-    update(Message)
-    .where(Message.id == bindparam("message_id"))
+    update(_messages)
+    .where(_messages.c.id == bindparam("message_id"))
     .values(delivered_at=bindparam("now"))
 )
 
@@ -102,33 +119,50 @@ class OutboxSender:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        """Deliver whatever is due; sleep until woken or the next poll (the re-drive)."""
+        """Deliver whatever is due; sleep until woken or the next poll (the re-drive).
+
+        A pass claims again at once only when there may be more to send now: a full batch,
+        or a delivered row whose conversation had another row waiting behind it. Anything
+        else that becomes due is announced: a commit that writes a reply wakes the sender
+        (``Outbound``), and the wake-up is cleared before the claim, so one that comes
+        while a pass runs is not lost; retries and rows of a sender that died come with
+        the poll. The claim after every pass that sent something mostly found nothing: a
+        write transaction for each reply."""
         freed = await leases.release_orphans(self.db, OutboxEntry)
         if freed:
             log.warning("re-sending %s delivery(ies) a killed predecessor held", freed)
         while True:
+            self._wake.clear()
             try:
-                sent = await self.deliver_due()
+                more = await self.deliver_pass()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox pass failed")
-                sent = 0
-            if sent:
+                more = False
+            if more:
                 continue
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_s)
             except asyncio.TimeoutError:
                 pass
 
+    async def deliver_pass(self) -> bool:
+        """One pass (``deliver_due``); True when there may be more to claim at once."""
+        rows = await self._claim_and_deliver()
+        return len(rows) >= BATCH or any(found.followed for found in rows)
+
     async def deliver_due(self) -> int:
+        """Claim and deliver what is due now; the number of rows claimed."""
+        return len(await self._claim_and_deliver())
+
+    async def _claim_and_deliver(self) -> list[Any]:
         rows = await leases.claim_rows(
             self.db, OutboxEntry, self.owner, self.lease_s, self.clock(), BATCH, _READ_ROWS
         )
         # Conversations are independent: deliver them side by side, each one in order.
-        await asyncio.gather(*(self._deliver(*found) for found in rows))
-        return len(rows)
+        await asyncio.gather(*(self._deliver(*found[:4]) for found in rows))
+        return rows
 
     async def _deliver(
         self, row: OutboxEntry, msg: Message, conv: Conversation, agent_name: str | None

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.customer_link import bot_customer
@@ -51,7 +51,7 @@ from bot.pipeline.rasa_client import RasaClient, RasaUnavailable
 from bot.pipeline.sender import RasaSender
 from bot.realtime import events
 from bot.reporting import surveys
-from bot.store import states
+from bot.store import states, tables
 from bot.store.models import Conversation, Message, WorkItem
 from chattext.sentiment import Sentiment
 from knowledge.text import fold_diacritics
@@ -66,18 +66,34 @@ PERSON = re.compile(
 )
 TYPING_EVERY_S = 4.0
 # A turn's own statements, built once with their values bound (as bot.pipeline.outbox's).
-_READ_ITEM = (
-    select(WorkItem, Message, Conversation)
+_replies = tables.messages.alias("replies")
+_items = tables.work_items
+# Work items (bound to ``ids``) with their messages and conversations, and whether the
+# message has a reply already (a pass that died after writing them). The worker reads
+# what it claims with it in the claim's own transaction (leases.claim_rows): a turn
+# starts from what it claimed, where it used to read it again in a transaction of its own.
+READ_ITEMS = (
+    select(
+        WorkItem,
+        Message,
+        Conversation,
+        exists().where(_replies.c.reply_to == WorkItem.message_id).label("answered"),
+    )
     .join(Message, Message.id == WorkItem.message_id)
     .join(Conversation, Conversation.id == WorkItem.conversation_id)
-    .where(WorkItem.id == bindparam("item_id"))
+    .where(WorkItem.id.in_(bindparam("ids", expanding=True)))
+    .order_by(WorkItem.id)
+    # Read in a session that may hold the conversation already (the turn before's, when
+    # the claim runs in its transaction): its attributes come from this read, as they
+    # would from a session of its own.
+    .execution_options(populate_existing=True)
 )
-_ANSWERED = select(Message.id).where(Message.reply_to == bindparam("message_id")).limit(1)
+# A Core statement on the table: nothing in the session to bring in line with it.
 _MARK_DONE = (
-    update(WorkItem)
-    .where(WorkItem.id == bindparam("item_id"), WorkItem.status == "pending")
+    update(_items)
+    .where(_items.c.id == bindparam("item_id"), _items.c.status == "pending")
     .values(status="done", done_at=bindparam("now"), lease_until=None)
-    .returning(WorkItem.id)
+    .returning(_items.c.id)
 )
 BOT_TYPING = events.TypingFrame(type="typing", sender="bot")
 
@@ -111,7 +127,8 @@ class BotAnswer:
         )
 
 
-ClaimNext = Callable[[AsyncSession], Awaitable[list[int]]]
+# A row of ``READ_ITEMS``: (WorkItem, Message, Conversation, answered).
+ClaimNext = Callable[[AsyncSession], Awaitable[list[Any]]]
 
 
 class Routed(NamedTuple):
@@ -120,9 +137,10 @@ class Routed(NamedTuple):
 
     done: bool
     message_id: int | None
-    # The work items ``claim_next`` claimed in the turn's own transaction; None when it did
-    # not run (no transaction committed): the worker then claims on its own.
-    claimed: list[int] | None = None
+    # The work items ``claim_next`` claimed in the turn's own transaction, as ``READ_ITEMS``
+    # rows; None when it did not run (no transaction committed): the worker then claims
+    # on its own.
+    claimed: list[Any] | None = None
 
 
 class Retry(Exception):
@@ -135,40 +153,45 @@ class Router:
         self.rasa = rasa
         self.health = health
 
-    async def process(self, item_id: int, claim_next: ClaimNext | None = None) -> Routed:
+    async def process(
+        self, item_id: int, claim_next: ClaimNext | None = None, found: Any = None
+    ) -> Routed:
         """Route one work item: done once it is (now or by an earlier pass), with its
         message's id when the item was found (the worker tells a waiting caller by it).
+
+        ``found`` is the item's ``READ_ITEMS`` row when the worker read it with its claim;
+        without it the item is read here, on the reader.
 
         ``claim_next`` (the worker's claim) runs in the transaction that marks the item
         done, just before its commit: it sees the conversation's next message, which this
         makes claimable, and saves the worker a transaction of its own after every turn.
         Its lease commits with the turn; after a crash it is re-driven like any other."""
         db = self.core.db
-        # The item, its message and its conversation in one read (three before, for every
-        # message), on the reader: nothing is written here, so it need not queue for the
-        # write lock; step 3 checks again under it ("done only if still pending").
-        async with db.reader() as session:
-            found = (await session.execute(_READ_ITEM, {"item_id": item_id})).one_or_none()
+        if found is None:
+            # The item, its message and its conversation in one read, on the reader:
+            # nothing is written here, so it need not queue for the write lock; step 3
+            # checks again under it ("done only if still pending").
+            async with db.reader() as session:
+                found = (await session.execute(READ_ITEMS, {"ids": [item_id]})).one_or_none()
+                await session.commit()
             if found is None:
                 return Routed(True, None)
-            item, msg, conv = found
-            if item.status != "pending":
-                return Routed(True, item.message_id)
-            answered = await session.scalar(_ANSWERED, {"message_id": item.message_id})
-        if msg.id in unanswered(conv):
-            # Routed again after the bot came back: its replies so far ("the bot is down",
-            # the queue position) were not an answer.
-            answered = None
+        item, msg, conv, replied = found
+        if item.status != "pending":
+            return Routed(True, item.message_id)
+        # Routed again after the bot came back: its replies so far ("the bot is down", the
+        # queue position) were not an answer.
+        answered = bool(replied) and msg.id not in unanswered(conv)
         body = msg.text
         attachment = (msg.payload or {}).get("attachment")
         answer: BotAnswer | None = None
-        if answered is None and conv.state == states.BOT and not attachment:
+        if not answered and conv.state == states.BOT and not attachment:
             answer = await self.ask_bot(conv, body)
         # The customer's mood is scored now, holding no connection (a sentence embedding:
         # milliseconds, more on a busy machine), for a message that is with people or may be
         # handed to them in this turn; never inside the write transaction below.
         mood_now = None
-        if answered is None and not attachment and mood.worth_scoring(conv.state, answer):
+        if not answered and not attachment and mood.worth_scoring(conv.state, answer):
             mood_now = await mood.score(self.core.settings, body)
         async with db.session() as session:
             # Done first: the first commit below carries it with the replies, and a second
@@ -179,7 +202,7 @@ class Router:
             if marked is None:
                 await session.rollback()
                 return Routed(True, msg.id)
-            if answered is None:  # else replies were written by a pass that died after it
+            if not answered:  # else replies were written by a pass that died after it
                 conv = await queue.load(session, conv.id, lock=True)
                 try:
                     await self._apply(session, conv, msg, body, attachment, answer, mood_now)

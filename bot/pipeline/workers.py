@@ -15,14 +15,17 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline import leases
-from bot.pipeline.router import Routed, Router
+from bot.pipeline.router import READ_ITEMS, Routed, Router
+from bot.store import tables
 from bot.store.db import Database
 from bot.store.models import WorkItem
 from bot.store.times import utc_now
@@ -31,8 +34,13 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 DB_CHECK_S = 3.0
 MAX_ATTEMPTS = 8  # a message that fails this often is set aside (Router.set_aside)
-# wait_routed's read (at least once a message with the widget's HTTP fallback), built once.
-_STATUS = select(WorkItem.status).where(WorkItem.message_id == bindparam("message_id"))
+# Messages this process finished routing, remembered for a ``wait_routed`` that starts
+# after its turn ended (a bot that answers at once), and messages its intake just stored.
+ROUTED_KEPT = 4096
+# wait_routed's read (at least once a message with the widget's HTTP fallback), built once:
+# a Core statement on the table (nothing is loaded from its row).
+_items = tables.work_items
+_STATUS = select(_items.c.status).where(_items.c.message_id == bindparam("message_id"))
 
 
 class Workers:
@@ -60,6 +68,10 @@ class Workers:
         # it is the re-drive poll's (``_poll``), False when something was stored or freed.
         self._wake: asyncio.Queue[bool] = asyncio.Queue(maxsize=max(1, count))
         self._done: dict[int, asyncio.Event] = {}  # message id -> set when routed
+        # Messages finished here, and messages this process's intake stored that nobody
+        # has waited for yet (``stored``), newest last, ROUTED_KEPT of each at most.
+        self._routed: OrderedDict[int, None] = OrderedDict()
+        self._fresh: OrderedDict[int, None] = OrderedDict()
 
     def wake(self, poll: bool = False) -> None:
         """Called after intake commits: an idle worker looks for work now."""
@@ -89,45 +101,56 @@ class Workers:
 
     async def _loop(self) -> None:
         polled = False  # this claim answers the re-drive poll's token
-        claimed: list[int] | None = None  # claimed by the last turn's own transaction
+        claimed: list[Any] | None = None  # claimed by the last turn's own transaction
         while True:
             if claimed is not None:
-                ids, claimed = claimed, None
+                rows, claimed = claimed, None
             else:
                 try:
-                    ids = await leases.claim(
-                        self.db, WorkItem, self.owner, self.lease_s, self.clock(), fair=True
+                    # The claimed item read with its message and conversation in the
+                    # claim's transaction: the turn starts from it (Router.process).
+                    rows = await leases.claim_rows(
+                        self.db,
+                        WorkItem,
+                        self.owner,
+                        self.lease_s,
+                        self.clock(),
+                        1,
+                        READ_ITEMS,
+                        fair=True,
                     )
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("claiming work failed")
-                    ids = []
-            if ids:
+                    rows = []
+            if rows:
                 if polled:
                     # The poll found work that no wake-up announced (re-driven items come
                     # in numbers after a crash): another idle worker looks for more now.
                     self.wake(poll=True)
                     polled = False
-                claimed = await self._run(ids[0])
+                claimed = await self._run(rows[0])
                 continue
             # Idle: wait for intake's wake-up or the re-drive poll's. A message stored
             # since the last claim left a token (``wake``), so none waits unclaimed.
             polled = await self._wake.get()
 
-    async def _claim_next(self, session: AsyncSession) -> list[int]:
+    async def _claim_next(self, session: AsyncSession) -> list[Any]:
         """The claim ``_loop`` makes after a turn, in the turn's transaction (the router
-        runs it just before its commit)."""
-        return await leases.claim_in(
-            session, self.db, WorkItem, self.owner, self.lease_s, self.clock(), 1, True
+        runs it just before its commit), with what it claimed read as ``READ_ITEMS``."""
+        return await leases.claim_rows_in(
+            session, self.db, WorkItem, self.owner, self.lease_s, self.clock(), 1, READ_ITEMS, True
         )
 
-    async def _run(self, item_id: int) -> list[int] | None:
-        """Route one item; the items claimed in its turn's transaction, or None when
-        none was claimed there (the caller then claims on its own)."""
+    async def _run(self, found: Any) -> list[Any] | None:
+        """Route one claimed item (its ``READ_ITEMS`` row); the items claimed in its turn's
+        transaction, or None when none was claimed there (the caller then claims on its
+        own)."""
+        item_id = found[0].id
         renewer = asyncio.create_task(self._renew(item_id))
         try:
-            routed = await self.router.process(item_id, self._claim_next)
+            routed = await self.router.process(item_id, self._claim_next, found)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -184,6 +207,8 @@ class Workers:
         The router passes the item's message id (it read the item): the database is asked
         only when it is not known (an item set aside after its last failed attempt).
         """
+        if message_id is not None:
+            _remember(self._routed, message_id)
         if not self._done:
             return  # nobody here waits for a message (widget sockets, Telegram): no read
         if message_id is None:
@@ -191,23 +216,44 @@ class Workers:
                 message_id = await session.scalar(
                     select(WorkItem.message_id).where(WorkItem.id == item_id)
                 )
+            if message_id is not None:
+                _remember(self._routed, message_id)
         event = self._done.get(message_id or -1)
         if event is not None:
             event.set()
 
+    def stored(self, message_id: int) -> None:
+        """Intake stored this message (not a duplicate): its item is pending, and a
+        ``wait_routed`` for it need not ask the database so before its first wait."""
+        _remember(self._fresh, message_id)
+
     async def wait_routed(self, message_id: int, timeout_s: float) -> bool:
         """Wait (holding no connection) until a message's work item is done. Another hub
         process may be the one routing it, so the database is asked now and then too
-        (not often: on SQLite every transaction queues for the one write lock)."""
+        (not often: on SQLite every transaction queues for the one write lock).
+
+        A message this process's intake has just stored (``stored``) is not read at
+        first: its item was pending a moment ago, so either this process has finished it
+        since (``_finished`` remembers it) or its turn's end here sets the event, and a
+        turn that another replica ends is seen by the read after the first wait, as it
+        was. Any other message (a resend) is read first, as before."""
+        fresh = message_id in self._fresh
+        if fresh:
+            del self._fresh[message_id]
+            if message_id in self._routed:
+                return True
         event = self._done.setdefault(message_id, asyncio.Event())
         deadline = asyncio.get_running_loop().time() + timeout_s
         try:
             while True:
-                # A read only, so on the reader: it need not queue for the write lock.
-                async with self.db.reader() as session:
-                    status = await session.scalar(_STATUS, {"message_id": message_id})
-                if status != "pending":
-                    return True
+                if fresh:
+                    fresh = False
+                else:
+                    # A read only, so on the reader, in one statement (Database.read_one).
+                    async with self.db.read_one() as session:
+                        status = await session.scalar(_STATUS, {"message_id": message_id})
+                    if status != "pending":
+                        return True
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     return False
@@ -217,3 +263,11 @@ class Workers:
                     return True  # set by _finished: this process finished the item
         finally:
             self._done.pop(message_id, None)
+
+
+def _remember(ids: OrderedDict[int, None], message_id: int) -> None:
+    """Keep a message id among the newest ``ROUTED_KEPT``."""
+    ids[message_id] = None
+    ids.move_to_end(message_id)
+    if len(ids) > ROUTED_KEPT:
+        ids.popitem(last=False)

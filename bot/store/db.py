@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.store import sqlite_driver
 
+# An execution option of Database.read_one's sessions: one statement, no transaction.
+ONE_STATEMENT = "tandem_one_statement"
+
 
 def async_url(url: str) -> str:
     parsed = make_url(url)
@@ -84,6 +87,10 @@ def make_engine(
             # transactions are short (no remote call inside one), so the queue moves.
             # A reader engine (Database.reader) begins deferred: under WAL it reads a
             # snapshot and never waits in that queue.
+            if read_only and conn.get_execution_options().get(ONE_STATEMENT):
+                # Database.read_one: the statement is its own snapshot; no BEGIN, so no
+                # transaction is left to end (bot.store.sqlite_driver: no COMMIT trip).
+                return
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
@@ -107,6 +114,9 @@ class Database:
             else self.engine
         )
         self.reader_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.one_statement_sessionmaker = async_sessionmaker(
+            self.read_engine, expire_on_commit=False, execution_options={ONE_STATEMENT: True}
+        )
         # The store knows nothing of reporting: reporting's setup gives this database's
         # sessions its listener (bot.reporting.listeners.install).
 
@@ -122,6 +132,18 @@ class Database:
         does not delay it. A write in it fails on SQLite ("database is locked") when another
         writer holds the lock; use ``session()`` for anything that writes."""
         async with self.reader_sessionmaker() as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_one(self) -> AsyncIterator[AsyncSession]:
+        """A reader session for ONE read statement (the hot paths' single reads: a
+        duplicate check, a work item's status, a message's replies). On SQLite the
+        statement runs without BEGIN and COMMIT: a statement is its own consistent
+        snapshot, and a read transaction of one statement cost a trip to the connection's
+        thread for its COMMIT alone. A second statement in the session would read a
+        snapshot of its own: use ``reader()`` for reads that must agree with each other.
+        Elsewhere it is ``reader()``."""
+        async with self.one_statement_sessionmaker() as session:
             yield session
 
     @property

@@ -6,11 +6,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.store import tables
 from bot.store.models import Callback, Conversation, Message
 from bot.store.times import aware, iso, utc_now
 
+# The columns ``message_json`` reads, for a Core select: its rows serialise like messages
+# (a row has the columns as attributes) without an ORM object and its identity-map state
+# built for each, which nothing on those paths keeps.
+_m = tables.messages.c
+MESSAGE_COLUMNS = (
+    _m.id,
+    _m.conversation_id,
+    _m.seq,
+    _m.direction,
+    _m.sender,
+    _m.text,
+    _m.payload,
+    _m.channel_message_id,
+    _m.reply_to,
+    _m.created_at,
+)
 
-def message_json(msg: Message, agent_name: str | None = None) -> dict[str, Any]:
+
+def message_json(msg: Message | Any, agent_name: str | None = None) -> dict[str, Any]:
+    """A message (or a row of ``MESSAGE_COLUMNS``) as the clients read it."""
     return {
         "id": msg.id,
         "conversation_id": msg.conversation_id,

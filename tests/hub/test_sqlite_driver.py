@@ -148,3 +148,30 @@ async def test_the_write_lock_is_taken_before_the_first_statement_runs(db: Datab
             await second.commit()
     finally:
         await quick.dispose()
+
+
+async def test_a_one_statement_read_makes_one_trip_and_sees_committed_rows(
+    db: Database, trips: list[str]
+) -> None:
+    """Database.read_one: no BEGIN, so no transaction to end: the read is its trip alone.
+    It reads the last committed state, beside an open writer, as a reader does."""
+    async with db.session() as session:
+        await session.execute(insert(notes).values(body="kept", n=1))
+        await session.commit()
+    async with db.read_one() as reader:  # the connection is opened (and set up) here
+        await reader.scalar(text("SELECT 1"))
+    trips.clear()
+    async with db.read_one() as reader:
+        assert await reader.scalar(select(func.count()).select_from(notes)) == 1
+        await reader.commit()
+    assert trips == ["_run"]
+    writer = db.sessionmaker()
+    try:
+        await writer.execute(insert(notes).values(body="open", n=2))  # holds the write lock
+        async with db.read_one() as reader:
+            assert await reader.scalar(select(func.count()).select_from(notes)) == 1
+        await writer.commit()
+    finally:
+        await writer.close()
+    async with db.read_one() as reader:
+        assert await reader.scalar(select(func.count()).select_from(notes)) == 2
