@@ -38,18 +38,27 @@ async function loadSettings() {
   }
 }
 
+// Answers to list requests can land out of order (the first, unfiltered listing may finish
+// after a search typed at once, and would replace its hits): only the latest is shown.
+let listRequest = 0;
+
 async function loadList() {
+  const mine = ++listRequest;
   try {
+    let entries;
     if (state.query.trim()) {
       const hits = await get(`/api/knowledge/search?q=${encodeURIComponent(state.query.trim())}`);
-      state.entries = (hits || []).map((hit) => ({ ...hit, id: hit.id || hit.entry_id }));
+      entries = (hits || []).map((hit) => ({ ...hit, id: hit.id || hit.entry_id }));
     } else {
-      state.entries = await get("/api/knowledge/entries");
+      entries = await get("/api/knowledge/entries");
     }
     const drafts = await get(`/api/knowledge/drafts?status=${OPEN_DRAFT}`);
+    if (mine !== listRequest) return;
+    state.entries = entries;
     state.draftIds = new Set(drafts.map((d) => d.entry_id));
     state.error = null;
   } catch (err) {
+    if (mine !== listRequest) return;
     state.entries = [];
     state.error = err.message;
   }
