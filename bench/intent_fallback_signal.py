@@ -134,8 +134,7 @@ def main() -> None:
                     signals = {"top": conf[rows, win], "mass": mass * damp[rows, win]}
                     for k, confusion in confusions.items():
                         for share in SHARES:
-                            counted = (confusion >= share) & ~out_class[None, :]
-                            np.fill_diagonal(counted, True)
+                            counted = IntentModel.lenders(confusion, share, out_class)
                             pair = (probs * counted[win]).sum(axis=1)
                             signals[f"pair k={k} share={share}"] = pair * damp[rows, win]
                     for name, signal in signals.items():

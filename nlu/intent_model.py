@@ -193,9 +193,12 @@ class IntentModel:
             order = np.argsort(label_ids, kind="stable")
             self.memory = self._unit(dense[in_scope][order]).astype(np.float16)
             self.memory_labels = label_ids[order]
-            self.confusion = self._nearest_confusion(
-                self.memory, self.memory_labels, len(self.classes), self.config.scope_neighbours
-            )
+            # Only a model whose fallback reads it pays for the all-pairs pass (every
+            # calibration refit too).
+            if self.config.scope_confidence and self.config.scope_neighbour_share is not None:
+                self.confusion = self._nearest_confusion(
+                    self.memory, self.memory_labels, len(self.classes), self.config.scope_neighbours
+                )
 
     @staticmethod
     def _nearest_confusion(
@@ -205,8 +208,8 @@ class IntentModel:
         another class (a share of the class's examples times k), the larger of both ways.
 
         Leave-one-out nearest neighbours over the training examples: intents whose examples
-        sit among each other's (BANKING77's two top-up failures) get a large share; a
-        greeting and a goodbye, each with its own wording, get little.
+        sit among each other's (BANKING77's two top-up failures) get a large share; two
+        intents each with its own wording get none.
         """
         counts = np.zeros((n_classes, n_classes), dtype=np.float64)
         vectors = memory.astype(np.float32)
@@ -373,13 +376,19 @@ class IntentModel:
         if share is None or self.confusion is None:
             mass = probs[:, ~oos].sum(axis=1)
         else:
-            counted = (self.confusion >= share) & ~oos[None, :]
-            np.fill_diagonal(counted, True)
-            mass = (probs * counted[winner]).sum(axis=1)
+            mass = (probs * self.lenders(self.confusion, share, oos)[winner]).sum(axis=1)
         out = conf.copy()
         in_scope = ~oos[winner]
         out[rows[in_scope], winner[in_scope]] = (mass * damp)[in_scope]
         return out
+
+    @staticmethod
+    def lenders(confusion: np.ndarray, share: float, oos: np.ndarray) -> np.ndarray:
+        """(n_classes, n_classes) bool: the in-scope intents whose probability counts with
+        each winner's (itself, and those confused with it at least `share` of the time)."""
+        counted = (confusion >= share) & ~oos[None, :]
+        np.fill_diagonal(counted, True)
+        return counted
 
     def class_similarity(self, dense: np.ndarray | None) -> np.ndarray | None:
         """(n, n_classes) cosine of each message to its nearest example of each class."""
