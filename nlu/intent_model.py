@@ -2,7 +2,9 @@
 counts, dense sentence embeddings and latent terms, plus a nearest-example similarity
 signal.
 
-Kept free of Rasa so it can be tested and tuned on plain arrays.
+Kept free of Rasa so it can be tested and tuned on plain arrays. The confidence helpers it
+uses on plain arrays (the training confusion and the calibration) are in
+`nlu.intent_confidence`.
 
 Why this design:
 - A linear SVM (one-vs-rest, liblinear) on TF-IDF-weighted n-grams + e5 embeddings trains
@@ -45,6 +47,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.svm import LinearSVC
+
+from nlu import intent_confidence
 
 
 @dataclass
@@ -196,34 +200,13 @@ class IntentModel:
             # Only a model whose fallback reads it pays for the all-pairs pass (every
             # calibration refit too).
             if self.config.scope_confidence and self.config.scope_neighbour_share is not None:
-                self.confusion = self._nearest_confusion(
+                self.confusion = intent_confidence.nearest_confusion(
                     self.memory, self.memory_labels, len(self.classes), self.config.scope_neighbours
                 )
 
-    @staticmethod
-    def _nearest_confusion(
-        memory: np.ndarray, labels: np.ndarray, n_classes: int, k: int = 1
-    ) -> np.ndarray:
-        """How often each class's examples have one of their k nearest other examples in
-        another class (a share of the class's examples times k), the larger of both ways.
-
-        Leave-one-out nearest neighbours over the training examples: intents whose examples
-        sit among each other's (BANKING77's two top-up failures) get a large share; two
-        intents each with its own wording get none.
-        """
-        counts = np.zeros((n_classes, n_classes), dtype=np.float64)
-        vectors = memory.astype(np.float32)
-        k = max(1, min(k, len(vectors) - 1))
-        for begin in range(0, len(vectors), 1024):
-            block = vectors[begin : begin + 1024] @ vectors.T
-            rows = np.arange(block.shape[0])
-            block[rows, begin + rows] = -np.inf
-            nearest = labels[np.argpartition(-block, k - 1, axis=1)[:, :k]]
-            own = np.repeat(labels[begin : begin + 1024], k)
-            np.add.at(counts, (own, nearest.ravel()), 1.0)
-        sizes = np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-        share = counts / sizes
-        return np.maximum(share, share.T).astype(np.float32)
+    # Kept on the class for the benchmarks and tests that call them there.
+    _nearest_confusion = staticmethod(intent_confidence.nearest_confusion)
+    lenders = staticmethod(intent_confidence.lenders)
 
     def calibrate(
         self,
@@ -253,13 +236,7 @@ class IntentModel:
         self.thresholds = None
         if k < 2:
             return
-        # Every class spread over the folds, in a fixed shuffled order.
-        rng = np.random.default_rng(seed)
-        fold = np.empty(len(y), dtype=np.int32)
-        for label in np.unique(y):
-            idx = np.flatnonzero(y == label)
-            rng.shuffle(idx)
-            fold[idx] = np.arange(len(idx)) % k
+        fold = intent_confidence.calibration_folds(y, k, seed)
         index = {name: i for i, name in enumerate(self.classes)}
         oof = np.zeros((len(y), len(self.classes)), dtype=np.float32)
         sub_config = IntentModelConfig(**{**c.__dict__, "calibration_folds": 0})
@@ -277,46 +254,22 @@ class IntentModel:
             assert sub.classes is not None
             cols = [index[name] for name in sub.classes]
             oof[np.ix_(np.flatnonzero(held), cols)] = conf
-        top = oof.argmax(axis=1)
-        best = oof.max(axis=1)
-        oos = np.isin(y, c.oos_labels)
-        thresholds = np.full(len(self.classes), c.fallback_threshold, dtype=np.float32)
-        for i, name in enumerate(self.classes):
-            if name in c.oos_labels:
-                continue
-            won = best[(y == name) & (top == i)]
-            if len(won) < 5:
-                continue
-            t = float(np.quantile(won, c.calibration_quantile))
-            attracted = best[oos & (top == i)]
-            if attracted.size:
-                t = max(t, float(attracted.max()) + 1e-3)
-            thresholds[i] = min(max(t, c.calibration_floor), c.fallback_threshold)
-        self.thresholds = thresholds
+        self.thresholds = intent_confidence.intent_thresholds(
+            oof,
+            y,
+            self.classes,
+            oos_labels=c.oos_labels,
+            fallback_threshold=c.fallback_threshold,
+            quantile=c.calibration_quantile,
+            floor=c.calibration_floor,
+        )
 
     def calibrated(self, conf: np.ndarray) -> np.ndarray:
-        """Confidences with the winning intent's threshold moved onto the fallback threshold.
-
-        The calibration decides only whether the classifier's first choice is sure enough;
-        it never changes which intent is first. Each row's winner is mapped piecewise
-        linearly, [0, t] -> [0, T] and [t, 1] -> [T, 1] (t its threshold, T the
-        fallback's), and the whole row is scaled by the same factor, so the ranking is the
-        model's own. Mapping every intent by its own threshold instead could let an intent
-        with a low threshold overtake a likelier one. An intent at the shared threshold is
-        unchanged; no confidence goes down and none exceeds one.
-        """
+        """Confidences with the winning intent's threshold moved onto the fallback threshold
+        (`intent_confidence.calibrated`); unchanged when the model is not calibrated."""
         if self.thresholds is None:
             return conf
-        big_t = self.config.fallback_threshold
-        rows = np.arange(conf.shape[0])
-        winner = conf.argmax(axis=1)
-        top = conf[rows, winner].astype(np.float64)
-        t = self.thresholds.astype(np.float64)[winner]
-        low = top * (big_t / np.maximum(t, 1e-6))
-        high = big_t + (top - t) * ((1.0 - big_t) / np.maximum(1.0 - t, 1e-6))
-        mapped = np.where(top < t, low, high)
-        factor = np.where(top > 0, mapped / np.maximum(top, 1e-12), 1.0)
-        return (conf * factor[:, None]).astype(conf.dtype)
+        return intent_confidence.calibrated(conf, self.thresholds, self.config.fallback_threshold)
 
     def predict(
         self,
@@ -376,19 +329,12 @@ class IntentModel:
         if share is None or self.confusion is None:
             mass = probs[:, ~oos].sum(axis=1)
         else:
-            mass = (probs * self.lenders(self.confusion, share, oos)[winner]).sum(axis=1)
+            counted = intent_confidence.lenders(self.confusion, share, oos)
+            mass = (probs * counted[winner]).sum(axis=1)
         out = conf.copy()
         in_scope = ~oos[winner]
         out[rows[in_scope], winner[in_scope]] = (mass * damp)[in_scope]
         return out
-
-    @staticmethod
-    def lenders(confusion: np.ndarray, share: float, oos: np.ndarray) -> np.ndarray:
-        """(n_classes, n_classes) bool: the in-scope intents whose probability counts with
-        each winner's (itself, and those confused with it at least `share` of the time)."""
-        counted = (confusion >= share) & ~oos[None, :]
-        np.fill_diagonal(counted, True)
-        return counted
 
     def class_similarity(self, dense: np.ndarray | None) -> np.ndarray | None:
         """(n, n_classes) cosine of each message to its nearest example of each class."""
