@@ -1,6 +1,7 @@
 """The hub's shared parts as typed FastAPI dependencies: a route names what it uses as a
 parameter (``db: DatabaseDep``, ``settings: SettingsDep``, ``core: CoreDep`` for a stage's
-functions) instead of reaching into the application's untyped state."""
+functions, ``knowledge: KnowledgeDep`` for the live index) instead of reaching into the
+application's untyped state."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.config.settings import Settings
 from bot.core import Core
 from bot.pipeline.serving import ServingHub
 from bot.realtime.broker import Broker
+from bot.search.index import KnowledgeIndex
 from bot.store.db import Database
 
 
@@ -41,6 +43,11 @@ def broker_of(conn: HTTPConnection) -> Broker:
     return core_of(conn).broker
 
 
+def knowledge_of(conn: HTTPConnection) -> KnowledgeIndex:
+    """The hub's one live knowledge index: searches and query embeddings on its threads."""
+    return cast(KnowledgeIndex, conn.app.state.knowledge)
+
+
 def passwords_of(conn: HTTPConnection) -> PasswordWorker:
     return cast(PasswordWorker, conn.app.state.passwords)
 
@@ -50,4 +57,5 @@ ServingDep = Annotated[ServingHub, Depends(serving_of)]
 DatabaseDep = Annotated[Database, Depends(database_of)]
 SettingsDep = Annotated[Settings, Depends(settings_of)]
 BrokerDep = Annotated[Broker, Depends(broker_of)]
+KnowledgeDep = Annotated[KnowledgeIndex, Depends(knowledge_of)]
 PasswordsDep = Annotated[PasswordWorker, Depends(passwords_of)]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot import kb
 from bot.access.auth import require_service
-from bot.access.deps import CoreDep, DatabaseDep, SettingsDep
+from bot.access.deps import CoreDep, DatabaseDep, KnowledgeDep, SettingsDep
 from bot.api import identity
 from bot.api.params import DbIdField
 from bot.api.schemas import CallbackOut
@@ -40,6 +40,7 @@ class KnowledgeAnswerOut(BaseModel):
 @router.get("/knowledge/answer", response_model=KnowledgeAnswerOut)
 async def knowledge_answer(
     request: Request,
+    knowledge: KnowledgeDep,
     q: str = Query(..., min_length=1, max_length=4000),
     lang: str | None = None,
     k: int = Query(3, ge=1, le=20),
@@ -48,15 +49,13 @@ async def knowledge_answer(
         None, max_length=200, description="comma-separated tags of the subject under way"
     ),
 ) -> dict[str, Any]:
-    service = await request.app.state.knowledge.get()
+    service = await knowledge.get()
     if service is None:
         raise HTTPException(503, "The knowledge index is still loading.")
     tags = [t.strip() for t in (prefer or "").split(",") if t.strip()]
     # With a subject, look a little deeper: its entry may rank just below the top k.
     depth = max(k, SUBJECT_DEPTH) if tags else k
-    hits = await request.app.state.knowledge.search(
-        q, lang if lang in ("vi", "en") else None, depth
-    )
+    hits = await knowledge.search(q, lang if lang in ("vi", "en") else None, depth)
     if tags:
         hits = prefer_subject(hits, tags, service.retriever.threshold)[:k]
     # Usage per entry and the knowledge-gap inbox (written after the response).

@@ -38,7 +38,9 @@ from bot.assist.query import (
 )
 from bot.assist.records import write_state, write_turn
 from bot.assist.rules_files import RulesFiles
+from bot.core import Core
 from bot.realtime import events
+from bot.search.index import KnowledgeIndex
 from bot.store import tables
 from bot.store.models import Conversation
 from knowledge.crosssell import ConversationSignals, Profile, RuleSet
@@ -75,10 +77,12 @@ _NEWEST_TURN = select(func.max(_messages.c.id)).where(
 
 
 class AssistEngine:
-    def __init__(self, hub: Any, knowledge: Any, rules_path: Path | None = None) -> None:
+    def __init__(
+        self, hub: Core, knowledge: KnowledgeIndex, rules_path: Path | None = None
+    ) -> None:
         self.hub = hub
         self.knowledge = knowledge
-        self._rules = RulesFiles(rules_path, getattr(hub.settings, "offers_path", None))
+        self._rules = RulesFiles(rules_path, hub.settings.offers_path)
         # Re-orders a search's hits from agents' past feedback (bot.copilot.feedback), set
         # by the copilot when learning is on; None keeps the retrieval order.
         self.rerank: Rerank | None = None

@@ -11,13 +11,14 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from starlette.types import Scope
 
+from bot.access.deps import ServingDep
 from bot.api.widget_identity import sign_customer
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -79,13 +80,13 @@ def install(app: FastAPI) -> None:
         return HTMLResponse(demo_page_html())
 
     @app.get("/demo/signed-in", response_class=HTMLResponse, include_in_schema=False)
-    async def demo_signed_in(request: Request) -> HTMLResponse:
+    async def demo_signed_in(hub: ServingDep) -> HTMLResponse:
         """The same page as a signed-in customer sees it: the widget carries a signed id."""
         secret = settings.widget_sites.get(DEMO_SITE)
         if secret is None:
             raise HTTPException(404, f"The demo site {DEMO_SITE!r} is not configured.")
         customer_id = settings.widget_demo_customer_id
-        name = await request.app.state.hub.threads.customer_name(customer_id) or customer_id
+        name = await hub.threads.customer_name(customer_id) or customer_id
         signature = sign_customer(secret, customer_id)
         page = demo_page_html().replace(
             SCRIPT_ATTR,
