@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import Callback, Conversation, Customer, OfferEvent
 from bot.store.serialize import callback_json
-from bot.store.times import aware, iso
+from bot.store.times import aware, iso, utc_now
 from knowledge.crosssell import PastConversation, PastOffer, Profile
 
 
@@ -70,7 +70,7 @@ async def profile_json(
     customer = await session.get(Customer, customer_id)
     if customer is None:
         return None
-    today = today or datetime.now(timezone.utc).date()
+    today = today or utc_now().date()
     history = await _past_conversations(session, customer_id)
     callbacks = (
         await session.scalars(

@@ -21,6 +21,7 @@ from bot.pipeline.effects import after_commit
 from bot.realtime import events
 from bot.store.copilot_models import ConversationSummary
 from bot.store.models import Callback, Conversation, ConversationEvent, Message
+from bot.store.times import utc_now
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -42,7 +43,7 @@ def _window(cb: Callback, language: str) -> str:
 
 def _aware(value: datetime | None) -> datetime:
     if value is None:
-        return datetime.now(timezone.utc)  # not flushed yet: it is happening now
+        return utc_now()  # not flushed yet: it is happening now
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -123,7 +124,7 @@ def summary_frame(conv_id: int, row: ConversationSummary) -> dict[str, Any]:
 
 async def refresh(hub: Core, session: AsyncSession, conv: Conversation, stage: str) -> list[Line]:
     """Summarise the conversation now, store it and push it after the caller's commit."""
-    started = datetime.now(timezone.utc)
+    started = utc_now()
     # Pure CPU on plain data: in a worker thread, off the event loop.
     lines = await asyncio.to_thread(summarise, await record_of(session, conv))
     row = await session.get(ConversationSummary, conv.id)

@@ -15,7 +15,7 @@ from bot.pipeline.sender import sender_conversation
 from bot.realtime import events
 from bot.store.models import Alert, Callback, Conversation, Customer, Message, User
 from bot.store.serialize import callback_json
-from bot.store.times import aware
+from bot.store.times import aware, utc_now
 from chattext.phone import normalise_vn_phone
 from chattext.when import parse_window_text
 from knowledge.text import fold_diacritics
@@ -34,7 +34,7 @@ def normalise_phone(raw: str) -> str | None:
 
 def business_hours(start: datetime, now: datetime | None = None) -> tuple[datetime, datetime]:
     """A one-hour window at `start`, moved into the hours call-backs are made (local time)."""
-    now = (now or datetime.now(timezone.utc)).astimezone(LOCAL_TZ)
+    now = (now or utc_now()).astimezone(LOCAL_TZ)
     start = start.astimezone(LOCAL_TZ)
     if start < now:
         start = now + timedelta(minutes=30)
@@ -51,7 +51,7 @@ def parse_window(preferred: str | None, now: datetime | None = None) -> tuple[da
 
     Unparseable text gets the next business hour; the agent sees the customer's own words too.
     """
-    now = (now or datetime.now(timezone.utc)).astimezone(LOCAL_TZ)
+    now = (now or utc_now()).astimezone(LOCAL_TZ)
     parsed = parse_window_text(preferred or "", now=now, tz=LOCAL_TZ.key) if preferred else None
     return business_hours(parsed.start if parsed else now + timedelta(minutes=30), now)
 
@@ -67,7 +67,7 @@ def checked_window(start: datetime, end: datetime) -> tuple[datetime, datetime] 
         )
     except (OverflowError, ValueError):  # e.g. year 1 or 9999 shifted past the calendar
         return None
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     if end <= start or start < now - timedelta(days=1) or end > now + timedelta(days=366):
         return None
     return start, end
@@ -214,7 +214,7 @@ async def set_status(hub: Hub, callback_id: int, status: str, user: User) -> Cal
         if cb is None:
             raise LookupError(f"Call-back {callback_id} does not exist.")
         cb.status = status
-        cb.done_at = datetime.now(timezone.utc) if status == "done" else None
+        cb.done_at = utc_now() if status == "done" else None
         if cb.owner_id is None:
             cb.owner_id = user.id
         await session.commit()
@@ -224,7 +224,7 @@ async def set_status(hub: Hub, callback_id: int, status: str, user: User) -> Cal
 
 async def sweep(hub: Hub, now: datetime | None = None) -> dict[str, int]:
     """Remind owners before the window; escalate call-backs whose window passed unmet."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     reminded = escalated = 0
     async with hub.db.session() as session:
         rows = (await session.scalars(select(Callback).where(Callback.status == "scheduled"))).all()

@@ -10,7 +10,7 @@ calls ``tick`` every second on the replica holding its lease.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from bot.i18n.texts import text as t
 from bot.realtime import events
 from bot.store import states
 from bot.store.models import Alert, Conversation, Message, User
-from bot.store.times import aware
+from bot.store.times import aware, utc_now
 
 if TYPE_CHECKING:
     from bot.core import Core as Hub
@@ -120,7 +120,7 @@ async def assign(
         session, conv, states.ASSIGNED, actor=actor, note=note or f"assigned to {agent.username}"
     )
     conv.assigned_to = agent.id
-    conv.assigned_at = datetime.now(timezone.utc)
+    conv.assigned_at = utc_now()
     conv.acknowledged_at = conv.assigned_at if acknowledged else None
     if not acknowledged:
         agent.last_offer_at = conv.assigned_at
@@ -137,7 +137,7 @@ async def assign(
 
 async def agent_joined(hub: Hub, session: AsyncSession, conv: Conversation, agent: User) -> None:
     if conv.agent_joined_at is None:
-        conv.agent_joined_at = datetime.now(timezone.utc)
+        conv.agent_joined_at = utc_now()
     await hub.send(
         session, conv, "system", t("agent_joined", conv.language, agent=agent.display_name)
     )
@@ -146,7 +146,7 @@ async def agent_joined(hub: Hub, session: AsyncSession, conv: Conversation, agen
 
 async def auto_assign(hub: Hub, session: AsyncSession) -> int:
     """Make the offers the routing rules call for now; returns how many."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     settings = hub.settings
     rules = routing.Rules.from_settings(settings)
     waiting, agents, users = await snapshot(session, settings, now)
@@ -175,7 +175,7 @@ async def return_to_queue(
     context["transfer_notes"] = [*context.get("transfer_notes", []), stored_note]
     if missed and conv.assigned_to is not None:
         missed_by = dict(context.get("missed_by") or {})
-        missed_by[str(conv.assigned_to)] = datetime.now(timezone.utc).timestamp()
+        missed_by[str(conv.assigned_to)] = utc_now().timestamp()
         context["missed_by"] = missed_by
         agent = await session.get(User, conv.assigned_to)
         if agent is not None:
@@ -219,7 +219,7 @@ def ack_timeout_s(settings: Any, priority: int) -> float:
 async def requeue_unacknowledged(hub: Hub) -> int:
     """Offers not acknowledged in time go back to the queue, at their place, with a note.
     Urgent offers have the shorter of the two time-outs."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     moved = 0
     async with hub.db.session() as session:
         stale = (
@@ -249,7 +249,7 @@ async def return_from_absent(hub: Hub) -> int:
     """An agent who is away or offline: their offers return to the queue at once; their
     acknowledged conversations whose customer waits for an answer return once the agent
     has been gone ``routing_away_grace_s``."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     settings = hub.settings
     grace = timedelta(seconds=settings.routing_away_grace_s)
     moved = 0
@@ -297,7 +297,7 @@ def class_name(priority: int) -> str:
 
 async def alert_service_levels(hub: Hub) -> int:
     """A waiting conversation past its class's target wait raises one live alert."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     targets = hub.settings.routing_service_level_s
     raised = 0
     async with hub.db.session() as session:

@@ -13,13 +13,13 @@ waits on it.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from bot.copilot.sentiment_model import score_sentiment
 from bot.handoff import urgency
 from bot.store import states
 from bot.store.models import Conversation, Message
+from bot.store.times import utc_now
 from chattext.sentiment import NEUTRAL, Sentiment
 from chattext.substance import content_words
 
@@ -47,7 +47,7 @@ def verdict_json(result: Sentiment, message_id: int | None) -> dict[str, Any]:
         "strongly_negative": result.strongly_negative,
         "cues": list(result.cues[:CUES_KEPT]),
         "message_id": message_id,
-        "at": datetime.now(timezone.utc).isoformat(),
+        "at": utc_now().isoformat(),
     }
 
 

@@ -6,7 +6,6 @@ its team) or assigned to one agent; requeues and transfers keep it that way.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from bot.realtime import events
 from bot.reporting.survey_answers import CSAT_BUTTONS
 from bot.store import states
 from bot.store.models import Alert, Conversation, Message, User
+from bot.store.times import utc_now
 
 if TYPE_CHECKING:
     from bot.core import Core as Hub
@@ -88,7 +88,7 @@ async def hand_off(
         conv.customer_id = str(packet["customer_id"])
     conv.context = context
     conv.handoff_reason = reason
-    conv.waiting_since = datetime.now(timezone.utc)
+    conv.waiting_since = utc_now()
     # Priority comes from rules about the customer's situation, never from requeues. The
     # customer's own latest words decide whether the bot's "frustrated" verdict stands.
     recent = (
@@ -154,7 +154,7 @@ async def tell_position(
             )
         )
     context = dict(conv.context or {})
-    context["last_position_update"] = datetime.now(timezone.utc).isoformat()
+    context["last_position_update"] = utc_now().isoformat()
     context["told_wait_s"] = wait  # the scheduler tells a new one when it moves a lot
     conv.context = context
     await session.commit()
@@ -191,7 +191,7 @@ async def acknowledge(hub: Hub, conv_id: int, agent: User) -> Conversation:
         if conv.state != states.ASSIGNED or conv.assigned_to != agent.id:
             raise QueueError(409, "Only the assigned agent can acknowledge this conversation.")
         if conv.acknowledged_at is None:
-            conv.acknowledged_at = datetime.now(timezone.utc)
+            conv.acknowledged_at = utc_now()
             await hub.record_event(session, conv, "acknowledged", actor=agent.username)
             await session.commit()
             hub.publish_conversation(conv)
@@ -261,7 +261,7 @@ async def transfer(
         else:
             conv.team = to_team or conv.team
             conv.assigned_to = None
-            conv.waiting_since = datetime.now(timezone.utc)
+            conv.waiting_since = utc_now()
             await hub.transition(
                 session, conv, states.WAITING, actor=agent.username, note=f"transfer: {note}"
             )
@@ -280,7 +280,7 @@ async def agent_message(hub: Hub, conv_id: int, agent: User, body: str) -> dict[
         if conv.state != states.ASSIGNED or conv.assigned_to != agent.id:
             raise QueueError(409, "Claim or acknowledge the conversation before replying.")
         if conv.acknowledged_at is None:
-            conv.acknowledged_at = datetime.now(timezone.utc)
+            conv.acknowledged_at = utc_now()
         out = await hub.send(session, conv, "agent", body, agent=agent)
         await session.commit()
         return out
@@ -305,7 +305,7 @@ async def resolve(hub: Hub, conv_id: int, agent: User, code: str) -> Conversatio
         await wrapup_store.record_choice(session, conv, agent.id, code)
         await hub.transition(session, conv, states.RESOLVED, actor=agent.username, note=code)
         conv.resolution_code = code
-        conv.resolved_at = datetime.now(timezone.utc)
+        conv.resolved_at = utc_now()
         await session.commit()
         hub.publish_conversation(conv)
         await hub.send(session, conv, "system", t("resolved", conv.language), buttons=CSAT_BUTTONS)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exists, select
@@ -17,6 +17,7 @@ from bot.handoff import callbacks, dispatch, estimate, queue, urgency, waits
 from bot.realtime import presence
 from bot.store import states
 from bot.store.models import Callback, Conversation, User
+from bot.store.times import utc_now
 
 if TYPE_CHECKING:
     from bot.core import Core as Hub
@@ -43,7 +44,7 @@ def _moved(conv: Conversation, wait_s: float | None, share: float) -> bool:
 
 
 async def update_waiting_customers(hub: Hub) -> int:
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     told = 0
     share = hub.settings.routing_estimate_change_share
     async with hub.db.session() as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.config.settings import Settings
 from bot.store import states
 from bot.store.models import Conversation
-from bot.store.times import aware
+from bot.store.times import aware, utc_now
 from chattext.substance import content_words, looks_like_gibberish
 from knowledge.text import fold_diacritics
 
@@ -79,7 +79,7 @@ def assess(
 
 async def escalate_long_waits(core: Core, now: datetime | None = None) -> int:
     """Customers waiting longer than the setting become urgent (once)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     limit = now - timedelta(seconds=core.settings.urgent_wait_s)
     raised = 0
     async with core.db.session() as session:

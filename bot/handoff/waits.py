@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from bot.handoff import estimate, forecast, routing
 from bot.handoff.dispatch import epoch, snapshot, waiting_item
 from bot.store import states
 from bot.store.models import Conversation
-from bot.store.times import aware
+from bot.store.times import aware, utc_now
 
 DEFAULT_HANDLE_S = 240.0
 DEFAULT_ACK_S = 10.0
@@ -108,7 +108,7 @@ async def estimates(
 ) -> dict[int, tuple[int, float | None]]:
     """(position, expected wait in seconds or None) of waiting conversations: the wait is
     None when no one present can take it. See ``bot.handoff.estimate.queue_wait_s``."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     rules = routing.Rules.from_settings(settings)
     waiting, agents, _ = await snapshot(session, settings, now)
     chats, offers = await open_chats(session)

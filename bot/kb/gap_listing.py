@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.kb.privacy import customer_names, redact_many
 from bot.store.db import Database
 from bot.store.knowledge_models import GapCluster, GapItem
-from bot.store.times import iso
+from bot.store.times import iso, utc_now
 from knowledge.clustering import priority
 from knowledge.text import detect_language
 
@@ -25,7 +25,7 @@ def _utc(value: datetime) -> datetime:
 async def list_clusters(
     db: Database, status: str = "open", limit: int = 100
 ) -> list[dict[str, Any]]:
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     async with db.session() as session:
         rows = (
             await session.scalars(select(GapCluster).where(GapCluster.status == status).limit(2000))

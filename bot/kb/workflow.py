@@ -23,8 +23,8 @@ from bot.kb.errors import Invalid, NotAllowed, NotFound, Unavailable, WrongState
 from bot.kb.history import Recorder, audit
 from bot.store.db import Database
 from bot.store.knowledge_models import KnowledgeDraft, KnowledgeRevision
-from bot.store.models import User, utcnow
-from bot.store.times import iso
+from bot.store.models import User
+from bot.store.times import iso, utc_now
 from knowledge.corpus import (
     CorpusError,
     EntryLimits,
@@ -175,7 +175,7 @@ class Workflow:
             draft.publish_at = publish_at
             # An edit after review needs a fresh review.
             draft.status, draft.reviewer = "draft", None
-            draft.updated_at = utcnow()
+            draft.updated_at = utc_now()
             await audit(session, "draft_edited", user.username, draft.entry_id, draft.id)
             await session.commit()
             return draft_json(draft)
@@ -187,7 +187,7 @@ class Workflow:
                 raise WrongState(f"a {draft.status} draft cannot be submitted")
             if (why := problems(draft)) is not None:
                 raise Invalid(f"not ready for review: {why}")
-            draft.status, draft.updated_at = "in_review", utcnow()
+            draft.status, draft.updated_at = "in_review", utc_now()
             await audit(session, "submitted", user.username, draft.entry_id, draft.id)
             await session.commit()
             return draft_json(draft)
@@ -198,7 +198,7 @@ class Workflow:
             if draft.status != "in_review":
                 raise WrongState(f"a {draft.status} draft is not waiting for review")
             draft.status, draft.reviewer, draft.review_note = "rejected", user.username, note
-            draft.updated_at = utcnow()
+            draft.updated_at = utc_now()
             await audit(session, "rejected", user.username, draft.entry_id, draft.id, note=note)
             await session.commit()
             return draft_json(draft)
@@ -208,7 +208,7 @@ class Workflow:
             draft = await self._load(session, draft_id)
             if draft.status not in (*EDITABLE, "approved"):
                 raise WrongState(f"a {draft.status} draft cannot be withdrawn")
-            draft.status, draft.updated_at = "withdrawn", utcnow()
+            draft.status, draft.updated_at = "withdrawn", utc_now()
             await audit(session, "withdrawn", user.username, draft.entry_id, draft.id)
             await session.commit()
             return draft_json(draft)
@@ -223,11 +223,11 @@ class Workflow:
                 raise NotAllowed("A second knowledge manager or a supervisor approves this draft.")
             if (why := problems(draft)) is not None:
                 raise Invalid(f"cannot be published: {why}")
-            draft.status, draft.reviewer, draft.updated_at = "approved", user.username, utcnow()
+            draft.status, draft.reviewer, draft.updated_at = "approved", user.username, utc_now()
             await audit(session, "approved", user.username, draft.entry_id, draft.id)
             await session.commit()
             due = _aware(draft.publish_at)
-        if due is None or due <= datetime.now(timezone.utc):
+        if due is None or due <= utc_now():
             return await self.publish(user, draft_id)
         return await self.get_draft(draft_id)
 
@@ -270,7 +270,7 @@ class Workflow:
         async with self.db.session() as session:
             draft = await self._load(session, draft_id)
             draft.status, draft.version = "published", service.version
-            draft.published_at = draft.updated_at = utcnow()
+            draft.published_at = draft.updated_at = utc_now()
             await audit(session, "published", actor, entry_id, draft_id, version=service.version)
             await session.commit()
             out = draft_json(draft)
@@ -280,7 +280,7 @@ class Workflow:
 
     async def publish_due(self) -> int:
         """Publish approved drafts whose time has come (the scheduler tick)."""
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         async with self.db.session() as session:
             due = (
                 await session.scalars(
@@ -301,7 +301,7 @@ class Workflow:
         service = await self.knowledge.get()
         if service is None:
             return []
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         expired = []
         for entry in service.entries():
             raw = entry.get("expires_at")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ import httpx
 from bot.pipeline.rasa_client import RasaClient
 from bot.realtime import events
 from bot.realtime.broker import Broker
+from bot.store.times import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class BotHealth:
         rasa_ok = state == "ready"
         changed = (state, actions_ok) != (self.rasa_state, self.actions_ready)
         self.rasa_state, self.rasa_ready, self.actions_ready = state, rasa_ok, actions_ok
-        self.checked_at = datetime.now(timezone.utc)
+        self.checked_at = utc_now()
         if rasa_ok:
             self.rasa.breaker.success()
         if state == "loading":

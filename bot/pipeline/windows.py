@@ -24,7 +24,7 @@ panel's view, and the offer of a call-back when the window of a waiting customer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,7 +37,7 @@ from bot.pipeline.outbox import DeliveryRefused
 from bot.realtime import events
 from bot.store import states
 from bot.store.models import Conversation, Message, OutboxEntry
-from bot.store.times import aware, iso
+from bot.store.times import aware, iso, utc_now
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -244,10 +244,6 @@ class WindowClosed(Exception):
         self.detail = detail
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 async def delivery_verdict(
     core: Core, channel: str, key: str, out: dict[str, Any], now: datetime | None = None
 ) -> Verdict:
@@ -258,7 +254,7 @@ async def delivery_verdict(
         return Verdict(True)
     async with core.db.reader() as session:
         window = await window_of(session, key, rules, delivered_only=True)
-    verdict = window.verdict(str(out.get("sender") or "bot"), now or utcnow())
+    verdict = window.verdict(str(out.get("sender") or "bot"), now or utc_now())
     if verdict.allowed:
         return verdict
     explanation = verdict.explain(rules)
@@ -303,7 +299,7 @@ async def agent_reply_refusal(core: Core, conv_id: int, now: datetime | None = N
         if rules is None:
             return
         window = await window_of(session, conv.channel_key, rules)
-    now = now or utcnow()
+    now = now or utc_now()
     verdict = window.verdict("agent", now)
     if verdict.allowed:
         return
@@ -329,7 +325,7 @@ async def window_view(core: Core, conv_id: int) -> dict[str, Any] | None:
         if rules is None:
             return {"applies": False, "channel": conv.channel}
         window = await window_of(session, conv.channel_key, rules)
-    return {"applies": True, **window.as_json(utcnow(), core.settings.channel_window_warn_s)}
+    return {"applies": True, **window.as_json(utc_now(), core.settings.channel_window_warn_s)}
 
 
 async def last_buttons(core: Core, channel: str, key: str) -> list[dict[str, Any]]:
@@ -353,7 +349,7 @@ async def last_buttons(core: Core, channel: str, key: str) -> list[dict[str, Any
 async def offer_before_closing(core: Core, now: datetime | None = None) -> int:
     """Offer a call-back or another channel to customers still waiting for a person whose
     window is closing; once per window (a new customer message opens a new one)."""
-    now = now or utcnow()
+    now = now or utc_now()
     warn_s = core.settings.channel_window_warn_s
     offered = 0
     async with core.db.session() as session:

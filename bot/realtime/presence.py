@@ -8,13 +8,14 @@ within ``presence_timeout_s`` offline, so a closed laptop stops receiving assign
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
 from bot.realtime import events
 from bot.store.models import User
+from bot.store.times import utc_now
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -22,15 +23,13 @@ if TYPE_CHECKING:
 
 async def touch(core: Core, user_id: int) -> None:
     async with core.db.session() as session:
-        await session.execute(
-            update(User).where(User.id == user_id).values(last_seen_at=datetime.now(timezone.utc))
-        )
+        await session.execute(update(User).where(User.id == user_id).values(last_seen_at=utc_now()))
         await session.commit()
 
 
 async def sweep(core: Core, now: datetime | None = None) -> list[str]:
     """Set agents with no live panel offline; returns their usernames."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     limit = now - timedelta(seconds=core.settings.presence_timeout_s)
     async with core.db.session() as session:
         gone = (

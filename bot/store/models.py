@@ -3,7 +3,7 @@ call-backs, suggestion feedback and offer outcomes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,9 +20,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.store.times import utc_now
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+# The column defaults' clock, the one of bot.store.times; the other model modules import
+# it from here too.
+utcnow = utc_now
 
 
 class Base(DeclarativeBase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import Application, Card, Conversation, Customer, Message, User
+from bot.store.times import utc_now
 
 DEMO_DATA = Path(__file__).with_name("demo_data.yaml")
 
@@ -29,7 +30,7 @@ def load_demo_data(path: Path = DEMO_DATA) -> dict[str, Any]:
 
 async def seed_customers(session: AsyncSession, data: dict[str, Any]) -> int:
     """Insert or refresh the demo customers, their cards, applications and past conversations."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     for raw in data["customers"]:
         cid = raw["id"]
         await session.execute(delete(Card).where(Card.customer_id == cid))
