@@ -20,7 +20,12 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 from chattext.abbreviations import Abbreviations, load_abbreviations
+from nlu import action_results
 from nlu.text import DEFAULT_MAX_CHARS, fold_lower, prefix
+
+# Every model of this project loads this tokenizer first: the Rasa process that serves it
+# checks the action server's answers without checking their fixed schema each time.
+action_results.install()
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
