@@ -1,20 +1,20 @@
 """Agent-side API (session cookie + CSRF): presence, queue, claim, acknowledge, reply,
 transfer, call-backs and resolve. Sign-in is in bot.api.account, the live websocket in
 bot.api.agent_socket; routing in bot.api.routing, supervisors' alerts and metrics in
-bot.api.supervision."""
+bot.api.supervision, linking a customer in bot.api.customer_links."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot.access import customer_link, permissions
 from bot.access.auth import require_agent, require_supervisor
 from bot.access.deps import CoreDep, DatabaseDep, SettingsDep
+from bot.api import customer_links
 from bot.api import routing as routing_api
 from bot.api import supervision as supervision_api
 from bot.api.agent_schemas import CallbackListOut, ConversationDetailOut, QueueOut, StatusOut
@@ -32,7 +32,6 @@ from bot.store.models import (
     Callback,
     Conversation,
     ConversationEvent,
-    Customer,
     Message,
     User,
 )
@@ -40,6 +39,7 @@ from bot.store.serialize import callback_json, conversation_json, message_json
 from bot.store.times import utc_now
 
 router = APIRouter(prefix="/api", tags=["agent"])
+router.include_router(customer_links.router)
 router.include_router(routing_api.router)
 router.include_router(supervision_api.router)
 
@@ -191,79 +191,6 @@ async def assign(
             raise HTTPException(409, f"Conversation {conv_id} is '{conv.state}', not waiting.")
         await queue.assign(core, session, conv, target, actor=user.username, acknowledged=False)
         return conversation_json(conv)
-
-
-class LinkCustomerIn(BaseModel):
-    customer_id: str = Field(min_length=1, max_length=32)
-    # Why the agent is sure: it is audited, and the panel shows it beside the profile.
-    reason: str = Field(min_length=1, max_length=customer_link.MAX_REASON)
-
-
-class UnlinkCustomerIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=customer_link.MAX_REASON)
-
-
-def _reason(raw: str) -> str:
-    reason = " ".join(raw.split())
-    if not reason:
-        raise HTTPException(422, "Say why (a reason is required).")
-    return reason
-
-
-async def _linkable(session: Any, conv_id: int, user: User) -> Conversation:
-    conv = await session.get(Conversation, conv_id)
-    if conv is None:
-        raise HTTPException(404, "No such conversation.")
-    if not permissions.can_link_customer(user, conv.assigned_to):
-        raise HTTPException(403, "Only the agent working this conversation, or a supervisor.")
-    return conv
-
-
-@router.post("/conversations/{conv_id}/customer", response_model=ConversationOut)
-async def link_customer(
-    conv_id: DbId,
-    body: LinkCustomerIn,
-    request: Request,
-    core: CoreDep,
-    db: DatabaseDep,
-    user: User = Depends(require_agent),
-) -> dict[str, Any]:
-    """An agent who has checked who the customer is links the conversation to them, with a
-    reason. The link is for the agent's view: it never widens what the bot discloses."""
-    reason = _reason(body.reason)
-    async with db.session() as session:
-        conv = await _linkable(session, conv_id, user)
-        customer = await session.get(Customer, body.customer_id)
-        if customer is None:
-            raise HTTPException(404, "No such customer.")
-        if conv.customer_id == customer.id:
-            raise HTTPException(409, "The conversation is already linked to this customer.")
-        await customer_link.link_by_agent(core, session, conv, customer, user, reason)
-        await session.commit()
-    customer_link.refresh_offer(request.app.state, conv_id)
-    return conversation_json(conv)
-
-
-@router.post("/conversations/{conv_id}/customer/unlink", response_model=ConversationOut)
-async def unlink_customer(
-    conv_id: DbId,
-    body: UnlinkCustomerIn,
-    request: Request,
-    core: CoreDep,
-    db: DatabaseDep,
-    user: User = Depends(require_agent),
-) -> dict[str, Any]:
-    """Take the customer off the conversation, with a reason; what the conversation proved
-    to the bot is withdrawn with them."""
-    reason = _reason(body.reason)
-    async with db.session() as session:
-        conv = await _linkable(session, conv_id, user)
-        if conv.customer_id is None:
-            raise HTTPException(409, "The conversation has no customer to unlink.")
-        await customer_link.unlink(core, session, conv, user, reason)
-        await session.commit()
-    customer_link.refresh_offer(request.app.state, conv_id)
-    return conversation_json(conv)
 
 
 class MessageIn(BaseModel):

@@ -1,7 +1,7 @@
 """The router: one stored customer message (a work item) goes to the bot or to people.
 
 Three steps, and no database connection is held across the middle one:
-1. read what the decision needs (the message, the conversation), in a short transaction;
+1. what the decision needs (the message, the conversation) is read with the item's claim;
 2. ask the bot, if the conversation is in bot mode (the customer sees "typing" meanwhile);
 3. in one transaction: mark the item done (only if it still is pending, so a re-driven
    item is never answered twice), write the replies with their outbox rows, and move the
@@ -33,7 +33,6 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, exists, select, update
@@ -53,6 +52,7 @@ from bot.realtime import events
 from bot.reporting import surveys
 from bot.store import states, tables
 from bot.store.models import Conversation, Message, WorkItem
+from bot.store.times import utc_now
 from chattext.sentiment import Sentiment
 from knowledge.text import fold_diacritics
 
@@ -70,8 +70,7 @@ _replies = tables.messages.alias("replies")
 _items = tables.work_items
 # Work items (bound to ``ids``) with their messages and conversations, and whether the
 # message has a reply already (a pass that died after writing them). The worker reads
-# what it claims with it in the claim's own transaction (leases.claim_rows): a turn
-# starts from what it claimed, where it used to read it again in a transaction of its own.
+# what it claims with it, in the claim's own transaction (leases.claim_rows).
 READ_ITEMS = (
     select(
         WorkItem,
@@ -196,9 +195,7 @@ class Router:
         async with db.session() as session:
             # Done first: the first commit below carries it with the replies, and a second
             # worker holding the same item (lease ran out) finds it done and writes nothing.
-            marked = await session.scalar(
-                _MARK_DONE, {"item_id": item_id, "now": datetime.now(timezone.utc)}
-            )
+            marked = await session.scalar(_MARK_DONE, {"item_id": item_id, "now": utc_now()})
             if marked is None:
                 await session.rollback()
                 return Routed(True, msg.id)
