@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from chattext.abbreviations import default_abbreviations
 from chattext.fold import fold_lower
@@ -96,6 +97,10 @@ _FOLLOW_UP = re.compile(
 )
 
 
+# The checks below are pure functions of their text, and the hub asks them again of the
+# same recent turns at every message (the assist's query, the mood, the urgency signals):
+# each answer is kept for the texts seen last.
+@lru_cache(maxsize=16384)
 def _fold(word: str) -> str:
     return fold_lower(word).replace("'", "").replace("’", "")
 
@@ -143,6 +148,7 @@ def _real_word(token: str) -> bool:
     return not has_vietnamese_diacritics(token) and len(folded) > 1 and _english_like(folded)
 
 
+@lru_cache(maxsize=4096)
 def looks_like_gibberish(text: str) -> bool:
     """True when most of the words in a message are no words at all: keyboard mashes
     ("asdkjh qwe"), random letters, one letter repeated ("jjjjjj"), or Vietnamese letters
@@ -169,6 +175,7 @@ def content_words(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def is_substantive(text: str) -> bool:
     """True when a customer turn says something about their problem: not a button payload,
     not a slot value (card digits, a date, a phone number), not a bare yes/no/ok/ừ/uk/ko in
