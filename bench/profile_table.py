@@ -104,3 +104,65 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
         names = {name for r in runs for name in r.get(key, {})}
         out[key] = {n: mid([r.get(key, {}).get(n, 0.0) for r in runs]) for n in sorted(names)}
     return out
+
+
+def rasa_profile_table() -> str:
+    """bench/rasa_profile.py --out: Rasa's CPU per message by part, one column per run
+    label (before, after; repeats as medians)."""
+    files = sorted(
+        (
+            (path.name.removesuffix(".json"), json.loads(path.read_text(encoding="utf-8")))
+            for path in RESULTS.glob("rasa_profile-*.json")
+        ),
+        key=lambda item: str(item[1]["run"]["date"]),
+    )
+    columns: list[tuple[str, dict[str, Any]]] = []
+    for stem, data in files:
+        for run in RUNS:
+            repeats = [r for label, r in data["result"].items() if label.split("-")[0] == run]
+            if len(repeats) == 1:
+                columns.append((f"`{stem}` {run}", repeats[0]))
+            elif repeats:
+                merged = {
+                    key: statistics.median(r[key] for r in repeats)
+                    for key in (
+                        "rasa_cpu_ms_per_msg",
+                        "actions_cpu_ms_per_msg",
+                        "msgs_per_s",
+                        "load_avg_1m",
+                    )
+                }
+                names = {n for r in repeats for n in r["by_part_ms_per_msg"]}
+                merged["by_part_ms_per_msg"] = {
+                    n: statistics.median(r["by_part_ms_per_msg"].get(n, 0.0) for r in repeats)
+                    for n in names
+                }
+                columns.append((f"`{stem}` {run} (median of {len(repeats)})", merged))
+    parts: list[str] = []
+    for _, r in columns:
+        parts += [k for k in r["by_part_ms_per_msg"] if k not in parts]
+    newest = columns[-1][1] if columns else {}
+    parts.sort(key=lambda p: -newest.get("by_part_ms_per_msg", {}).get(p, 0.0))
+    head = "| ms per message | " + " | ".join(c for c, _ in columns) + " |\n"
+    head += "|---|" + "---:|" * len(columns) + "\n"
+    rows = [
+        "| Rasa CPU per message (/proc) | "
+        + " | ".join(_cell(r["rasa_cpu_ms_per_msg"], bold=True) for _, r in columns)
+        + " |",
+        "| action server CPU per message (/proc) | "
+        + " | ".join(_cell(r["actions_cpu_ms_per_msg"]) for _, r in columns)
+        + " |",
+        "| messages a second (4 at once) | "
+        + " | ".join(_cell(r["msgs_per_s"]) for _, r in columns)
+        + " |",
+        "| load average (1 min) at the start | "
+        + " | ".join(_cell(r["load_avg_1m"]) for _, r in columns)
+        + " |",
+    ]
+    for part in parts:
+        rows.append(
+            f"| {part} | "
+            + " | ".join(_cell(r["by_part_ms_per_msg"].get(part)) for _, r in columns)
+            + " |"
+        )
+    return head + "\n".join(rows) + "\n"

@@ -119,6 +119,10 @@ def message_statements(statements: list[Statement]) -> list[Statement]:
 
 class _RasaHandler(BaseHTTPRequestHandler):
     text = "Stand-in answer."
+    # Connections stay open between requests, as Rasa's and the action server's (Sanic)
+    # do: with HTTP/1.0 every call of the hub opened a new TCP connection, a cost the
+    # real stack does not have.
+    protocol_version = "HTTP/1.1"
 
     def _json(self, body: Any) -> None:
         data = json.dumps(body).encode()

@@ -1,0 +1,220 @@
+"""Where one message's CPU goes in Rasa and the action server: a py-spy profile, by part.
+
+Usage:
+    .venv/bin/python bench/rasa_profile.py [--messages 160] [--concurrency 4] [--rate 100]
+        [--label after] [--out FILE] [--keep-raw FILE] [--pythonpath TREE]
+
+What runs: the soak's stack (bench/soak_stack.py: the hub, the real Rasa with the
+project's trained model, the action server, demo data). ``--concurrency`` customers send
+the FAQ questions of bench/soak_messages.yaml straight to Rasa's REST channel, each its
+next as soon as the last is answered (``--messages`` in all, after one warm-up each, not
+measured), while py-spy samples every thread of the Rasa process. The CPU of Rasa's and
+the action server's process groups is read from /proc over the same window. With
+``--pythonpath`` Rasa and the action server run the project's code from that tree (a
+``git archive`` of an earlier commit, for its before-profile on the same model and data).
+
+A sample is put in one part by the frames on its stack (``PARTS``, first match wins);
+ms per message = the part's share of the samples x Rasa's /proc CPU per message (py-spy
+misses or double-counts some samples on a loaded machine; /proc is the measure).
+
+The last line printed is one JSON object: ``load_avg_1m`` (at the start),
+``rasa_cpu_ms_per_msg``, ``actions_cpu_ms_per_msg``, ``msgs_per_s``,
+``by_part_ms_per_msg``, ``top_functions`` (the functions with the most samples in their
+own code, ms per message) and the run's settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+
+import httpx  # noqa: E402
+import run_record  # noqa: E402
+import soak_stack  # noqa: E402
+import yaml  # noqa: E402
+from cpu_per_message import group_cpu_s  # noqa: E402
+from cpu_profile import PY_SPY  # noqa: E402
+
+# (part, markers): a sample goes to the first part one of whose markers is in a frame of
+# its stack (a frame reads "function (path/file.py:line)").
+PARTS: list[tuple[str, tuple[str, ...]]] = [
+    ("custom actions: answers checked against their schema", ("jsonschema/",)),
+    ("NLU: sentence embedding (e5)", ("E5Featurizer._featurize",)),
+    ("NLU: latent terms (e5 sparse head)", ("E5LatentTermsFeaturizer._featurize",)),
+    ("NLU: intent classifier", ("nlu/classifier.py", "nlu/intent_model.py")),
+    ("NLU: other components (tokens, n-grams, entities)", ("_parse_message_with_graph",)),
+    ("policies: TED", ("ted_policy.py",)),
+    ("policies: rules, memoization, ensemble", ("_predict_next_with_tracker",)),
+    ("custom actions: HTTP call and events", ("RemoteAction.run", "aiohttp/")),
+    ("tracker store (SQL)", ("tracker_store.py", "sqlalchemy/")),
+    ("forms and other actions", ("_run_action",)),
+]
+OTHER = "REST channel, Sanic and the rest"
+# Samples of an idle event loop or thread pool: waits, not work.
+WAITS = ("select (selectors", "_run_once (asyncio", "wait (threading", "_worker (concurrent")
+
+
+def part_of(frames: list[str]) -> str:
+    for part, markers in PARTS:
+        if any(marker in frame for marker in markers for frame in frames):
+            return part
+    return OTHER
+
+
+def _leaf_name(frame: str) -> str:
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rsplit(':', 1)[0].split('site-packages/')[-1]})"
+
+
+def summarise(raw: str, cpu_ms_per_msg: float) -> dict[str, Any]:
+    parts: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = waits = 0
+    for line in raw.splitlines():
+        if not line.strip():
+            continue
+        stack, _, count_text = line.rpartition(" ")
+        frames, count = stack.split(";"), int(count_text)
+        if frames[-1].startswith(WAITS):
+            waits += count
+            continue
+        total += count
+        parts[part_of(frames)] += count
+        own[_leaf_name(frames[-1])] += count
+    scale = cpu_ms_per_msg / total if total else 0.0
+    return {
+        "samples": total,
+        "wait_samples": waits,
+        "by_part_ms_per_msg": {k: round(v * scale, 1) for k, v in parts.most_common()},
+        "by_part_share": {k: round(v / total, 3) for k, v in parts.most_common()},
+        "top_functions": {k: round(v * scale, 1) for k, v in own.most_common(25)},
+    }
+
+
+def send_all(rasa_url: str, texts: list[str], sender: str) -> int:
+    """One customer's questions to Rasa's REST channel, one after the other; the answered."""
+    answered = 0
+    with httpx.Client(timeout=120) as client:
+        for text in texts:
+            reply = client.post(
+                f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            )
+            answered += bool(reply.status_code == 200 and reply.json())
+    return answered
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=160)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rate", type=int, default=100, help="py-spy samples a second")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--label", default="after", help="the key of this run in --out")
+    parser.add_argument("--out", help="add this run under --label to FILE (kept: other labels)")
+    parser.add_argument("--pythonpath", help="run Rasa and the actions from this source tree")
+    parser.add_argument("--keep-raw", help="also keep py-spy's raw output here")
+    args = parser.parse_args(argv)
+    texts = yaml.safe_load((ROOT / "bench" / "soak_messages.yaml").read_text())["faq"]
+    rng = random.Random(args.seed)
+    per_customer = max(1, args.messages // args.concurrency)
+    scripts = [[rng.choice(texts) for _ in range(per_customer)] for _ in range(args.concurrency)]
+    workdir = Path(tempfile.mkdtemp(prefix="tandem-rasa-prof-"))
+    load_at_start = round(os.getloadavg()[0], 1)
+    platforms = soak_stack.Platforms.start(["widget"])
+    stack = soak_stack.Stack(workdir, platforms)
+    if args.pythonpath:
+        # The children's path and working folder come from tandem.processes (child_env
+        # puts its ROOT first on PYTHONPATH): the tree's code, with this checkout's model.
+        soak_stack.processes.ROOT = Path(args.pythonpath).resolve()
+        os.environ["PYTHONPATH"] = str(soak_stack.processes.ROOT)
+    result: dict[str, Any] = {}
+    try:
+        stack.start(420)
+        rasa_url = stack.settings.rasa_url
+        with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
+            warm = [[rng.choice(texts)] for _ in range(args.concurrency)]
+            list(pool.map(send_all, [rasa_url] * args.concurrency, warm, _senders("warm", args)))
+        raw_path = workdir / "profile.txt"
+        rasa_pid = stack.procs["rasa"].pid
+        spy = subprocess.Popen(
+            [str(PY_SPY), "record", "-r", str(args.rate), "-f", "raw", "--threads"]
+            + ["--nonblocking", "-p", str(rasa_pid), "-o", str(raw_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(2)  # py-spy attaches
+        groups = {name: stack.procs[name].pid for name in ("rasa", "actions")}
+        cpu0 = {name: group_cpu_s(pgid) for name, pgid in groups.items()}
+        t0 = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
+            answered = sum(
+                pool.map(send_all, [rasa_url] * args.concurrency, scripts, _senders("prof", args))
+            )
+        seconds = time.monotonic() - t0
+        cpu = {name: group_cpu_s(pgid) - cpu0[name] for name, pgid in groups.items()}
+        spy.send_signal(signal.SIGINT)
+        spy.wait(60)
+        raw = raw_path.read_text()
+        if args.keep_raw:
+            shutil.copy(raw_path, args.keep_raw)
+        sent = per_customer * args.concurrency
+        rasa_ms = cpu["rasa"] * 1000 / sent
+        result = {
+            "load_avg_1m": load_at_start,
+            "messages": sent,
+            "answered": answered,
+            "concurrency": args.concurrency,
+            "sample_hz": args.rate,
+            "msgs_per_s": round(sent / seconds, 2),
+            "rasa_cpu_ms_per_msg": round(rasa_ms, 1),
+            "actions_cpu_ms_per_msg": round(cpu["actions"] * 1000 / sent, 1),
+            **summarise(raw, rasa_ms),
+        }
+    finally:
+        stack.stop()
+        platforms.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.out and result:
+        _merge(Path(args.out), args, result, argv)
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return result
+
+
+def _senders(kind: str, args: argparse.Namespace) -> list[str]:
+    return [f"rasa-prof-{kind}-{args.seed}-{i}" for i in range(args.concurrency)]
+
+
+def _merge(path: Path, args: argparse.Namespace, result: dict[str, Any], argv: Any) -> None:
+    """Runs of one profile (before, after) live in one file, each under its label."""
+    old = json.loads(path.read_text()) if path.exists() else {"result": {}}
+    merged = {**old["result"]}
+    context = run_record.describe_run(argv)
+    merged[args.label] = {
+        **result,
+        "date": context["date"],
+        "command": context["command"],
+        "commit": context["commit"],
+        "pythonpath": args.pythonpath,
+    }
+    run_record.write(path, merged, argv)
+
+
+if __name__ == "__main__":
+    main()
