@@ -5,6 +5,7 @@ minutes, and when their estimated wait moves a lot)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WAITING_UPDATE_S = 120.0
 ESTIMATE_FLOOR_S = 60.0  # a change in the estimate smaller than this is not news
+# Ticks between two looks at whether a waiting customer's estimate moved a lot: the
+# forecast costs milliseconds of CPU per waiting customer, and at every one-second tick
+# it was most of an idle hub's CPU while anyone waited. A customer hears of a big change
+# within this many seconds.
+ESTIMATE_EVERY_TICKS = 10
 
 
 def _due(conv: Conversation, now: datetime) -> bool:
@@ -43,11 +49,15 @@ def _moved(conv: Conversation, wait_s: float | None, share: float) -> bool:
     return estimate.changed_a_lot(context["told_wait_s"], wait_s, share, ESTIMATE_FLOOR_S)
 
 
-async def update_waiting_customers(hub: Hub) -> int:
+async def update_waiting_customers(hub: Hub, *, estimates: bool = True) -> int:
+    """Tell waiting customers their place again: every two minutes, and (with
+    ``estimates``) when their estimated wait moved a lot since they were told it."""
     now = utc_now()
     told = 0
     share = hub.settings.routing_estimate_change_share
-    async with hub.db.session() as session:
+    # A read, without the write lock: the forecast runs in here, and each customer found
+    # due is read again under its row lock below before anything is written.
+    async with hub.db.reader() as session:
         rows = list(
             (
                 await session.scalars(
@@ -55,13 +65,14 @@ async def update_waiting_customers(hub: Hub) -> int:
                 )
             ).all()
         )
-        now_waits = await waits.estimates(session, hub.settings, rows) if rows else {}
+        now_waits = await waits.estimates(session, hub.settings, rows) if rows and estimates else {}
         # A customer is due every two minutes, or when their estimate moved a lot; then
         # what they were told when this was read (the second check below compares it).
         due = {
             conv.id: (conv.context or {}).get("last_position_update")
             for conv in rows
-            if _due(conv, now) or _moved(conv, now_waits.get(conv.id, (0, None))[1], share)
+            if _due(conv, now)
+            or (estimates and _moved(conv, now_waits.get(conv.id, (0, None))[1], share))
         }
         await session.commit()
     for conv_id, last_told in due.items():
@@ -109,7 +120,7 @@ async def census(hub: Hub) -> Census:
     return Census(queue=bool(row[0]), online=bool(row[1]), callbacks=bool(row[2]))
 
 
-async def tick(hub: Hub) -> None:
+async def tick(hub: Hub, *, estimates: bool = True) -> None:
     seen = await census(hub)
     if seen.online:
         await presence.sweep(hub)
@@ -121,17 +132,18 @@ async def tick(hub: Hub) -> None:
     if seen.callbacks:
         await callbacks.sweep(hub)
     if seen.queue:
-        await update_waiting_customers(hub)
+        await update_waiting_customers(hub, estimates=estimates)
 
 
 async def run_forever(hub: Hub, interval_s: float = 1.0) -> None:
     """Tick on the one replica holding the scheduler's lease (``bot.cluster.jobs``)."""
     settings = hub.settings
+    ticks = itertools.count()
     await jobs.run_leased(
         hub.db,
         "scheduler",
         settings.replica_name,
         settings.job_lease_s,
         interval_s,
-        lambda: tick(hub),
+        lambda: tick(hub, estimates=next(ticks) % ESTIMATE_EVERY_TICKS == 0),
     )
