@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from bot.access.auth import require_agent, require_editor
-from bot.access.deps import DatabaseDep
+from bot.access.deps import DatabaseDep, KnowledgeDep
 from bot.api.params import DbId
 from bot.copilot.smart_reply import mine, nearest, reply_json
 from bot.kb.privacy import customer_names, redact_many
@@ -109,7 +109,7 @@ async def review(reply_id: DbId, body: ReviewIn, db: DatabaseDep, user: Editor) 
 
 @router.get("/conversations/{conv_id}/smart-replies", response_model=ForConversationOut)
 async def for_conversation(
-    conv_id: DbId, request: Request, db: DatabaseDep, user: Agent
+    conv_id: DbId, knowledge: KnowledgeDep, db: DatabaseDep, user: Agent
 ) -> dict[str, Any]:
     async with db.session() as session:
         conv = await session.get(Conversation, conv_id)
@@ -139,7 +139,7 @@ async def for_conversation(
     # One batch on the search threads: the customer's message and any answered message
     # not embedded before (approved replies change rarely; their vectors are kept).
     todo = [r.customer_text for r in approved if r.customer_text not in _VECTORS]
-    vectors = await request.app.state.knowledge.embed([last.text, *todo])
+    vectors = await knowledge.embed([last.text, *todo])
     if vectors is None:
         return empty
     vectors = np.asarray(vectors)
