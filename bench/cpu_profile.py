@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -160,22 +161,35 @@ def part_of(frames: list[str]) -> str:
     return OTHER
 
 
-def summarise(raw: str, rate: int, messages: int) -> dict[str, Any]:
-    ms = 1000.0 / rate / messages
+def leaf_name(frame: str) -> str:
+    """ "claim (bot/pipeline/leases.py:88)" -> "claim (bot/pipeline/leases.py)"."""
+    return f"{frame.split(' (', 1)[0]} ({_file(frame)})"
+
+
+def count_samples(
+    raw: str, part: Callable[[list[str]], str], waits: tuple[str, ...]
+) -> tuple[Counter[str], Counter[str], int, int]:
+    """py-spy's raw output counted: samples by part and by innermost function, the
+    samples counted, and those left out as waits (innermost frame starting with ``waits``)."""
     parts: Counter[str] = Counter()
     own: Counter[str] = Counter()
-    total = waits = 0
+    total = waited = 0
     for line in raw.splitlines():
         if not line.strip():
             continue
         frames, count = _frames(line)
-        if frames[-1].startswith(WAITS):
-            waits += count
+        if frames[-1].startswith(waits):
+            waited += count
             continue
         total += count
-        parts[part_of(frames)] += count
-        leaf = frames[-1]
-        own[f"{leaf.split(' (', 1)[0]} ({_file(leaf)})"] += count
+        parts[part(frames)] += count
+        own[leaf_name(frames[-1])] += count
+    return parts, own, total, waited
+
+
+def summarise(raw: str, rate: int, messages: int) -> dict[str, Any]:
+    ms = 1000.0 / rate / messages
+    parts, own, total, waits = count_samples(raw, part_of, WAITS)
     return {
         "sampled_ms_per_msg": round(total * ms, 1),
         "waits_or_uvloop_ms_per_msg": round(waits * ms, 1),

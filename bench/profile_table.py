@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,17 @@ def _cell(value: float | None, bold: bool = False) -> str:
     return f"**{value:.1f}**" if bold else f"{value:.1f}"
 
 
-def cpu_profile_table() -> str:
+def _columns(
+    pattern: str, median: Callable[[list[dict[str, Any]]], dict[str, Any]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """One column per file and run label ("before", "after"), oldest file first; a label
+    with repeats ("before-2", ...) is their ``median``, named "(median of n)"."""
     files = sorted(
         (
             (path.name.removesuffix(".json"), json.loads(path.read_text(encoding="utf-8")))
-            for path in RESULTS.glob("cpu_profile-*.json")
+            for path in RESULTS.glob(pattern)
         ),
-        key=lambda item: str(item[1]["run"]["date"]),  # oldest run first
+        key=lambda item: str(item[1]["run"]["date"]),
     )
     columns: list[tuple[str, dict[str, Any]]] = []
     for stem, data in files:
@@ -39,17 +44,29 @@ def cpu_profile_table() -> str:
             if len(repeats) == 1:
                 columns.append((f"`{stem}` {run}", repeats[0]))
             elif repeats:
-                columns.append((f"`{stem}` {run} (median of {len(repeats)})", _median(repeats)))
-    threads: list[str] = []
+                columns.append((f"`{stem}` {run} (median of {len(repeats)})", median(repeats)))
+    return columns
+
+
+def _parts_and_head(columns: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], str]:
+    """The parts any column has, largest first as the newest run measures them, and the
+    table's head."""
     parts: list[str] = []
     for _, r in columns:
-        threads += [k for k in r.get("by_thread_ms_per_msg_proc", {}) if k not in threads]
         parts += [k for k in r["by_part_ms_per_msg"] if k not in parts]
-    # Largest first, as the newest run measures them.
     newest = columns[-1][1] if columns else {}
     parts.sort(key=lambda p: -newest.get("by_part_ms_per_msg", {}).get(p, 0.0))
     head = "| ms per message | " + " | ".join(c for c, _ in columns) + " |\n"
     head += "|---|" + "---:|" * len(columns) + "\n"
+    return parts, head
+
+
+def cpu_profile_table() -> str:
+    columns = _columns("cpu_profile-*.json", _median)
+    threads: list[str] = []
+    for _, r in columns:
+        threads += [k for k in r.get("by_thread_ms_per_msg_proc", {}) if k not in threads]
+    parts, head = _parts_and_head(columns)
     rows = [
         "| hub CPU per message (/proc) | "
         + " | ".join(_cell(r["hub_cpu_ms_per_msg_proc"], bold=True) for _, r in columns)
@@ -109,42 +126,8 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def rasa_profile_table() -> str:
     """bench/rasa_profile.py --out: Rasa's CPU per message by part, one column per run
     label (before, after; repeats as medians)."""
-    files = sorted(
-        (
-            (path.name.removesuffix(".json"), json.loads(path.read_text(encoding="utf-8")))
-            for path in RESULTS.glob("rasa_profile-*.json")
-        ),
-        key=lambda item: str(item[1]["run"]["date"]),
-    )
-    columns: list[tuple[str, dict[str, Any]]] = []
-    for stem, data in files:
-        for run in RUNS:
-            repeats = [r for label, r in data["result"].items() if label.split("-")[0] == run]
-            if len(repeats) == 1:
-                columns.append((f"`{stem}` {run}", repeats[0]))
-            elif repeats:
-                merged = {
-                    key: statistics.median(r[key] for r in repeats)
-                    for key in (
-                        "rasa_cpu_ms_per_msg",
-                        "actions_cpu_ms_per_msg",
-                        "msgs_per_s",
-                        "load_avg_1m",
-                    )
-                }
-                names = {n for r in repeats for n in r["by_part_ms_per_msg"]}
-                merged["by_part_ms_per_msg"] = {
-                    n: statistics.median(r["by_part_ms_per_msg"].get(n, 0.0) for r in repeats)
-                    for n in names
-                }
-                columns.append((f"`{stem}` {run} (median of {len(repeats)})", merged))
-    parts: list[str] = []
-    for _, r in columns:
-        parts += [k for k in r["by_part_ms_per_msg"] if k not in parts]
-    newest = columns[-1][1] if columns else {}
-    parts.sort(key=lambda p: -newest.get("by_part_ms_per_msg", {}).get(p, 0.0))
-    head = "| ms per message | " + " | ".join(c for c, _ in columns) + " |\n"
-    head += "|---|" + "---:|" * len(columns) + "\n"
+    columns = _columns("rasa_profile-*.json", _rasa_median)
+    parts, head = _parts_and_head(columns)
     rows = [
         "| Rasa CPU per message (/proc) | "
         + " | ".join(_cell(r["rasa_cpu_ms_per_msg"], bold=True) for _, r in columns)
@@ -166,3 +149,13 @@ def rasa_profile_table() -> str:
             + " |"
         )
     return head + "\n".join(rows) + "\n"
+
+
+def _rasa_median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("rasa_cpu_ms_per_msg", "actions_cpu_ms_per_msg", "msgs_per_s", "load_avg_1m")
+    out: dict[str, Any] = {key: statistics.median(r[key] for r in runs) for key in keys}
+    names = {n for r in runs for n in r["by_part_ms_per_msg"]}
+    out["by_part_ms_per_msg"] = {
+        n: statistics.median(r["by_part_ms_per_msg"].get(n, 0.0) for r in runs) for n in names
+    }
+    return out

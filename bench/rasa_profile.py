@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,7 @@ import run_record  # noqa: E402
 import soak_stack  # noqa: E402
 import yaml  # noqa: E402
 from cpu_per_message import group_cpu_s  # noqa: E402
-from cpu_profile import PY_SPY  # noqa: E402
+from cpu_profile import PY_SPY, count_samples  # noqa: E402
 
 # (part, markers): a sample goes to the first part one of whose markers is in a frame of
 # its stack (a frame reads "function (path/file.py:line)").
@@ -76,26 +75,8 @@ def part_of(frames: list[str]) -> str:
     return OTHER
 
 
-def _leaf_name(frame: str) -> str:
-    name, _, where = frame.partition(" (")
-    return f"{name} ({where.rsplit(':', 1)[0].split('site-packages/')[-1]})"
-
-
 def summarise(raw: str, cpu_ms_per_msg: float) -> dict[str, Any]:
-    parts: Counter[str] = Counter()
-    own: Counter[str] = Counter()
-    total = waits = 0
-    for line in raw.splitlines():
-        if not line.strip():
-            continue
-        stack, _, count_text = line.rpartition(" ")
-        frames, count = stack.split(";"), int(count_text)
-        if frames[-1].startswith(WAITS):
-            waits += count
-            continue
-        total += count
-        parts[part_of(frames)] += count
-        own[_leaf_name(frames[-1])] += count
+    parts, own, total, waits = count_samples(raw, part_of, WAITS)
     scale = cpu_ms_per_msg / total if total else 0.0
     return {
         "samples": total,
