@@ -273,21 +273,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rasa.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     if args.out and result:
-        _merge(Path(args.out), args, result, argv)
+        run_record.add_labelled(
+            args.out, args.label, result, argv, n_messages=args.messages, sample_hz=args.rate
+        )
     print(__import__("json").dumps(result, ensure_ascii=False), flush=True)
     return result
-
-
-def _merge(path: Path, args: argparse.Namespace, result: dict[str, Any], argv: Any) -> None:
-    """Runs of one profile (before, after) live in one file, each under its label."""
-    import json
-
-    old = json.loads(path.read_text()) if path.exists() else {"result": {}}
-    merged = {"n_messages": args.messages, "sample_hz": args.rate, **old["result"]}
-    # Each run keeps its own context: the file's "run" is the last one's.
-    context = run_record.describe_run(argv)
-    merged[args.label] = {**result, "date": context["date"], "command": context["command"]}
-    run_record.write(path, merged, argv)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ What runs: the soak's stack (bench/soak_stack.py: the hub, the real Rasa with th
 project's trained model, the action server, demo data). ``--concurrency`` customers send
 the FAQ questions of bench/soak_messages.yaml straight to Rasa's REST channel, each its
 next as soon as the last is answered (``--messages`` in all, after one warm-up each, not
-measured), while py-spy samples every thread of the Rasa process. The CPU of Rasa's and
-the action server's process groups is read from /proc over the same window. With
+measured), while py-spy samples every thread of the Rasa process. The sending and the
+CPU of Rasa's and the action server's process groups (from /proc, per answered message)
+are bench/cpu_per_message.py's raw batch (``batch``). With
 ``--pythonpath`` Rasa and the action server run the project's code from that tree (a
 ``git archive`` of an earlier commit, for its before-profile on the same model and data).
 
@@ -26,7 +27,6 @@ own code, ms per message) and the run's settings.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import json
 import os
 import random
@@ -42,11 +42,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
-import httpx  # noqa: E402
+import cpu_per_message  # noqa: E402
 import run_record  # noqa: E402
+import soak_clients  # noqa: E402
 import soak_stack  # noqa: E402
 import yaml  # noqa: E402
-from cpu_per_message import group_cpu_s  # noqa: E402
 from cpu_profile import PY_SPY, count_samples  # noqa: E402
 
 # (part, markers): a sample goes to the first part one of whose markers is in a frame of
@@ -65,6 +65,7 @@ PARTS: list[tuple[str, tuple[str, ...]]] = [
 ]
 OTHER = "REST channel, Sanic and the rest"
 # Samples of an idle event loop or thread pool: waits, not work.
+BATCH_S = 600.0  # the longest a batch may take
 WAITS = ("select (selectors", "_run_once (asyncio", "wait (threading", "_worker (concurrent")
 
 
@@ -87,18 +88,6 @@ def summarise(raw: str, cpu_ms_per_msg: float) -> dict[str, Any]:
     }
 
 
-def send_all(rasa_url: str, texts: list[str], sender: str) -> int:
-    """One customer's questions to Rasa's REST channel, one after the other; the answered."""
-    answered = 0
-    with httpx.Client(timeout=120) as client:
-        for text in texts:
-            reply = client.post(
-                f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
-            )
-            answered += bool(reply.status_code == 200 and reply.json())
-    return answered
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -112,6 +101,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--pythonpath", help="run Rasa and the actions from this source tree")
     parser.add_argument("--keep-raw", help="also keep py-spy's raw output here")
     args = parser.parse_args(argv)
+    soak_clients.THINK_S = (0.0, 0.0)  # each customer's next question as soon as answered
     texts = yaml.safe_load((ROOT / "bench" / "soak_messages.yaml").read_text())["faq"]
     rng = random.Random(args.seed)
     per_customer = max(1, args.messages // args.concurrency)
@@ -128,73 +118,45 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {}
     try:
         stack.start(420)
-        rasa_url = stack.settings.rasa_url
-        with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
-            warm = [[rng.choice(texts)] for _ in range(args.concurrency)]
-            list(pool.map(send_all, [rasa_url] * args.concurrency, warm, _senders("warm", args)))
+        # The same sending and /proc accounting as cpu_per_message's raw batches.
+        warm = [[rng.choice(texts)] for _ in range(args.concurrency)]
+        cpu_per_message.batch(stack, "raw", warm, BATCH_S, f"warm-{args.seed}")
         raw_path = workdir / "profile.txt"
-        rasa_pid = stack.procs["rasa"].pid
         spy = subprocess.Popen(
             [str(PY_SPY), "record", "-r", str(args.rate), "-f", "raw", "--threads"]
-            + ["--nonblocking", "-p", str(rasa_pid), "-o", str(raw_path)],
+            + ["--nonblocking", "-p", str(stack.procs["rasa"].pid), "-o", str(raw_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         time.sleep(2)  # py-spy attaches
-        groups = {name: stack.procs[name].pid for name in ("rasa", "actions")}
-        cpu0 = {name: group_cpu_s(pgid) for name, pgid in groups.items()}
-        t0 = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
-            answered = sum(
-                pool.map(send_all, [rasa_url] * args.concurrency, scripts, _senders("prof", args))
-            )
-        seconds = time.monotonic() - t0
-        cpu = {name: group_cpu_s(pgid) - cpu0[name] for name, pgid in groups.items()}
+        done = cpu_per_message.batch(stack, "raw", scripts, BATCH_S, f"prof-{args.seed}")
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
         raw = raw_path.read_text()
         if args.keep_raw:
             shutil.copy(raw_path, args.keep_raw)
-        sent = per_customer * args.concurrency
-        rasa_ms = cpu["rasa"] * 1000 / sent
+        cpu = done["cpu_ms_per_msg"]
         result = {
             "load_avg_1m": load_at_start,
-            "messages": sent,
-            "answered": answered,
+            "messages": done["messages"],
+            "answered": done["answered"],
             "concurrency": args.concurrency,
             "sample_hz": args.rate,
-            "msgs_per_s": round(sent / seconds, 2),
-            "rasa_cpu_ms_per_msg": round(rasa_ms, 1),
-            "actions_cpu_ms_per_msg": round(cpu["actions"] * 1000 / sent, 1),
-            **summarise(raw, rasa_ms),
+            "msgs_per_s": done["msgs_per_s"],
+            "rasa_cpu_ms_per_msg": cpu["rasa"],
+            "actions_cpu_ms_per_msg": cpu["actions"],
+            **summarise(raw, cpu["rasa"]),
         }
     finally:
         stack.stop()
         platforms.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     if args.out and result:
-        _merge(Path(args.out), args, result, argv)
+        run_record.add_labelled(
+            args.out, args.label, {**result, "pythonpath": args.pythonpath}, argv
+        )
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result
-
-
-def _senders(kind: str, args: argparse.Namespace) -> list[str]:
-    return [f"rasa-prof-{kind}-{args.seed}-{i}" for i in range(args.concurrency)]
-
-
-def _merge(path: Path, args: argparse.Namespace, result: dict[str, Any], argv: Any) -> None:
-    """Runs of one profile (before, after) live in one file, each under its label."""
-    old = json.loads(path.read_text()) if path.exists() else {"result": {}}
-    merged = {**old["result"]}
-    context = run_record.describe_run(argv)
-    merged[args.label] = {
-        **result,
-        "date": context["date"],
-        "command": context["command"],
-        "commit": context["commit"],
-        "pythonpath": args.pythonpath,
-    }
-    run_record.write(path, merged, argv)
 
 
 if __name__ == "__main__":

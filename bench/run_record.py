@@ -80,3 +80,26 @@ def report(out: str | Path | None, result: dict[str, Any], argv: list[str] | Non
     if out and result:
         write(out, result, argv)
     print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def add_labelled(
+    path: str | Path,
+    label: str,
+    result: dict[str, Any],
+    argv: list[str] | None = None,
+    **shared: Any,
+) -> Path:
+    """Add one run of a comparison (before, after, repeats: "before-2") to a file that
+    keeps the others, under its ``label`` with its own date, command and commit; ``shared``
+    settings of the whole file sit beside the labels. The file's "run" is the last one's."""
+    out = Path(path)
+    old = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"result": {}}
+    context = describe_run(argv)
+    merged = {**shared, **old["result"]}
+    merged[label] = {
+        **result,
+        "date": context["date"],
+        "command": context["command"],
+        "commit": context["commit"],
+    }
+    return write(out, merged, argv)
