@@ -15,6 +15,7 @@ module), so every Rasa process that serves the project's model has it, however s
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from jsonschema import validators
@@ -22,17 +23,13 @@ from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
-_validator: Any = None
 
-
+@cache
 def _schema_validator() -> Any:
-    global _validator
-    if _validator is None:
-        schema = RemoteAction.action_response_format_spec()
-        cls = validators.validator_for(schema)
-        cls.check_schema(schema)  # what jsonschema.validate did at every call
-        _validator = cls(schema)
-    return _validator
+    schema = RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)  # what jsonschema.validate did at every call
+    return cls(schema)
 
 
 def validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> bool:
