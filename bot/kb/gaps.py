@@ -36,7 +36,8 @@ from bot.kb.history import audit
 from bot.pipeline.sender import sender_conversation
 from bot.store.db import Database
 from bot.store.knowledge_models import GapCluster, GapItem, KnowledgeAnswer
-from bot.store.models import Conversation, Message, SuggestionEvent, User, utcnow
+from bot.store.models import Conversation, Message, SuggestionEvent, User
+from bot.store.times import utc_now
 from knowledge.clustering import assign, embed_centred, language_means, merges
 from knowledge.text import detect_language, fold_diacritics
 
@@ -319,7 +320,7 @@ class GapInbox:
                 for cluster_id, entry_id in closed.items():
                     row = await session.get(GapCluster, cluster_id)
                     if row is not None and row.status == "open":
-                        row.status, row.entry_id, row.closed_at = "closed", entry_id, utcnow()
+                        row.status, row.entry_id, row.closed_at = "closed", entry_id, utc_now()
                         await audit(session, "gap_closed", None, entry_id, cluster=cluster_id)
                 await session.commit()
         return list(closed)
@@ -372,6 +373,6 @@ class GapInbox:
             async with self.db.session() as session:
                 row = await session.get(GapCluster, draft["cluster_id"])
                 if row is not None and row.status == "open":
-                    row.status, row.entry_id, row.closed_at = "closed", draft["entry_id"], utcnow()
+                    row.status, row.entry_id, row.closed_at = "closed", draft["entry_id"], utc_now()
                     await session.commit()
         await self.close_answered()

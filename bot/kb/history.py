@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import Database
 from bot.store.knowledge_models import KnowledgeAudit, KnowledgeRevision
+from bot.store.times import utc_now
 
 # Fields that change on every save and would only add noise to a diff.
 NOISE = ("updated_at",)
@@ -62,9 +63,7 @@ class Recorder:
 
     def listen(self, changes: list[dict[str, Any]], meta: dict[str, Any]) -> None:
         """The knowledge service's change listener (any thread)."""
-        from bot.store.models import utcnow
-
-        self._pending.put((changes, dict(meta), utcnow()))
+        self._pending.put((changes, dict(meta), utc_now()))
 
     async def flush(self) -> int:
         """Write every queued change; returns how many entry changes were written."""

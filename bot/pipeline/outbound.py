@@ -14,8 +14,9 @@ from bot.pipeline.effects import after_commit
 from bot.realtime import events
 from bot.realtime.broker import Broker
 from bot.store import tables
-from bot.store.models import Conversation, Message, utcnow
+from bot.store.models import Conversation, Message
 from bot.store.serialize import message_json
+from bot.store.times import utc_now
 
 # Built once (every message runs it): a statement built anew is keyed anew by SQLAlchemy.
 # Core statements on the tables: nothing in the session is to be brought in line with them
@@ -82,7 +83,7 @@ async def append(
         text=body,
         payload=payload or {},
         agent_id=agent_id,
-        created_at=utcnow(),
+        created_at=utc_now(),
     )
     session.add(msg)
     await session.flush()

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import Base, utcnow
+from bot.store.models import Base
+from bot.store.times import utc_now
 
 
 class WrapupCode(Base):
@@ -25,7 +26,7 @@ class WrapupCode(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     updated_by: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class WrapupChoice(Base):
@@ -38,7 +39,7 @@ class WrapupChoice(Base):
     suggested: Mapped[list[str]] = mapped_column(JSON, default=list)
     chosen: Mapped[str] = mapped_column(String(40))
     features: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class ConversationSummary(Base):
@@ -49,4 +50,4 @@ class ConversationSummary(Base):
     language: Mapped[str] = mapped_column(String(2))
     stage: Mapped[str] = mapped_column(String(12))
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

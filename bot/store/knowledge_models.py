@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import Base, utcnow
+from bot.store.models import Base
+from bot.store.times import utc_now
 
 DRAFT_STATES = ("draft", "in_review", "approved", "published", "rejected", "withdrawn")
 
@@ -35,8 +36,8 @@ class KnowledgeDraft(Base):
     publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cluster_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int | None] = mapped_column(Integer)  # corpus version it became
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -52,7 +53,7 @@ class KnowledgeRevision(Base):
     actor: Mapped[str | None] = mapped_column(String(64))
     draft_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class KnowledgeAudit(Base):
@@ -65,7 +66,7 @@ class KnowledgeAudit(Base):
     draft_id: Mapped[int | None] = mapped_column(Integer)
     actor: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class GapCluster(Base):
@@ -79,8 +80,8 @@ class GapCluster(Base):
     size: Mapped[int] = mapped_column(Integer, default=0)
     draft_id: Mapped[int | None] = mapped_column(Integer)
     entry_id: Mapped[str | None] = mapped_column(String(80))  # the entry that answers it
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -102,7 +103,7 @@ class GapItem(Base):
     cluster_id: Mapped[int | None] = mapped_column(
         ForeignKey("knowledge_gap_clusters.id"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class KnowledgeAnswer(Base):
@@ -114,7 +115,7 @@ class KnowledgeAnswer(Base):
     conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     score: Mapped[float | None] = mapped_column(Float)
     lang: Mapped[str | None] = mapped_column(String(2))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class StoredEntry(Base):
@@ -123,4 +124,4 @@ class StoredEntry(Base):
     __tablename__ = "knowledge_entries"
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     content: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -22,10 +22,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.store.times import utc_now
 
-# The column defaults' clock, the one of bot.store.times; the other model modules import
-# it from here too.
-utcnow = utc_now
-
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -106,8 +102,8 @@ class AgentSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     address: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_reason: Mapped[str | None] = mapped_column(String(30))
 
@@ -119,9 +115,9 @@ class SigninThrottle(Base):
     scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # account | address
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     # No attempt is verified before this instant (the growing delay).
-    next_allowed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_allowed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     # An attempt on this account is being verified (set by the process checking it).
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -157,7 +153,7 @@ class Conversation(Base):
     resolution_code: Mapped[str | None] = mapped_column(String(40))
     csat: Mapped[int | None] = mapped_column(Integer)
     nps: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     agent_joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Indexed: the wait forecast reads the most recently ended conversations by it.
@@ -187,7 +183,7 @@ class Message(Base):
     reply_to: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     text: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # buttons, intent, etc.
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -204,7 +200,7 @@ class ConversationEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class Callback(Base):
@@ -223,7 +219,7 @@ class Callback(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     language: Mapped[str] = mapped_column(String(2), default="vi")
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -238,7 +234,7 @@ class Alert(Base):
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -254,7 +250,7 @@ class SuggestionEvent(Base):
     score: Mapped[float | None] = mapped_column(Float)
     event: Mapped[str] = mapped_column(String(16))  # shown|inserted|sent|sent_edited|dismissed
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class OfferEvent(Base):
@@ -268,7 +264,7 @@ class OfferEvent(Base):
     offer_id: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))  # shown|accepted|declined|not_relevant
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class WorkItem(Base):
@@ -287,7 +283,7 @@ class WorkItem(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -305,7 +301,7 @@ class OutboxEntry(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -333,7 +329,7 @@ class AssistState(Base):
     shown_rule_id: Mapped[str | None] = mapped_column(String(64))
     shown_offer_id: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        DateTime(timezone=True), default=utc_now, onupdate=utc_now
     )
 
 
@@ -348,9 +344,9 @@ class IdentityAttempt(Base):
     scope: Mapped[str] = mapped_column(String(10))  # visitor | address | customer
     key: Mapped[str] = mapped_column(String(200))
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     # No check runs for this scope before this instant (the growing delay).
-    next_allowed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_allowed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
 
@@ -364,7 +360,7 @@ class IdentityCheck(Base):
     customer_id: Mapped[str] = mapped_column(String(32))
     level: Mapped[str] = mapped_column(String(12))  # card_dob | otp
     how: Mapped[str] = mapped_column(String(40))
-    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    verified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     otp_hash: Mapped[str | None] = mapped_column(String(64))
     otp_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     otp_tries_left: Mapped[int] = mapped_column(Integer, default=0)
@@ -384,4 +380,4 @@ class ChannelToken(Base):
     refreshing_owner: Mapped[str | None] = mapped_column(String(64))
     refreshing_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     refreshes: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import Base, utcnow
+from bot.store.models import Base
+from bot.store.times import utc_now
 
 
 class ReportingEvent(Base):
@@ -42,7 +43,7 @@ class ReportingEvent(Base):
     reason: Mapped[str | None] = mapped_column(String(40))
     intent: Mapped[str | None] = mapped_column(String(64))
     day: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class ReportingRollup(Base):
