@@ -85,6 +85,12 @@ def journey(context: Any, hub_url: str, *, with_bot: bool) -> None:
     customer = page.locator(".tw-msg--customer .tw-bubble").last
     customer.get_by_text("<b>Sen Vàng</b>", exact=False).wait_for()
     assert page.locator(".tw-msg--customer .tw-bubble b").count() == 0
+    # Each of the widget's style sheets reached the page (the base one sets the brand colour,
+    # the messages sheet colours the customer's bubble with it, the composer sheet lays out
+    # the bar with the "talk to a person" button).
+    style = "(el, prop) => getComputedStyle(el).getPropertyValue(prop)"
+    assert customer.evaluate(style, "background-color") == "rgb(11, 93, 75)"
+    assert page.locator(".tw-humanbar").evaluate(style, "display") == "flex"
     if with_bot:
         # The first reply of a fresh stack also warms the embedding model: allow for it.
         page.locator(".tw-msg--bot:not(.tw-msg--welcome)").first.wait_for(timeout=60_000)

@@ -36,8 +36,22 @@ def test_the_loader_and_every_module_are_javascript_that_any_site_may_import(
         assert res.headers["access-control-allow-origin"] == "*", path
         assert res.headers["cache-control"] == "no-cache", path
         assert res.headers["x-content-type-options"] == "nosniff", path
-    assert client.get("/widget/tandem-widget.css").headers["content-type"].startswith("text/css")
     assert client.get("/widget/modules/missing.js").status_code == 404
+
+
+def test_every_style_sheet_the_widget_links_is_served_as_css(client: TestClient) -> None:
+    main = (MODULES / "main.js").read_text(encoding="utf-8")
+    listed = re.search(r"var STYLESHEETS = \[(.*?)\];", main)
+    assert listed, "main.js names its style sheets in STYLESHEETS"
+    sheets = re.findall(r'"([\w/-]+\.css)"', listed.group(1))
+    on_disk = ["tandem-widget.css"] + [
+        f"styles/{p.name}" for p in (WIDGET_DIR / "styles").glob("*.css")
+    ]
+    assert sheets[0] == "tandem-widget.css" and sorted(sheets) == sorted(on_disk)
+    for sheet in sheets:
+        res = client.get(f"/widget/{sheet}")
+        assert res.status_code == 200, sheet
+        assert res.headers["content-type"].startswith("text/css"), sheet
 
 
 def test_a_revalidated_module_is_a_304_with_the_same_headers(client: TestClient) -> None:
@@ -108,4 +122,4 @@ def test_every_widget_text_exists_in_vietnamese_and_english() -> None:
 def test_files_on_disk_are_the_ones_served() -> None:
     # The static mount serves the folder as it is: no build step writes into it.
     served = {p.name for p in WIDGET_DIR.iterdir()}
-    assert served == {"tandem-widget.js", "tandem-widget.css", "modules"}
+    assert served == {"tandem-widget.js", "tandem-widget.css", "modules", "styles"}

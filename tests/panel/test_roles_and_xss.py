@@ -128,6 +128,10 @@ def test_panel_is_served_with_a_strict_policy_and_no_outside_assets(hub: HubProc
         response = httpx.get(f"{hub.url}/panel/assets/{asset}", timeout=10)
         assert response.status_code == 200, asset
         assert "content-security-policy" in response.headers
+    # Every style sheet is linked from the page, the colours' sheet first.
+    linked = re.findall(r'<link rel="stylesheet" href="/panel/assets/([\w-]+\.css)">', page.text)
+    assert linked[0] == "panel.css"
+    assert sorted(linked) == sorted(p.name for p in STATIC.glob("*.css"))
     for source in STATIC.iterdir():
         text = source.read_text(encoding="utf-8")
         # No CDN or outside origin: the page works on an intranet with no internet access.

@@ -33,11 +33,16 @@ function wireNetwork() {
   });
 }
 
+// The base sheet first: it sets the colours the others use.
+var STYLESHEETS = ["tandem-widget.css", "styles/messages.css", "styles/composer.css"];
+
 function show() {
-  var css = document.createElement("link");
-  css.rel = "stylesheet";
-  css.href = config.base + "/widget/tandem-widget.css";
-  document.head.appendChild(css);
+  STYLESHEETS.forEach(function (path) {
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = config.base + "/widget/" + path;
+    document.head.appendChild(css);
+  });
   document.body.appendChild(ui.root);
   applyLanguage();
   setOpen(state.open);
