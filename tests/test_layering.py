@@ -239,11 +239,13 @@ def _reaches_into_the_hub(node: ast.AST) -> str | None:
         return f"{ast.unparse(node)} (take db: DatabaseDep)"
     if node.attr == "hub" and isinstance(owner, ast.Attribute) and owner.attr == "state":
         return f"{ast.unparse(node)} (take a dependency from bot.access.deps)"
+    if node.attr == "state" and isinstance(owner, ast.Attribute) and owner.attr == "app":
+        return f"{ast.unparse(node)} (an installed part: take bot.access.deps.part_of)"
     return None
 
 
 def test_routes_take_the_database_as_a_dependency() -> None:
-    """No `hub.db` (nor `core.db`, `hub_of(request)`, `app.state.hub`) in a route module:
+    """No `hub.db` (nor `core.db`, `hub_of(request)`, `request.app.state`) in a route module:
     a route declares `db: DatabaseDep`, `settings: SettingsDep`, `broker: BrokerDep`, and
     `core: CoreDep` only to hand the hub to a stage's function (the queue, routing,
     call-backs). Only the store and the stages that own tables open sessions off the hub."""

@@ -19,7 +19,8 @@ after the caller's commit; nothing here commits.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Coroutine
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,10 +135,14 @@ async def unlink(
     core.publish_after_commit(session, conv)
 
 
-def refresh_offer(app_state: Any, conv_id: int) -> None:
+class OfferRefresher(Protocol):
+    """What re-ranks the offer beside a conversation (the assist engine, bot.assist.live)."""
+
+    def refresh_offer(self, conv_id: int) -> Coroutine[Any, Any, None]: ...
+
+
+def refresh_offer(core: Core, assist: OfferRefresher | None, conv_id: int) -> None:
     """After a link or unlink, in the background: the offer the agent sees depends on who
-    the customer is. ``app_state`` is the application's state: its hub, and its assist
-    engine when that part is installed."""
-    assist = getattr(app_state, "assist", None)
+    the customer is. ``assist`` is None when the hub runs without that part."""
     if assist is not None:
-        app_state.hub.spawn(assist.refresh_offer(conv_id))
+        core.spawn(assist.refresh_offer(conv_id))

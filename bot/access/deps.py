@@ -5,7 +5,8 @@ application's untyped state."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from collections.abc import Callable
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
@@ -17,6 +18,8 @@ from bot.pipeline.serving import ServingHub
 from bot.realtime.broker import Broker
 from bot.search.index import KnowledgeIndex
 from bot.store.db import Database
+
+Part = TypeVar("Part")
 
 
 def core_of(conn: HTTPConnection) -> Core:
@@ -50,6 +53,32 @@ def knowledge_of(conn: HTTPConnection) -> KnowledgeIndex:
 
 def passwords_of(conn: HTTPConnection) -> PasswordWorker:
     return cast(PasswordWorker, conn.app.state.passwords)
+
+
+def part_of(name: str, kind: type[Part]) -> Callable[[HTTPConnection], Part]:
+    """The dependency for an optional part's object (a channel, the assist engine, the
+    knowledge workflow), which that part's ``install(app)`` keeps under ``name`` in the
+    application's state; checked to be a ``kind`` so the route's type is a fact."""
+
+    def of(conn: HTTPConnection) -> Part:
+        part = getattr(conn.app.state, name, None)
+        if not isinstance(part, kind):
+            raise RuntimeError(f"the hub's {name!r} part is not installed")
+        return part
+
+    of.__name__ = f"{name}_of"
+    return of
+
+
+def optional_part_of(name: str, kind: type[Part]) -> Callable[[HTTPConnection], Part | None]:
+    """The same for a part a route can do without (None when it is not installed)."""
+
+    def of(conn: HTTPConnection) -> Part | None:
+        part = getattr(conn.app.state, name, None)
+        return part if isinstance(part, kind) else None
+
+    of.__name__ = f"optional_{name}_of"
+    return of
 
 
 CoreDep = Annotated[Core, Depends(core_of)]

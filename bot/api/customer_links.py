@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
 from bot.access import customer_link, permissions
@@ -14,6 +14,7 @@ from bot.access.auth import require_agent
 from bot.access.deps import CoreDep, DatabaseDep
 from bot.api.params import DbId
 from bot.api.schemas import ConversationOut
+from bot.assist.routes import OptionalEngine
 from bot.store.models import Conversation, Customer, User
 from bot.store.serialize import conversation_json
 
@@ -50,7 +51,7 @@ async def _linkable(session: Any, conv_id: int, user: User) -> Conversation:
 async def link_customer(
     conv_id: DbId,
     body: LinkCustomerIn,
-    request: Request,
+    assist: OptionalEngine,
     core: CoreDep,
     db: DatabaseDep,
     user: User = Depends(require_agent),
@@ -67,7 +68,7 @@ async def link_customer(
             raise HTTPException(409, "The conversation is already linked to this customer.")
         await customer_link.link_by_agent(core, session, conv, customer, user, reason)
         await session.commit()
-    customer_link.refresh_offer(request.app.state, conv_id)
+    customer_link.refresh_offer(core, assist, conv_id)
     return conversation_json(conv)
 
 
@@ -75,7 +76,7 @@ async def link_customer(
 async def unlink_customer(
     conv_id: DbId,
     body: UnlinkCustomerIn,
-    request: Request,
+    assist: OptionalEngine,
     core: CoreDep,
     db: DatabaseDep,
     user: User = Depends(require_agent),
@@ -89,5 +90,5 @@ async def unlink_customer(
             raise HTTPException(409, "The conversation has no customer to unlink.")
         await customer_link.unlink(core, session, conv, user, reason)
         await session.commit()
-    customer_link.refresh_offer(request.app.state, conv_id)
+    customer_link.refresh_offer(core, assist, conv_id)
     return conversation_json(conv)

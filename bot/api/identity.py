@@ -20,7 +20,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
@@ -31,6 +31,7 @@ from bot.access import identity_throttle as identity
 from bot.access.deps import BrokerDep, CoreDep, DatabaseDep, SettingsDep
 from bot.access.lockout import Lockout
 from bot.api.params import MAX_DB_ID
+from bot.assist.routes import OptionalEngine
 from bot.channels import sms
 from bot.config.settings import Settings
 from bot.core import Core
@@ -77,16 +78,9 @@ def scopes_for(conv: Conversation | None, sender_id: str, target: str | None) ->
 
 
 def refused_response(exc: identity.Refused) -> JSONResponse:
-    return JSONResponse(
-        {
-            "detail": str(exc),
-            "verified": False,
-            "retry_after": exc.retry_after,
-            "locked": exc.locked,
-        },
-        status_code=429,
-        headers={"Retry-After": str(exc.retry_after)},
-    )
+    retry, locked = exc.retry_after, exc.locked
+    body = {"detail": str(exc), "verified": False, "retry_after": retry, "locked": locked}
+    return JSONResponse(body, status_code=429, headers={"Retry-After": str(retry)})
 
 
 async def alert_lockouts(db: Database, broker: Broker, lockouts: list[Lockout]) -> None:
@@ -129,7 +123,7 @@ class VerifyOut(BaseModel):
 @router.post("/identity/verify", response_model=VerifyOut)
 async def verify_identity(
     body: VerifyIn,
-    request: Request,
+    assist: OptionalEngine,
     core: CoreDep,
     db: DatabaseDep,
     settings: SettingsDep,
@@ -174,7 +168,7 @@ async def verify_identity(
     await identity.succeeded(db, settings, scopes)
     linked = await _record(core, db, body.sender_id, conv, found_id, CARD_DOB, "card_dob")
     if linked:
-        customer_link.refresh_offer(request.app.state, linked)
+        customer_link.refresh_offer(core, assist, linked)
     return VerifyOut(verified=True, customer_id=found_id, name=name, level=CARD_DOB)
 
 
@@ -309,7 +303,7 @@ class OtpVerifyOut(BaseModel):
 @router.post("/identity/otp/verify", response_model=OtpVerifyOut)
 async def verify_otp(
     body: OtpVerifyIn,
-    request: Request,
+    assist: OptionalEngine,
     core: CoreDep,
     db: DatabaseDep,
     settings: SettingsDep,
@@ -369,7 +363,7 @@ async def verify_otp(
     if right:
         await identity.succeeded(db, settings, scopes)
         if linked:
-            customer_link.refresh_offer(request.app.state, linked)
+            customer_link.refresh_offer(core, assist, linked)
         return OtpVerifyOut(verified=True, customer_id=target, level=OTP)
     lockouts = await identity.failed(db, settings, scopes)
     await alert_lockouts(db, broker, lockouts)

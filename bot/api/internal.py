@@ -7,17 +7,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot import kb
 from bot.access.auth import require_service
 from bot.access.deps import CoreDep, DatabaseDep, KnowledgeDep, SettingsDep
 from bot.api import identity
 from bot.api.params import DbIdField
 from bot.api.schemas import CallbackOut
 from bot.handoff import callbacks
+from bot.kb.routes import OptionalGapsDep
 from bot.store.models import Card, Conversation, Customer
 from bot.store.serialize import callback_json
 from bot.store.times import utc_now
@@ -39,8 +39,9 @@ class KnowledgeAnswerOut(BaseModel):
 
 @router.get("/knowledge/answer", response_model=KnowledgeAnswerOut)
 async def knowledge_answer(
-    request: Request,
+    core: CoreDep,
     knowledge: KnowledgeDep,
+    gaps: OptionalGapsDep,
     q: str = Query(..., min_length=1, max_length=4000),
     lang: str | None = None,
     k: int = Query(3, ge=1, le=20),
@@ -59,7 +60,8 @@ async def knowledge_answer(
     if tags:
         hits = prefer_subject(hits, tags, service.retriever.threshold)[:k]
     # Usage per entry and the knowledge-gap inbox (written after the response).
-    kb.note_answer(request.app, q, lang, hits, sender_id)
+    if gaps is not None:
+        core.spawn(gaps.record_answer(q, lang, hits, sender_id))
     return {"hits": hits}
 
 

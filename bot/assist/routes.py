@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from bot.access.auth import require_agent, require_editor, require_supervisor
-from bot.access.deps import CoreDep, DatabaseDep, SettingsDep
+from bot.access.deps import CoreDep, DatabaseDep, SettingsDep, optional_part_of, part_of
 from bot.api.params import DbId, DbIdField
 from bot.assist.live import AssistEngine
 from bot.assist.profiles import profile_json
@@ -30,11 +30,10 @@ SuggestionEventName = Literal["shown", "inserted", "dismissed", "sent", "sent_ed
 OfferOutcome = Literal["accepted", "declined", "not_relevant"]
 
 
-def engine_of(request: Request) -> AssistEngine:
-    return request.app.state.assist  # type: ignore[no-any-return]
-
-
-Engine = Annotated[AssistEngine, Depends(engine_of)]
+# The engine ``bot.assist.install`` keeps on the application; routes elsewhere that only
+# refresh an offer when the part is there take the optional one.
+Engine = Annotated[AssistEngine, Depends(part_of("assist", AssistEngine))]
+OptionalEngine = Annotated[AssistEngine | None, Depends(optional_part_of("assist", AssistEngine))]
 
 
 @router.get("/customers/{customer_id}/profile", response_model=ProfileOut)

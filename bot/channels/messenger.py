@@ -24,13 +24,14 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
+from bot.access.deps import part_of
 from bot.channels import platform
 from bot.config.settings import Settings
 from bot.core import Core
@@ -223,10 +224,13 @@ class MessengerChannel:
 router = APIRouter(tags=["messenger"])
 
 
+# The channel ``install`` below keeps on the application.
+MessengerDep = Annotated[MessengerChannel, Depends(part_of("messenger", MessengerChannel))]
+
+
 @router.get("/messenger/webhook", include_in_schema=False)
-async def messenger_handshake(request: Request) -> Response:
+async def messenger_handshake(request: Request, channel: MessengerDep) -> Response:
     """The subscription check: echo the challenge only for our verify token."""
-    channel: MessengerChannel = request.app.state.messenger
     params = request.query_params
     token = params.get("hub.verify_token") or ""
     expected = channel.settings.messenger_verify_token
@@ -238,8 +242,7 @@ async def messenger_handshake(request: Request) -> Response:
 
 
 @router.post("/messenger/webhook", include_in_schema=False)
-async def messenger_webhook(request: Request) -> Response:
-    channel: MessengerChannel = request.app.state.messenger
+async def messenger_webhook(request: Request, channel: MessengerDep) -> Response:
     raw = await request.body()
     checked = channel.verify(raw, request.headers.get(SIGNATURE_HEADER))
     if isinstance(checked, tuple):

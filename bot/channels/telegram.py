@@ -22,14 +22,15 @@ import contextlib
 import hmac
 import logging
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, Field, StrictInt, StrictStr, ValidationError
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.access.deps import part_of
 from bot.config.settings import Settings
 from bot.i18n.inbound import InvalidMessage
 from bot.i18n.texts import text as hub_text
@@ -334,10 +335,13 @@ class TelegramChannel:
             )
 
 
+# The channel ``install`` below keeps on the application.
+TelegramDep = Annotated[TelegramChannel, Depends(part_of("telegram", TelegramChannel))]
+
+
 @router.post("/telegram/webhook", include_in_schema=False)
-async def telegram_webhook(request: Request) -> Response:
+async def telegram_webhook(request: Request, channel: TelegramDep) -> Response:
     """Telegram's webhook: only requests carrying the secret set with setWebhook count."""
-    channel: TelegramChannel = request.app.state.telegram
     given = request.headers.get(SECRET_HEADER)
     if not given:
         return Response("Missing secret token.", status_code=401)

@@ -27,12 +27,13 @@ import hmac
 import json
 import logging
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
+from bot.access.deps import part_of
 from bot.channels import platform
 from bot.config.settings import Settings
 from bot.core import Core
@@ -281,10 +282,13 @@ async def refresh_pair(
 router = APIRouter(tags=["zalo"])
 
 
+# The channel ``install`` below keeps on the application.
+ZaloDep = Annotated[ZaloChannel, Depends(part_of("zalo", ZaloChannel))]
+
+
 @router.post("/zalo/webhook", include_in_schema=False)
-async def zalo_webhook(request: Request) -> Response:
+async def zalo_webhook(request: Request, channel: ZaloDep) -> Response:
     """Zalo's webhook: verified, stored, acknowledged; answered later by the outbox."""
-    channel: ZaloChannel = request.app.state.zalo
     raw = await request.body()
     checked = channel.verify(raw, request.headers.get(SIGNATURE_HEADER))
     if isinstance(checked, tuple):

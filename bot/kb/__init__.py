@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -23,15 +22,6 @@ from bot.kb.routes import internal_router, router
 from bot.kb.workflow import Workflow
 
 log = logging.getLogger(__name__)
-
-
-def note_answer(
-    app: FastAPI, query: str, lang: str | None, hits: list[dict[str, Any]], sender: str | None
-) -> None:
-    """Record what the bot answered with (or that it could not), after the response."""
-    gaps: GapInbox | None = getattr(app.state, "kb_gaps", None)
-    if gaps is not None:
-        app.state.hub.spawn(gaps.record_answer(query, lang, hits, sender))
 
 
 async def _tick(app: FastAPI) -> None:

@@ -8,13 +8,13 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bot.access.auth import require_editor, require_service
-from bot.access.deps import DatabaseDep, SettingsDep
+from bot.access.deps import DatabaseDep, SettingsDep, optional_part_of, part_of
 from bot.api.params import DbId, DbIdField
 from bot.kb.errors import Invalid, NotAllowed
 from bot.kb.gaps import GapInbox
@@ -51,16 +51,10 @@ internal_router = APIRouter(
 Editor = Annotated[User, Depends(require_editor)]
 
 
-def workflow_of(request: Request) -> Workflow:
-    return request.app.state.kb_workflow  # type: ignore[no-any-return]
-
-
-def gaps_of(request: Request) -> GapInbox:
-    return request.app.state.kb_gaps  # type: ignore[no-any-return]
-
-
-WorkflowDep = Annotated[Workflow, Depends(workflow_of)]
-GapsDep = Annotated[GapInbox, Depends(gaps_of)]
+# What ``bot.kb.install`` keeps on the application.
+WorkflowDep = Annotated[Workflow, Depends(part_of("kb_workflow", Workflow))]
+GapsDep = Annotated[GapInbox, Depends(part_of("kb_gaps", GapInbox))]
+OptionalGapsDep = Annotated[GapInbox | None, Depends(optional_part_of("kb_gaps", GapInbox))]
 
 
 class DraftIn(BaseModel):
