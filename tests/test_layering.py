@@ -13,6 +13,7 @@ over 400 lines.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,6 +160,8 @@ COMPOSITION_ROOTS = {
 }
 # Channel adapters: parse what arrives, hand it to intake, deliver what goes out.
 CHANNELS = ("bot.channels", "bot.api.widget")
+# The store's clock is the hub's one clock; it reads no table, so a channel may stamp with it.
+THE_CLOCK = "bot.store.times"
 # The parts of the hub that run conversations; reporting only observes what they store.
 HUB_CORE = (
     "bot.service",
@@ -176,7 +179,7 @@ def _violations() -> list[str]:
         rule = None
         if dst in COMPOSITION_ROOTS and _under(src, "bot") and src not in COMPOSITION_ROOTS[dst]:
             rule = "imports a composition root"
-        elif _under(src, *CHANNELS) and _under(dst, "bot.store"):
+        elif _under(src, *CHANNELS) and _under(dst, "bot.store") and dst != THE_CLOCK:
             rule = "a channel reads tables (call intake or a pipeline function instead)"
         elif _under(src, "bot.store") and not _under(dst, "bot.store", *SETTINGS, "chattext"):
             rule = "the store imports something above it"
@@ -304,3 +307,18 @@ def test_no_source_file_is_over_400_lines() -> None:
         f"{name}: {count} lines" for name, count in lines.items() if count > MAX_LINES
     )
     assert too_long == []
+
+
+def test_the_hub_reads_one_clock() -> None:
+    """Every time the hub stamps or compares comes from ``bot.store.times.utc_now``, so a
+    test or a replica's clock is changed in one place and nothing mixes naive and aware."""
+    reads = re.compile(r"datetime\.(now|utcnow|today)\(")
+    found = sorted(
+        name
+        for name, path in MODULES.items()
+        if _under(name, "bot")
+        and name != THE_CLOCK
+        and not _under(name, "bot.store.migrations")
+        and reads.search(path.read_text(encoding="utf-8"))
+    )
+    assert found == []

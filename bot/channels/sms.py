@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 
 from bot.config.settings import Settings
+from bot.store.times import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,5 @@ async def send_sms(settings: Settings, to: str, text: str) -> None:
         raise SmsUnavailable("no SMS gateway configured (TANDEM_SMS_URL)")
     # Demo only: the message (with its code) is readable by whoever runs the demo.
     log.warning("Demo SMS to %s: %s", to, text)
-    line = json.dumps(
-        {"to": to, "text": text, "at": datetime.now(timezone.utc).isoformat()}, ensure_ascii=False
-    )
+    line = json.dumps({"to": to, "text": text, "at": utc_now().isoformat()}, ensure_ascii=False)
     await asyncio.to_thread(_append, outbox_path(settings), line)

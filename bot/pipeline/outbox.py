@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, select, update
@@ -22,6 +22,7 @@ from bot.store import tables
 from bot.store.db import Database
 from bot.store.models import Conversation, Message, OutboxEntry, User
 from bot.store.serialize import message_json
+from bot.store.times import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,6 @@ class DeliveryDeferred(Exception):
         self.retry_after_s = retry_after_s
 
 
-def utc_clock() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def backoff_s(attempts: int) -> float:
     return float(min(300, 2 ** max(0, attempts - 1)))
 
@@ -105,7 +102,7 @@ class OutboxSender:
         *,
         lease_s: float = 30.0,
         poll_s: float = 2.0,
-        clock: Clock = utc_clock,
+        clock: Clock = utc_now,
     ) -> None:
         self.db = db
         self.deliverers = deliverers

@@ -3,7 +3,7 @@ It reads current state only (open conversations, presence, call-backs), never hi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -13,6 +13,7 @@ from bot.reporting.models import ReportingConversation as RC
 from bot.reporting.recorder import aware
 from bot.store import states
 from bot.store.models import Callback, Conversation, User
+from bot.store.times import utc_now
 
 AWAY_WITHIN = timedelta(hours=1)  # presence off but seen this recently: away, not gone
 # Priority classes as routing names them (bot.handoff.routing; reporting only observes).
@@ -20,7 +21,7 @@ CLASS_NAMES = {2: "urgent", 1: "high", 0: "normal"}
 
 
 async def wall(session: AsyncSession, settings: Any, now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     users = (
         await session.scalars(
             select(User).where(User.role.in_(("agent", "supervisor"))).order_by(User.id)

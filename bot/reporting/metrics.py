@@ -4,17 +4,18 @@ time, handling time, CSAT and NPS over recent days. Read from the reporting aggr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reporting.queries import Period, figures
 from bot.reporting.recorder import REPORT_TZ
+from bot.store.times import utc_now
 
 
 async def service_metrics(session: AsyncSession, days: int = 30) -> dict[str, Any]:
-    today = datetime.now(REPORT_TZ).date()
+    today = utc_now().astimezone(REPORT_TZ).date()
     days = max(1, min(days, 3650))
     row = (await figures(session, Period(today - timedelta(days=days - 1), today))).get("", {})
     return {

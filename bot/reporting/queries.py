@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.reporting.models import ReportingHistogram as H
 from bot.reporting.models import ReportingRollup as R
 from bot.reporting.recorder import REPORT_TZ, bucket_value
+from bot.store.times import utc_now
 
 RANGES = {"today": 1, "7d": 7, "30d": 30}
 
@@ -32,7 +33,7 @@ def period(
     name: str, start: date | None = None, end: date | None = None, now: datetime | None = None
 ) -> Period:
     """today | 7d | 30d (ending today, local time), or custom with start and end dates."""
-    today = (now or datetime.now(REPORT_TZ)).astimezone(REPORT_TZ).date()
+    today = (now or utc_now()).astimezone(REPORT_TZ).date()
     if name == "custom":
         if start is None or end is None:
             raise ValueError("A custom range needs a start and an end date.")

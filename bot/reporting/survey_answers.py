@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.reporting.models import ReportingConversation as RC
 from bot.store import states
 from bot.store.models import Conversation
+from bot.store.times import utc_now
 from chattext.fold import fold_lower
 
 SCALES = {"csat": (1, 5), "nps": (0, 10)}
@@ -69,7 +70,7 @@ async def open_question(
     no question holds the thread (done, skipped, never put, or put over hold_s ago)."""
     if conv.state != states.RESOLVED or conv.resolved_at is None or hold_s <= 0:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     row = await session.get(RC, conv.id)
     state = row.nps_state if row is not None else None
     if state in ("done", "skipped"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -42,6 +42,7 @@ from bot.reporting.survey_answers import (
 from bot.store import states
 from bot.store.db import Database
 from bot.store.models import Conversation, Message
+from bot.store.times import utc_now
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 30.0
@@ -126,7 +127,7 @@ async def take_answer(
 
 async def _store_comment(session: AsyncSession, conv_id: int, body: str) -> None:
     """The survey's comment, on the reporting row with its count; the survey is then done."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     row = (await session.execute(select(RC.__table__).where(RC.conversation_id == conv_id))).first()
     if row is None:
         return
@@ -197,7 +198,7 @@ async def _recently_asked(session: AsyncSession, row: RC, days: float, now: date
 async def ask_nps(hub: SurveyHub) -> int:
     """Conversations with a CSAT answer and no NPS decision yet: ask, or skip."""
     settings = hub.settings
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     asked = 0
     async with hub.db.session() as session:
         rows = (
@@ -246,7 +247,7 @@ async def invite_comments(hub: SurveyHub) -> int:
 
 async def sweep_idle(hub: SurveyHub, now: datetime | None = None) -> int:
     """Abandonment and containment that no stored row announces: silence."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     async with hub.db.session() as session:
         rows = (
             await session.execute(
