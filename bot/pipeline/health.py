@@ -46,9 +46,9 @@ class BotHealth:
         self.actions_ready: bool | None = None
         self.checked_at: datetime | None = None
         self._settled = asyncio.Event()  # set while Rasa is ready or down, not loading
-        # One client for every probe: the check runs after each bot turn, and a new client
-        # each time built a TLS context (CA certificates loaded) per turn, the largest
-        # single cost in the hub's CPU per message (docs/benchmarks.md, CPU per message).
+        # One client for every probe: a new client each time built a TLS context (CA
+        # certificates loaded), once the largest single cost in the hub's CPU per message
+        # when the probe ran after every bot turn (docs/benchmarks.md, CPU per message).
         self._http: httpx.AsyncClient | None = None
 
     def snapshot(self) -> dict[str, Any]:
@@ -90,14 +90,14 @@ class BotHealth:
             await self._http.aclose()
             self._http = None
 
-    async def actions_down(self) -> bool:
-        """Checked right after each bot turn: a turn whose custom actions could not run is
-        a failed turn, whatever Rasa said instead. False when no action server is known."""
+    async def actions_failed(self) -> None:
+        """A bot turn said its custom action could not run (``router.BotAnswer.of``): check
+        the action server now rather than at the next probe, and tell the panels if it is
+        down. Turns that went well need no check: Rasa says when an action fails."""
         ok = await self._actions_ok()
         if ok is not None and ok != self.actions_ready:
             self.actions_ready = ok
             self._announce()
-        return ok is False
 
     async def probe(self) -> None:
         state, actions_ok = await asyncio.gather(self.rasa.warm_up(), self._actions_ok())

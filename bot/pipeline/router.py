@@ -106,13 +106,30 @@ def rasa_sender(conv: Conversation) -> str:
     return str(RasaSender.of(conv))
 
 
+# The custom message Rasa adds to a turn whose custom action could not run (nlu/action_results.py
+# writes it, under the same key): whatever else the turn said is not an answer.
+ACTION_FAILED = "action_failed"
+
+
+def failed_action(reply: dict[str, Any]) -> str | None:
+    """The custom action a reply says could not run, if it is that word."""
+    custom = reply.get("custom")
+    failed = custom.get(ACTION_FAILED) if isinstance(custom, dict) else None
+    return str(failed) if failed else None
+
+
 @dataclass
 class BotAnswer:
     replies: list[dict[str, Any]] = field(default_factory=list)
     down: str | None = None  # why Rasa counts as down for this message
-    # The action server did not answer when the bot replied: whatever Rasa said instead of
-    # running its custom actions (often its generic fallback) is not an answer.
+    # A custom action of the turn could not run: whatever Rasa said instead (often its
+    # generic fallback) is not an answer.
     actions_failed: bool = False
+
+    @classmethod
+    def of(cls, replies: list[dict[str, Any]]) -> BotAnswer:
+        kept = [r for r in replies if not failed_action(r)]
+        return cls(replies=kept, actions_failed=len(kept) < len(replies))
 
     @property
     def may_hand_off(self) -> bool:
@@ -256,8 +273,10 @@ class Router:
         events.publish(self.core.broker, topic, BOT_TYPING)
         typing = asyncio.create_task(self._typing(topic))
         try:
-            replies = await self.rasa.send(rasa_sender(conv), body, metadata)
-            return BotAnswer(replies=replies, actions_failed=await self.health.actions_down())
+            answer = BotAnswer.of(await self.rasa.send(rasa_sender(conv), body, metadata))
+            if answer.actions_failed:
+                await self.health.actions_failed()  # the panels' header shows it at once
+            return answer
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable for conversation %s: %s", conv.id, exc)
             return BotAnswer(down=str(exc))
@@ -356,7 +375,7 @@ class Router:
         elif sent == 0:
             # No answer to a real message: a failed custom action or a broken turn.
             log.warning(
-                "no bot answer in conversation %s (action server down: %s)",
+                "no bot answer in conversation %s (a custom action failed: %s)",
                 conv.id,
                 answer.actions_failed,
             )
