@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, WebSocket
@@ -59,8 +60,15 @@ def new_visitor_key(site: str) -> str:
     return f"{site}:v:{secrets.token_urlsafe(18)}"
 
 
+@lru_cache(maxsize=16)
+def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    # Built once per key and salt: building one (its signer, its JSON check) was a visible
+    # share of each widget request's CPU.
+    return URLSafeTimedSerializer(secret_key, salt=salt)
+
+
 def serializer(conn: Request | WebSocket, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings_of(conn).secret_key, salt=salt)
+    return _serializer(settings_of(conn).secret_key, salt)
 
 
 def issue_token(conn: Request | WebSocket, identity: WidgetIdentity) -> str:
