@@ -209,6 +209,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", help="add this run under --label to FILE (kept: other labels)")
     parser.add_argument("--gil", action="store_true", help="sample only the GIL's holder")
     parser.add_argument(
+        "--native",
+        action="store_true",
+        help="also sample C frames (uvloop, SQLite, the interpreter); pauses the hub per sample",
+    )
+    parser.add_argument(
         "--pythonpath",
         help="put this source tree first on the hub's path (a `git archive` of an earlier "
         "commit, for its before-profile on the same machine and database)",
@@ -244,7 +249,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raw_path = workdir / "profile.txt"
         spy = subprocess.Popen(
             [str(PY_SPY), "record", "-r", str(args.rate), "-f", "raw", "--threads"]
-            + ["--nonblocking", "-p", str(hub.proc.pid), "-o", str(raw_path)]
+            # Native frames need the process paused at each sample (it slows the hub down).
+            + (["--native"] if args.native else ["--nonblocking"])
+            + ["-p", str(hub.proc.pid), "-o", str(raw_path)]
             + (["--gil"] if args.gil else []),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
