@@ -53,7 +53,7 @@ lint: ## Ruff lint and format check
 	$(APP)/ruff format --check .
 
 types: ## mypy over the application packages (strict on the message's path)
-	$(APP)/mypy bot knowledge tandem
+	$(APP)/mypy bot knowledge tandem nlu
 	$(APP)/mypy --strict bot/pipeline bot/handoff bot/channels
 
 bench: setup ## Benchmarks (slow); results go to docs/benchmarks.md

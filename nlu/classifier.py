@@ -62,16 +62,18 @@ def _features(
     latent_rows: list[sp.spmatrix | None] = []
     dense_rows: list[np.ndarray | None] = []
     for message in messages:
-        counts, latent = [], []
+        row_counts: list[sp.spmatrix] = []
+        row_latent: list[sp.spmatrix] = []
         for feature in message.features:
             if (
                 feature.attribute == TEXT
                 and feature.type == FEATURE_TYPE_SENTENCE
                 and feature.is_sparse()
             ):
-                (latent if feature.origin in latent_origins else counts).append(feature.features)
-        count_rows.append(sp.hstack(counts, format="csr") if counts else None)
-        latent_rows.append(sp.hstack(latent, format="csr") if latent else None)
+                kept = row_latent if feature.origin in latent_origins else row_counts
+                kept.append(feature.features)
+        count_rows.append(sp.hstack(row_counts, format="csr") if row_counts else None)
+        latent_rows.append(sp.hstack(row_latent, format="csr") if row_latent else None)
         _, dense_sentence = message.get_dense_features(TEXT)
         dense_rows.append(dense_sentence.features if dense_sentence is not None else None)
 

