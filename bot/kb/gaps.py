@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, insert, select, update
 
 from bot.kb.errors import NotFound, WrongState
 from bot.kb.gap_listing import list_clusters
@@ -37,12 +37,14 @@ from bot.pipeline.sender import sender_conversation
 from bot.store.db import Database
 from bot.store.knowledge_models import GapCluster, GapItem, KnowledgeAnswer
 from bot.store.models import Conversation, Message, SuggestionEvent, User
+from bot.store.tables import table_of
 from bot.store.times import utc_now
 from knowledge.clustering import assign, embed_centred, language_means, merges
 from knowledge.text import detect_language, fold_diacritics
 
 log = logging.getLogger(__name__)
 
+_answers, _gap_items = table_of(KnowledgeAnswer), table_of(GapItem)
 HARVEST_BATCH = 500
 
 
@@ -70,27 +72,25 @@ class GapInbox:
         """What the bot answered: the entry it used, or a gap when nothing was confident."""
         conv_id = sender_conversation(sender_id)
         top = hits[0] if hits else None
+        # One Core insert, no ORM unit of work: this runs after every FAQ answer.
+        if top is not None and top.get("confident"):
+            row = insert(_answers).values(
+                entry_id=top["id"],
+                conversation_id=conv_id,
+                score=float(top.get("score") or 0.0),
+                lang=top.get("lang"),
+            )
+        else:
+            row = insert(_gap_items).values(
+                source="low_confidence",
+                text=query[:1000],
+                lang=lang,
+                conversation_id=conv_id,
+                score=float(top["score"]) if top else None,
+                top_entry_id=top["id"] if top else None,
+            )
         async with self.db.session() as session:
-            if top is not None and top.get("confident"):
-                session.add(
-                    KnowledgeAnswer(
-                        entry_id=top["id"],
-                        conversation_id=conv_id,
-                        score=float(top.get("score") or 0.0),
-                        lang=top.get("lang"),
-                    )
-                )
-            else:
-                session.add(
-                    GapItem(
-                        source="low_confidence",
-                        text=query[:1000],
-                        lang=lang,
-                        conversation_id=conv_id,
-                        score=float(top["score"]) if top else None,
-                        top_entry_id=top["id"] if top else None,
-                    )
-                )
+            await session.execute(row)
             await session.commit()
 
     async def record_gap(
