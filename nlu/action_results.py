@@ -14,7 +14,7 @@ When a custom action cannot run (the action server is down, times out or fails w
 error other than a form's rejection), Rasa logs it and goes on with the turn as if it had
 run. ``install`` also makes it say so on the turn's output channel, one custom message
 ``{"action_failed": "<action name>"}``, so the hub knows from the reply itself that the
-turn is not an answer (``bot.pipeline.router``), instead of asking the action server for its
+turn is not an answer (``bot.pipeline.bot_answer``), instead of asking the action server for its
 health after every turn.
 
 Installed when Rasa loads this project's NLU components (``nlu.tokenizer`` imports this
@@ -32,7 +32,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
 # The key of the custom message a failed custom action leaves in the turn's replies; the hub
-# reads the same key (bot/pipeline/router.py, ACTION_FAILED).
+# reads the same key (bot/pipeline/bot_answer.py, ACTION_FAILED).
 ACTION_FAILED = "action_failed"
 
 

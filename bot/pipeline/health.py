@@ -91,7 +91,7 @@ class BotHealth:
             self._http = None
 
     async def actions_failed(self) -> None:
-        """A bot turn said its custom action could not run (``router.BotAnswer.of``): check
+        """A bot turn said its custom action could not run (``bot_answer.BotAnswer.of``): check
         the action server now rather than at the next probe, and tell the panels if it is
         down. Turns that went well need no check: Rasa says when an action fails."""
         ok = await self._actions_ok()

@@ -32,7 +32,6 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, exists, select, update
@@ -44,6 +43,7 @@ from bot.handoff import callbacks, mood, queue
 from bot.i18n.language import bot_language
 from bot.i18n.texts import PERSON_BUTTONS
 from bot.i18n.texts import text as t
+from bot.pipeline.bot_answer import BotAnswer
 from bot.pipeline.bot_return import list_unanswered, unanswered, unlist_unanswered
 from bot.pipeline.health import BotHealth
 from bot.pipeline.rasa_client import RasaClient, RasaUnavailable
@@ -104,43 +104,6 @@ def asks_for_person(body: str) -> bool:
 def rasa_sender(conv: Conversation) -> str:
     """Rasa's tracker id for a conversation (``bot.pipeline.sender``)."""
     return str(RasaSender.of(conv))
-
-
-# The custom message Rasa adds to a turn whose custom action could not run (nlu/action_results.py
-# writes it, under the same key): whatever else the turn said is not an answer.
-ACTION_FAILED = "action_failed"
-
-
-def failed_action(reply: dict[str, Any]) -> str | None:
-    """The custom action a reply says could not run, if it is that word."""
-    custom = reply.get("custom")
-    failed = custom.get(ACTION_FAILED) if isinstance(custom, dict) else None
-    return str(failed) if failed else None
-
-
-@dataclass
-class BotAnswer:
-    replies: list[dict[str, Any]] = field(default_factory=list)
-    down: str | None = None  # why Rasa counts as down for this message
-    # A custom action of the turn could not run: whatever Rasa said instead (often its
-    # generic fallback) is not an answer.
-    actions_failed: bool = False
-
-    @classmethod
-    def of(cls, replies: list[dict[str, Any]]) -> BotAnswer:
-        kept = [r for r in replies if not failed_action(r)]
-        return cls(replies=kept, actions_failed=len(kept) < len(replies))
-
-    @property
-    def may_hand_off(self) -> bool:
-        """True when this turn can end with the conversation handed to a person: Rasa
-        down, the actions down, a hand-off asked, or no text to send (``_bot_turn``)."""
-        return (
-            self.down is not None
-            or self.actions_failed
-            or any(isinstance((r.get("custom") or {}).get("handoff"), dict) for r in self.replies)
-            or not any(r.get("text") for r in self.replies)
-        )
 
 
 # A row of ``READ_ITEMS``: (WorkItem, Message, Conversation, answered).

@@ -66,6 +66,15 @@ def wait_for_state(page: Any, hub_url: str, state: str, timeout_s: float = 30) -
     raise AssertionError(f"conversation never reached {state!r}: {thread}")
 
 
+STYLED = """() => {
+  const bubble = document.querySelector(".tw-msg--customer .tw-bubble");
+  const bar = document.querySelector(".tw-humanbar");
+  return Boolean(bubble && bar)
+    && getComputedStyle(bubble).backgroundColor === "rgb(11, 93, 75)"
+    && getComputedStyle(bar).display === "flex";
+}"""
+
+
 def journey(context: Any, hub_url: str, *, with_bot: bool) -> None:
     page = context.new_page()
     errors: list[str] = []
@@ -85,12 +94,11 @@ def journey(context: Any, hub_url: str, *, with_bot: bool) -> None:
     customer = page.locator(".tw-msg--customer .tw-bubble").last
     customer.get_by_text("<b>Sen Vàng</b>", exact=False).wait_for()
     assert page.locator(".tw-msg--customer .tw-bubble b").count() == 0
-    # Each of the widget's style sheets reached the page (the base one sets the brand colour,
+    # Each of the widget's style sheets reaches the page (the base one sets the brand colour,
     # the messages sheet colours the customer's bubble with it, the composer sheet lays out
-    # the bar with the "talk to a person" button).
-    style = "(el, prop) => getComputedStyle(el).getPropertyValue(prop)"
-    assert customer.evaluate(style, "background-color") == "rgb(11, 93, 75)"
-    assert page.locator(".tw-humanbar").evaluate(style, "display") == "flex"
+    # the bar with the "talk to a person" button). They load after the widget opens, so
+    # wait for them to apply; a sheet that never loads fails here.
+    page.wait_for_function(STYLED)
     if with_bot:
         # The first reply of a fresh stack also warms the embedding model: allow for it.
         page.locator(".tw-msg--bot:not(.tw-msg--welcome)").first.wait_for(timeout=60_000)

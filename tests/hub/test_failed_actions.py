@@ -4,7 +4,7 @@ keeps out of what the customer sees, instead of probing the action server after 
 
 from __future__ import annotations
 
-from bot.pipeline.router import ACTION_FAILED, BotAnswer
+from bot.pipeline.bot_answer import ACTION_FAILED, BotAnswer
 
 FALLBACK = {"recipient_id": "web-7", "text": "Xin lỗi, mình chưa hiểu ý bạn."}
 FAILED = {"recipient_id": "web-7", "custom": {ACTION_FAILED: "action_answer_faq"}}

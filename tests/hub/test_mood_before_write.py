@@ -5,7 +5,7 @@ transaction it would hold SQLite's write lock for every other writer meanwhile."
 from __future__ import annotations
 
 from bot.handoff import mood
-from bot.pipeline.router import BotAnswer
+from bot.pipeline.bot_answer import BotAnswer
 from bot.store import states
 
 ANSWERED = BotAnswer(replies=[{"text": "Phí thường niên là 200.000 VND."}])

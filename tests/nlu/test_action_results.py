@@ -111,5 +111,5 @@ def test_installing_twice_wraps_once() -> None:
 
 
 def test_the_hub_reads_the_key_rasa_writes() -> None:
-    router = (ROOT / "bot" / "pipeline" / "router.py").read_text(encoding="utf-8")
-    assert f'ACTION_FAILED = "{action_results.ACTION_FAILED}"' in router
+    reader = (ROOT / "bot" / "pipeline" / "bot_answer.py").read_text(encoding="utf-8")
+    assert f'ACTION_FAILED = "{action_results.ACTION_FAILED}"' in reader
