@@ -55,29 +55,31 @@ def passwords_of(conn: HTTPConnection) -> PasswordWorker:
     return cast(PasswordWorker, conn.app.state.passwords)
 
 
-def part_of(name: str, kind: type[Part]) -> Callable[[HTTPConnection], Part]:
+def optional_part_of(name: str, kind: type[Part]) -> Callable[[HTTPConnection], Part | None]:
     """The dependency for an optional part's object (a channel, the assist engine, the
     knowledge workflow), which that part's ``install(app)`` keeps under ``name`` in the
-    application's state; checked to be a ``kind`` so the route's type is a fact."""
-
-    def of(conn: HTTPConnection) -> Part:
-        part = getattr(conn.app.state, name, None)
-        if not isinstance(part, kind):
-            raise RuntimeError(f"the hub's {name!r} part is not installed")
-        return part
-
-    of.__name__ = f"{name}_of"
-    return of
-
-
-def optional_part_of(name: str, kind: type[Part]) -> Callable[[HTTPConnection], Part | None]:
-    """The same for a part a route can do without (None when it is not installed)."""
+    application's state; checked to be a ``kind`` so the route's type is a fact. None when
+    the part is not installed."""
 
     def of(conn: HTTPConnection) -> Part | None:
         part = getattr(conn.app.state, name, None)
         return part if isinstance(part, kind) else None
 
     of.__name__ = f"optional_{name}_of"
+    return of
+
+
+def part_of(name: str, kind: type[Part]) -> Callable[[HTTPConnection], Part]:
+    """The same for a part the route cannot do without."""
+    optional = optional_part_of(name, kind)
+
+    def of(conn: HTTPConnection) -> Part:
+        part = optional(conn)
+        if part is None:
+            raise RuntimeError(f"the hub's {name!r} part is not installed")
+        return part
+
+    of.__name__ = f"{name}_of"
     return of
 
 

@@ -11,11 +11,10 @@ from typing import Any
 ACTION_FAILED = "action_failed"
 
 
-def failed_action(reply: dict[str, Any]) -> str | None:
-    """The custom action a reply says could not run, if it is that word."""
+def says_action_failed(reply: dict[str, Any]) -> bool:
+    """Whether a reply is that word rather than something for the customer."""
     custom = reply.get("custom")
-    failed = custom.get(ACTION_FAILED) if isinstance(custom, dict) else None
-    return str(failed) if failed else None
+    return isinstance(custom, dict) and bool(custom.get(ACTION_FAILED))
 
 
 @dataclass
@@ -28,7 +27,7 @@ class BotAnswer:
 
     @classmethod
     def of(cls, replies: list[dict[str, Any]]) -> BotAnswer:
-        kept = [r for r in replies if not failed_action(r)]
+        kept = [r for r in replies if not says_action_failed(r)]
         return cls(replies=kept, actions_failed=len(kept) < len(replies))
 
     @property
