@@ -54,7 +54,7 @@ lint: ## Ruff lint and format check
 
 types: ## mypy over the application packages (strict on the message's path)
 	$(APP)/mypy bot knowledge tandem nlu
-	$(APP)/mypy --strict bot/pipeline bot/handoff bot/channels
+	$(APP)/mypy --strict bot/pipeline bot/handoff bot/channels bot/access/deps.py bot/wiring.py
 
 bench: setup ## Benchmarks (slow); results go to docs/benchmarks.md
 	@ls bench/*.py

@@ -279,7 +279,7 @@ async def measure(url: str, rounds: int) -> dict[str, list[float]]:
                 f"{(datetime.now() - timedelta(days=364)).date()}&end={datetime.now().date()}",
             )
             await timed("/api/metrics 30d", "/api/metrics?days=30")
-    await app.state.hub.db.dispose()
+    await app.state.wiring.core.db.dispose()
     return results
 
 

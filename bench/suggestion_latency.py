@@ -118,18 +118,20 @@ def serve(tmp: Path, port: int) -> None:
     settings = bench_settings(tmp, port)
     app = create_app(settings, run_scheduler=False)
 
-    async def lag_sampler(_app: Any) -> None:
-        app.state.lag_task = asyncio.ensure_future(stages.sample_loop_lag())
+    lag_tasks: list[asyncio.Future[None]] = []
 
-    async def write_marks(_app: Any) -> None:
+    async def lag_sampler() -> None:
+        lag_tasks.append(asyncio.ensure_future(stages.sample_loop_lag()))
+
+    async def write_marks() -> None:
         # In the app's shutdown, not after uvicorn.run: uvicorn re-raises SIGTERM on its way out.
         restore()
         (tmp / "stages.json").write_text(
             json.dumps({"marks": stages.marks, "loop_lag_ms": stages.loop_lag_ms})
         )
 
-    app.state.startup_hooks.append(lag_sampler)
-    app.state.shutdown_hooks.append(write_marks)
+    app.state.wiring.startup.append(lag_sampler)
+    app.state.wiring.shutdown.append(write_marks)
     set_niceness(settings.hub_niceness)  # as tandem.commands.serve_hub does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws="auto")
 

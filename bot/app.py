@@ -29,6 +29,7 @@ from bot.service import Hub
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.states import InvalidTransition
+from bot.wiring import Wiring
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -56,9 +57,9 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(upgrade, settings.database_url)
         await hub.broker.start()
-        app.state.knowledge.start()
-        for start in app.state.startup_hooks:
-            await start(app)
+        wiring.knowledge.start()
+        for start in wiring.startup:
+            await start()
         # Warm-up probe, workers and outbox sender; the first passes re-drive whatever a
         # previous run left unrouted or undelivered.
         hub.start()
@@ -70,10 +71,10 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
                 ticker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
-            for stop in app.state.shutdown_hooks:
-                await stop(app)
-            app.state.knowledge.stop()
-            app.state.passwords.close()
+            for stop in wiring.shutdown:
+                await stop()
+            wiring.knowledge.stop()
+            wiring.passwords.close()
             await hub.close()
             await hub.db.dispose()
 
@@ -94,12 +95,16 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         ),
     )
-    app.state.hub = hub
-    app.state.settings = settings
-    app.state.knowledge = KnowledgeHandle(settings, hub.broker)
-    app.state.startup_hooks = []
-    app.state.shutdown_hooks = []
-    app.state.passwords = PasswordWorker(settings.password_hash_concurrency)
+    # The application's only state; routes read it through bot.access.deps, parts get it
+    # in their install().
+    wiring = Wiring(
+        core=hub,
+        hub=hub,
+        settings=settings,
+        knowledge=KnowledgeHandle(settings, hub.broker),
+        passwords=PasswordWorker(settings.password_hash_concurrency),
+    )
+    app.state.wiring = wiring
 
     @app.exception_handler(InvalidMessage)
     async def _invalid_message(_: Request, exc: InvalidMessage) -> JSONResponse:
@@ -136,7 +141,7 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
 
     @app.get("/healthz", response_model=HealthOut)
     async def healthz() -> dict[str, object]:
-        knowledge = app.state.knowledge
+        knowledge = wiring.knowledge
         return {
             "ok": True,
             "rasa": await hub.rasa.healthy(),
@@ -159,14 +164,14 @@ def create_app(settings: Settings | None = None, *, run_scheduler: bool = True) 
     app.include_router(agent.router)
     app.include_router(agent_socket.router)
     app.include_router(widget.router)
-    _mount_optional(app)
+    _mount_optional(app, wiring)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 
-def _mount_optional(app: FastAPI) -> None:
+def _mount_optional(app: FastAPI, wiring: Wiring) -> None:
     """Routers of channels and panels that register themselves with the app."""
     from bot import extensions
 
-    extensions.install(app)
+    extensions.install(app, wiring)

@@ -1,7 +1,8 @@
 """Optional parts of the hub (Telegram, Zalo and Messenger channels, agent panel,
 knowledge API, widget assets).
 
-Each part exposes ``install(app)``; this module is the one list of them.
+Each part exposes ``install(app, wiring)`` (``bot.wiring``); this module is the one list
+of them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import importlib
 import logging
 
 from fastapi import FastAPI
+
+from bot.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,6 @@ PARTS = (
 )
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, wiring: Wiring) -> None:
     for name in PARTS:
-        importlib.import_module(name).install(app)
+        importlib.import_module(name).install(app, wiring)

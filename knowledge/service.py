@@ -293,7 +293,8 @@ class KnowledgeService:
             meta = json.loads((self.store.root / f"v{version:06d}" / "meta.json").read_text())
         except (FileNotFoundError, ValueError):
             return None
-        return meta.get("fingerprint")
+        found = meta.get("fingerprint") if isinstance(meta, dict) else None
+        return found if isinstance(found, str) else None
 
     def _save(self, note: str) -> int:
         r = self.retriever

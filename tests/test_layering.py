@@ -204,7 +204,7 @@ def test_layers_import_only_downwards() -> None:
 
 # The root of bot/ holds only what composes the packages; every other concept has a package
 # that owns it, so the folder shows the architecture (docs/architecture.md).
-BOT_ROOT = {"bot.app", "bot.service", "bot.extensions", "bot.core"}
+BOT_ROOT = {"bot.app", "bot.service", "bot.extensions", "bot.core", "bot.wiring"}
 
 
 def test_the_root_of_bot_holds_only_the_composition() -> None:
@@ -268,6 +268,38 @@ def test_routes_take_the_database_as_a_dependency() -> None:
         if (what := _reaches_into_the_hub(node))
     ]
     assert found == []
+
+
+# The application's state holds one typed object (bot.wiring.Wiring): the composition root
+# writes it and the route dependencies read it; every part gets it in install(app, wiring).
+STATE_OWNERS = {"bot.app", "bot.access.deps"}
+
+
+def _reads_the_state(node: ast.AST) -> bool:
+    """`app.state`, `request.app.state`, or `getattr(app.state, ...)`."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "state"
+        and ast.unparse(node.value).split(".")[-1] == "app"
+    )
+
+
+def test_only_the_wiring_reads_the_application_state() -> None:
+    found = sorted(
+        f"{name}:{node.lineno}: {ast.unparse(node)}"
+        for name, path in MODULES.items()
+        if _under(name, "bot") and name not in STATE_OWNERS
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if _reads_the_state(node)
+    )
+    assert found == []
+    # the reader sees the two places that own it
+    owners = {
+        name
+        for name in STATE_OWNERS
+        if "app.state.wiring" in MODULES[name].read_text(encoding="utf-8")
+    }
+    assert owners == STATE_OWNERS
 
 
 # What the project ships as its own source: the application packages, Rasa's actions and

@@ -12,6 +12,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bot.wiring import Wiring
+
 
 async def _unencodable(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
@@ -20,5 +22,5 @@ async def _unencodable(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, _: Wiring) -> None:
     app.add_exception_handler(UnicodeEncodeError, _unencodable)

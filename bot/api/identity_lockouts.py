@@ -16,6 +16,7 @@ from bot.api.params import DbId
 from bot.realtime import events
 from bot.store.models import Alert, User
 from bot.store.times import aware
+from bot.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -85,5 +86,5 @@ async def clear_identity_lockout(
     return ClearedOut(cleared=lockout_id)
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, _: Wiring) -> None:
     app.include_router(router)

@@ -33,7 +33,6 @@ from pydantic import BaseModel, StrictInt, StrictStr, ValidationError
 
 from bot.access.deps import part_of
 from bot.channels import platform
-from bot.config.settings import Settings
 from bot.core import Core
 from bot.i18n.inbound import InvalidMessage
 from bot.pipeline import windows
@@ -41,6 +40,7 @@ from bot.pipeline.intake import Inbound
 from bot.pipeline.outbox import DeliveryDeferred, DeliveryRefused
 from bot.pipeline.threads import Recipient
 from bot.pipeline.throttle import RateLimited
+from bot.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ class MessengerChannel:
         self.settings = core.settings
         self.http = httpx.AsyncClient(timeout=15, transport=transport)
 
-    async def stop(self, _: FastAPI) -> None:
+    async def stop(self) -> None:
         await self.http.aclose()
 
     # -- inbound ------------------------------------------------------------------------------
@@ -252,13 +252,12 @@ async def messenger_webhook(request: Request, channel: MessengerDep) -> Response
     return Response(status_code=200)
 
 
-def install(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    if not settings.messenger_page_token:
+def install(app: FastAPI, wiring: Wiring) -> None:
+    if not wiring.settings.messenger_page_token:
         return
-    channel = MessengerChannel(app.state.hub, app.state.hub)
-    app.state.messenger = channel
-    app.state.hub.deliverers[CHANNEL] = channel.deliver
-    app.state.shutdown_hooks.append(channel.stop)
+    channel = MessengerChannel(wiring.hub, wiring.core)
+    wiring.keep("messenger", channel)
+    wiring.hub.deliverers[CHANNEL] = channel.deliver
+    wiring.shutdown.append(channel.stop)
     app.include_router(router)
-    platform.install_shared(app)
+    platform.install_shared(app, wiring)

@@ -23,6 +23,7 @@ from bot.core import Core
 from bot.pipeline import windows
 from bot.pipeline.intake import Accepted, Inbound
 from bot.pipeline.outbox import Deliverer
+from bot.wiring import Wiring
 
 AGENT_LABEL = {"vi": "nhân viên", "en": "adviser"}
 
@@ -78,18 +79,18 @@ async def _closing_loop(hub: Core) -> None:
     )
 
 
-def install_shared(app: FastAPI) -> None:
+def install_shared(app: FastAPI, wiring: Wiring) -> None:
     """Once, for whichever of the two channels is on: the window route and the offers."""
-    if getattr(app.state, "channel_windows", False):
+    if wiring.has("channel_windows"):
         return
-    app.state.channel_windows = True
+    wiring.keep("channel_windows", router)
     app.include_router(router)
     tasks: list[asyncio.Task[None]] = []
 
-    async def start(_: FastAPI) -> None:
-        tasks.append(asyncio.create_task(_closing_loop(app.state.hub)))
+    async def start() -> None:
+        tasks.append(asyncio.create_task(_closing_loop(wiring.core)))
 
-    async def stop(_: FastAPI) -> None:
+    async def stop() -> None:
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -98,5 +99,5 @@ def install_shared(app: FastAPI) -> None:
             except (asyncio.CancelledError, Exception):
                 pass
 
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
+    wiring.startup.append(start)
+    wiring.shutdown.append(stop)

@@ -37,6 +37,7 @@ from bot.i18n.texts import text as hub_text
 from bot.pipeline.intake import Inbound
 from bot.pipeline.threads import ChannelHub, Recipient
 from bot.pipeline.throttle import RateLimited
+from bot.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class TelegramChannel:
         self._limited_until: dict[int, float] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
-    async def start(self, _: FastAPI) -> None:
+    async def start(self) -> None:
         app = self.application
         await app.initialize()
         if self.settings.telegram_mode == "polling" and app.updater is not None:
@@ -203,7 +204,7 @@ class TelegramChannel:
             )
         await app.start()
 
-    async def stop(self, _: FastAPI) -> None:
+    async def stop(self) -> None:
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
@@ -360,14 +361,14 @@ async def telegram_webhook(request: Request, channel: TelegramDep) -> Response:
     return Response(status_code=200 if ok else 500)
 
 
-def install(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
+def install(app: FastAPI, wiring: Wiring) -> None:
+    settings = wiring.settings
     if settings.telegram_mode == "off" or not settings.telegram_token:
         return
-    channel = TelegramChannel(app.state.hub, settings)
-    app.state.telegram = channel
-    app.state.hub.deliverers[CHANNEL] = channel.deliver
-    app.state.startup_hooks.append(channel.start)
-    app.state.shutdown_hooks.append(channel.stop)
+    channel = TelegramChannel(wiring.hub, settings)
+    wiring.keep("telegram", channel)
+    wiring.hub.deliverers[CHANNEL] = channel.deliver
+    wiring.startup.append(channel.start)
+    wiring.shutdown.append(channel.stop)
     if settings.telegram_mode == "webhook":
         app.include_router(router)

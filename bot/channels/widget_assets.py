@@ -20,6 +20,7 @@ from starlette.types import Scope
 
 from bot.access.deps import ServingDep
 from bot.api.widget_identity import sign_customer
+from bot.wiring import Wiring
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 WIDGET_DIR = STATIC / "widget"
@@ -53,8 +54,8 @@ class WidgetAssets(StaticFiles):
         return response
 
 
-def install(app: FastAPI) -> None:
-    settings = app.state.settings
+def install(app: FastAPI, wiring: Wiring) -> None:
+    settings = wiring.settings
     app.mount("/widget", WidgetAssets(directory=WIDGET_DIR), name="widget")
     if settings.widget_allowed_origins:
         # Lets listed bank sites call the widget API; no cookies cross origins (the panel's

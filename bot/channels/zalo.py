@@ -45,6 +45,7 @@ from bot.pipeline.outbox import DeliveryDeferred, DeliveryRefused
 from bot.pipeline.threads import Recipient
 from bot.pipeline.throttle import RateLimited
 from bot.pipeline.tokens import TokenPair, TokenStore, TokenUnavailable
+from bot.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class ZaloChannel:
         # When each user was last told they send too fast: one notice per wait.
         self._limited_until: dict[str, float] = {}
 
-    async def stop(self, _: FastAPI) -> None:
+    async def stop(self) -> None:
         await self.http.aclose()
 
     # -- inbound ------------------------------------------------------------------------------
@@ -298,13 +299,12 @@ async def zalo_webhook(request: Request, channel: ZaloDep) -> Response:
     return Response(status_code=200)
 
 
-def install(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    if not settings.zalo_app_id:
+def install(app: FastAPI, wiring: Wiring) -> None:
+    if not wiring.settings.zalo_app_id:
         return
-    channel = ZaloChannel(app.state.hub, app.state.hub)
-    app.state.zalo = channel
-    app.state.hub.deliverers[CHANNEL] = channel.deliver
-    app.state.shutdown_hooks.append(channel.stop)
+    channel = ZaloChannel(wiring.hub, wiring.core)
+    wiring.keep("zalo", channel)
+    wiring.hub.deliverers[CHANNEL] = channel.deliver
+    wiring.shutdown.append(channel.stop)
     app.include_router(router)
-    platform.install_shared(app)
+    platform.install_shared(app, wiring)

@@ -17,6 +17,7 @@ from bot.copilot import summary_store, wrapup_store
 from bot.store.copilot_models import WrapupChoice, WrapupCode
 from bot.store.models import Conversation, User
 from bot.store.times import utc_now
+from bot.wiring import Wiring
 
 router = APIRouter(prefix="/api", tags=["copilot"])
 
@@ -196,5 +197,5 @@ async def delete_code(
         return out
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, _: Wiring) -> None:
     app.include_router(router)

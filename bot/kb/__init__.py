@@ -1,7 +1,7 @@
 """The knowledge managers' workflow around the live knowledge base: review and publish,
 history and rollback, the audit trail, usage per entry and the knowledge-gap inbox.
 
-Usage: ``bot.kb.mount.install(app)`` calls ``install(app)``. It adds the routes of
+Usage: ``bot.kb.mount.install(app, wiring)`` calls ``install(app, wiring)``. It adds the routes of
 bot/kb/routes.py, listens to the knowledge service's changes, and runs a tick that
 publishes scheduled drafts, withdraws expired entries and fills the gap inbox.
 """
@@ -15,21 +15,23 @@ import logging
 from fastapi import FastAPI
 
 from bot.cluster import jobs
+from bot.config.settings import Settings
 from bot.kb.errors import install_handlers
 from bot.kb.gaps import GapInbox
 from bot.kb.history import Recorder
 from bot.kb.routes import internal_router, router
 from bot.kb.workflow import Workflow
+from bot.search.handle import KnowledgeHandle
+from bot.wiring import Wiring
 
 log = logging.getLogger(__name__)
 
 
-async def _tick(app: FastAPI) -> None:
+async def _tick(
+    workflow: Workflow, gaps: GapInbox, settings: Settings, knowledge: KnowledgeHandle
+) -> None:
     """Write this replica's queued history, then, on the one replica holding the lease
     (``bot.cluster.jobs``), publish scheduled drafts, withdraw expired entries and fill the gaps."""
-    workflow: Workflow = app.state.kb_workflow
-    gaps: GapInbox = app.state.kb_gaps
-    settings = app.state.settings
     seen_version = None
 
     async def duties() -> None:
@@ -43,7 +45,7 @@ async def _tick(app: FastAPI) -> None:
         await workflow.expire_due()
         await workflow.recorder.flush()
         await gaps.refresh()
-        service = app.state.knowledge.service
+        service = knowledge.service
         if service is not None and service.version != seen_version:
             seen_version = service.version
             await gaps.close_answered()
@@ -56,28 +58,29 @@ async def _tick(app: FastAPI) -> None:
             log.exception("knowledge tick failed")
 
 
-def install(app: FastAPI) -> None:
-    hub = app.state.hub
-    recorder = Recorder(hub.db)
-    workflow = Workflow(hub.db, app.state.settings, app.state.knowledge, recorder)
-    gaps = GapInbox(hub.db, app.state.settings, app.state.knowledge)
+def install(app: FastAPI, wiring: Wiring) -> None:
+    db, settings, knowledge = wiring.core.db, wiring.settings, wiring.knowledge
+    recorder = Recorder(db)
+    workflow = Workflow(db, settings, knowledge, recorder)
+    gaps = GapInbox(db, settings, knowledge)
     workflow.on_published.append(gaps.on_published)
-    app.state.kb_workflow, app.state.kb_gaps = workflow, gaps
-    app.state.knowledge.listeners.append(recorder.listen)
+    wiring.keep("kb_workflow", workflow)
+    wiring.keep("kb_gaps", gaps)
+    knowledge.listeners.append(recorder.listen)
     install_handlers(app)
     app.include_router(router)
     app.include_router(internal_router)
     tasks: list[asyncio.Task[None]] = []
 
-    async def start(_: FastAPI) -> None:
-        tasks.append(asyncio.create_task(_tick(app)))
+    async def start() -> None:
+        tasks.append(asyncio.create_task(_tick(workflow, gaps, settings, knowledge)))
 
-    async def stop(_: FastAPI) -> None:
+    async def stop() -> None:
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await recorder.flush()
 
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
+    wiring.startup.append(start)
+    wiring.shutdown.append(stop)

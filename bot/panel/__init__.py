@@ -3,7 +3,7 @@
 The page talks only to the hub's own API and websocket, so it ships with a strict
 Content-Security-Policy (no inline script, no third-party origins, no CDN).
 
-Usage: listed in ``bot.extensions``; the hub calls ``install(app)`` at start-up.
+Usage: listed in ``bot.extensions``; the hub calls ``install(app, wiring)`` at start-up.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from bot.wiring import Wiring
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -43,7 +45,7 @@ class PanelAssets(StaticFiles):
         return response
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, _: Wiring) -> None:
     """Serve the workspace page at /panel, its assets at /panel/assets, and send / there."""
 
     @app.api_route("/panel", methods=["GET", "HEAD"], include_in_schema=False)

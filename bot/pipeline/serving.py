@@ -13,18 +13,26 @@ from typing import Any, Protocol
 
 from bot.config.settings import Settings
 from bot.pipeline.health import BotHealth
-from bot.pipeline.intake import Accepted, Inbound
+from bot.pipeline.intake import Accepted, Inbound, InboundHook
+from bot.pipeline.outbox import Deliverer
 from bot.pipeline.threads import Threads
 from bot.realtime.broker import Broker
 
 
 class ServingHub(Protocol):
-    """Intake and what the widget and agent sockets read around it."""
+    """Intake and what the widget and agent sockets read around it; channels register
+    their deliverers here, and the assist part its hook on each customer message."""
 
     settings: Settings
     broker: Broker
     threads: Threads
     health: BotHealth
+    deliverers: dict[str, Deliverer]
+
+    @property
+    def inbound_hooks(self) -> list[InboundHook]: ...
+
+    def spawn(self, coro: Awaitable[Any]) -> None: ...
 
     def receive(self, inbound: Inbound) -> Awaitable[Accepted]: ...
 

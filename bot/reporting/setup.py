@@ -8,25 +8,27 @@ import contextlib
 
 from fastapi import FastAPI
 
+from bot.wiring import Wiring
 
-def install(app: FastAPI) -> None:
+
+def install(app: FastAPI, wiring: Wiring) -> None:
     from bot.reporting import listeners, routes, surveys
 
-    listeners.configure(app.state.settings)
+    listeners.configure(wiring.settings)
     # Reporting subscribes to the store's model events from here; the store never calls it.
-    listeners.install(app.state.hub.db)
+    listeners.install(wiring.core.db)
     app.include_router(routes.router)
     tasks: list[asyncio.Task[None]] = []
 
-    async def start(app: FastAPI) -> None:
-        tasks.append(asyncio.create_task(surveys.run_forever(app.state.hub)))
+    async def start() -> None:
+        tasks.append(asyncio.create_task(surveys.run_forever(wiring.core)))
 
-    async def stop(app: FastAPI) -> None:
+    async def stop() -> None:
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         tasks.clear()
 
-    app.state.startup_hooks.append(start)
-    app.state.shutdown_hooks.append(stop)
+    wiring.startup.append(start)
+    wiring.shutdown.append(stop)

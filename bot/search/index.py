@@ -1,8 +1,8 @@
 """What the hub's routes and live assist use of the live knowledge index, as a protocol.
 
-``bot.search.handle.KnowledgeHandle`` is the one implementation. Naming the protocol here
-keeps the handle's loader (and ``knowledge.service`` behind it) out of the modules that
-only search: the route dependencies, and through them the channels' strict type check.
+``bot.search.handle.KnowledgeHandle`` is the one implementation. A route that only searches
+names this protocol (``bot.access.deps.KnowledgeDep``), so what it may call is what it
+reads here, not the handle's loading and version-following.
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ def credentials() -> Iterator[dict[str, Any]]:
     corpus.mkdir(exist_ok=True)
     # One file of the corpus: the endpoints are the same, and the index builds quickly.
     shutil.copy(ROOT / "knowledge" / "corpus" / "fees.yaml", corpus / "fees.yaml")
-    url = APP.state.settings.database_url
+    url = APP.state.wiring.settings.database_url
     upgrade(url)
     asyncio.run(_seed(url))
     with asgi.get_client(APP) as client:

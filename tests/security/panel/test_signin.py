@@ -144,12 +144,12 @@ async def test_an_unknown_username_goes_through_the_same_verification(
             "/api/auth/login", json={"username": "nobody", "password": "guess"}
         )
         known = await client.post("/api/auth/login", json={"username": "linh", "password": "guess"})
-    await app.state.hub.db.dispose()
+    await app.state.wiring.core.db.dispose()
 
     assert unknown.status_code == known.status_code == 401
     assert unknown.json() == known.json()
     (dummy, dummy_thread), (real, real_thread) = spy.calls
-    assert dummy == app.state.passwords.dummy_hash()
+    assert dummy == app.state.wiring.passwords.dummy_hash()
     assert real != dummy
     assert argon2_parameters(dummy) == argon2_parameters(real)  # the same cost
     assert dummy_thread.startswith("argon2") and real_thread.startswith("argon2")
@@ -210,8 +210,8 @@ async def in_process(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
 
     yield make
     for app in apps:
-        await app.state.hub.db.dispose()
-        app.state.passwords.close()
+        await app.state.wiring.core.db.dispose()
+        app.state.wiring.passwords.close()
 
 
 async def test_a_guesser_elsewhere_does_not_lock_the_owner_out(
