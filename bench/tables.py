@@ -27,6 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from profile_table import cpu_profile_table, rasa_profile_table  # noqa: E402
+from soak_report import ASKED_REASONS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -64,7 +65,8 @@ def soak_table() -> str:
         r, run = data["result"], data["run"]
         ways = ",".join(sorted((r.get("by_channel") or {}).keys())) or "widget,telegram"
         notices = ", ".join(f"{k} {v}" for k, v in sorted((r.get("notices") or {}).items()))
-        asked = (r.get("handoffs_by_reason") or {}).get("customer_request", 0)
+        by_reason = r.get("handoffs_by_reason") or {}
+        asked = sum(n for reason, n in by_reason.items() if reason in ASKED_REASONS)
         rows.append(
             f"| `{name.removesuffix('.json')}` | {r['customers']} x {r['messages']} | {ways} "
             f"| {','.join(r.get('killed') or []) or '–'} "
