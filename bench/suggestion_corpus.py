@@ -90,6 +90,10 @@ def fake_passage_vectors(texts: set[str]) -> Any:
     def from_settings(settings: Any) -> Any:
         r = original(settings)
         emb = r.embedder
+        # The cheap vectors are patched into this process's encoder: the build must not
+        # hand the synthetic texts to worker processes (knowledge/batch_embed.py), which
+        # would embed them for real.
+        emb.batch_workers = 1
         real = emb._encode
         templates = real(
             [

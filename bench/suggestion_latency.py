@@ -1,4 +1,4 @@
-"""Suggestion latency: from the moment the hub stores a customer message to the moment its
+"""Suggestion latency: from the moment a customer sends a message to the moment its
 suggestions arrive on a signed-in agent's websocket.
 
 Usage:
@@ -18,9 +18,11 @@ index folder. This process is the outside world: an agent signs in over HTTP and
 asyncio loop. Rasa is down, so conversations queue for a human, as they do when agents
 use the panel.
 
-Latency per message = time the suggestions event is read off the websocket minus the
-message's stored ``created_at`` (set just before the commit, so the figure errs high). The
-last line also splits it into consecutive stages, timed inside the hub (the assist hook's
+Latency per message = time the suggestions event is read off the websocket minus the time
+the customer's client posted it (both on this machine's clock), so the wait for intake's
+write lock counts; until 2026-12-07 the clock started at the stored ``created_at``. The
+last line also splits it into consecutive stages (``to_store``: the post until the row's
+``created_at``), timed inside the hub (the assist hook's
 calls, the search thread) and here (delivery), and gives the hub's event-loop lag.
 
 The synthetic entries are filler that makes the index the size of a real bank's: their
@@ -58,6 +60,7 @@ from websockets.exceptions import ConnectionClosed
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
+import run_record  # noqa: E402
 from cpu_burner import add_burn_argument, burning  # noqa: E402
 from suggestion_corpus import (  # noqa: E402
     fake_passage_vectors,
@@ -92,6 +95,10 @@ def bench_settings(tmp: Path, port: int) -> Settings:
         embedding_cache_dir=tmp / "cache",
         rasa_url="http://127.0.0.1:9",
         hub_url=f"http://127.0.0.1:{port}",
+        # Every customer here writes from 127.0.0.1; in a bank's traffic each has an
+        # address of their own, so the per-address limit is lifted (as bench/soak_stack.py does).
+        intake_address_messages_per_min=1_000_000,
+        intake_address_chars_per_min=1_000_000_000,
     )
 
 
@@ -153,13 +160,20 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--synthetic", type=int, default=10_000)
-    ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--json", type=Path, help="also write the figures here, with the run's context")
     ap.add_argument("--trace", type=Path, help="write each message's stage times (JSON) here")
     ap.add_argument("--customers", type=int, default=1, help="customers writing at once")
     ap.add_argument(
         "--think", default="0.02,0.02", help="pause between one customer's messages: MIN,MAX s"
     )
     ap.add_argument("--max-seconds", type=float, default=900, help="limit for the whole run")
+    ap.add_argument(
+        "--stagger",
+        action="store_true",
+        help="each customer starts after a random pause in the think range, not all at once "
+        "(50 first messages in the same instant each open a conversation through SQLite's "
+        "one writer: the last waits seconds)",
+    )
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # the hub's own process
     ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     add_burn_argument(ap)
@@ -169,9 +183,8 @@ def main() -> None:
         return
     with burning(args.burn, args.max_seconds):
         figures = asyncio.run(measure(args))
-    print(json.dumps(figures))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+    # Saved with the run's context (commit, machine, load, command), printed as the last line.
+    run_record.report(args.json, figures)
 
 
 def start_hub(tmp: Path, port: int, deadline: float) -> subprocess.Popen[bytes]:
@@ -275,7 +288,9 @@ async def drive(
     load_before = os.getloadavg()[0]
 
     async def send(client: httpx.AsyncClient, auth: WidgetAuth, text: str) -> float:
-        """Post one message; its latency in ms once its suggestions arrive."""
+        """Post one message; its latency in ms from the moment the customer sends it until
+        its suggestions reach the agent's socket (intake's write lock included)."""
+        sent = time.time()
         reply = await client.post(
             "/api/widget/messages", json=auth.body({"text": text}), headers=auth.headers()
         )
@@ -289,8 +304,8 @@ async def drive(
             )
         except TimeoutError:
             raise SystemExit(f"no suggestions for message {mid} before the deadline") from None
-        timeline[mid] = {"stored": stored, "received": received}
-        return (received - stored) * 1000
+        timeline[mid] = {"sent": sent, "stored": stored, "received": received}
+        return (received - sent) * 1000
 
     warm = random.Random(11)
     for _ in range(args.warmup):
@@ -300,6 +315,9 @@ async def drive(
     async def customer(n: int, count: int) -> None:
         rng = random.Random(100 + n)
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            if args.stagger:
+                # People arrive at different moments, not all in the same millisecond.
+                await asyncio.sleep(rng.uniform(0, think[-1]))
             for _ in range(count):
                 if time.monotonic() >= deadline:
                     return
@@ -316,6 +334,8 @@ async def drive(
     receiver.cancel()
     with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
         await receiver
+    # Which CPU priorities the hub asked for and got (it needs privilege to raise them).
+    niceness = (await http.get("/healthz")).json().get("niceness")
     await http.aclose()
     return {
         "messages": len(latencies),
@@ -323,11 +343,13 @@ async def drive(
         "customers": args.customers,
         "think_s": list(think),
         "burn": args.burn,
+        "stagger": args.stagger,
         "msgs_per_s": round(len(latencies) / elapsed, 1) if elapsed else None,
         "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "max_ms": round(max(latencies), 1),
         "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        "niceness_applied": niceness,
         "timeline": timeline,
     }
 

@@ -21,6 +21,7 @@ def percentile(values: list[float], q: float) -> float:
 STAGES = [
     # (name, from, to); "a|b" would be the later of two marks. A message that stands alone
     # is searched and published before the state is read, so the stages need not add up.
+    ("to_store", "sent", "stored"),  # the customer's POST until its row's timestamp
     ("commit", "stored", "committed"),
     ("hook_start", "committed", "hook_start"),
     ("read_state", "hook_start", "loaded"),
@@ -88,6 +89,7 @@ class Stages:
         from bot.assist.live import AssistEngine
         from bot.pipeline.intake import Intake
         from bot.search.handle import KnowledgeHandle
+        from bot.search.queue import ANSWER, DROPPED, SUGGESTION
 
         stages = self
         spawn = Intake._spawn
@@ -111,8 +113,8 @@ class Stages:
             stages.mark("hook_start")
             await on_inbound(engine, conv, message)
 
-        async def timed_load(engine: Any, conv_id: int) -> Any:
-            state = await load(engine, conv_id)
+        async def timed_load(engine: Any, conv_id: int, *args: Any, **kwargs: Any) -> Any:
+            state = await load(engine, conv_id, *args, **kwargs)
             stages.mark("loaded")
             return state
 
@@ -127,26 +129,33 @@ class Stages:
             lang: str | None,
             k: int = 3,
             *,
-            suggestion: bool = False,  # KnowledgeHandle.search's queue options: timed
-            conversation_id: int | None = None,  # here on a thread of its own instead
+            suggestion: bool = False,
+            conversation_id: int | None = None,
         ) -> list[dict[str, Any]]:
+            # KnowledgeHandle.search as it is, through its ordered queue, with the moments
+            # the job was queued, started and finished on its thread marked.
             service = await handle.get()
             if service is None:
                 return []
             stages.mark("search_submit")
             times: dict[str, float] = {}
 
-            def run() -> Any:
+            def run(*args: Any) -> Any:
                 times["search_thread_start"] = time.time()
                 try:
-                    return service.search(query, lang, k)
+                    return service.search(*args)
                 finally:
                     times["search_thread_end"] = time.time()
 
-            hits = await asyncio.get_running_loop().run_in_executor(handle._pool(), run)
+            priority = SUGGESTION if suggestion else ANSWER
+            hits = await handle._pool().run(
+                run, query, lang, k, priority=priority, key=conversation_id
+            )
             for name, at in times.items():
                 stages.mark(name, at)
             stages.mark("searched")
+            if hits is DROPPED:
+                return []
             return [dataclasses.asdict(hit) for hit in hits]
 
         Intake._spawn = timed_spawn  # type: ignore[method-assign,assignment]
