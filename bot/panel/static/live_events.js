@@ -15,6 +15,10 @@ import { botHealthBadge, renderAssist, renderShell } from "./shell.js";
 import { renderSupervisor } from "./supervisor.js";
 import { applySummary } from "./summary.js";
 
+// A conversation's event reaches a panel twice when it has the conversation open (its
+// topic and the agents' one): a refused delivery is told once per message.
+const refusalsTold = new Set();
+
 export function onEvent(event) {
   const current = app.state.current;
   const isCurrent = (id) => current && current.id === Number(id);
@@ -90,7 +94,8 @@ export function onEvent(event) {
       break;
     case "delivery_refused":
       // A stored reply Zalo or Messenger did not take (its window closed): say why.
-      if (isCurrent(event.conversation_id)) {
+      if (isCurrent(event.conversation_id) && !refusalsTold.has(event.message_id)) {
+        refusalsTold.add(event.message_id);
         app.toast(refusedText(event), "error");
         showWindow(app);
       }
