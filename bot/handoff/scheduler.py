@@ -9,7 +9,8 @@ import itertools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, select
 
@@ -31,13 +32,22 @@ ESTIMATE_FLOOR_S = 60.0  # a change in the estimate smaller than this is not new
 # it was most of an idle hub's CPU while anyone waited. A customer hears of a big change
 # within this many seconds.
 ESTIMATE_EVERY_TICKS = 10
+# A place promised at hand-off is normally told within milliseconds, after the hand-off's
+# commit; the scheduler keeps the promise only when that did not happen by then.
+PROMISE_GRACE = timedelta(seconds=10)
 
 
 def _due(conv: Conversation, now: datetime) -> bool:
-    """A waiting customer not told their position for a while."""
-    last = (conv.context or {}).get("last_position_update")
+    """A waiting customer not told their position for a while, or whose first telling was
+    promised (``queue.promise_position``) and not kept within a grace: the hub that
+    promised it died, or has not got to it."""
     if conv.state != states.WAITING:
         return False
+    promised = queue.position_due(conv)
+    if promised is not None:
+        since = promised.get("since")
+        return not since or now - datetime.fromisoformat(since) >= PROMISE_GRACE
+    last = (conv.context or {}).get("last_position_update")
     return not last or now - datetime.fromisoformat(last) >= timedelta(seconds=WAITING_UPDATE_S)
 
 
@@ -49,6 +59,15 @@ def _moved(conv: Conversation, wait_s: float | None, share: float) -> bool:
     return estimate.changed_a_lot(context["told_wait_s"], wait_s, share, ESTIMATE_FLOOR_S)
 
 
+def _as_told(conv: Conversation) -> tuple[Any, Any]:
+    """What the customer was last told, and the telling still promised, as read."""
+    return (conv.context or {}).get("last_position_update"), queue.position_due(conv)
+
+
+def _told_as(seen: tuple[Any, Any], conv: Conversation) -> bool:
+    return _as_told(conv) == seen
+
+
 async def update_waiting_customers(hub: Hub, *, estimates: bool = True) -> int:
     """Tell waiting customers their place again: every two minutes, and (with
     ``estimates``) when their estimated wait moved a lot since they were told it."""
@@ -56,7 +75,8 @@ async def update_waiting_customers(hub: Hub, *, estimates: bool = True) -> int:
     told = 0
     share = hub.settings.routing_estimate_change_share
     # A read, without the write lock: the forecast runs in here, and each customer found
-    # due is read again under its row lock below before anything is written.
+    # due is read again under its row lock before anything is written, and told with the
+    # estimate made here (never a second forecast under the lock).
     async with hub.db.reader() as session:
         rows = list(
             (
@@ -68,24 +88,23 @@ async def update_waiting_customers(hub: Hub, *, estimates: bool = True) -> int:
         now_waits = await waits.estimates(session, hub.settings, rows) if rows and estimates else {}
         # A customer is due every two minutes, or when their estimate moved a lot; then
         # what they were told when this was read (the second check below compares it).
-        due = {
-            conv.id: (conv.context or {}).get("last_position_update")
+        found = [
+            conv
             for conv in rows
             if _due(conv, now)
             or (estimates and _moved(conv, now_waits.get(conv.id, (0, None))[1], share))
-        }
+        ]
+        if found and not estimates:
+            now_waits = await waits.estimates(session, hub.settings, found)
+        due = {conv.id: _as_told(conv) for conv in found}
         await session.commit()
-    for conv_id, last_told in due.items():
-        async with hub.db.session() as session:
-            # Re-read under the row lock: intake's worker may have just queued it and told
-            # the customer already (the same message twice otherwise).
-            conv = await session.get(Conversation, conv_id, with_for_update=True)
-            if conv is None or conv.state != states.WAITING:
-                continue
-            if (conv.context or {}).get("last_position_update") != last_told:
-                continue
-            await queue.tell_position(hub, session, conv, first=False)
-        told += 1
+    for conv_id, seen in due.items():
+        # Re-read under the row lock: intake's worker may have just queued it and told
+        # the customer already (the same message twice otherwise).
+        unchanged = partial(_told_as, seen)
+        place = now_waits.get(conv_id, (1, None))
+        if await queue.tell_position_locked(hub, conv_id, place, unchanged):
+            told += 1
     return told
 
 

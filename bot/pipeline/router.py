@@ -172,6 +172,12 @@ class Router:
         mood_now = None
         if not answered and not attachment and mood.worth_scoring(conv.state, answer):
             mood_now = await mood.score(self.core.settings, body)
+        # A waiting customer asking for a person is told where they stand: the forecast runs
+        # now, on the reader, never inside the write transaction below.
+        place = None
+        if not answered and not attachment and conv.state == states.WAITING:
+            if asks_for_person(body):
+                place = await queue.place_of(self.core, conv.id)
         async with db.session() as session:
             # Done first: the first commit below carries it with the replies, and a second
             # worker holding the same item (lease ran out) finds it done and writes nothing.
@@ -182,13 +188,26 @@ class Router:
             if not answered:  # else replies were written by a pass that died after it
                 conv = await queue.load(session, conv.id, lock=True)
                 try:
-                    await self._apply(session, conv, msg, body, attachment, answer, mood_now)
+                    await self._apply(session, conv, msg, body, attachment, answer, mood_now, place)
                 except Retry:
                     await session.rollback()
                     return Routed(False, msg.id)
             claimed = await claim_next(session) if claim_next is not None else None
             await session.commit()
+        if not answered:
+            await self._tell_place(conv)
         return Routed(True, msg.id, claimed)
+
+    async def _tell_place(self, conv: Conversation) -> None:
+        """A hand-off in this turn promised the customer their place in the queue: told now,
+        after the commit, before the turn counts as routed (the HTTP fallback returns it
+        with the replies), then the offers made. If this fails, the scheduler does both."""
+        if queue.position_due(conv) is None:
+            return
+        try:
+            await queue.settle_hand_off(self.core, conv.id)
+        except Exception:
+            log.exception("after the hand-off of conversation %s; the scheduler will", conv.id)
 
     async def set_aside(self, item_id: int) -> None:
         """An item that failed every attempt is marked failed, and its customer is not left
@@ -205,6 +224,7 @@ class Router:
             if conv.state == states.BOT and msg is not None:
                 await self._bot_unavailable(session, conv, msg, msg.text)
             await session.commit()
+        await self._tell_place(conv)
 
     async def _bot_unavailable(
         self, session: Any, conv: Conversation, msg: Message, body: str
@@ -263,6 +283,7 @@ class Router:
         attachment: str | None,
         answer: BotAnswer | None,
         mood_now: Sentiment | None = None,
+        place: queue.Place | None = None,
     ) -> None:
         core = self.core
         # Whatever happens to this message now answers it, unless it is listed again below.
@@ -287,8 +308,12 @@ class Router:
                 # bot comes back before a person takes it, the bot answers this message.
                 list_unanswered(conv, msg.id)
             if not replies and asked:
+                if place is None:
+                    raise Retry()  # it was not waiting when read: read it again
                 # Never silence to "I want a person": tell them where they stand.
-                told = await queue.tell_position(core, session, conv, first=False, reply_to=msg.id)
+                told = await queue.tell_position(
+                    core, session, conv, first=False, reply_to=msg.id, estimate=place
+                )
                 if not told:
                     note = t("person_noted", conv.language)
                     await core.send(session, conv, "system", note, reply_to=msg.id)

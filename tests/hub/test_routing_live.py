@@ -175,3 +175,20 @@ def test_the_wait_told_counts_free_capacity_not_only_agents(start_hub) -> None:
     linh.post(f"/api/conversations/{first}/ack").raise_for_status()
     told = [r["text"] for r in Customer(hub.url).say(ROUTINE).json()["replies"]]
     assert any("vị trí 2 " in text and "khoảng 8 phút" in text for text in told), told
+
+
+def test_a_waiting_customer_who_asks_again_is_told_where_they_stand(start_hub) -> None:
+    hub = start_hub(**CALM)
+    quan, linh = Agent(hub.url, "quan"), Agent(hub.url, "linh")
+    quan.http.put(f"/api/routing/agents/{linh.user['id']}", json={"capacity": 1})
+    linh.online()
+    first = Customer(hub.url).say(ROUTINE).json()["conversation_id"]
+    assert one_offer(linh) == first
+    linh.post(f"/api/conversations/{first}/ack").raise_for_status()
+    # Linh is at her capacity: this customer waits, and is told so in the replies.
+    customer = Customer(hub.url)
+    told = [r["text"] for r in customer.say(ROUTINE).json()["replies"]]
+    assert any(text.startswith("Bạn đang ở vị trí 1 ") for text in told), told
+    # Asking again while waiting: the place and the wait once more, never silence.
+    again = [r["text"] for r in customer.replies("nhân viên đâu rồi, cho tôi gặp nhân viên")]
+    assert any(text.startswith("Cảm ơn bạn đã chờ. Bạn hiện ở vị trí 1,") for text in again), again
