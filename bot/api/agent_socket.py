@@ -62,6 +62,11 @@ def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
     return _origin(origin) in allowed - {""}
 
 
+# Frames about one conversation that carry it inside (``events.conversation_frame`` and
+# ``events.message_frame``) rather than as ``conversation_id``.
+CONVERSATION_FRAMES = frozenset({"conversation", "message"})
+
+
 class AgentConnection:
     """One open panel socket: pushes from the broker out, actions from the panel in. It
     reads the database, settings and broker it is given; the hub's ``core`` only goes to
@@ -89,6 +94,7 @@ class AgentConnection:
         self.inbox = inbox
         self.watching: str | None = None
         self.close_with: tuple[int, str] | None = None
+        self._last_conversation_event: dict[str, Any] | None = None
 
     async def _session_ended(self) -> bool:
         reason = await sessions.still_valid(self.db, self.settings, self.session_id)
@@ -110,7 +116,23 @@ class AgentConnection:
                 reason = event.get("reason", "revoked")
                 self.close_with = (CLOSE_SIGNED_OUT, f"Session ended ({reason}). Sign in again.")
                 return
+            if self._repeats(event):
+                continue
             await self.websocket.send_json(event)
+
+    def _repeats(self, event: dict[str, Any]) -> bool:
+        """A conversation's event reaches a panel that has the conversation open twice: it is
+        published on the conversation's topic and then on the agents' one, and this socket
+        hears both (``events.publish_conversation_event``). The second, equal copy follows
+        the first and says nothing new: it is not sent. Frames that are not about one
+        conversation (pings, health, replies to the panel's actions) are always sent."""
+        if "conversation_id" not in event and event.get("type") not in CONVERSATION_FRAMES:
+            return False
+        if event == self._last_conversation_event:
+            self._last_conversation_event = None  # a third equal one would be news
+            return True
+        self._last_conversation_event = event
+        return False
 
     async def listen(self) -> None:
         while True:
