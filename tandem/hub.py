@@ -21,6 +21,12 @@ def serve_hub(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs every request at INFO: the bot's health probes alone wrote three lines
+    # every five seconds and buried the hub's own. FAISS's loader logs each CPU build it
+    # tries, with a "ModuleNotFoundError" for those it lacks, which reads as a failure.
+    # Their warnings and errors still show.
+    for noisy in ("httpx", "faiss.loader"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     # On the thread that runs the event loop, before the hub starts any other: every thread
     # it makes later (database drivers, executors) starts at this niceness too. Rasa and
     # the action server, started earlier by `tandem demo`, keep theirs.

@@ -116,6 +116,10 @@ class RasaClient:
         # than a short one; Rasa reads long messages for roughly that much longer.
         self._slots = CostGate(concurrency, seconds_per_char=0.005)
         self.waiting = 0  # messages queued in front of the gate (shown on /healthz)
+        # Rasa's HTTP API (``/model/parse``) answers only with --enable-api; once it said it
+        # is off, the health probe asks the REST channel's route alone (one request, not two,
+        # every few seconds for the hub's life).
+        self._parse_api = True
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_s, connect=5.0),
             limits=httpx.Limits(max_connections=concurrency + 4),
@@ -169,12 +173,14 @@ class RasaClient:
         try:
             await self._slots.acquire(0)
             try:
-                response = await self._client.post(
-                    f"{self.base_url}/model/parse", json={"text": "xin chào"}
-                )
-                if response.status_code in (403, 404):
-                    # The HTTP API may be off (no --enable-api): the REST channel's own
-                    # health route answers once the channel, and so the model, is up.
+                if self._parse_api:
+                    response = await self._client.post(
+                        f"{self.base_url}/model/parse", json={"text": "xin chào"}
+                    )
+                    self._parse_api = response.status_code not in (403, 404)
+                if not self._parse_api:
+                    # The HTTP API is off (no --enable-api): the REST channel's own health
+                    # route answers once the channel, and so the model, is up.
                     response = await self._client.get(f"{self.base_url}/webhooks/rest/")
                     return "ready" if response.status_code == 200 else "loading"
             finally:
