@@ -214,13 +214,13 @@ def main() -> None:
         },
         "model": embedder.identity.describe(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "note": "shared machine: other jobs ran during the run (see the load averages); "
-        "the runs embed evenly spaced samples of the corpus, the full corpus is projected",
     }
-    line = json.dumps(result, ensure_ascii=False)
-    if args.out:
-        args.out.write_text(line + "\n", encoding="utf-8")
-    print(line)
+    if len(part) < len(texts):
+        result["note"] = (
+            "the all-cores run embedded an evenly spaced sample; the full corpus is projected"
+        )
+    # Saved with the run's commit, command and load (bench/tables.py builds the table).
+    run_record.report(args.out, result)
 
 
 if __name__ == "__main__":

@@ -162,6 +162,37 @@ def sql_table() -> str:
     return head + "\n".join(rows) + "\n"
 
 
+def batch_embed_table() -> str:
+    """bench/batch_embed.py --out: one row per run (the first file predates the run
+    record: its date and load are in the result, its commit was not kept)."""
+    head = (
+        "| run (file) | texts embedded (of the corpus) | workers, niceness | wall-clock s "
+        "| workers' CPU s | CPU s per text | full corpus, machine alone (projected) s "
+        "| 1 worker: CPU s per text (texts) | live query p50 / p95 ms before (n) "
+        "| during (n) | load before / after (1 min) | commit |\n"
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n"
+    )
+    rows = []
+    for name, data in _load("batch_embed-*.json"):
+        r = data.get("result", data)
+        run = data.get("run", {})
+        every, one, live = r["all_cores"], r["one_worker"], r["live_query_ms"]
+        before, during = live["before"], live["during_all_cores"]
+        full = r["full_corpus_idle_machine_s_projected"]
+        target = "**" if full > r["target_s"] else ""
+        rows.append(
+            f"| `{name.removesuffix('.json')}` | {every['texts']:,} ({r['texts']:,}) "
+            f"| {every['workers']}, {every['nice']} | {every['wall_s']:g} "
+            f"| {every['worker_cpu_s']:g} | {every['cpu_s_per_text']:.3f} "
+            f"| {target}{full:g}{target} | {one['cpu_s_per_text']:.3f} ({one['texts']}) "
+            f"| {before['p50_ms']:g} / {before['p95_ms']:g} ({before['n']}) "
+            f"| {during['p50_ms']:g} / {during['p95_ms']:g} ({during['n']}) "
+            f"| {r['load_average_before'][0]} / {r['load_average_after'][0]} "
+            f"| {'`' + run['commit'] + '`' if run else '–'} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
 # The routing runs the wait estimate's settings were chosen on (the others were run once,
 # after, with nothing changed): bench/routing_sim.py's seeds 1-3 at 85 %, 1 at 70 %.
 ROUTING_DEV = {"occ85-seed1", "occ85-seed2", "occ85-seed3", "occ70-seed1"}
@@ -225,6 +256,7 @@ def routing_after_table() -> str:
 
 
 TABLES: dict[str, Callable[[], str]] = {
+    "batch-embed": batch_embed_table,
     "cpu": cpu_table,
     "cpu-profile": cpu_profile_table,
     "rasa-profile": rasa_profile_table,

@@ -6,7 +6,6 @@ its team) or assigned to one agent; requeues and transfers keep it that way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.copilot import summary_store as copilot_store
 from bot.copilot import wrapup_store
-from bot.handoff import urgency, waits
+from bot.handoff import places, urgency
 
 # The API and the scheduler reach assignment through this module.
 from bot.handoff.dispatch import (  # noqa: F401
@@ -23,7 +22,6 @@ from bot.handoff.dispatch import (  # noqa: F401
     auto_assign,
     requeue_unacknowledged,
 )
-from bot.i18n.texts import CALLBACK_BUTTONS
 from bot.i18n.texts import text as t
 from bot.realtime import events
 from bot.reporting.survey_answers import CSAT_BUTTONS
@@ -35,8 +33,6 @@ if TYPE_CHECKING:
     from bot.core import Core as Hub
 
 RECENT_TEXTS = 5  # customer messages read back at hand-off for the urgency rules
-POSITION_DUE = "position_due"  # in a conversation's context: a place still to be told
-Place = tuple[int, float | None]  # (position, expected wait in seconds or None: unknown)
 
 
 class QueueError(Exception):
@@ -64,7 +60,7 @@ async def hand_off(
     reply_to: int | None = None,
 ) -> None:
     """Queue a bot conversation for a human with its context packet; commits. The caller
-    then calls ``settle_hand_off`` (the customer told their place, the offers made) once
+    then calls ``places.settle_hand_off`` (the customer told their place, the offers made) once
     its own transaction has committed.
 
     ``reply_to`` is the customer message that led here: the messages sent about the queue
@@ -113,139 +109,13 @@ async def hand_off(
     # The agent's summary commits with the move into the queue and is pushed after it.
     await copilot_store.refresh(hub, session, conv, "handoff")
     hub.publish_after_commit(session, conv)
-    # The customer's place and wait are told after this commit (``settle_hand_off``): the
+    # The customer's place and wait are told after this commit (``places.settle_hand_off``): the
     # forecast reads the whole queue and plays it out, which the write lock need not wait
     # for. The promise to tell commits with the move, so a crash before the telling leaves
     # it for the scheduler (``bot.handoff.scheduler``), and the scheduler never tells a
     # customer the caller is about to tell.
-    promise_position(conv, first=True, reply_to=reply_to)
+    places.promise_position(conv, first=True, reply_to=reply_to)
     await session.commit()
-
-
-async def settle_hand_off(hub: Hub, conv_id: int) -> None:
-    """What follows a hand-off's commit: the customer is told their place, then the offers
-    the routing rules call for are made (this one's, if an agent is free). After a crash
-    between the two commits the scheduler does both (the promise is in the context, the
-    offers are made at every tick)."""
-    await tell_due_position(hub, conv_id)
-    async with hub.db.session() as session:
-        await auto_assign(hub, session)
-        await session.commit()
-
-
-def promise_position(conv: Conversation, *, first: bool, reply_to: int | None) -> None:
-    """Mark that the customer is to be told their place: by ``tell_due_position`` after the
-    caller's commit, or by the scheduler if that never happens."""
-    conv.context = {
-        **(conv.context or {}),
-        POSITION_DUE: {"first": first, "reply_to": reply_to, "since": utc_now().isoformat()},
-    }
-
-
-def position_due(conv: Conversation) -> dict[str, Any] | None:
-    """The promise to tell the customer their place, when one is open."""
-    due = (conv.context or {}).get(POSITION_DUE)
-    return dict(due) if isinstance(due, dict) else None
-
-
-async def tell_due_position(hub: Hub, conv_id: int) -> list[dict[str, Any]]:
-    """Keep the promise ``promise_position`` made, once: the forecast on the reader, then
-    the messages under the conversation's row lock, if it is still waiting and nobody
-    (the scheduler) kept the promise meanwhile."""
-    async with hub.db.reader() as session:
-        conv = await session.get(Conversation, conv_id)
-        due = position_due(conv) if conv is not None else None
-        await session.commit()
-    if conv is None or conv.state != states.WAITING or due is None:
-        return []
-    place = await place_of(hub, conv_id)
-    return await tell_position_locked(hub, conv_id, place, lambda c: position_due(c) == due)
-
-
-async def place_of(hub: Hub, conv_id: int) -> Place:
-    """A waiting conversation's place and expected wait, forecast on the reader (a read of
-    the whole queue and milliseconds of CPU per customer: never under the write lock)."""
-    async with hub.db.reader() as session:
-        conv = await session.get(Conversation, conv_id)
-        found = await waits.estimates(session, hub.settings, [conv]) if conv is not None else {}
-        await session.commit()
-    return found.get(conv_id, (1, None))
-
-
-async def tell_position_locked(
-    hub: Hub,
-    conv_id: int,
-    estimate: Place,
-    unchanged: Callable[[Conversation], bool],
-) -> list[dict[str, Any]]:
-    """Tell a waiting customer their place with an estimate made before the write lock,
-    after reading the conversation again under its row lock: it may have left the queue,
-    or been told by another path since it was read (``unchanged`` says it was not)."""
-    async with hub.db.session() as session:
-        conv = await session.get(Conversation, conv_id, with_for_update=True)
-        if conv is None or conv.state != states.WAITING or not unchanged(conv):
-            await session.rollback()
-            return []
-        due = position_due(conv)
-        return await tell_position(
-            hub,
-            session,
-            conv,
-            first=bool(due and due.get("first")),
-            reply_to=due.get("reply_to") if due else None,
-            estimate=estimate,
-        )
-
-
-async def tell_position(
-    hub: Hub,
-    session: AsyncSession,
-    conv: Conversation,
-    *,
-    first: bool,
-    reply_to: int | None = None,
-    estimate: Place,
-) -> list[dict[str, Any]]:
-    """Tell the customer their place and expected wait (and offer a call-back when it is
-    long or unknown); commits. ``estimate`` was made before the write transaction
-    (``place_of``): the caller holds the write lock here."""
-    position, wait = estimate
-    replies = []
-    if wait is not None:
-        key = "queued" if first else "still_waiting"
-        minutes = max(1, round(wait / 60))
-        replies.append(
-            await hub.send(
-                session,
-                conv,
-                "system",
-                t(key, conv.language, position=position, minutes=minutes),
-                reply_to=reply_to,
-            )
-        )
-    context = dict(conv.context or {})
-    if (wait is None or wait > hub.settings.max_wait_before_callback_s) and not context.get(
-        "callback_offered"
-    ):
-        context["callback_offered"] = True
-        conv.context = context
-        replies.append(
-            await hub.send(
-                session,
-                conv,
-                "system",
-                t("offer_callback", conv.language),
-                buttons=CALLBACK_BUTTONS[conv.language],
-                reply_to=reply_to,
-            )
-        )
-    context = dict(conv.context or {})
-    context.pop(POSITION_DUE, None)
-    context["last_position_update"] = utc_now().isoformat()
-    context["told_wait_s"] = wait  # the scheduler tells a new one when it moves a lot
-    conv.context = context
-    await session.commit()
-    return replies
 
 
 async def load(session: AsyncSession, conv_id: int, *, lock: bool = False) -> Conversation:

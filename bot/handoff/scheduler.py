@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import exists, select
 
 from bot.cluster import jobs
-from bot.handoff import callbacks, dispatch, estimate, queue, urgency, waits
+from bot.handoff import callbacks, dispatch, estimate, places, urgency, waits
 from bot.realtime import presence
 from bot.store import states
 from bot.store.models import Callback, Conversation, User
@@ -39,11 +39,11 @@ PROMISE_GRACE = timedelta(seconds=10)
 
 def _due(conv: Conversation, now: datetime) -> bool:
     """A waiting customer not told their position for a while, or whose first telling was
-    promised (``queue.promise_position``) and not kept within a grace: the hub that
+    promised (``places.promise_position``) and not kept within a grace: the hub that
     promised it died, or has not got to it."""
     if conv.state != states.WAITING:
         return False
-    promised = queue.position_due(conv)
+    promised = places.position_due(conv)
     if promised is not None:
         since = promised.get("since")
         return not since or now - datetime.fromisoformat(since) >= PROMISE_GRACE
@@ -61,7 +61,7 @@ def _moved(conv: Conversation, wait_s: float | None, share: float) -> bool:
 
 def _as_told(conv: Conversation) -> tuple[Any, Any]:
     """What the customer was last told, and the telling still promised, as read."""
-    return (conv.context or {}).get("last_position_update"), queue.position_due(conv)
+    return (conv.context or {}).get("last_position_update"), places.position_due(conv)
 
 
 def _told_as(seen: tuple[Any, Any], conv: Conversation) -> bool:
@@ -103,7 +103,7 @@ async def update_waiting_customers(hub: Hub, *, estimates: bool = True) -> int:
         # the customer already (the same message twice otherwise).
         unchanged = partial(_told_as, seen)
         place = now_waits.get(conv_id, (1, None))
-        if await queue.tell_position_locked(hub, conv_id, place, unchanged):
+        if await places.tell_position_locked(hub, conv_id, place, unchanged):
             told += 1
     return told
 

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.access.customer_link import bot_customer
 from bot.core import Core
-from bot.handoff import callbacks, mood, queue
+from bot.handoff import callbacks, mood, places, queue
 from bot.i18n.language import bot_language
 from bot.i18n.texts import PERSON_BUTTONS
 from bot.i18n.texts import text as t
@@ -177,7 +177,7 @@ class Router:
         place = None
         if not answered and not attachment and conv.state == states.WAITING:
             if asks_for_person(body):
-                place = await queue.place_of(self.core, conv.id)
+                place = await places.place_of(self.core, conv.id)
         async with db.session() as session:
             # Done first: the first commit below carries it with the replies, and a second
             # worker holding the same item (lease ran out) finds it done and writes nothing.
@@ -194,20 +194,9 @@ class Router:
                     return Routed(False, msg.id)
             claimed = await claim_next(session) if claim_next is not None else None
             await session.commit()
-        if not answered:
-            await self._tell_place(conv)
+        if not answered:  # a hand-off in this turn: the customer is told their place now
+            await places.settle_hand_off(self.core, conv)
         return Routed(True, msg.id, claimed)
-
-    async def _tell_place(self, conv: Conversation) -> None:
-        """A hand-off in this turn promised the customer their place in the queue: told now,
-        after the commit, before the turn counts as routed (the HTTP fallback returns it
-        with the replies), then the offers made. If this fails, the scheduler does both."""
-        if queue.position_due(conv) is None:
-            return
-        try:
-            await queue.settle_hand_off(self.core, conv.id)
-        except Exception:
-            log.exception("after the hand-off of conversation %s; the scheduler will", conv.id)
 
     async def set_aside(self, item_id: int) -> None:
         """An item that failed every attempt is marked failed, and its customer is not left
@@ -224,7 +213,7 @@ class Router:
             if conv.state == states.BOT and msg is not None:
                 await self._bot_unavailable(session, conv, msg, msg.text)
             await session.commit()
-        await self._tell_place(conv)
+        await places.settle_hand_off(self.core, conv)
 
     async def _bot_unavailable(
         self, session: Any, conv: Conversation, msg: Message, body: str
@@ -283,7 +272,7 @@ class Router:
         attachment: str | None,
         answer: BotAnswer | None,
         mood_now: Sentiment | None = None,
-        place: queue.Place | None = None,
+        place: places.Place | None = None,
     ) -> None:
         core = self.core
         # Whatever happens to this message now answers it, unless it is listed again below.
@@ -311,7 +300,7 @@ class Router:
                 if place is None:
                     raise Retry()  # it was not waiting when read: read it again
                 # Never silence to "I want a person": tell them where they stand.
-                told = await queue.tell_position(
+                told = await places.tell_position(
                     core, session, conv, first=False, reply_to=msg.id, estimate=place
                 )
                 if not told:

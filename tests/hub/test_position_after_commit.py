@@ -1,6 +1,6 @@
 """A customer handed off is told their place once, after the hand-off's commit, from a
 forecast read on the reader (never under the write lock); if the hub dies before telling,
-the scheduler keeps the promise after a grace (bot/handoff/queue.py, scheduler.py)."""
+the scheduler keeps the promise after a grace (bot/handoff/places.py, scheduler.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.config.settings import Settings
 from bot.core import Core
-from bot.handoff import queue, scheduler, waits
+from bot.handoff import places, queue, scheduler, waits
 from bot.pipeline.outbound import Outbound
 from bot.realtime.broker import Broker
 from bot.store import states
@@ -105,7 +105,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: Scenario) ->
                     )
                 ).all()
                 conv = await session.get(Conversation, conv_id)
-                assert conv is not None and queue.position_due(conv) is None
+                assert conv is not None and places.position_due(conv) is None
                 assert [m.reply_to for m in rows] == [msg_id] * len(rows)
                 assert engines and all(engine is db.read_engine for engine in engines)
                 return [m.text for m in rows]
@@ -123,7 +123,7 @@ def test_the_caller_tells_the_place_once_after_the_commit(
             conv = await session.get(Conversation, conv_id)
             assert conv is not None and conv.state == states.WAITING
             # Committed with the move: the promise, and nothing told yet.
-            due = queue.position_due(conv)
+            due = places.position_due(conv)
             assert due is not None and due["first"] is True and due["reply_to"] == msg_id
             told = await session.scalar(
                 select(Message.id).where(
@@ -131,7 +131,10 @@ def test_the_caller_tells_the_place_once_after_the_commit(
                 )
             )
             assert told is None
-        await queue.settle_hand_off(core, conv_id)
+        async with core.db.reader() as session:
+            conv = await session.get(Conversation, conv_id)
+            assert conv is not None
+        await places.settle_hand_off(core, conv)
         # Just told: the scheduler has nothing to add.
         assert await scheduler.update_waiting_customers(core) == 0
 
@@ -151,14 +154,14 @@ def test_a_promise_the_hub_died_before_keeping_is_kept_by_the_scheduler_once(
         async with core.db.session() as session:
             conv = await session.get(Conversation, conv_id)
             assert conv is not None
-            due = dict(queue.position_due(conv) or {})
+            due = dict(places.position_due(conv) or {})
             since = datetime.fromisoformat(due["since"]) - scheduler.PROMISE_GRACE
             due["since"] = (since - timedelta(seconds=1)).isoformat()
-            conv.context = {**(conv.context or {}), queue.POSITION_DUE: due}
+            conv.context = {**(conv.context or {}), places.POSITION_DUE: due}
             await session.commit()
         assert await scheduler.update_waiting_customers(core) == 1
         # A late caller (the hub's restart re-driving nothing, or a slow one) finds it kept.
-        assert await queue.tell_due_position(core, conv_id) == []
+        assert await places.tell_due_position(core, conv_id) == []
         assert await scheduler.update_waiting_customers(core) == 0
 
     sent = _run(tmp_path, monkeypatch, crash_then_scheduler)
