@@ -12,6 +12,7 @@ is kept once.
 from __future__ import annotations
 
 import logging
+import statistics
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -65,18 +66,41 @@ def position_due(conv: Conversation) -> dict[str, Any] | None:
     return dict(due) if isinstance(due, dict) else None
 
 
+def offered(conv: Conversation) -> bool:
+    """Offered to an agent who has not acknowledged yet: next in line, not yet served."""
+    return conv.state == states.ASSIGNED and conv.acknowledged_at is None
+
+
 async def tell_due_position(hub: Hub, conv_id: int) -> list[dict[str, Any]]:
     """Keep the promise ``promise_position`` made, once: the forecast on the reader, then
-    the messages under the conversation's row lock, if it is still waiting and nobody
-    (the scheduler) kept the promise meanwhile."""
+    the messages under the conversation's row lock, if nobody (the scheduler) kept the
+    promise meanwhile. A customer already offered to an agent (the scheduler's offers can
+    come before this) is told they are first, with the measured acknowledgement time."""
     async with hub.db.reader() as session:
         conv = await session.get(Conversation, conv_id)
         due = position_due(conv) if conv is not None else None
         await session.commit()
-    if conv is None or conv.state != states.WAITING or due is None:
+    if conv is None or due is None:
         return []
-    place = await place_of(hub, conv_id)
-    return await tell_position_locked(hub, conv_id, place, lambda c: position_due(c) == due)
+    if conv.state == states.WAITING:
+        place = await place_of(hub, conv_id)
+    elif offered(conv):
+        place = await offer_place(hub)
+    else:
+        return []
+
+    def still_due(c: Conversation) -> bool:
+        return (c.state == states.WAITING or offered(c)) and position_due(c) == due
+
+    return await tell_position_locked(hub, conv_id, place, still_due)
+
+
+async def offer_place(hub: Hub) -> Place:
+    """Place 1, and the median time agents have lately taken to acknowledge an offer."""
+    async with hub.db.reader() as session:
+        facts = await waits.measured(session, hub.settings, utc_now())
+        await session.commit()
+    return 1, statistics.median(facts.ack_s)
 
 
 async def place_of(hub: Hub, conv_id: int) -> Place:
@@ -95,12 +119,12 @@ async def tell_position_locked(
     estimate: Place,
     unchanged: Callable[[Conversation], bool],
 ) -> list[dict[str, Any]]:
-    """Tell a waiting customer their place with an estimate made before the write lock,
-    after reading the conversation again under its row lock: it may have left the queue,
-    or been told by another path since it was read (``unchanged`` says it was not)."""
+    """Tell a customer their place with an estimate made before the write lock, after
+    reading the conversation again under its row lock: it may have left the queue, or been
+    told by another path since it was read (``unchanged`` says neither happened)."""
     async with hub.db.session() as session:
         conv = await session.get(Conversation, conv_id, with_for_update=True)
-        if conv is None or conv.state != states.WAITING or not unchanged(conv):
+        if conv is None or not unchanged(conv):
             await session.rollback()
             return []
         due = position_due(conv)

@@ -65,7 +65,7 @@ def _as_told(conv: Conversation) -> tuple[Any, Any]:
 
 
 def _told_as(seen: tuple[Any, Any], conv: Conversation) -> bool:
-    return _as_told(conv) == seen
+    return conv.state == states.WAITING and _as_told(conv) == seen
 
 
 async def update_waiting_customers(hub: Hub, *, estimates: bool = True) -> int:

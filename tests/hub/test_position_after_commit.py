@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.config.settings import Settings
 from bot.core import Core
-from bot.handoff import places, queue, scheduler, waits
+from bot.handoff import dispatch, places, queue, scheduler, waits
 from bot.pipeline.outbound import Outbound
 from bot.realtime.broker import Broker
 from bot.store import states
@@ -69,11 +69,13 @@ async def _seed(db: Database) -> tuple[int, int]:
         return conv.id, msg.id
 
 
-def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: Scenario) -> list[str]:
+def _run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: Scenario
+) -> tuple[list[str], int]:
     """Run ``scenario`` on a migrated SQLite hub core with the conversation handed off and
     committed; returns the system messages sent, each checked to answer the message that
-    was handed off, and checks every forecast read through the reader engine (none inside
-    a write transaction)."""
+    was handed off, and how many forecasts ran, each checked to have read through the
+    reader engine (none inside a write transaction)."""
     url = f"sqlite:///{tmp_path / 'told.db'}"
     upgrade(url)
     engines: list[Any] = []
@@ -85,7 +87,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: Scenario) ->
 
     monkeypatch.setattr(waits, "estimates", watched)
 
-    async def main() -> list[str]:
+    async def main() -> tuple[list[str], int]:
         db = Database(url)
         broker = Broker()
         core = Core(Settings(_env_file=None), db, broker, Outbound(broker, lambda: None))
@@ -107,8 +109,8 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scenario: Scenario) ->
                 conv = await session.get(Conversation, conv_id)
                 assert conv is not None and places.position_due(conv) is None
                 assert [m.reply_to for m in rows] == [msg_id] * len(rows)
-                assert engines and all(engine is db.read_engine for engine in engines)
-                return [m.text for m in rows]
+                assert all(engine is db.read_engine for engine in engines)
+                return [m.text for m in rows], len(engines)
         finally:
             await db.dispose()
 
@@ -138,7 +140,8 @@ def test_the_caller_tells_the_place_once_after_the_commit(
         # Just told: the scheduler has nothing to add.
         assert await scheduler.update_waiting_customers(core) == 0
 
-    sent = _run(tmp_path, monkeypatch, caller_then_scheduler)
+    sent, forecasts = _run(tmp_path, monkeypatch, caller_then_scheduler)
+    assert forecasts >= 2  # the caller's, and the scheduler's look
     # The first telling's words, place 1 with a wait; nothing else (a wait was known, so no
     # call-back offer).
     assert len(sent) == 1 and sent[0].startswith("Bạn đang ở vị trí 1 trong hàng chờ"), sent
@@ -164,6 +167,31 @@ def test_a_promise_the_hub_died_before_keeping_is_kept_by_the_scheduler_once(
         assert await places.tell_due_position(core, conv_id) == []
         assert await scheduler.update_waiting_customers(core) == 0
 
-    sent = _run(tmp_path, monkeypatch, crash_then_scheduler)
+    sent, forecasts = _run(tmp_path, monkeypatch, crash_then_scheduler)
+    assert forecasts >= 1
     # Once, in the first telling's words, as a reply to the message that was handed off.
+    assert len(sent) == 1 and sent[0].startswith("Bạn đang ở vị trí 1 trong hàng chờ"), sent
+
+
+def test_a_customer_offered_before_being_told_is_told_they_are_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def offered_then_caller(core: Core, conv_id: int, msg_id: int) -> None:
+        # The scheduler's offers run every second: one can reach the customer between the
+        # hand-off's commit and the telling (a slot opened up meanwhile).
+        async with core.db.session() as session:
+            agent = await session.scalar(select(User).where(User.username == "linh"))
+            assert agent is not None
+            agent.capacity = 2
+            await session.commit()
+        async with core.db.session() as session:
+            assert await dispatch.auto_assign(core, session) == 1
+            await session.commit()
+        async with core.db.reader() as session:
+            conv = await session.get(Conversation, conv_id)
+            assert conv is not None and places.offered(conv)
+        await places.settle_hand_off(core, conv)
+        await places.settle_hand_off(core, conv)  # a second call finds the promise kept
+
+    sent, _ = _run(tmp_path, monkeypatch, offered_then_caller)
     assert len(sent) == 1 and sent[0].startswith("Bạn đang ở vị trí 1 trong hàng chờ"), sent
