@@ -39,8 +39,9 @@ async def settle_hand_off(hub: Hub, conv: Conversation) -> None:
     customer is told their place, then the offers the routing rules call for are made
     (this one's, if an agent is free). After a crash between the two commits, or if this
     fails, the scheduler does both (the promise is in the context, the offers are made at
-    every tick)."""
-    if position_due(conv) is None:
+    every tick). A promise found on a conversation an agent already has (claimed before
+    it was kept) is moot: nothing is read or written for it at the turns that follow."""
+    if position_due(conv) is None or not (conv.state == states.WAITING or offered(conv)):
         return
     try:
         await tell_due_position(hub, conv.id)

@@ -175,9 +175,8 @@ class Router:
         # A waiting customer asking for a person is told where they stand: the forecast runs
         # now, on the reader, never inside the write transaction below.
         place = None
-        if not answered and not attachment and conv.state == states.WAITING:
-            if asks_for_person(body):
-                place = await places.place_of(self.core, conv.id)
+        if not (answered or attachment) and conv.state == states.WAITING and asks_for_person(body):
+            place = await places.place_of(self.core, conv.id)
         async with db.session() as session:
             # Done first: the first commit below carries it with the replies, and a second
             # worker holding the same item (lease ran out) finds it done and writes nothing.
