@@ -23,11 +23,11 @@ from actions.common import (
     language,
 )
 from actions.fallback import OFFER_AT, offer_human
-from actions.knowledge import confident_answer, question_of, search
+from actions.knowledge import confident_answer, find_answer
 from actions.texts import TEXTS, t
 from chattext.abbreviations import expand_abbreviations
 from chattext.fold import fold
-from chattext.substance import is_substantive
+from chattext.substance import asks_about_the_same, is_substantive
 
 MAX_SUGGESTIONS = 2
 
@@ -85,16 +85,15 @@ class ActionAnswerFaq(Action):
     ) -> list[EventType]:
         lang = language(tracker)
         # A short follow-up ("còn thẻ Platinum thì sao?") is asked in the context of the
-        # question before it; the hub searches both together.
-        question = question_of(tracker)
+        # question before it (actions/knowledge.py).
         try:
-            hits = await search(tracker, question)
+            question, hits, hit = await find_answer(tracker)
         except HubError:
             dispatcher.utter_message(text=t("hub_unavailable", lang))
             return offer_human(dispatcher, "hub_unavailable", "utter_offer_human")
 
-        if hits and hits[0].get("confident"):
-            dispatcher.utter_message(text=str(hits[0].get("answer", "")))
+        if hit is not None:
+            dispatcher.utter_message(text=str(hit.get("answer", "")))
             say_where_we_were(dispatcher, tracker, lang)
             return []
         return self._not_sure(dispatcher, tracker, lang, question, hits)
@@ -121,3 +120,23 @@ class ActionAnswerFaq(Action):
         if streak >= OFFER_AT:
             return miss + offer_human(dispatcher, "fallback", "utter_offer_human")
         return miss
+
+
+class ActionAnswerDetail(Action):
+    """A detail typed with no form open: card digits, a date, a term ("còn 6 tháng thì
+    sao?" after the savings rates). The classifier reads a short follow-up that names only
+    a term or an amount as a detail; when it asks something (a follow-up, a question) it
+    is answered like any FAQ question, in the context of the question before. Anything
+    else is asked what it is for."""
+
+    def name(self) -> str:
+        return "action_answer_detail"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
+        if not text.startswith("/") and (asks_about_the_same(text) or looks_like_question(text)):
+            return await ActionAnswerFaq().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_ask_how_help")
+        return []

@@ -14,17 +14,21 @@ from rasa_sdk import Tracker
 
 from actions.clients.hub import HubError
 from actions.common import MAX_TURN_CHARS, call_hub, language, user_turns
-from chattext.substance import contextual_query
+from chattext.substance import contextual_query, entry_misses_follow_up, topic_led_query
+
+
+def _customer_texts(tracker: Tracker) -> list[str]:
+    turns = [turn.text for turn in user_turns(tracker) if not turn.text.startswith("/")]
+    latest = str((tracker.latest_message or {}).get("text") or "")
+    if not turns or turns[-1] != latest:
+        turns.append(latest)
+    return turns
 
 
 def question_of(tracker: Tracker) -> str:
     """The search question for the latest message: itself, led by the previous question's
     topic when it is a short follow-up."""
-    turns = [turn.text for turn in user_turns(tracker) if not turn.text.startswith("/")]
-    latest = str((tracker.latest_message or {}).get("text") or "")
-    if not turns or turns[-1] != latest:
-        turns.append(latest)
-    return contextual_query(turns, answer_latest=True)[:MAX_TURN_CHARS]
+    return contextual_query(_customer_texts(tracker), answer_latest=True)[:MAX_TURN_CHARS]
 
 
 # What a question asked in the middle of a form is most likely about, as knowledge-base
@@ -48,16 +52,64 @@ async def search(tracker: Tracker, question: str) -> list[dict[str, Any]]:
     return await call_hub(lambda hub: hub.answer(question, lang, tracker.sender_id, prefer))
 
 
+def _just_said(tracker: Tracker) -> set[str]:
+    """The bot's replies since the customer's previous turn."""
+    said: list[str] = []
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                break
+        elif event.get("event") == "bot" and users == 1:
+            said.append(str(event.get("text") or "").strip())
+    return set(said)
+
+
+def answering_hit(
+    tracker: Tracker, question: str, hits: list[dict[str, Any]], skip: set[str] = frozenset()
+) -> dict[str, Any] | None:
+    """The first confident hit that answers the question (hits whose answer is in `skip`
+    left out). A follow-up searched with the topic of the question before is not answered
+    by an entry that never mentions what the follow-up adds (`entry_misses_follow_up`)."""
+    latest = str((tracker.latest_message or {}).get("text") or "").strip()
+    led = bool(latest) and question != latest and question.endswith(latest)
+    for hit in hits:
+        if not hit.get("confident"):
+            return None
+        if str(hit.get("answer") or "").strip() in skip:
+            continue
+        entry = f"{hit.get('question') or ''} {hit.get('answer') or ''}"
+        if led and entry_misses_follow_up(latest, question[: -len(latest)], entry):
+            return None
+        return hit
+    return None
+
+
+async def find_answer(tracker: Tracker) -> tuple[str, list[dict[str, Any]], dict[str, Any] | None]:
+    """The search question, its hits and the hit that answers it, if any (raises
+    HubError).
+
+    A follow-up with words of its own is searched on them alone (`contextual_query`).
+    When that finds nothing confident, it is searched once more with the topic of the
+    question before, where the entry that answered that question comes first again:
+    that answer, just given, is passed over for the next confident one that names what
+    the follow-up asks ("còn hạn mức chuyển một ngày thì sao?" after the transfer fee)."""
+    question = question_of(tracker)
+    hits = await search(tracker, question) if question else []
+    hit = answering_hit(tracker, question, hits)
+    if hit is None and question:
+        led = (topic_led_query(_customer_texts(tracker)) or "")[:MAX_TURN_CHARS]
+        if led and led != question:
+            hit = answering_hit(tracker, led, await search(tracker, led), _just_said(tracker))
+    return question, hits, hit
+
+
 async def confident_answer(tracker: Tracker) -> str | None:
     """The answer the knowledge base is confident of for the latest message, if any (None
     too when the hub cannot be reached: the caller goes on without it)."""
-    question = question_of(tracker)
-    if not question:
-        return None
     try:
-        hits = await search(tracker, question)
+        _, _, hit = await find_answer(tracker)
     except HubError:
         return None
-    if hits and hits[0].get("confident"):
-        return str(hits[0].get("answer", ""))
-    return None
+    return None if hit is None else str(hit.get("answer", ""))

@@ -247,6 +247,49 @@ def new_words(text: str, before: str) -> list[str]:
     ]
 
 
+def _singular(folded: str) -> str:
+    return folded[:-1] if len(folded) > 3 and folded.endswith("s") else folded
+
+
+def entry_misses_follow_up(follow_up: str, before: str, entry_text: str) -> bool:
+    """True when a follow-up names something of its own that an entry found in the
+    context of the question before never mentions: "còn thẻ ghi nợ thì sao?" after the
+    credit card's annual fee finds that fee again, which answers the question before, not
+    this one. "còn thẻ Platinum thì sao?" names a card the entry prices, and a follow-up
+    that adds no word of its own ("vậy còn phí thì sao?" after the fee) misses nothing."""
+    own = new_words(without_framing(follow_up), before)
+    if not own:
+        return False
+    entry = {_singular(_fold(t)) for t in _tokens(entry_text)}
+    return not any(_singular(_fold(w)) in entry for w in own)
+
+
+def _follow_up_parts(texts: Sequence[str], follow_up_words: int) -> tuple[str, str] | None:
+    """(the substantive turn before, the latest turn) when the latest says it follows on
+    from it ("còn … thì sao?", "and if …?"); None otherwise."""
+    if not texts:
+        return None
+    last = texts[-1].strip()
+    # A short turn that says it follows on keeps the topic of the one before; one that
+    # says so in so many words ("còn rút trước hạn thì sao?", "and what about the
+    # Platinum one?") does up to twice that length, while "and where is the nearest
+    # branch?" asks something new.
+    limit = 2 * follow_up_words if asks_about_the_same(last) else follow_up_words
+    if word_count(last) >= limit or not is_follow_up(last):
+        return None
+    earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
+    if not earlier:
+        return None
+    return earlier[-1], last
+
+
+def topic_led_query(texts: Sequence[str], follow_up_words: int = FOLLOW_UP_WORDS) -> str | None:
+    """The latest customer turn led by the topic of the substantive turn before it, when
+    the latest says it follows on from it; None otherwise."""
+    parts = _follow_up_parts(texts, follow_up_words)
+    return None if parts is None else f"{parts[0][:TOPIC_CHARS]} {parts[1]}"
+
+
 def contextual_query(
     texts: Sequence[str], follow_up_words: int = FOLLOW_UP_WORDS, answer_latest: bool = False
 ) -> str:
@@ -268,24 +311,17 @@ def contextual_query(
     if answer_latest:
         if not texts:
             return ""
-        last = texts[-1].strip()
-        # A short turn that says it follows on keeps the topic of the one before; one that
-        # says so in so many words ("còn rút trước hạn thì sao?", "and what about the
-        # Platinum one?") does up to twice that length, while "and where is the nearest
-        # branch?" asks something new.
-        limit = 2 * follow_up_words if asks_about_the_same(last) else follow_up_words
-        if word_count(last) >= limit or not is_follow_up(last):
-            return last
-        earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
-        if not earlier:
-            return last
+        parts = _follow_up_parts(texts, follow_up_words)
+        if parts is None:
+            return texts[-1].strip()
+        earlier, last = parts
         asked = without_framing(last)
-        if len(new_words(asked, earlier[-1])) >= NEW_QUESTION_WORDS:
+        if len(new_words(asked, earlier)) >= NEW_QUESTION_WORDS:
             # A new question on the same subject: searched with the topic it would be
             # buried under the question before (whose entry then comes first again), and
             # with its framing it finds entries phrased alike; its own words find it.
             return asked
-        return f"{earlier[-1][:TOPIC_CHARS]} {last}"
+        return f"{earlier[:TOPIC_CHARS]} {last}"
     substantive = [t.strip() for t in texts if is_substantive(t)]
     if not substantive:
         return ""

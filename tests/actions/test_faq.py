@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("rasa_sdk")
 
-from actions.faq import ActionAnswerFaq  # noqa: E402
+from actions.faq import ActionAnswerDetail, ActionAnswerFaq  # noqa: E402
 from tests.actions.trackers import (  # noqa: E402
     bot,
     make_tracker,
@@ -87,3 +87,71 @@ def test_a_question_in_a_form_leans_towards_the_forms_subject(knowledge_hub) -> 
     alone = make_tracker([user(question, "ask_faq")], {"language": "vi"})
     _, events = run(ActionAnswerFaq(), alone)
     assert "faq_miss" in slot_events(events)
+
+
+def test_a_term_asked_after_an_answer_is_answered_not_asked_what_it_is_for(knowledge_hub) -> None:
+    # The classifier reads "còn 6 tháng thì sao" as a detail (a term); with no form open it
+    # is the savings question again, for six months.
+    tracker = make_tracker(
+        [
+            user("lãi suất tiết kiệm 12 tháng bao nhiêu", "ask_faq"),
+            bot("Lãi suất tiết kiệm online hiện là 3,2%/năm kỳ hạn 1 tháng..."),
+            user("con 6 thang thi sao", "inform"),
+        ],
+        {"language": "vi"},
+    )
+    dispatcher, events = run(ActionAnswerDetail(), tracker)
+    assert "faq_miss" not in slot_events(events), texts(dispatcher)
+    assert "4,5%/năm kỳ hạn 6 tháng" in texts(dispatcher)
+    assert "utter_ask_how_help" not in responses(dispatcher)
+
+
+@pytest.mark.parametrize("detail", ["7305", "12/05/1990", "0912345678"])
+def test_a_bare_detail_with_nothing_asked_is_asked_what_it_is_for(knowledge_hub, detail) -> None:
+    tracker = make_tracker([user(detail, "inform")], {"language": "vi"})
+    dispatcher, events = run(ActionAnswerDetail(), tracker)
+    assert responses(dispatcher) == ["utter_ask_how_help"]
+    assert events == []
+
+
+def test_a_follow_up_about_something_the_entry_never_names_is_not_answered_with_it(
+    knowledge_hub,
+) -> None:
+    # With the topic before it, "còn thẻ ghi nợ thì sao" finds the credit card's annual
+    # fee again; that entry says nothing of debit cards, so the bot is not sure rather
+    # than wrong.
+    tracker = make_tracker(
+        [
+            user("phí thường niên thẻ tín dụng bao nhiêu vậy", "ask_faq"),
+            bot("Phí thường niên là 300.000 VND với thẻ Classic..."),
+            user("còn thẻ ghi nợ thì sao", "ask_faq"),
+        ],
+        {"language": "vi"},
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert "300.000 VND với thẻ Classic" not in texts(dispatcher)
+    assert slot_events(events)["faq_miss"]
+
+
+def test_a_follow_up_not_found_on_its_own_words_is_answered_past_the_answer_just_given(
+    knowledge_hub,
+) -> None:
+    # "hạn mức chuyển tối đa một ngày" alone finds the transfer limits only unsure; with
+    # the topic before it, the transfer fee (just answered) comes first and the limits next.
+    first = "phi chuyen khoan sang ngan hang khac tren app la bao nhieu"
+    dispatcher, _ = run(
+        ActionAnswerFaq(), make_tracker([user(first, "ask_faq")], {"language": "vi"})
+    )
+    fee_answer = texts(dispatcher).strip()
+    assert "miễn phí" in fee_answer
+    tracker = make_tracker(
+        [
+            user(first, "ask_faq"),
+            bot(fee_answer),
+            user("con han muc chuyen toi da mot ngay thi sao", "ask_faq"),
+        ],
+        {"language": "vi"},
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert "faq_miss" not in slot_events(events), texts(dispatcher)
+    assert "500 triệu VND/ngày" in texts(dispatcher)

@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from bot.assist.live import Turn, build_query
-from chattext.substance import contextual_query, is_substantive, looks_like_gibberish
+from chattext.substance import (
+    contextual_query,
+    entry_misses_follow_up,
+    is_substantive,
+    looks_like_gibberish,
+)
 
 
 @pytest.mark.parametrize(
@@ -144,3 +149,33 @@ def test_without_framing_and_new_words() -> None:
     assert without_framing("and what about the Platinum one?") == "the Platinum one"
     assert without_framing("thì sao?") == "thì sao?"  # nothing else left: kept
     assert new_words("the Platinum one", "annual fee on the Gold card") == ["Platinum"]
+
+
+ANNUAL_FEE = (
+    "Phí thường niên thẻ tín dụng là bao nhiêu? Phí thường niên là 300.000 VND với thẻ "
+    "Classic, 600.000 VND với thẻ Gold và 1.500.000 VND với thẻ Platinum."
+)
+SAVINGS_RATES = (
+    "Online savings currently pay 3.2% a year for 1 month, 4.5% for 6 months and 5.3% for "
+    "12 months."
+)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "before", "entry", "misses"),
+    [
+        # The debit card is not what the credit card's fee entry prices.
+        ("còn thẻ ghi nợ thì sao", "phí thường niên thẻ tín dụng bao nhiêu vậy", ANNUAL_FEE, True),
+        ("con the ghi no thi sao", "phi thuong nien the tin dung bao nhieu", ANNUAL_FEE, True),
+        ("còn thẻ Platinum thì sao?", "phí thường niên thẻ Gold bao nhiêu", ANNUAL_FEE, False),
+        # A follow-up that adds no word of its own asks the same question again.
+        ("vậy còn phí thì sao?", "phí thường niên thẻ tín dụng bao nhiêu", ANNUAL_FEE, False),
+        # Plurals and figures: "6 months" is in "for 6 months".
+        ("and for 6 months?", "what's the rate on a 12 month deposit", SAVINGS_RATES, False),
+        ("what about the car loan?", "what's the rate on a 12 month deposit", SAVINGS_RATES, True),
+    ],
+)
+def test_an_entry_found_with_the_topic_before_must_name_what_the_follow_up_adds(
+    follow_up: str, before: str, entry: str, misses: bool
+) -> None:
+    assert entry_misses_follow_up(follow_up, before, entry) is misses

@@ -488,7 +488,8 @@ def check(played: Played, texts: BotTexts, answers: dict[str, dict[str, str]]) -
       contains / contains_any: texts every one / at least one of which a reply contains
       form: {name, slots}: the hand-off packet names the unfinished form and its answers
     Per turn (`then` of a turn): asks (a form prompt: card_last4, dob, phone, ...),
-    faq (an entry's answer in this turn's replies), not_asks (no form prompt),
+    faq (an entry's answer in this turn's replies), not_faq (an entry whose answer would be
+    wrong there: none of the replies gives it), not_asks (no form prompt),
     contains / contains_any (texts in this turn's replies).
     """
     item = played.item
@@ -542,6 +543,8 @@ def check(played: Played, texts: BotTexts, answers: dict[str, dict[str, str]]) -
             problems.append(f"turn {n + 1} ({said!r}) asked for form details again")
         if "faq" in then and not any(answer(then["faq"]) in r for r in rs):
             problems.append(f"turn {n + 1} ({said!r}) did not answer from {then['faq']}")
+        if "not_faq" in then and any(answer(then["not_faq"]) in r for r in rs):
+            problems.append(f"turn {n + 1} ({said!r}) was answered from {then['not_faq']}")
         for words in then.get("contains") or []:
             if not any(words.lower() in r.lower() for r in rs):
                 problems.append(f"turn {n + 1} ({said!r}) has no reply with {words!r}")

@@ -19,7 +19,7 @@ KNOWN_EXPECT = {
     "contains_any",
     "form",
 }
-KNOWN_THEN = {"asks", "not_asks", "faq", "contains", "contains_any"}
+KNOWN_THEN = {"asks", "not_asks", "faq", "not_faq", "contains", "contains_any"}
 
 
 def _turns(items: list[dict]) -> set[str]:
