@@ -40,9 +40,28 @@ FORM_SUBJECTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The actions that end those forms, and how many customer turns after one the questions
+# are still most likely about what comes next ("bao lâu thì có thẻ mới?" right after the
+# block is the replacement, not a refund's delay).
+FORM_ENDS = {"action_block_card": "lost_card_form", "action_block_card_fraud": "fraud_form"}
+TURNS_AFTER_FORM = 2
+
+
 def subject_of(tracker: Tracker) -> tuple[str, ...]:
-    """The tags of the subject under way: the active form's, else none."""
-    return FORM_SUBJECTS.get(str((tracker.active_loop or {}).get("name") or ""), ())
+    """The tags of the subject under way: the active form's, else those of a form that
+    ended within the last few customer turns, else none."""
+    form = str((tracker.active_loop or {}).get("name") or "")
+    if form in FORM_SUBJECTS:
+        return FORM_SUBJECTS[form]
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users > TURNS_AFTER_FORM:
+                break
+        elif event.get("event") == "action" and event.get("name") in FORM_ENDS:
+            return FORM_SUBJECTS[FORM_ENDS[str(event.get("name"))]]
+    return ()
 
 
 async def search(tracker: Tracker, question: str) -> list[dict[str, Any]]:

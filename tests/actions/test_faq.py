@@ -8,6 +8,7 @@ pytest.importorskip("rasa_sdk")
 
 from actions.faq import ActionAnswerDetail, ActionAnswerFaq  # noqa: E402
 from tests.actions.trackers import (  # noqa: E402
+    action,
     bot,
     make_tracker,
     responses,
@@ -155,3 +156,36 @@ def test_a_follow_up_not_found_on_its_own_words_is_answered_past_the_answer_just
     dispatcher, events = run(ActionAnswerFaq(), tracker)
     assert "faq_miss" not in slot_events(events), texts(dispatcher)
     assert "500 triệu VND/ngày" in texts(dispatcher)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        ("bao lau thi co the moi vay", "vi", "5–7 ngày làm việc"),
+        ("how long until my new card comes?", "en", "5–7 working days"),
+    ],
+)
+def test_right_after_a_block_a_question_leans_towards_the_replacement(
+    knowledge_hub, question: str, lang: str, expected: str
+) -> None:
+    tracker = make_tracker(
+        [
+            user("mất thẻ rồi", "report_lost_card"),
+            action("action_block_card"),
+            bot("Thẻ đuôi 3342 đã được khoá (mã tham chiếu BLK-00005)."),
+            user(question, "ask_faq"),
+        ],
+        {"language": lang},
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert "faq_miss" not in slot_events(events), texts(dispatcher)
+    assert expected in texts(dispatcher)
+
+
+def test_the_subject_of_a_finished_form_lasts_two_turns() -> None:
+    from actions.knowledge import subject_of
+
+    done = [user("mất thẻ rồi", "report_lost_card"), action("action_block_card")]
+    assert subject_of(make_tracker([*done, user("bao lâu có thẻ mới?", "ask_faq")]))
+    later = [*done, user("cảm ơn", "thank"), user("à còn", "inform"), user("phí?", "ask_faq")]
+    assert subject_of(make_tracker(later)) == ()
