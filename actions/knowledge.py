@@ -64,11 +64,13 @@ def subject_of(tracker: Tracker) -> tuple[str, ...]:
     return ()
 
 
-async def search(tracker: Tracker, question: str) -> list[dict[str, Any]]:
-    """Knowledge-base hits for the question, best first (raises HubError)."""
+async def search(tracker: Tracker, question: str, record: bool = True) -> list[dict[str, Any]]:
+    """Knowledge-base hits for the question, best first (raises HubError). With `record`
+    the hub counts the answer (or the gap) against the conversation."""
     lang = language(tracker)
     prefer = subject_of(tracker)
-    return await call_hub(lambda hub: hub.answer(question, lang, tracker.sender_id, prefer))
+    sender = tracker.sender_id if record else None
+    return await call_hub(lambda hub: hub.answer(question, lang, sender, prefer))
 
 
 def _just_said(tracker: Tracker) -> set[str]:
@@ -120,7 +122,9 @@ async def find_answer(tracker: Tracker) -> tuple[str, list[dict[str, Any]], dict
     if hit is None and question:
         led = (topic_led_query(_customer_texts(tracker)) or "")[:MAX_TURN_CHARS]
         if led and led != question:
-            hit = answering_hit(tracker, led, await search(tracker, led), _just_said(tracker))
+            # Not counted again: the first search already counted this turn.
+            again = await search(tracker, led, record=False)
+            hit = answering_hit(tracker, led, again, _just_said(tracker))
     return question, hits, hit
 
 
