@@ -14,7 +14,15 @@ from rasa_sdk import Tracker
 
 from actions.clients.hub import HubError
 from actions.common import MAX_TURN_CHARS, call_hub, language, user_turns
-from chattext.substance import contextual_query, entry_misses_follow_up, topic_led_query
+from chattext.substance import (
+    FOLLOW_UP_WORDS,
+    TOPIC_CHARS,
+    contextual_query,
+    entry_misses_follow_up,
+    is_substantive,
+    topic_led_query,
+    word_count,
+)
 
 
 def _customer_texts(tracker: Tracker) -> list[str]:
@@ -107,24 +115,45 @@ def answering_hit(
     return None
 
 
+def _second_query(tracker: Tracker) -> str:
+    """The query of a second search: the latest turn led by the question before it, when
+    it follows on from that question: says so ("còn … thì sao?"), or is a short turn right
+    after a question the bot answered ("vay 5 năm được không?" after the car loan's
+    terms). Empty otherwise."""
+    texts = _customer_texts(tracker)
+    led = topic_led_query(texts)
+    if led:
+        return led[:MAX_TURN_CHARS]
+    turns = [turn for turn in user_turns(tracker) if not turn.text.startswith("/")]
+    if len(turns) < 2 or turns[-2].intent != "ask_faq" or turns[-2].failed:
+        return ""
+    latest = texts[-1].strip()
+    if word_count(latest) >= 2 * FOLLOW_UP_WORDS or not is_substantive(latest):
+        return ""
+    return f"{turns[-2].text.strip()[:TOPIC_CHARS]} {latest}"[:MAX_TURN_CHARS]
+
+
 async def find_answer(tracker: Tracker) -> tuple[str, list[dict[str, Any]], dict[str, Any] | None]:
     """The search question, its hits and the hit that answers it, if any (raises
     HubError).
 
-    A follow-up with words of its own is searched on them alone (`contextual_query`).
-    When that finds nothing confident, it is searched once more with the topic of the
-    question before, where the entry that answered that question comes first again:
-    that answer, just given, is passed over for the next confident one that names what
-    the follow-up asks ("còn hạn mức chuyển một ngày thì sao?" after the transfer fee)."""
+    A follow-up with words of its own is searched on them alone (`contextual_query`), and
+    so is a short question after an answer that does not say it follows on. When that
+    finds nothing confident, it is searched once more led by the question before
+    (`_second_query`), where the entry that answered that question comes first again: the
+    next confident entry that names what the follow-up asks is taken ("còn hạn mức chuyển
+    một ngày thì sao?" after the transfer fee), else that same entry if it names it ("vay
+    5 năm được không?": the car loan's terms give its longest term)."""
     question = question_of(tracker)
     hits = await search(tracker, question) if question else []
     hit = answering_hit(tracker, question, hits)
     if hit is None and question:
-        led = (topic_led_query(_customer_texts(tracker)) or "")[:MAX_TURN_CHARS]
+        led = _second_query(tracker)
         if led and led != question:
             # Not counted again: the first search already counted this turn.
             again = await search(tracker, led, record=False)
             hit = answering_hit(tracker, led, again, _just_said(tracker))
+            hit = hit or answering_hit(tracker, led, again)
     return question, hits, hit
 
 

@@ -90,9 +90,10 @@ _EN_ONSETS = frozenset(
 )
 _VOWELS = frozenset("aeiouy")
 # Words that tie a short turn to the one before it, on folded text. "thế"/"vậy" alone are
-# left out: folded, they are also "thẻ" (card) and "vay" (loan).
+# left out: folded, they are also "thẻ" (card) and "vay" (loan); "thế còn" / "vậy còn" open
+# a turn ("thế còn lãi thì tính sao?").
 _FOLLOW_UP = re.compile(
-    r"^(con|vay con|and|but|what about|how about|also)\b"
+    r"^(con|vay con|the con|and|but|what about|how about|also)\b"
     r"|\b(thi sao|nua|too|as well|what if|and if|instead)\b"
 )
 
@@ -203,7 +204,7 @@ _SAME_TOPIC = re.compile(r"\b(thi sao|what about|how about|what if|and if)\b")
 # thì sao?", "and what about …?". Left in a search query they match entries phrased the
 # same way ("Đến hạn mà tôi chưa rút thì sao?") whatever their subject.
 _FRAMING = re.compile(
-    r"^(?:vay con|con|and|but|so|also)\b|\b(?:thi sao|what about|how about|what if|and if"
+    r"^(?:vay con|the con|con|and|but|so|also)\b|\b(?:thi sao|what about|how about|what if|and if"
     r"|nua|too|as well|instead|then)\b"
 )
 # Words that build a phrase without naming a subject, folded: they do not make a

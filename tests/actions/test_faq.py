@@ -189,3 +189,31 @@ def test_the_subject_of_a_finished_form_lasts_two_turns() -> None:
     assert subject_of(make_tracker([*done, user("bao lâu có thẻ mới?", "ask_faq")]))
     later = [*done, user("cảm ơn", "thank"), user("à còn", "inform"), user("phí?", "ask_faq")]
     assert subject_of(make_tracker(later)) == ()
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "expected"),
+    [
+        # Short questions right after an answer, with no word that says they follow on.
+        (
+            "mình muốn mở thẻ tín dụng thì cần giấy tờ gì",
+            "có cần chứng minh thu nhập ko",
+            "5 triệu",
+        ),
+        ("phí rút tiền mặt từ thẻ tín dụng là bao nhiêu", "thế còn lãi thì tính sao", "tính lãi"),
+    ],
+)
+def test_a_short_question_after_an_answer_is_read_with_the_question_before(
+    knowledge_hub, first: str, then: str, expected: str
+) -> None:
+    dispatcher, _ = run(
+        ActionAnswerFaq(), make_tracker([user(first, "ask_faq")], {"language": "vi"})
+    )
+    answer = texts(dispatcher).strip()
+    assert expected in answer
+    tracker = make_tracker(
+        [user(first, "ask_faq"), bot(answer), user(then, "ask_faq")], {"language": "vi"}
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert "faq_miss" not in slot_events(events), texts(dispatcher)
+    assert expected in texts(dispatcher)

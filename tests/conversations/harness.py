@@ -154,9 +154,11 @@ class BotTexts:
             + r["utter_ask_account_form_phone"],
             "preferred_time": r["utter_ask_preferred_time"],
             "otp_code": r["utter_ask_otp_code"],
+            # The offer to block a card after a fraud report.
+            "card_block": r["utter_offer_card_block"],
         }
         asking = [p for texts in prompts.values() for p in texts]
-        asking += r["utter_offer_card_block"] + list(t["verify_failed_retry"].values())
+        asking += list(t["verify_failed_retry"].values())
         return cls(
             fallback=tuple(
                 _head(x)
@@ -487,7 +489,8 @@ def check(played: Played, texts: BotTexts, answers: dict[str, dict[str, str]]) -
       faq: entry ids whose answer (in the conversation's language) a reply gives
       contains / contains_any: texts every one / at least one of which a reply contains
       form: {name, slots}: the hand-off packet names the unfinished form and its answers
-    Per turn (`then` of a turn): asks (a form prompt: card_last4, dob, phone, ...),
+    Per turn (`then` of a turn): asks (a form prompt: card_last4, dob, phone, ..., or
+    card_block, the offer to block a card),
     faq (an entry's answer in this turn's replies), not_faq (an entry whose answer would be
     wrong there: none of the replies gives it), not_asks (no form prompt),
     contains / contains_any (texts in this turn's replies).
