@@ -34,4 +34,7 @@ password=$(cat "$secret_file")
 su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE rolname='tandem_test'\"" | grep -q 1 \
   || su postgres -c "psql -q -p $port -c \"CREATE ROLE tandem_test LOGIN PASSWORD '$password' CREATEDB\"" >&2
 su postgres -c "psql -q -p $port -c \"ALTER ROLE tandem_test PASSWORD '$password'\"" >&2
+# Dropping a test database WITH (FORCE) ends the sessions still in it; an autovacuum worker
+# that started on it belongs to no role, and only pg_signal_backend may end it.
+su postgres -c "psql -q -p $port -c \"GRANT pg_signal_backend TO tandem_test\"" >&2
 echo "postgresql+psycopg://tandem_test:${password}@127.0.0.1:${port}/postgres"
