@@ -115,6 +115,11 @@ def answering_hit(
     return None
 
 
+# Intents the bot answers from the knowledge base or with one fixed text: a short turn
+# after one of them most likely asks about that answer.
+ANSWERED_INTENTS = frozenset({"ask_faq", "refund_status", "reset_password"})
+
+
 def _second_query(tracker: Tracker) -> str:
     """The query of a second search: the latest turn led by the question before it, when
     it follows on from that question: says so ("còn … thì sao?"), or is a short turn right
@@ -125,7 +130,7 @@ def _second_query(tracker: Tracker) -> str:
     if led:
         return led[:MAX_TURN_CHARS]
     turns = [turn for turn in user_turns(tracker) if not turn.text.startswith("/")]
-    if len(turns) < 2 or turns[-2].intent != "ask_faq" or turns[-2].failed:
+    if len(turns) < 2 or turns[-2].intent not in ANSWERED_INTENTS or turns[-2].failed:
         return ""
     latest = texts[-1].strip()
     if word_count(latest) >= 2 * FOLLOW_UP_WORDS or not is_substantive(latest):

@@ -258,11 +258,33 @@ def entry_misses_follow_up(follow_up: str, before: str, entry_text: str) -> bool
     credit card's annual fee finds that fee again, which answers the question before, not
     this one. "còn thẻ Platinum thì sao?" names a card the entry prices, and a follow-up
     that adds no word of its own ("vậy còn phí thì sao?" after the fee) misses nothing."""
-    own = new_words(without_framing(follow_up), before)
+    own = [
+        w for w in new_words(without_framing(follow_up), before) if _fold(w) not in _QUESTION_WORDS
+    ]
     if not own:
         return False
     entry = {_singular(_fold(t)) for t in _tokens(entry_text)}
     return not any(_singular(_fold(w)) in entry for w in own)
+
+
+# Question words, folded: a question made of them and function words only ("what should I
+# do now?", "giờ phải làm sao?") asks about what was said before, not something new.
+_QUESTION_WORDS = frozenset(
+    """
+    what how why should when where which who whom now then next
+    lam sao gi nao phai can bay gio
+    """.split()
+)
+
+
+def asks_nothing_new(text: str) -> bool:
+    """True for a question that names nothing of its own: "what should I do?", "vậy giờ
+    phải làm sao?". "hmm" or "ok thanks" ask nothing at all (False)."""
+    words = [_fold(t) for t in _tokens(text)]
+    if not any(w in _QUESTION_WORDS for w in words) and "?" not in text:
+        return False
+    ignored = _FUNCTION_WORDS | _QUESTION_WORDS
+    return not [w for w in content_words(text) if _fold(w) not in ignored]
 
 
 def _follow_up_parts(texts: Sequence[str], follow_up_words: int) -> tuple[str, str] | None:
@@ -276,7 +298,7 @@ def _follow_up_parts(texts: Sequence[str], follow_up_words: int) -> tuple[str, s
     # Platinum one?") does up to twice that length, while "and where is the nearest
     # branch?" asks something new.
     limit = 2 * follow_up_words if asks_about_the_same(last) else follow_up_words
-    if word_count(last) >= limit or not is_follow_up(last):
+    if word_count(last) >= limit or not (is_follow_up(last) or asks_nothing_new(last)):
         return None
     earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
     if not earlier:
@@ -317,7 +339,7 @@ def contextual_query(
             return texts[-1].strip()
         earlier, last = parts
         asked = without_framing(last)
-        if len(new_words(asked, earlier)) >= NEW_QUESTION_WORDS:
+        if not asks_nothing_new(last) and len(new_words(asked, earlier)) >= NEW_QUESTION_WORDS:
             # A new question on the same subject: searched with the topic it would be
             # buried under the question before (whose entry then comes first again), and
             # with its framing it finds entries phrased alike; its own words find it.

@@ -217,3 +217,17 @@ def test_a_short_question_after_an_answer_is_read_with_the_question_before(
     dispatcher, events = run(ActionAnswerFaq(), tracker)
     assert "faq_miss" not in slot_events(events), texts(dispatcher)
     assert expected in texts(dispatcher)
+
+
+def test_what_to_do_is_asked_about_the_problem_before_it(knowledge_hub) -> None:
+    # "what should I do?" alone matches the lost card's "what should I do if …" entry.
+    tracker = make_tracker(
+        [
+            user("I was charged twice for the same purchase", "refund_status"),
+            bot("Merchant refunds usually reach your card in 5–15 working days..."),
+            user("what should I do?", "ask_faq"),
+        ],
+        {"language": "en"},
+    )
+    dispatcher, _ = run(ActionAnswerFaq(), tracker)
+    assert "Lock the card" not in texts(dispatcher)

@@ -7,6 +7,7 @@ import pytest
 
 from bot.assist.live import Turn, build_query
 from chattext.substance import (
+    asks_nothing_new,
     contextual_query,
     entry_misses_follow_up,
     is_substantive,
@@ -179,3 +180,26 @@ def test_an_entry_found_with_the_topic_before_must_name_what_the_follow_up_adds(
     follow_up: str, before: str, entry: str, misses: bool
 ) -> None:
     assert entry_misses_follow_up(follow_up, before, entry) is misses
+
+
+@pytest.mark.parametrize(
+    ("text", "nothing_new"),
+    [
+        ("what should I do?", True),
+        ("vậy giờ phải làm sao?", True),
+        ("then what?", True),
+        ("giờ làm sao mở lại", False),  # "mở lại": what it asks
+        ("phí bao nhiêu?", False),
+        ("hmm", False),  # asks nothing at all
+        ("ok thanks", False),
+    ],
+)
+def test_a_question_that_names_nothing_of_its_own(text: str, nothing_new: bool) -> None:
+    assert asks_nothing_new(text) is nothing_new
+
+
+def test_a_question_that_names_nothing_is_asked_about_the_turn_before() -> None:
+    turns = ["I was charged twice for the same purchase", "what should I do?"]
+    assert contextual_query(turns, answer_latest=True) == " ".join(turns)
+    # Alone, it is only itself.
+    assert contextual_query(turns[1:], answer_latest=True) == "what should I do?"
