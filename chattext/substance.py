@@ -248,6 +248,16 @@ def new_words(text: str, before: str) -> list[str]:
     ]
 
 
+# Question words, folded: a question made of them and function words only ("what should I
+# do now?", "giờ phải làm sao?") asks about what was said before, not something new.
+_QUESTION_WORDS = frozenset(
+    """
+    what how why should when where which who whom now then next
+    lam sao gi nao phai can bay gio
+    """.split()
+)
+
+
 def _singular(folded: str) -> str:
     return folded[:-1] if len(folded) > 3 and folded.endswith("s") else folded
 
@@ -267,16 +277,6 @@ def entry_misses_follow_up(follow_up: str, before: str, entry_text: str) -> bool
     return not any(_singular(_fold(w)) in entry for w in own)
 
 
-# Question words, folded: a question made of them and function words only ("what should I
-# do now?", "giờ phải làm sao?") asks about what was said before, not something new.
-_QUESTION_WORDS = frozenset(
-    """
-    what how why should when where which who whom now then next
-    lam sao gi nao phai can bay gio
-    """.split()
-)
-
-
 def asks_nothing_new(text: str) -> bool:
     """True for a question that names nothing of its own: "what should I do?", "vậy giờ
     phải làm sao?". "hmm" or "ok thanks" ask nothing at all (False)."""
@@ -288,8 +288,9 @@ def asks_nothing_new(text: str) -> bool:
 
 
 def _follow_up_parts(texts: Sequence[str], follow_up_words: int) -> tuple[str, str] | None:
-    """(the substantive turn before, the latest turn) when the latest says it follows on
-    from it ("còn … thì sao?", "and if …?"); None otherwise."""
+    """(the substantive turn before, the latest turn) when the latest follows on from it:
+    says so ("còn … thì sao?", "and if …?") or names nothing of its own ("what should I
+    do?"); None otherwise."""
     if not texts:
         return None
     last = texts[-1].strip()
