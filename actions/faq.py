@@ -27,7 +27,7 @@ from actions.knowledge import confident_answer, find_answer
 from actions.texts import TEXTS, t
 from chattext.abbreviations import expand_abbreviations
 from chattext.fold import fold
-from chattext.substance import asks_about_the_same, is_substantive
+from chattext.substance import asks_about_the_same, asks_nothing_new, is_substantive
 
 MAX_SUGGESTIONS = 2
 
@@ -56,6 +56,10 @@ async def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) 
     latest = tracker.latest_message or {}
     text = str(latest.get("text") or "")[:MAX_TURN_CHARS]
     if text.startswith("/") or not looks_like_question(text) or not is_substantive(text):
+        return False
+    if asks_nothing_new(text):
+        # "what now?" in the middle of a form asks what the form is doing: its question,
+        # asked again, is the answer.
         return False
     answer = await confident_answer(tracker)
     if answer is None:

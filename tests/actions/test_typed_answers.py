@@ -125,3 +125,20 @@ def test_a_question_instead_of_the_value_is_answered_and_not_counted(knowledge_h
     assert "100.000" in said and "quay lại việc khoá thẻ bị mất" in said
     assert "4 chữ số" not in said  # no "invalid digits" hint for a question
     assert update == {"card_last4": None}  # not counted as a miss
+
+
+def test_what_now_in_a_form_is_answered_by_the_forms_own_question(knowledge_hub) -> None:
+    # "what now?" names nothing of its own: led by the problem ("the atm ate my card") the
+    # search finds an ATM entry about cash, which is not what the customer asked. The form
+    # goes on instead (a miss, with the hint for the phone it asks for).
+    form = ValidateLostCardForm()
+    tracker = make_tracker(
+        [user("the atm ate my card", "report_lost_card"), user("what now?", "ask_faq")],
+        slots={"requested_slot": "phone", "language": "en"},
+        active_loop="lost_card_form",
+    )
+    dispatcher = CollectingDispatcher()
+    update = asyncio.run(form.validate_phone("what now?", dispatcher, tracker, DOMAIN))
+    said = " ".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "back to" not in said, said
+    assert update["phone"] is None and update["invalid_answers"] == 1
