@@ -70,6 +70,14 @@ async def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) 
     return True
 
 
+def say_what_the_form_does(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> None:
+    """To "what now?" in the middle of a form: what the form is doing for the customer,
+    before it asks its question again."""
+    form = str(tracker.active_loop.get("name") or "")
+    if f"task_{form}" in TEXTS:
+        dispatcher.utter_message(text=t("form_doing", lang, task=t(f"task_{form}", lang)))
+
+
 def say_where_we_were(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> None:
     """After an answer in the middle of a form: what the form was doing, before it asks
     its question again."""

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language
-from actions.faq import answer_digression
+from actions.faq import answer_digression, say_what_the_form_does
 from actions.texts import t
 from actions.validation import (
     looks_like_full_card_number,
@@ -21,6 +21,7 @@ from actions.validation import (
     parse_dob,
     parse_phone,
 )
+from chattext.substance import asks_nothing_new
 
 # Answers in a row that held no valid value for the slot asked: then the form stops and
 # its final action hands over (a person can take details a form cannot).
@@ -83,7 +84,13 @@ async def counted(
     if update.get(slot) is None and await answer_digression(dispatcher, tracker):
         return update
     last_try = int(tracker.get_slot(INVALID_SLOT) or 0) + 1 >= MAX_INVALID_ANSWERS
-    if update.get(slot) is not None or not last_try:
+    if update.get(slot) is None and asks_nothing_new(text):
+        # "what now?", "giờ sao nữa": what the form is doing rather than an "invalid"
+        # hint, then its question again. Still a miss: asked again and again, a person
+        # takes over.
+        if not last_try:
+            say_what_the_form_does(dispatcher, tracker, language(tracker))
+    elif update.get(slot) is not None or not last_try:
         dispatcher.messages.extend(speaker.messages)
     return count_answer(tracker, update, slot)
 

@@ -182,6 +182,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "Giờ mình quay lại việc {task} nhé.",
         "en": "Now, back to {task}.",
     },
+    # "what now?" asked in the middle of a form, before it asks its question again.
+    "form_doing": {
+        "vi": "Mình đang {task} cho bạn, chỉ cần thêm thông tin dưới đây.",
+        "en": "I'm {task} for you; I just need the detail below.",
+    },
     "task_lost_card_form": {"vi": "khoá thẻ bị mất", "en": "blocking your lost card"},
     "task_fraud_form": {"vi": "khoá thẻ để chặn giao dịch lạ", "en": "blocking your card"},
     "task_account_form": {"vi": "xác minh để tra cứu tài khoản", "en": "checking your account"},

@@ -252,8 +252,8 @@ def new_words(text: str, before: str) -> list[str]:
 # do now?", "giờ phải làm sao?") asks about what was said before, not something new.
 _QUESTION_WORDS = frozenset(
     """
-    what how why should when where which who whom now then next
-    lam sao gi nao phai can bay gio
+    what how why should when where which who whom now then next so happen happens going
+    lam sao gi nao phai can bay gio tiep theo nua
     """.split()
 )
 

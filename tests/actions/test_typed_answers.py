@@ -127,18 +127,19 @@ def test_a_question_instead_of_the_value_is_answered_and_not_counted(knowledge_h
     assert update == {"card_last4": None}  # not counted as a miss
 
 
-def test_what_now_in_a_form_is_answered_by_the_forms_own_question(knowledge_hub) -> None:
+def test_what_now_in_a_form_is_told_what_the_form_does(knowledge_hub) -> None:
     # "what now?" names nothing of its own: led by the problem ("the atm ate my card") the
     # search finds an ATM entry about cash, which is not what the customer asked. The form
-    # goes on instead (a miss, with the hint for the phone it asks for).
+    # says what it is doing instead, with no "invalid phone" hint, and asks again.
     form = ValidateLostCardForm()
     tracker = make_tracker(
         [user("the atm ate my card", "report_lost_card"), user("what now?", "ask_faq")],
-        slots={"requested_slot": "phone", "language": "en"},
+        slots={"requested_slot": "phone", "invalid_answers": 1, "language": "en"},
         active_loop="lost_card_form",
     )
     dispatcher = CollectingDispatcher()
     update = asyncio.run(form.validate_phone("what now?", dispatcher, tracker, DOMAIN))
     said = " ".join(m.get("text") or "" for m in dispatcher.messages)
-    assert "back to" not in said, said
-    assert update["phone"] is None and update["invalid_answers"] == 1
+    assert said == "I'm blocking your lost card for you; I just need the detail below."
+    # A miss all the same: asked again and again, the form hands over.
+    assert update == {"phone": None, "invalid_answers": 2}
