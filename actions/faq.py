@@ -70,20 +70,22 @@ async def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) 
     return True
 
 
+def _say_task(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, key: str) -> None:
+    form = str(tracker.active_loop.get("name") or "")
+    if f"task_{form}" in TEXTS:
+        dispatcher.utter_message(text=t(key, lang, task=t(f"task_{form}", lang)))
+
+
 def say_what_the_form_does(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> None:
     """To "what now?" in the middle of a form: what the form is doing for the customer,
     before it asks its question again."""
-    form = str(tracker.active_loop.get("name") or "")
-    if f"task_{form}" in TEXTS:
-        dispatcher.utter_message(text=t("form_doing", lang, task=t(f"task_{form}", lang)))
+    _say_task(dispatcher, tracker, lang, "form_doing")
 
 
 def say_where_we_were(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> None:
     """After an answer in the middle of a form: what the form was doing, before it asks
     its question again."""
-    form = str(tracker.active_loop.get("name") or "")
-    if f"task_{form}" in TEXTS:
-        dispatcher.utter_message(text=t("form_resume", lang, task=t(f"task_{form}", lang)))
+    _say_task(dispatcher, tracker, lang, "form_resume")
 
 
 class ActionAnswerFaq(Action):

@@ -13,7 +13,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.clients.hub import HubError
-from actions.common import MAX_TURN_CHARS, call_hub, language, user_turns
+from actions.common import MAX_TURN_CHARS, UserTurn, call_hub, language, user_turns
 from chattext.substance import (
     FOLLOW_UP_WORDS,
     TOPIC_CHARS,
@@ -25,12 +25,17 @@ from chattext.substance import (
 )
 
 
-def _customer_texts(tracker: Tracker) -> list[str]:
-    turns = [turn.text for turn in user_turns(tracker) if not turn.text.startswith("/")]
+def _typed_turns(tracker: Tracker) -> list[UserTurn]:
+    """The customer's turns of the session that were typed (not button payloads)."""
+    return [turn for turn in user_turns(tracker) if not turn.text.startswith("/")]
+
+
+def _customer_texts(tracker: Tracker, turns: list[UserTurn] | None = None) -> list[str]:
+    texts = [turn.text for turn in (_typed_turns(tracker) if turns is None else turns)]
     latest = str((tracker.latest_message or {}).get("text") or "")
-    if not turns or turns[-1] != latest:
-        turns.append(latest)
-    return turns
+    if not texts or texts[-1] != latest:
+        texts.append(latest)
+    return texts
 
 
 def question_of(tracker: Tracker) -> str:
@@ -125,11 +130,11 @@ def _second_query(tracker: Tracker) -> str:
     it follows on from that question: says so ("còn … thì sao?"), or is a short turn right
     after a question the bot answered ("vay 5 năm được không?" after the car loan's
     terms). Empty otherwise."""
-    texts = _customer_texts(tracker)
+    turns = _typed_turns(tracker)
+    texts = _customer_texts(tracker, turns)
     led = topic_led_query(texts)
     if led:
         return led[:MAX_TURN_CHARS]
-    turns = [turn for turn in user_turns(tracker) if not turn.text.startswith("/")]
     if len(turns) < 2 or turns[-2].intent not in ANSWERED_INTENTS or turns[-2].failed:
         return ""
     latest = texts[-1].strip()

@@ -41,7 +41,7 @@ async def settle_hand_off(hub: Hub, conv: Conversation) -> None:
     fails, the scheduler does both (the promise is in the context, the offers are made at
     every tick). A promise found on a conversation an agent already has (claimed before
     it was kept) is moot: nothing is read or written for it at the turns that follow."""
-    if position_due(conv) is None or not (conv.state == states.WAITING or offered(conv)):
+    if position_due(conv) is None or not awaits_agent(conv):
         return
     try:
         await tell_due_position(hub, conv.id)
@@ -72,6 +72,11 @@ def offered(conv: Conversation) -> bool:
     return conv.state == states.ASSIGNED and conv.acknowledged_at is None
 
 
+def awaits_agent(conv: Conversation) -> bool:
+    """Waiting in the queue, or offered and not yet acknowledged: a place to be told."""
+    return conv.state == states.WAITING or offered(conv)
+
+
 async def tell_due_position(hub: Hub, conv_id: int) -> list[dict[str, Any]]:
     """Keep the promise ``promise_position`` made, once: the forecast on the reader, then
     the messages under the conversation's row lock, if nobody (the scheduler) kept the
@@ -91,7 +96,7 @@ async def tell_due_position(hub: Hub, conv_id: int) -> list[dict[str, Any]]:
         return []
 
     def still_due(c: Conversation) -> bool:
-        return (c.state == states.WAITING or offered(c)) and position_due(c) == due
+        return awaits_agent(c) and position_due(c) == due
 
     return await tell_position_locked(hub, conv_id, place, still_due)
 
