@@ -9,7 +9,7 @@ import { fill, h } from "./dom.js";
 import { t } from "./i18n.js";
 
 const PLACEHOLDER = /\{\{[^{}]{0,80}\}\}/g;
-const picker = { node: null, items: [], active: 0, filter: "" };
+const picker = { node: null, items: [], active: 0, filter: "", opening: 0 };
 
 export function unfilledIn(text) {
   return [...new Set(text.match(PLACEHOLDER) || [])];
@@ -87,6 +87,8 @@ export async function openPicker(app) {
   const current = app.state.current;
   if (!box || !current || box.disabled) return;
   closePicker();
+  // Only the latest of two quick openings draws a list.
+  const opening = ++picker.opening;
   let data;
   try {
     data = await get(`/api/conversations/${current.id}/canned-replies`);
@@ -94,6 +96,7 @@ export async function openPicker(app) {
     app.toast(t("error", { detail: err.message }), "error");
     return;
   }
+  if (opening !== picker.opening) return;
   picker.items = data.replies;
   picker.filter = "";
   picker.active = 0;
@@ -115,7 +118,11 @@ export async function openPicker(app) {
         box.focus();
       }
     },
-    onblur: () => setTimeout(closePicker, 150),
+    // Closes its own list only: a list opened again within the delay stays open.
+    onblur: (e) => {
+      const own = e.target.closest(".canned-picker");
+      setTimeout(() => { if (picker.node === own) closePicker(); }, 150);
+    },
   });
   picker.node = h("div", { class: "canned-picker", id: "canned-picker", role: "listbox" }, filter, h("ul", {}));
   box.closest(".composer").insertAdjacentElement("beforebegin", picker.node);

@@ -11,7 +11,7 @@ import { t } from "./i18n.js";
 import { app, el, fail } from "./panel_app.js";
 import { renderQueue } from "./queue.js";
 import { loadQueue, upsertQueue } from "./queue_state.js";
-import { botHealthBadge, renderAssist, renderShell } from "./shell.js";
+import { botHealthBadge, renderAssist, updatePresence } from "./shell.js";
 import { renderSupervisor } from "./supervisor.js";
 import { applySummary } from "./summary.js";
 
@@ -103,7 +103,7 @@ export function onEvent(event) {
     case "presence":
       if (event.user === app.user.username && app.user.online !== event.online) {
         app.user.online = event.online;
-        renderShell();
+        updatePresence();
       }
       break;
     default:

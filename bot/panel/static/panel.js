@@ -28,13 +28,13 @@ import { onSignIn, showLogin } from "./login.js";
 import { TABS, app, fail } from "./panel_app.js";
 import { loadQueue } from "./queue_state.js";
 import { refreshCurrent } from "./conversation_actions.js";
-import { renderShell, setConnection, setShellActions } from "./shell.js";
+import { renderShell, setConnection, setShellActions, updatePresence } from "./shell.js";
 
 async function togglePresence() {
   try {
     const data = await post("/api/agents/me/status", { online: !app.user.online });
     app.user.online = data.online;
-    renderShell();
+    updatePresence();
     loadQueue();
   } catch (err) {
     fail(err);

@@ -23,6 +23,20 @@ export function setShellActions(given) {
 }
 
 // ---- shell -------------------------------------------------------------------------------
+function presenceButton() {
+  return h("button", {
+    class: `presence ${app.user.online ? "is-online" : "is-offline"}`, id: "presence", "aria-pressed": String(app.user.online),
+    onclick: actions.togglePresence,
+  }, h("span", { class: "dot" }), t(app.user.online ? "online" : "offline"));
+}
+
+/** Redraw the presence button alone: the open conversation, its draft, focus and any open
+ * list of canned replies stay as they are. */
+export function updatePresence() {
+  const button = el("presence");
+  if (button) button.replaceWith(presenceButton());
+}
+
 export function renderShell() {
   const tabs = TABS[app.user.role] || [];
   const canGoOnline = app.user.role !== "knowledge_manager";
@@ -38,10 +52,7 @@ export function renderShell() {
         h("span", { class: `conn conn-${app.connection}`, id: "conn", title: t(app.connection === "live" ? "live" : "reconnecting") }),
         botHealthBadge(),
         langSwitch(() => renderAll()),
-        canGoOnline ? h("button", {
-          class: `presence ${app.user.online ? "is-online" : "is-offline"}`, id: "presence", "aria-pressed": String(app.user.online),
-          onclick: actions.togglePresence,
-        }, h("span", { class: "dot" }), t(app.user.online ? "online" : "offline")) : null,
+        canGoOnline ? presenceButton() : null,
         h("div", { class: "user" }, h("strong", {}, app.user.display_name), h("span", {}, label("role", app.user.role))),
         h("button", { class: "btn btn-ghost btn-sm on-dark", id: "change-password", onclick: actions.changePassword }, t("change_password")),
         h("button", { class: "btn btn-ghost btn-sm on-dark", id: "sign-out", onclick: actions.signOut }, t("sign_out")))),
