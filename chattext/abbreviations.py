@@ -2,7 +2,8 @@
 
 The list is data (``knowledge/abbreviations.yaml``) that knowledge managers extend. Words
 are matched whole, case-insensitively and with or without diacritics. An abbreviation can
-mean something else in context ("mk" is "mình", but "mật khẩu" next to "quên" or "app").
+mean something else in context ("mk" is "mình", but "mật khẩu" next to "quên" or "app"),
+and a rule can look at the word just before or after it ("sđt mk": my phone number).
 Vietnamese abbreviations are left alone in a message that is clearly English.
 
 Usage::
@@ -45,10 +46,37 @@ def fold_key(word: str) -> str:
     return fold_lower(word)
 
 
+def _same_word(typed: str, written: tuple[str, ...], folded: tuple[str, ...]) -> bool:
+    """A neighbour typed with marks must be spelt as written ("đăng" is not "đang"); one
+    typed without them matches the folded form."""
+    if not typed:
+        return False
+    if _marked(typed):
+        return unicodedata.normalize("NFC", typed).lower() in written
+    return fold_key(typed) in folded
+
+
 @dataclass(frozen=True)
 class ContextRule:
+    """`then` applies when one of `triggers` occurs in the message (`where` "any"), or is
+    the word just before (`where` "after") or just after (`where` "before") the
+    abbreviation."""
+
     triggers: tuple[str, ...]  # folded words or phrases
     then: str
+    where: str = "any"
+    written: tuple[str, ...] = ()  # the triggers as written, lower-cased
+
+    def holds(self, words: str, previous: str, following: str) -> bool:
+        if self.where == "after":
+            return _same_word(previous, self.written, self.triggers)
+        if self.where == "before":
+            return _same_word(following, self.written, self.triggers)
+        return any(f" {t} " in words for t in self.triggers)
+
+
+# The YAML key of each kind of rule.
+_RULE_KEYS = {"when_any": "any", "after_any": "after", "before_any": "before"}
 
 
 @dataclass
@@ -60,8 +88,11 @@ class Abbreviations:
     # courtesy particle "ạ" the key "a" ("anh").
     marked: frozenset[str] = frozenset()
 
-    def expansion(self, word: str, context: str = "") -> str | None:
-        """The expansion of one word in a message (`context`), or None if it is no abbreviation."""
+    def expansion(
+        self, word: str, context: str = "", previous: str = "", following: str = ""
+    ) -> str | None:
+        """The expansion of one word in a message (`context`), between the words `previous`
+        and `following` when they are known, or None if it is no abbreviation."""
         if _marked(word) and unicodedata.normalize("NFC", word).lower() not in self.marked:
             return None
         key = fold_key(word)
@@ -69,7 +100,7 @@ class Abbreviations:
         if rules:
             words = f" {' '.join(_WORD.findall(fold_key(context)))} "
             for rule in rules:
-                if any(f" {t} " in words for t in rule.triggers):
+                if rule.holds(words, previous, following):
                     return rule.then
         return self.plain.get(key)
 
@@ -88,13 +119,16 @@ class Abbreviations:
         out: list[str] = []
         last = 0
         previous_is_number = False
-        for match in _WORD.finditer(text):
+        matches = list(_WORD.finditer(text))
+        for index, match in enumerate(matches):
             word = match.group()
             out.append(text[last : match.start()])
             replacement = None
             # "500k" or "500 k" is an amount, not "không".
             if not (previous_is_number and len(word) == 1):
-                replacement = self.expansion(word, text)
+                previous = matches[index - 1].group() if index else ""
+                following = matches[index + 1].group() if index + 1 < len(matches) else ""
+                replacement = self.expansion(word, text, previous, following)
                 if replacement and plain:
                     replacement = fold_key(replacement)
             out.append(replacement or word)
@@ -121,10 +155,20 @@ def _parse(raw: object, source: str) -> Abbreviations:
             raise AbbreviationsError(f"{source}: contextual {key!r} needs a list of rules")
         parsed = []
         for rule in rules:
-            if not isinstance(rule, dict) or not rule.get("then") or not rule.get("when_any"):
-                raise AbbreviationsError(f"{source}: contextual {key!r} needs when_any and then")
-            triggers = tuple(fold_key(str(t)) for t in rule["when_any"])
-            parsed.append(ContextRule(triggers, str(rule["then"]).strip()))
+            kinds = [k for k in _RULE_KEYS if isinstance(rule, dict) and rule.get(k)]
+            if not isinstance(rule, dict) or not rule.get("then") or len(kinds) != 1:
+                raise AbbreviationsError(
+                    f"{source}: contextual {key!r} needs then and one of {', '.join(_RULE_KEYS)}"
+                )
+            given = [str(t) for t in rule[kinds[0]]]
+            parsed.append(
+                ContextRule(
+                    tuple(fold_key(t) for t in given),
+                    str(rule["then"]).strip(),
+                    _RULE_KEYS[kinds[0]],
+                    tuple(unicodedata.normalize("NFC", t).lower() for t in given),
+                )
+            )
         contextual[fold_key(str(key))] = parsed
         if _marked(str(key)):
             marked.add(unicodedata.normalize("NFC", str(key)).lower())

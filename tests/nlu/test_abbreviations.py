@@ -27,6 +27,12 @@ from chattext.abbreviations import (
         ("quen mk app thi lam j", "quen mat khau app thi lam gi"),
         ("e quên mk đăng nhập", "em quên mật khẩu đăng nhập"),
         ("đổi mk ntn", "đổi mật khẩu như thế nào"),
+        # After what one owns it is "my", before what one does it is "I", whatever else
+        # the message holds.
+        ("sđt mk đổi r", "số điện thoại mình đổi rồi"),
+        ("the cua mk bi khoa", "the cua minh bi khoa"),
+        ("mk muốn đổi mk", "mình muốn đổi mật khẩu"),
+        ("mk quen mk app", "minh quen mat khau app"),
     ],
 )
 def test_vietnamese_shorthand_is_expanded(text: str, expected: str) -> None:
@@ -53,6 +59,28 @@ def test_a_broken_file_names_the_problem(tmp_path: Path) -> None:
     path.write_text("contextual:\n  mk: [{then: mật khẩu}]\n", encoding="utf-8")
     with pytest.raises(AbbreviationsError, match="mk"):
         load_abbreviations(path)
+    # A rule that both looks around the word and at the whole message is ambiguous.
+    path.write_text(
+        "contextual:\n  mk: [{then: mình, after_any: [thẻ], when_any: [quên]}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AbbreviationsError, match="one of when_any"):
+        load_abbreviations(path)
+
+
+def test_a_rule_reads_the_word_before_or_after(tmp_path: Path) -> None:
+    path = tmp_path / "abbreviations.yaml"
+    path.write_text(
+        "abbreviations:\n  ck: chuyển khoản\n"
+        "contextual:\n  ck:\n    - after_any: [đồng]\n      then: chẵn\n"
+        "    - before_any: [lẻ]\n      then: chẵn\n",
+        encoding="utf-8",
+    )
+    rules = load_abbreviations(path)
+    assert rules.expand("năm đồng ck") == "năm đồng chẵn"
+    assert rules.expand("ck lẻ") == "chẵn lẻ"
+    assert rules.expand("ck đồng") == "chuyển khoản đồng"
+    assert rules.expansion("ck", "ck lẻ") == "chuyển khoản"  # no neighbours given
 
 
 @pytest.mark.parametrize(
