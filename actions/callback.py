@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,13 +9,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.callback_change import hours_moved
 from actions.clients.hub import HubError
 from actions.common import call_hub, conversation_id, customer_id, language
 from actions.fallback import offer_human
 from actions.faq import answer_digression
 from actions.identity_answers import validate_phone_value
 from actions.texts import format_window, t
-from actions.validation import parse_preferred_time
+from actions.validation import parse_phone, parse_preferred_time
 from chattext.when import Window
 
 MAX_LISTED = 3
@@ -36,7 +36,21 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_phone_value(value, dispatcher, language(tracker))
+        lang = language(tracker)
+        # Asked for the number, the customer may give the time first ("3h chiều mai"), or
+        # correct it ("à nhầm, 4h"): keep it, say so, and ask for the number again.
+        if parse_phone(value) is None and tracker.get_slot("requested_slot") == "phone":
+            when = parse_preferred_time(value)
+            if when is not None:
+                window = Window.from_text(when)
+                start, end = (
+                    (window.start.isoformat(), window.end.isoformat()) if window else ("", "")
+                )
+                dispatcher.utter_message(
+                    text=t("callback_time_noted", lang, window=format_window(start, end, lang))
+                )
+                return {"phone": None, "preferred_time": when}
+        return validate_phone_value(value, dispatcher, lang)
 
     async def validate_preferred_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -75,7 +89,7 @@ class ActionScheduleCallback(Action):
             dispatcher.utter_message(text=t("hub_unavailable", lang))
             return offer_human(dispatcher, "hub_unavailable", "utter_offer_human")
         confirmed = format_window(booked.get("window_start"), booked.get("window_end"), lang)
-        if window and _moved(window, booked.get("window_start")):
+        if window and hours_moved(window, booked.get("window_start")):
             # The hub keeps call-backs within the bank's calling hours: say so, or "8pm" booked
             # as next morning looks like a misreading.
             dispatcher.utter_message(text=t("callback_moved", lang))
@@ -90,17 +104,6 @@ class ActionScheduleCallback(Action):
         )
         # A later request asks afresh for a time; the number stays for status look-ups.
         return [SlotSet("preferred_time", None)]
-
-
-def _moved(asked: Window, booked_start: object) -> bool:
-    """True when the hub booked another start than the one the customer asked for."""
-    try:
-        start = datetime.fromisoformat(str(booked_start))
-    except ValueError:
-        return False
-    if start.tzinfo is None:  # the hub answers in UTC
-        start = start.replace(tzinfo=timezone.utc)
-    return start != asked.start
 
 
 class ActionCheckCallbackStatus(Action):

@@ -44,6 +44,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "intent_label_refund_status": {"vi": "Tiền hoàn, hoàn tiền", "en": "Refund status"},
     "intent_label_reset_password": {"vi": "Quên mật khẩu", "en": "Reset my password"},
     "intent_label_request_human": {"vi": "Gặp nhân viên", "en": "Talk to a person"},
+    "block_offer_again": {
+        "vi": "Bạn có muốn mình khoá thẻ ngay bây giờ không?",
+        "en": "Shall I block your card right now?",
+    },
     "block_offer_unclear": {
         "vi": "Xin lỗi, mình chưa rõ ý bạn. Bạn có muốn khoá thẻ ngay bây giờ không? "
         'Bạn có thể trả lời "có" hoặc "không".',
@@ -239,6 +243,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "khung giờ sớm nhất sau đó.",
         "en": "The time you asked for is outside the hours we make call-backs, so this is the "
         "earliest time after it.",
+    },
+    "callback_time_noted": {
+        "vi": "Mình ghi nhận thời gian gọi lại {window}.",
+        "en": "Noted: we'll call {window}.",
+    },
+    "callback_rescheduled": {
+        "vi": "Mình đã đổi lịch gọi lại {reference}: nhân viên sẽ gọi {window}.",
+        "en": "I've moved call-back {reference}: we'll call {window}.",
     },
     "callback_window": {
         "vi": "trong khoảng {start} – {end} ngày {day}",

@@ -176,6 +176,16 @@ def _named_days(folded: str) -> set[str]:
     return days
 
 
+# A calendar date: "10/12", "ngày 10", "the 10th".
+_DATE = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\b|\bngay \d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b")
+
+
+def names_a_day(text: str) -> bool:
+    """True when the text names a day or a date, not only a time of day ("2h chiều")."""
+    folded = fold_lower(text)
+    return bool(_named_days(folded) or _DATE.search(folded))
+
+
 def offers_a_choice(text: str) -> bool:
     """True when the text names two days or two hours as alternatives ("later today or
     tomorrow", "thứ 2 hoặc thứ 3", "3pm or 4pm"): no single window can be read from it,

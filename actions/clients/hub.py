@@ -161,6 +161,13 @@ class HubClient:
         """Record a call-back request; returns its reference and scheduled window."""
         return self._request("POST", "/internal/callbacks", json=payload)
 
+    def move_callback(
+        self, callback_id: int, sender_id: str, window_start: str, window_end: str
+    ) -> dict[str, Any]:
+        """Move a scheduled call-back of this conversation's thread to another window."""
+        body = {"sender_id": sender_id, "window_start": window_start, "window_end": window_end}
+        return self._request("POST", f"/internal/callbacks/{int(callback_id)}/window", json=body)
+
     def list_callbacks(
         self, sender_id: str | None, customer_id: str | None, phone: str | None
     ) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.access.auth import require_service
 from bot.access.deps import CoreDep, DatabaseDep, KnowledgeDep, SettingsDep
 from bot.api import identity
-from bot.api.params import DbIdField
+from bot.api.params import DbId, DbIdField
 from bot.api.schemas import CallbackOut
 from bot.handoff import callbacks
 from bot.kb.routes import OptionalGapsDep
@@ -180,6 +180,21 @@ class CallbackIn(BaseModel):
     conversation_id: DbIdField | None = None
 
 
+def _bot_window(start: datetime, end: datetime | None) -> tuple[datetime, datetime]:
+    """The window the bot parsed, checked (422 with the reason) and moved into call-back
+    hours."""
+    if start.tzinfo is None:
+        raise HTTPException(422, "window_start needs a time zone offset.")
+    try:
+        end = end or start + timedelta(hours=1)
+    except OverflowError:  # a start at the end of the calendar
+        end = start
+    checked = callbacks.checked_window(start, end)
+    if checked is None:
+        raise HTTPException(422, "The window must end after it starts, within a year.")
+    return callbacks.business_hours(checked[0])
+
+
 @router.post("/callbacks", response_model=CallbackOut)
 async def create_callback(body: CallbackIn, core: CoreDep, db: DatabaseDep) -> dict[str, Any]:
     phone = callbacks.normalise_phone(body.phone)
@@ -187,16 +202,7 @@ async def create_callback(body: CallbackIn, core: CoreDep, db: DatabaseDep) -> d
         raise HTTPException(422, "That is not a valid Vietnamese phone number.")
     window = None
     if body.window_start is not None:
-        if body.window_start.tzinfo is None:
-            raise HTTPException(422, "window_start needs a time zone offset.")
-        try:
-            end = body.window_end or body.window_start + timedelta(hours=1)
-        except OverflowError:  # a start at the end of the calendar
-            end = body.window_start
-        checked = callbacks.checked_window(body.window_start, end)
-        if checked is None:
-            raise HTTPException(422, "The window must end after it starts, within a year.")
-        window = callbacks.business_hours(checked[0])
+        window = _bot_window(body.window_start, body.window_end)
     async with db.session() as session:
         # Checked here so an unknown id is a clear 404, not a foreign-key failure.
         customer_id = body.customer_id or None  # "" from an action means "not known"
@@ -216,6 +222,26 @@ async def create_callback(body: CallbackIn, core: CoreDep, db: DatabaseDep) -> d
             window=window,
         )
         return callback_json(cb)
+
+
+class CallbackWindowIn(BaseModel):
+    sender_id: str = Field(max_length=128)
+    window_start: datetime
+    window_end: datetime | None = None
+
+
+@router.post("/callbacks/{callback_id}/window", response_model=CallbackOut)
+async def move_callback(callback_id: DbId, body: CallbackWindowIn, core: CoreDep) -> dict[str, Any]:
+    """The customer corrected the time of a call-back just booked: only a scheduled one of
+    their own thread moves."""
+    window = _bot_window(body.window_start, body.window_end)
+    try:
+        cb = await callbacks.move_window(core, callback_id, body.sender_id, window)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return callback_json(cb)
 
 
 class CallbacksOut(BaseModel):

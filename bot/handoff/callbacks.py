@@ -206,6 +206,30 @@ async def find(
     return list(rows.all())
 
 
+async def move_window(
+    hub: Hub, callback_id: int, sender_id: str, window: tuple[datetime, datetime]
+) -> Callback:
+    """Move a scheduled call-back of this sender's thread to another window (the customer
+    corrected the time just after booking). LookupError when it is not theirs or not
+    found, ValueError when it is no longer scheduled."""
+    async with hub.db.session() as session:
+        cb = await session.get(Callback, callback_id)
+        theirs = cb is not None and (
+            cb.sender_id == sender_id
+            or cb.conversation_id in await thread_conversation_ids(session, sender_id)
+        )
+        if cb is None or not theirs:
+            raise LookupError(f"Call-back {callback_id} does not exist.")
+        if cb.status != "scheduled":
+            raise ValueError(f"Call-back {callback_id} is {cb.status}, not scheduled.")
+        cb.window_start, cb.window_end = window
+        cb.reminders_sent = 0  # reminders count towards the new window
+        cb.escalated_at = None
+        await session.commit()
+        events.publish(hub.broker, events.AGENTS, _callback_frame(cb))
+        return cb
+
+
 async def set_status(hub: Hub, callback_id: int, status: str, user: User) -> Callback:
     if status not in ("done", "missed", "scheduled"):
         raise ValueError("status must be scheduled, done or missed")

@@ -14,9 +14,21 @@ from actions.callback import (  # noqa: E402
     ActionScheduleCallback,
     ValidateCallbackForm,
 )
+from actions.clients.hub import HubClient, HubNotFound  # noqa: E402
+from actions.faq import ActionAnswerDetail  # noqa: E402
 from actions.validation import parse_preferred_time  # noqa: E402
 from chattext.when import Window  # noqa: E402
-from tests.actions.trackers import make_tracker, run, slot, slot_events, texts, user  # noqa: E402
+from tests.actions.trackers import (  # noqa: E402
+    action,
+    bot,
+    make_tracker,
+    responses,
+    run,
+    slot,
+    slot_events,
+    texts,
+    user,
+)
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -90,6 +102,25 @@ def test_phone_validation() -> None:
     )
     _, result = run(ValidateCallbackForm(), tracker)
     assert slot_events(result)["phone"] == "0901234567"
+
+
+@pytest.mark.parametrize("said", ["3h chiều mai", "à nhầm, 4h chiều mai nhé", "tomorrow at 4pm"])
+def test_a_time_given_when_the_number_is_asked_is_kept(said: str) -> None:
+    events = [user("gọi lại cho mình", "request_callback"), user(said, "inform")]
+    events.append(slot("phone", said))
+    tracker = make_tracker(
+        events, {"phone": said, "requested_slot": "phone"}, active_loop="callback_form"
+    )
+    dispatcher, result = run(ValidateCallbackForm(), tracker)
+    filled = slot_events(result)
+    assert filled["phone"] is None  # still asked for
+    window = Window.from_text(filled["preferred_time"])
+    assert window is not None
+    hour = window.start.astimezone(LOCAL_TZ).hour
+    assert hour == (15 if said.startswith("3h") else 16)
+    said_back = texts(dispatcher)
+    assert f"{hour}:00" in said_back
+    assert "0909000111" not in said_back  # not told the number is invalid
 
 
 def test_hub_down(hub_down) -> None:
@@ -206,3 +237,64 @@ def test_a_time_within_calling_hours_gets_no_note(hub) -> None:
     said = texts(dispatcher)
     assert "ngoài giờ gọi lại" not in said
     assert "trong khoảng 15:00 – 16:00" in said
+
+
+def test_a_time_corrected_just_after_booking_moves_the_call_back(hub) -> None:
+    sender = "cb-test-moved"
+    booked = make_tracker(
+        [user("gọi lại cho mình 3h chiều mai", "request_callback")],
+        {"phone": "0912345678", "preferred_time": parse_preferred_time("3h chiều mai")},
+        sender_id=sender,
+    )
+    dispatcher, _ = run(ActionScheduleCallback(), booked)
+    reference = texts(dispatcher).split("(mã ")[1].split(")")[0]
+
+    correction = [
+        user("gọi lại cho mình 3h chiều mai", "request_callback"),
+        action("callback_form"),
+        action("action_schedule_callback"),
+        bot("Mình đã ghi nhận yêu cầu gọi lại"),
+        action("action_listen"),
+        user("à nhầm, 4h chiều mai nhé", "inform"),
+    ]
+    dispatcher, _ = run(ActionAnswerDetail(), make_tracker(correction, sender_id=sender))
+    said = texts(dispatcher)
+    assert reference in said and "16:00 – 17:00" in said
+
+    status = make_tracker([user("lịch gọi lại", "check_callback_status")], sender_id=sender)
+    dispatcher, _ = run(ActionCheckCallbackStatus(), status)
+    assert "16:00" in texts(dispatcher) and "15:00" not in texts(dispatcher)
+
+    # An hour alone keeps the booked day (tomorrow), though 14:00 today may be still to come.
+    hour_only = [*correction[:-1], user("thôi 2h chiều đi", "inform")]
+    dispatcher, _ = run(ActionAnswerDetail(), make_tracker(hour_only, sender_id=sender))
+    tomorrow = datetime.now(LOCAL_TZ).date() + timedelta(days=1)
+    assert f"14:00 – 15:00 ngày {tomorrow:%d/%m/%Y}" in texts(dispatcher)
+
+    # Some turns later the same words are no correction: the booking stays.
+    later = [*correction[:-1], user("cảm ơn", "thank"), action("utter_thank")]
+    later.append(user("4h chiều mai", "inform"))
+    dispatcher, _ = run(ActionAnswerDetail(), make_tracker(later, sender_id=sender))
+    assert reference not in texts(dispatcher)
+    assert responses(dispatcher) == ["utter_ask_how_help"]
+
+
+def test_another_thread_cannot_move_a_call_back(hub) -> None:
+    booked = make_tracker(
+        [user("gọi lại cho mình 3h chiều mai", "request_callback")],
+        {"phone": "0912345678", "preferred_time": parse_preferred_time("3h chiều mai")},
+        sender_id="cb-test-owner",
+    )
+    dispatcher, _ = run(ActionScheduleCallback(), booked)
+    callback_id = int(texts(dispatcher).split("(mã CB-")[1].split(")")[0])
+    window = Window.from_text(parse_preferred_time("4h chiều mai") or "")
+    assert window is not None
+    client = HubClient.from_env()
+    with pytest.raises(HubNotFound):
+        client.move_callback(
+            callback_id, "cb-test-stranger", window.start.isoformat(), window.end.isoformat()
+        )
+    moved = client.move_callback(
+        callback_id, "cb-test-owner", window.start.isoformat(), window.end.isoformat()
+    )
+    assert moved["reference"] == f"CB-{callback_id}"

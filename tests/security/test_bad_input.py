@@ -201,6 +201,36 @@ def test_internal_callback_for_unknown_conversation_or_customer(hub: HubProcess)
     assert ok.status_code == 200, ok.text
 
 
+def test_internal_callback_move_checks_its_window_and_its_owner(hub: HubProcess) -> None:
+    service = httpx.Client(
+        base_url=hub.url, headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}, timeout=30
+    )
+    body = {"sender_id": "web:mover", "phone": "0909000333", "language": "vi"}
+    booked = service.post("/internal/callbacks", json=body).json()
+    path = f"/internal/callbacks/{booked['id']}/window"
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    tomorrow = datetime.now(hanoi) + timedelta(days=1)
+    start = tomorrow.replace(hour=16, minute=0, second=0, microsecond=0).isoformat()
+    in_utc = f"{tomorrow:%Y-%m-%d}T09:00"  # 16:00 in Hanoi
+    naive = service.post(path, json={"sender_id": "web:mover", "window_start": start[:19]})
+    assert naive.status_code == 422 and "time zone" in naive.json()["detail"]
+    stranger = service.post(path, json={"sender_id": "web:other", "window_start": start})
+    assert stranger.status_code == 404
+    unknown = service.post(
+        "/internal/callbacks/1999999/window", json={"sender_id": "web:mover", "window_start": start}
+    )
+    assert unknown.status_code == 404
+    moved = service.post(path, json={"sender_id": "web:mover", "window_start": start})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["window_start"].startswith(in_utc)
+    agent = Agent(hub.url)
+    agent.post(f"/api/callbacks/{booked['id']}", status="done").raise_for_status()
+    done = service.post(path, json={"sender_id": "web:mover", "window_start": start})
+    assert done.status_code == 409
+    listed = service.get("/internal/callbacks", params={"sender_id": "web:mover"}).json()
+    assert [c["window_start"][:16] for c in listed["callbacks"]] == [in_utc]
+
+
 # -- content -----------------------------------------------------------------------------------
 def test_bidirectional_controls_are_stripped_on_intake(client: httpx.Client) -> None:
     token = open_session(client)["token"]
