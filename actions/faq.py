@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.callback_change import move_booked_callback
 from actions.clients.hub import HubError
 from actions.common import (
     FAQ_MISS_SLOT,
@@ -22,7 +23,7 @@ from actions.common import (
     failed_streak,
     language,
 )
-from actions.fallback import OFFER_AT, offer_human
+from actions.fallback import OFFER_AT, block_offer_buttons, offer_human
 from actions.knowledge import confident_answer, find_answer
 from actions.texts import TEXTS, t
 from chattext.abbreviations import expand_abbreviations
@@ -84,8 +85,21 @@ def say_what_the_form_does(dispatcher: CollectingDispatcher, tracker: Tracker, l
 
 def say_where_we_were(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> None:
     """After an answer in the middle of a form: what the form was doing, before it asks
-    its question again."""
-    _say_task(dispatcher, tracker, lang, "form_resume")
+    its question again. Asked while the offer to block the card waits for its answer,
+    the offer is made again: the answer must not leave the card unblocked and unasked."""
+    if not offer_block_again(dispatcher, tracker, lang):
+        _say_task(dispatcher, tracker, lang, "form_resume")
+
+
+def offer_block_again(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> bool:
+    """Ask again whether to block the card when the offer still waits for its answer
+    (something else was asked in between); True when it was asked."""
+    offer_open = tracker.get_slot("block_offered") and not tracker.get_slot("human_offered")
+    if not offer_open or (tracker.active_loop or {}).get("name"):
+        return False
+    buttons = block_offer_buttons(lang)
+    dispatcher.utter_message(text=t("block_offer_again", lang), buttons=buttons)
+    return True
 
 
 class ActionAnswerFaq(Action):
@@ -133,15 +147,16 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=f"{t('faq_not_sure', lang)} {t('faq_rephrase', lang)}")
         if streak >= OFFER_AT:
             return miss + offer_human(dispatcher, "fallback", "utter_offer_human")
+        offer_block_again(dispatcher, tracker, lang)
         return miss
 
 
 class ActionAnswerDetail(Action):
     """A detail typed with no form open: card digits, a date, a term ("còn 6 tháng thì
-    sao?" after the savings rates). The classifier reads a short follow-up that names only
-    a term or an amount as a detail; when it asks something (a follow-up, a question) it
-    is answered like any FAQ question, in the context of the question before. Anything
-    else is asked what it is for."""
+    sao?" after the savings rates), a new time for the call-back just booked. The
+    classifier reads a short follow-up that names only a term or an amount as a detail;
+    when it asks something (a follow-up, a question) it is answered like any FAQ question,
+    in the context of the question before. Anything else is asked what it is for."""
 
     def name(self) -> str:
         return "action_answer_detail"
@@ -150,6 +165,8 @@ class ActionAnswerDetail(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
+        if await move_booked_callback(dispatcher, tracker):
+            return []
         if not text.startswith("/") and (asks_about_the_same(text) or looks_like_question(text)):
             return await ActionAnswerFaq().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_ask_how_help")

@@ -14,11 +14,12 @@ from rasa_sdk import Tracker
 
 from actions.clients.hub import HubError
 from actions.common import MAX_TURN_CHARS, UserTurn, call_hub, language, user_turns
+from chattext.entry_fit import entry_keeps_the_question, entry_misses_follow_up
 from chattext.substance import (
     FOLLOW_UP_WORDS,
     TOPIC_CHARS,
     contextual_query,
-    entry_misses_follow_up,
+    follow_up_subject,
     is_substantive,
     topic_led_query,
     word_count,
@@ -164,7 +165,28 @@ async def find_answer(tracker: Tracker) -> tuple[str, list[dict[str, Any]], dict
             again = await search(tracker, led, record=False)
             hit = answering_hit(tracker, led, again, _just_said(tracker))
             hit = hit or answering_hit(tracker, led, again)
+    if hit is None and question:
+        hit = await _subject_answer(tracker, question)
     return question, hits, hit
+
+
+async def _subject_answer(tracker: Tracker, question: str) -> dict[str, Any] | None:
+    """Last, a follow-up that asks the question before of a new subject ("còn vay mua xe
+    thì sao?" after the home loan's rate, where the two together find the home loan
+    again) is searched on that subject alone; its best entry answers when it is confident
+    and names what the question before asked ("lãi suất")."""
+    found = follow_up_subject(_customer_texts(tracker))
+    if found is None or found[0] == question:
+        return None
+    subject, before = found
+    hits = await search(tracker, subject, record=False)
+    best = hits[0] if hits else None
+    if best is None or not best.get("confident"):
+        return None
+    entry = f"{best.get('question') or ''} {best.get('answer') or ''}"
+    if str(best.get("answer") or "").strip() in _just_said(tracker):
+        return None
+    return best if entry_keeps_the_question(before, subject, entry) else None
 
 
 async def confident_answer(tracker: Tracker) -> str | None:

@@ -258,33 +258,28 @@ _QUESTION_WORDS = frozenset(
 )
 
 
-def _singular(folded: str) -> str:
-    return folded[:-1] if len(folded) > 3 and folded.endswith("s") else folded
-
-
-def entry_misses_follow_up(follow_up: str, before: str, entry_text: str) -> bool:
-    """True when a follow-up names something of its own that an entry found in the
-    context of the question before never mentions: "còn thẻ ghi nợ thì sao?" after the
-    credit card's annual fee finds that fee again, which answers the question before, not
-    this one. "còn thẻ Platinum thì sao?" names a card the entry prices, and a follow-up
-    that adds no word of its own ("vậy còn phí thì sao?" after the fee) misses nothing."""
-    own = [
-        w for w in new_words(without_framing(follow_up), before) if _fold(w) not in _QUESTION_WORDS
-    ]
-    if not own:
-        return False
-    entry = {_singular(_fold(t)) for t in _tokens(entry_text)}
-    return not any(_singular(_fold(w)) in entry for w in own)
-
-
 def asks_nothing_new(text: str) -> bool:
     """True for a question that names nothing of its own: "what should I do?", "vậy giờ
-    phải làm sao?". "hmm" or "ok thanks" ask nothing at all (False)."""
+    phải làm sao?", "h e phai lam gi". "hmm" or "ok thanks" ask nothing at all (False)."""
+    text = default_abbreviations().expand(text)
     words = [_fold(t) for t in _tokens(text)]
     if not any(w in _QUESTION_WORDS for w in words) and "?" not in text:
         return False
     ignored = _FUNCTION_WORDS | _QUESTION_WORDS
     return not [w for w in content_words(text) if _fold(w) not in ignored]
+
+
+def follow_up_subject(texts: Sequence[str]) -> tuple[str, str] | None:
+    """(its own subject, the question before) for a follow-up that asks the question
+    before of something new ("còn vay mua xe thì sao?" -> "vay mua xe"); None otherwise."""
+    parts = _follow_up_parts(texts, FOLLOW_UP_WORDS)
+    if parts is None or asks_nothing_new(parts[1]):
+        return None
+    before, last = parts
+    subject = without_framing(last)
+    if subject == last.strip() or not new_words(subject, before):
+        return None
+    return subject, before
 
 
 def _follow_up_parts(texts: Sequence[str], follow_up_words: int) -> tuple[str, str] | None:
@@ -299,7 +294,9 @@ def _follow_up_parts(texts: Sequence[str], follow_up_words: int) -> tuple[str, s
     # Platinum one?") does up to twice that length, while "and where is the nearest
     # branch?" asks something new.
     limit = 2 * follow_up_words if asks_about_the_same(last) else follow_up_words
-    if word_count(last) >= limit or not (is_follow_up(last) or asks_nothing_new(last)):
+    # One that names nothing of its own asks about the turn before however long it is
+    # ("h e làm gì đc ạ", "vậy thì bây giờ em phải làm thế nào đây ạ").
+    if not asks_nothing_new(last) and (word_count(last) >= limit or not is_follow_up(last)):
         return None
     earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
     if not earlier:

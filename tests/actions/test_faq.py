@@ -134,6 +134,31 @@ def test_a_follow_up_about_something_the_entry_never_names_is_not_answered_with_
     assert slot_events(events)["faq_miss"]
 
 
+@pytest.mark.parametrize(
+    ("before", "follow_up"),
+    [
+        ("lai suat vay mua nha bn vay ad", "con vay mua xe thi sao"),
+        ("lãi suất vay mua nhà là bao nhiêu", "còn vay mua ô tô thì sao?"),
+    ],
+)
+def test_a_follow_up_on_a_new_subject_gets_the_question_before_of_it(
+    knowledge_hub, before: str, follow_up: str
+) -> None:
+    # With the home loan's question before it the car loan is buried under the home loan
+    # again; on its own subject the car loan's entry, which gives its rate, answers.
+    tracker = make_tracker(
+        [
+            user(before, "ask_faq"),
+            bot("Vay mua nhà có lãi suất ưu đãi 7,5%/năm..."),
+            user(follow_up, "ask_faq"),
+        ],
+        {"language": "vi"},
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert "Vay mua ô tô" in texts(dispatcher), texts(dispatcher)
+    assert "faq_miss" not in slot_events(events)
+
+
 def test_a_follow_up_not_found_on_its_own_words_is_answered_past_the_answer_just_given(
     knowledge_hub,
 ) -> None:

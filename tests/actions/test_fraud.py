@@ -88,3 +88,35 @@ def test_hub_down_still_hands_off(hub_down) -> None:
     assert "1900 6868" in texts(dispatcher)
     assert packet_of(dispatcher)["reason"] == "fraud"
     assert events[-1]["event"] == "pause"
+
+
+@pytest.mark.parametrize(
+    ("report", "question", "lang", "answered"),
+    [
+        # The scam entry answers (call the hotline: the account is frozen)...
+        ("ad ơi e bị lừa chuyển khoản cho kẻ gian 20tr", "h e làm gì đc ạ", "vi", True),
+        # ...or no entry is sure: either way the offer to block is made again.
+        ("I was tricked into sending 20 million to a scammer", "so what now?", "en", False),
+    ],
+)
+def test_a_question_before_the_block_is_answered_then_the_offer_is_made_again(
+    knowledge_hub, report: str, question: str, lang: str, answered: bool
+) -> None:
+    from actions.faq import ActionAnswerFaq
+    from actions.texts import t
+
+    tracker = make_tracker(
+        [
+            user(report, "report_fraud"),
+            action("action_offer_card_block"),
+            slot("block_offered", True),
+            user(question, "ask_faq"),
+        ],
+        {"block_offered": True, "language": lang},
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert ("1900 6868" in texts(dispatcher)) is answered
+    assert ("faq_miss" in slot_events(events)) is not answered
+    last = dispatcher.messages[-1]
+    assert last["text"] == t("block_offer_again", lang)
+    assert [b["payload"] for b in last["buttons"]] == ["/affirm", "/deny"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from bot.assist.live import Turn, build_query
+from chattext.entry_fit import entry_keeps_the_question, entry_misses_follow_up
 from chattext.substance import (
     asks_nothing_new,
     contextual_query,
-    entry_misses_follow_up,
+    follow_up_subject,
     is_substantive,
     looks_like_gibberish,
 )
@@ -182,11 +183,44 @@ def test_an_entry_found_with_the_topic_before_must_name_what_the_follow_up_adds(
     assert entry_misses_follow_up(follow_up, before, entry) is misses
 
 
+CAR_LOAN = "Vay mua xe được bao nhiêu? Vay mua ô tô có lãi suất từ 8,5%/năm, thời hạn đến 7 năm."
+ATM_ABROAD = (
+    "Dùng thẻ ghi nợ ở nước ngoài có được không? Thẻ ghi nợ quốc tế và thẻ tín dụng rút được "
+    "tiền tại ATM ở nước ngoài; phí rút tiền là 4%."
+)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "before", "entry", "keeps"),
+    [
+        # The car loan's entry gives its rate: the question before, of the new subject.
+        ("còn vay mua xe thì sao", "lãi suất vay mua nhà bao nhiêu", CAR_LOAN, True),
+        ("con vay mua xe thi sao", "lai suat vay mua nha bn vay ad", CAR_LOAN, True),
+        # A debit card entry that names a fee, but not the annual fee asked before.
+        ("còn thẻ ghi nợ thì sao", "phí thường niên thẻ tín dụng bao nhiêu", ATM_ABROAD, False),
+        ("and the car loan?", "what is the rate of the home loan", CAR_LOAN, True),
+    ],
+)
+def test_an_entry_found_for_the_follow_ups_subject_must_answer_the_question_before(
+    follow_up: str, before: str, entry: str, keeps: bool
+) -> None:
+    found = follow_up_subject([before, follow_up])
+    assert found is not None and found[1] == before
+    assert entry_keeps_the_question(before, found[0], entry) is keeps
+
+
+def test_only_a_follow_up_with_a_subject_of_its_own_is_searched_on_it() -> None:
+    assert follow_up_subject(["lãi suất vay mua nhà", "giờ phải làm sao?"]) is None
+    assert follow_up_subject(["lãi suất vay mua nhà", "còn nữa không?"]) is None
+    assert follow_up_subject(["lãi suất vay mua nhà", "where is the nearest branch?"]) is None
+
+
 @pytest.mark.parametrize(
     ("text", "nothing_new"),
     [
         ("what should I do?", True),
         ("vậy giờ phải làm sao?", True),
+        ("h e phai lam gi", True),  # chat shorthand: "giờ em phải làm gì"
         ("then what?", True),
         ("giờ làm sao mở lại", False),  # "mở lại": what it asks
         ("phí bao nhiêu?", False),
