@@ -26,6 +26,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Our assistant is working again and will answer what you wrote. If you still "
         'want a person, just say "talk to a person".',
     },
+    "withdrawn": {
+        "vi": "Mình đã huỷ yêu cầu gặp nhân viên. Trợ lý tự động sẽ trả lời tin nhắn tiếp theo "
+        'của bạn; khi cần, bạn chỉ cần nhắn "gặp nhân viên".',
+        "en": "I've cancelled your request for a person. Our assistant will answer your next "
+        'message; write "talk to a person" whenever you need one.',
+    },
+    "withdraw_kept": {
+        "vi": "Trường hợp của bạn cần nhân viên kiểm tra, nên mình vẫn giữ chỗ cho bạn trong "
+        "hàng chờ; nhân viên sẽ liên hệ bạn sớm nhất.",
+        "en": "Your case needs a person to check it, so I've kept your place in the queue; "
+        "someone will be with you as soon as possible.",
+    },
     "person_noted": {
         "vi": "Mình đã ghi nhận. Bạn đang trong hàng chờ gặp nhân viên, bạn không cần gửi lại.",
         "en": "Noted. You are in the queue for a person; there is no need to ask again.",

@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.access.customer_link import bot_customer
 from bot.core import Core
 from bot.handoff import callbacks, mood, places, queue
+from bot.handoff.withdraw import withdraw, withdraws
 from bot.i18n.language import bot_language
 from bot.i18n.texts import PERSON_BUTTONS
 from bot.i18n.texts import text as t
@@ -286,6 +287,8 @@ class Router:
             if answer is None:
                 raise Retry()
             await self._bot_turn(session, conv, msg, body, answer)
+        elif conv.state == states.WAITING and withdraws(body):
+            await withdraw(core, session, conv, msg)
         elif conv.state == states.WAITING:
             asked = asks_for_person(body)
             if asked:  # from now on they stay with people when the bot comes back
