@@ -112,6 +112,13 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         lang = language(tracker)
+        form = str((tracker.active_loop or {}).get("name") or "")
+        latest = str((tracker.latest_message or {}).get("text") or "")[:MAX_TURN_CHARS]
+        if f"task_{form}" in TEXTS and asks_nothing_new(latest):
+            # "so what happens now?" in the middle of a form: what the form is doing; the
+            # form then asks its question again.
+            say_what_the_form_does(dispatcher, tracker, lang)
+            return []
         # A short follow-up ("còn thẻ Platinum thì sao?") is asked in the context of the
         # question before it (actions/knowledge.py).
         try:

@@ -143,3 +143,22 @@ def test_what_now_in_a_form_is_told_what_the_form_does(knowledge_hub) -> None:
     assert said == "I'm blocking your lost card for you; I just need the detail below."
     # A miss all the same: asked again and again, the form hands over.
     assert update == {"phone": None, "invalid_answers": 2}
+
+
+def test_what_now_read_as_a_question_in_a_form_is_told_what_the_form_does() -> None:
+    # Read as a question ("ask_faq"), the rule runs the FAQ answer in the middle of the
+    # form: it says what the form is doing, searches nothing, and the form asks again.
+    from actions.faq import ActionAnswerFaq
+    from tests.actions.trackers import responses, run, texts
+
+    tracker = make_tracker(
+        [
+            user("my wallet is gone, the card was in it", "report_lost_card"),
+            user("so what happens now?", "ask_faq"),
+        ],
+        slots={"requested_slot": "phone", "language": "en"},
+        active_loop="lost_card_form",
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert texts(dispatcher) == "I'm blocking your lost card for you; I just need the detail below."
+    assert responses(dispatcher) == [] and events == []
