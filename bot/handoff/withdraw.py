@@ -62,6 +62,8 @@ async def withdraw(
     conv.waiting_since = None
     conv.priority = 0
     conv.context = {**(conv.context or {}), "asked_for_person": False}
+    # The bot paused itself when it handed over: its next turn is a fresh tracker.
+    conv.rasa_episode += 1
     core.publish_after_commit(session, conv)
     back = t("withdrawn", conv.language)
     return [await core.send(session, conv, "system", back, reply_to=msg.id)]
