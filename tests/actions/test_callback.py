@@ -239,15 +239,20 @@ def test_a_time_within_calling_hours_gets_no_note(hub) -> None:
     assert "trong khoảng 15:00 – 16:00" in said
 
 
-def test_a_time_corrected_just_after_booking_moves_the_call_back(hub) -> None:
-    sender = "cb-test-moved"
+def _book_for_3pm_tomorrow(sender: str) -> str:
+    """Book a call-back for 15:00 tomorrow in this sender's conversation; its reference."""
     booked = make_tracker(
         [user("gọi lại cho mình 3h chiều mai", "request_callback")],
         {"phone": "0912345678", "preferred_time": parse_preferred_time("3h chiều mai")},
         sender_id=sender,
     )
     dispatcher, _ = run(ActionScheduleCallback(), booked)
-    reference = texts(dispatcher).split("(mã ")[1].split(")")[0]
+    return texts(dispatcher).split("(mã ")[1].split(")")[0]
+
+
+def test_a_time_corrected_just_after_booking_moves_the_call_back(hub) -> None:
+    sender = "cb-test-moved"
+    reference = _book_for_3pm_tomorrow(sender)
 
     correction = [
         user("gọi lại cho mình 3h chiều mai", "request_callback"),
@@ -280,13 +285,7 @@ def test_a_time_corrected_just_after_booking_moves_the_call_back(hub) -> None:
 
 
 def test_another_thread_cannot_move_a_call_back(hub) -> None:
-    booked = make_tracker(
-        [user("gọi lại cho mình 3h chiều mai", "request_callback")],
-        {"phone": "0912345678", "preferred_time": parse_preferred_time("3h chiều mai")},
-        sender_id="cb-test-owner",
-    )
-    dispatcher, _ = run(ActionScheduleCallback(), booked)
-    callback_id = int(texts(dispatcher).split("(mã CB-")[1].split(")")[0])
+    callback_id = int(_book_for_3pm_tomorrow("cb-test-owner").removeprefix("CB-"))
     window = Window.from_text(parse_preferred_time("4h chiều mai") or "")
     assert window is not None
     client = HubClient.from_env()
