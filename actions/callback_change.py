@@ -4,14 +4,14 @@ with nothing asked, and the booking keeps the wrong time."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.hub import HubError
 from actions.common import call_hub, language
-from actions.texts import LOCAL_TZ, format_window, t
+from actions.texts import LOCAL_TZ, format_window, hub_moment, t
 from actions.validation import parse_preferred_time
 from chattext.when import Window, names_a_day
 
@@ -71,10 +71,10 @@ async def move_booked_callback(dispatcher: CollectingDispatcher, tracker: Tracke
 def on_booked_day(window: Window, booked_start: object) -> Window:
     """A correction that names only an hour ("thôi 2h chiều đi") keeps the booked day,
     unless that hour of it has passed."""
-    booked = _utc(booked_start)
+    booked = hub_moment(str(booked_start))
     if booked is None:
         return window
-    day = booked.astimezone(LOCAL_TZ).date()
+    day = booked.date()
     start = window.start.astimezone(LOCAL_TZ)
     moved = datetime.combine(day, start.timetz())
     if moved <= datetime.now(LOCAL_TZ):
@@ -82,16 +82,8 @@ def on_booked_day(window: Window, booked_start: object) -> Window:
     return Window(moved, moved + (window.end - window.start))
 
 
-def _utc(value: object) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # the hub's UTC
-
-
 def hours_moved(asked: Window, booked_start: object) -> bool:
     """True when the hub booked another start than the one the customer asked for (it
     keeps call-backs within the bank's calling hours)."""
-    start = _utc(booked_start)
+    start = hub_moment(str(booked_start))
     return start is not None and start != asked.start

@@ -303,7 +303,8 @@ def format_date(value: str | None, lang: str) -> str:
     return parsed.strftime("%d/%m/%Y")
 
 
-def _local(value: str) -> datetime | None:
+def hub_moment(value: str) -> datetime | None:
+    """A timestamp the hub sent, in the bank's local time (None when it is not one)."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except (ValueError, AttributeError):
@@ -316,8 +317,8 @@ def _local(value: str) -> datetime | None:
 
 def format_window(start: str | None, end: str | None, lang: str) -> str:
     """A call-back window in local time, e.g. 'trong khoảng 15:00 – 17:00 ngày 23/11/2026'."""
-    begin = _local(start or "")
-    finish = _local(end or "")
+    begin = hub_moment(start or "")
+    finish = hub_moment(end or "")
     if begin is None:
         return ""
     day = format_date(begin.date().isoformat(), lang)
