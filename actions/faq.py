@@ -24,7 +24,7 @@ from actions.common import (
     language,
 )
 from actions.fallback import OFFER_AT, block_offer_buttons, offer_human
-from actions.knowledge import confident_answer, find_answer
+from actions.knowledge import FORM_ENDS, confident_answer, find_answer
 from actions.texts import TEXTS, t
 from chattext.abbreviations import expand_abbreviations
 from chattext.fold import fold
@@ -102,6 +102,27 @@ def offer_block_again(dispatcher: CollectingDispatcher, tracker: Tracker, lang: 
     return True
 
 
+def offer_fraud_help(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lang: str, hit: dict[str, Any]
+) -> None:
+    """After an answer about fraud (a scam transfer, a phishing message, a payment the
+    customer does not know), offer the fraud report and a person as buttons: a customer
+    living it, whose report was read as a question, must not be left with the card
+    unblocked and nobody told. Not while a form runs, once the block was offered, or
+    after a card was blocked in this conversation."""
+    if "fraud" not in (hit.get("tags") or []):
+        return
+    if (tracker.active_loop or {}).get("name") or tracker.get_slot("block_offered"):
+        return
+    if any(e.get("event") == "action" and e.get("name") in FORM_ENDS for e in tracker.events):
+        return
+    buttons = [
+        {"title": t("button_report_fraud", lang), "payload": "/report_fraud"},
+        {"title": t("button_human", lang), "payload": "/request_human"},
+    ]
+    dispatcher.utter_message(text=t("fraud_help_offer", lang), buttons=buttons)
+
+
 class ActionAnswerFaq(Action):
     """Answer a general question from the knowledge base."""
 
@@ -130,6 +151,7 @@ class ActionAnswerFaq(Action):
         if hit is not None:
             dispatcher.utter_message(text=str(hit.get("answer", "")))
             say_where_we_were(dispatcher, tracker, lang)
+            offer_fraud_help(dispatcher, tracker, lang, hit)
             return []
         return self._not_sure(dispatcher, tracker, lang, question, hits)
 

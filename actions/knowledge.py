@@ -8,13 +8,18 @@ before it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
 
 from actions.clients.hub import HubError
 from actions.common import MAX_TURN_CHARS, UserTurn, call_hub, language, user_turns
-from chattext.entry_fit import entry_keeps_the_question, entry_misses_follow_up
+from chattext.entry_fit import (
+    asks_of_a_sibling,
+    entry_keeps_the_question,
+    entry_misses_follow_up,
+)
 from chattext.substance import (
     FOLLOW_UP_WORDS,
     TOPIC_CHARS,
@@ -114,8 +119,7 @@ def answering_hit(
             return None
         if str(hit.get("answer") or "").strip() in skip:
             continue
-        entry = f"{hit.get('question') or ''} {hit.get('answer') or ''}"
-        if led and entry_misses_follow_up(latest, question[: -len(latest)], entry):
+        if led and entry_misses_follow_up(latest, question[: -len(latest)], _entry_text(hit)):
             return None
         return hit
     return None
@@ -157,17 +161,43 @@ async def find_answer(tracker: Tracker) -> tuple[str, list[dict[str, Any]], dict
     5 năm được không?": the car loan's terms give its longest term)."""
     question = question_of(tracker)
     hits = await search(tracker, question) if question else []
-    hit = answering_hit(tracker, question, hits)
+    keeps = _keeps_the_question(tracker)
+    hit = keeps(answering_hit(tracker, question, hits))
     if hit is None and question:
         led = _second_query(tracker)
         if led and led != question:
             # Not counted again: the first search already counted this turn.
             again = await search(tracker, led, record=False)
-            hit = answering_hit(tracker, led, again, _just_said(tracker))
-            hit = hit or answering_hit(tracker, led, again)
+            hit = keeps(answering_hit(tracker, led, again, _just_said(tracker)))
+            hit = hit or keeps(answering_hit(tracker, led, again))
     if hit is None and question:
         hit = await _subject_answer(tracker, question)
     return question, hits, hit
+
+
+def _entry_text(hit: dict[str, Any]) -> str:
+    return f"{hit.get('question') or ''} {hit.get('answer') or ''}"
+
+
+def _keeps_the_question(
+    tracker: Tracker,
+) -> Callable[[dict[str, Any] | None], dict[str, Any] | None]:
+    """A filter for the hits of a follow-up that asks the question before of a new
+    subject ("thế còn thẻ ghi nợ quốc tế?" after the credit card's annual fee): an entry
+    answers it only if it names what the question before asked ("phí thường niên"), as
+    `_subject_answer` requires. The ATM-abroad entry, which names the debit card and a
+    fee, answers another question. Any other turn keeps its hits."""
+    found = follow_up_subject(_customer_texts(tracker))
+    if found is None or not asks_of_a_sibling(*found):
+        return lambda hit: hit
+    subject, before = found
+
+    def keep(hit: dict[str, Any] | None) -> dict[str, Any] | None:
+        if hit is None or entry_keeps_the_question(before, subject, _entry_text(hit)):
+            return hit
+        return None
+
+    return keep
 
 
 async def _subject_answer(tracker: Tracker, question: str) -> dict[str, Any] | None:
@@ -183,10 +213,9 @@ async def _subject_answer(tracker: Tracker, question: str) -> dict[str, Any] | N
     best = hits[0] if hits else None
     if best is None or not best.get("confident"):
         return None
-    entry = f"{best.get('question') or ''} {best.get('answer') or ''}"
     if str(best.get("answer") or "").strip() in _just_said(tracker):
         return None
-    return best if entry_keeps_the_question(before, subject, entry) else None
+    return best if entry_keeps_the_question(before, subject, _entry_text(best)) else None
 
 
 async def confident_answer(tracker: Tracker) -> str | None:

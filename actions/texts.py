@@ -44,6 +44,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "intent_label_refund_status": {"vi": "Tiền hoàn, hoàn tiền", "en": "Refund status"},
     "intent_label_reset_password": {"vi": "Quên mật khẩu", "en": "Reset my password"},
     "intent_label_request_human": {"vi": "Gặp nhân viên", "en": "Talk to a person"},
+    "fraud_help_offer": {
+        "vi": "Nếu thẻ hoặc tài khoản của bạn đang bị dùng mà bạn không biết, mình có thể "
+        "khoá thẻ ngay và chuyển bạn tới bộ phận chống gian lận.",
+        "en": "If your card or account is being used without you, I can block the card "
+        "right now and put you through to our fraud team.",
+    },
+    "button_report_fraud": {
+        "vi": "Báo gian lận, khoá thẻ",
+        "en": "Report fraud, block my card",
+    },
     "block_offer_again": {
         "vi": "Bạn có muốn mình khoá thẻ ngay bây giờ không?",
         "en": "Shall I block your card right now?",
@@ -93,6 +103,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I couldn't read that date of birth. Please use day/month/year, for example "
         '25/12/1990. If you need help, just say "talk to an agent".',
     },
+    "detail_noted_phone_needed": {
+        "vi": "Cảm ơn bạn, mình đã ghi lại {detail}. Trước hết mình cần số điện thoại bạn đã "
+        "đăng ký với ngân hàng để tìm đúng hồ sơ.",
+        "en": "Thanks, I've noted {detail}. First I need the phone number registered with the "
+        "bank, to find your records.",
+    },
+    "detail_card_last4": {"vi": "4 số cuối thẻ", "en": "the card's last four digits"},
+    "detail_dob": {"vi": "ngày sinh", "en": "your date of birth"},
     "invalid_phone": {
         "vi": "Số điện thoại chưa hợp lệ. Bạn nhập giúp số di động Việt Nam 10 chữ số, ví dụ "
         "0909000111.",

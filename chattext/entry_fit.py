@@ -6,6 +6,7 @@ the car loan's rate, not by any car loan entry)."""
 
 from __future__ import annotations
 
+from chattext.language import EN, detect_language
 from chattext.substance import (
     _FILLERS,
     _FUNCTION_WORDS,
@@ -75,3 +76,24 @@ def entry_keeps_the_question(before: str, subject: str, entry_text: str) -> bool
     if any(len(run) > 1 for run in runs):
         return any(pair in pairs for run in runs for pair in zip(run, run[1:], strict=False))
     return any(run[0] in entry for run in runs)
+
+
+# English words that open a noun phrase without naming anything ("the debit card").
+_ENGLISH_OPENERS = frozenset("the a an my your one ones".split())
+
+
+def asks_of_a_sibling(subject: str, before: str) -> bool:
+    """True when a follow-up's subject stands in for part of the question before: it
+    begins or ends with a word of it ("thẻ ghi nợ quốc tế" for "thẻ tín dụng", "vay mua
+    xe" for "vay mua nhà", "6 tháng" for "12 tháng", "the debit card" for "a credit
+    card"), so the follow-up asks the same question of it. One that begins and ends with
+    words of its own ("hạn mức chuyển tối đa một ngày" after the transfer fee) asks a
+    question of its own."""
+    words = [_singular(_fold(t)) for t in _tokens(subject)]
+    words = [w for w in words if w not in _QUESTION_WORDS and w not in _HOW_MUCH]
+    if detect_language(subject) == EN:
+        words = [w for w in words if w not in _ENGLISH_OPENERS]
+    if not words:
+        return False
+    earlier = {_singular(_fold(t)) for t in _tokens(before)}
+    return words[0] in earlier or words[-1] in earlier

@@ -223,19 +223,32 @@ _FUNCTION_WORDS = frozenset(
 NEW_QUESTION_WORDS = 2
 
 
+# Openings that say a turn follows on as plainly ("thế còn thẻ ghi nợ?", "vậy còn …?");
+# a bare "còn" is not one ("còn tiền không?" asks whether money is left).
+_SAME_TOPIC_OPENING = re.compile(r"^(?:the con|vay con)\b")
+
+
 def asks_about_the_same(text: str) -> bool:
-    """True for the explicit follow-ups: "… thì sao?", "what about …?", "and if …?"."""
-    return _SAME_TOPIC.search(" ".join(_fold(text).split())) is not None
+    """True for the explicit follow-ups: "… thì sao?", "what about …?", "and if …?",
+    "thế còn …?"."""
+    folded = " ".join(_fold(t) for t in _tokens(text))
+    return _SAME_TOPIC.search(folded) is not None or _SAME_TOPIC_OPENING.match(folded) is not None
 
 
 def without_framing(text: str) -> str:
     """A follow-up without the words that frame it: "Còn rút trước hạn thì sao?" ->
     "rút trước hạn"; the text itself when nothing else is left."""
-    # Multi-word framings ("thì sao", "what about") are matched on the folded text.
-    folded = " ".join(_fold(t) for t in _tokens(text))
-    spans = [m.group() for m in _FRAMING.finditer(folded)]
-    drop = {w for span in spans for w in span.split()}
-    kept = [t for t in _tokens(text) if _fold(t) not in drop]
+    # Multi-word framings ("thì sao", "what about") are matched on the folded text, and
+    # only the words they span are dropped: "thế còn thẻ ghi nợ" keeps "thẻ", which folds
+    # like "thế".
+    tokens = _tokens(text)
+    folded = " ".join(_fold(t) for t in tokens)
+    starts, at = [], 0
+    for token in tokens:
+        starts.append(at)
+        at += len(_fold(token)) + 1
+    spans = [m.span() for m in _FRAMING.finditer(folded)]
+    kept = [t for t, i in zip(tokens, starts, strict=True) if not any(a <= i < b for a, b in spans)]
     return " ".join(kept) or text.strip()
 
 

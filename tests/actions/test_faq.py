@@ -134,6 +134,24 @@ def test_a_follow_up_about_something_the_entry_never_names_is_not_answered_with_
     assert slot_events(events)["faq_miss"]
 
 
+def test_a_follow_up_on_a_sibling_is_not_answered_by_an_entry_about_another_question(
+    knowledge_hub,
+) -> None:
+    # "thẻ ghi nợ quốc tế" on its own finds the entry on using a debit card at ATMs
+    # abroad, which names the card and a fee but not the annual fee that was asked.
+    tracker = make_tracker(
+        [
+            user("phí thường niên thẻ tín dụng bao nhiêu", "ask_faq"),
+            bot("Phí thường niên là 300.000 VND với thẻ Classic..."),
+            user("thế còn thẻ ghi nợ quốc tế?", "ask_faq"),
+        ],
+        {"language": "vi"},
+    )
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert "ATM có logo Visa" not in texts(dispatcher), texts(dispatcher)
+    assert slot_events(events)["faq_miss"]
+
+
 @pytest.mark.parametrize(
     ("before", "follow_up"),
     [
@@ -256,3 +274,41 @@ def test_what_to_do_is_asked_about_the_problem_before_it(knowledge_hub) -> None:
     )
     dispatcher, _ = run(ActionAnswerFaq(), tracker)
     assert "Lock the card" not in texts(dispatcher)
+
+
+def _payloads(dispatcher) -> list[str]:
+    return [b["payload"] for m in dispatcher.messages for b in (m.get("buttons") or [])]
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("tôi bị lừa chuyển khoản cho kẻ gian rồi", "vi"),
+        ("I think I have been scammed", "en"),
+    ],
+)
+def test_an_answer_about_fraud_offers_the_report_and_a_person(
+    knowledge_hub, question: str, lang: str
+) -> None:
+    # A fraud report read as a question gets the answer, then the way to block the card.
+    tracker = make_tracker([user(question, "ask_faq")], {"language": lang})
+    dispatcher, events = run(ActionAnswerFaq(), tracker)
+    assert "faq_miss" not in slot_events(events), texts(dispatcher)
+    assert _payloads(dispatcher) == ["/report_fraud", "/request_human"]
+
+
+def test_no_fraud_offer_for_other_answers_or_after_a_block(knowledge_hub) -> None:
+    plain = make_tracker([user("phí thường niên thẻ tín dụng bao nhiêu", "ask_faq")])
+    dispatcher, _ = run(ActionAnswerFaq(), plain)
+    assert _payloads(dispatcher) == []
+    blocked = make_tracker(
+        [
+            user("có giao dịch lạ", "report_fraud"),
+            action("action_block_card_fraud"),
+            bot("Thẻ đuôi 3342 đã được khoá (mã tham chiếu BLK-00005)."),
+            user("tôi bị lừa chuyển khoản cho kẻ gian rồi", "ask_faq"),
+        ],
+        {"language": "vi"},
+    )
+    dispatcher, _ = run(ActionAnswerFaq(), blocked)
+    assert "/report_fraud" not in _payloads(dispatcher)

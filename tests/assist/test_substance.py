@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 
 from bot.assist.live import Turn, build_query
-from chattext.entry_fit import entry_keeps_the_question, entry_misses_follow_up
+from chattext.entry_fit import (
+    asks_of_a_sibling,
+    entry_keeps_the_question,
+    entry_misses_follow_up,
+)
 from chattext.substance import (
     asks_nothing_new,
     contextual_query,
@@ -150,6 +154,8 @@ def test_without_framing_and_new_words() -> None:
     assert without_framing("Còn rút trước hạn thì sao?") == "rút trước hạn"
     assert without_framing("and what about the Platinum one?") == "the Platinum one"
     assert without_framing("thì sao?") == "thì sao?"  # nothing else left: kept
+    # Only the framing's own words go: "thẻ" folds like the "thế" of "thế còn".
+    assert without_framing("thế còn thẻ ghi nợ quốc tế?") == "thẻ ghi nợ quốc tế"
     assert new_words("the Platinum one", "annual fee on the Gold card") == ["Platinum"]
 
 
@@ -237,3 +243,33 @@ def test_a_question_that_names_nothing_is_asked_about_the_turn_before() -> None:
     assert contextual_query(turns, answer_latest=True) == " ".join(turns)
     # Alone, it is only itself.
     assert contextual_query(turns[1:], answer_latest=True) == "what should I do?"
+
+
+@pytest.mark.parametrize(
+    ("subject", "before", "sibling"),
+    [
+        ("thẻ ghi nợ quốc tế", "phí thường niên thẻ tín dụng bao nhiêu", True),
+        ("vay mua xe", "lai suat vay mua nha bn vay ad", True),
+        ("6 tháng", "lãi suất tiết kiệm 12 tháng", True),
+        ("the debit card", "what is the annual fee of a credit card?", True),
+        (
+            "han muc chuyen toi da mot ngay",
+            "phi chuyen khoan sang ngan hang khac la bao nhieu",
+            False,
+        ),
+    ],
+)
+def test_a_follow_up_asks_the_question_before_of_a_sibling(
+    subject: str, before: str, sibling: bool
+) -> None:
+    assert asks_of_a_sibling(subject, before) is sibling
+
+
+def test_then_what_about_is_a_follow_up() -> None:
+    from chattext.substance import asks_about_the_same, follow_up_subject
+
+    assert asks_about_the_same("thế còn thẻ ghi nợ quốc tế?")
+    assert asks_about_the_same("vay con the ghi no")
+    assert not asks_about_the_same("còn tiền trong tài khoản không?")
+    texts = ["phí thường niên thẻ tín dụng bao nhiêu", "thế còn thẻ ghi nợ quốc tế?"]
+    assert follow_up_subject(texts) == ("thẻ ghi nợ quốc tế", texts[0])
