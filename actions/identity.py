@@ -32,6 +32,8 @@ from actions.identity_answers import (
     INVALID_SLOT,
     MAX_INVALID_ANSWERS,
     counted,
+    detail_before_phone,
+    early_answer,
     typed_answer,
     validate_card_last4_value,
     validate_dob_value,
@@ -101,16 +103,25 @@ class IdentitySlotsValidation:
     async def extract_card_last4(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return typed_answer(tracker, "card_last4")
+        return typed_answer(tracker, "card_last4") or early_answer(tracker, "card_last4")
 
     async def extract_dob(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return typed_answer(tracker, "dob")
+        return typed_answer(tracker, "dob") or early_answer(tracker, "dob")
 
     async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        early = detail_before_phone(tracker)
+        if early is not None and not self.ends_form(tracker):
+            # The card's digits or the birth date typed where the phone was asked (as the
+            # form asked them first before): kept by their own slots, not a miss, and the
+            # customer is told why the phone is still asked.
+            lang = language(tracker)
+            detail = t(f"detail_{early}", lang)
+            dispatcher.utter_message(text=t("detail_noted_phone_needed", lang, detail=detail))
+            return {"phone": None}
         return await self._checked(tracker, "phone", value, dispatcher, validate_phone_value)
 
     async def validate_card_last4(

@@ -120,3 +120,29 @@ def validate_dob_value(value: Any, dispatcher: CollectingDispatcher, lang: str) 
     if dob is None:
         dispatcher.utter_message(text=t("invalid_dob", lang))
     return {"dob": dob}
+
+
+# Four digits alone, however spaced: the card's last four, never a phone number.
+_FOUR_DIGITS = re.compile(r"^\D*(?:\d\D{0,2}){4}$")
+
+
+def detail_before_phone(tracker: Tracker) -> str | None:
+    """The other detail ("card_last4" or "dob") the latest message gives where the phone
+    number was asked, when it holds no phone number; None otherwise."""
+    if tracker.get_slot("requested_slot") != "phone":
+        return None
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if text.startswith("/") or parse_phone(text):
+        return None
+    if _FOUR_DIGITS.match(text.strip()) and parse_card_last4(text):
+        return "card_last4"
+    return "dob" if parse_dob(text) else None
+
+
+def early_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """{slot: value} when the latest message gives this detail where the phone was asked
+    (`detail_before_phone`), so the form does not ask for it again; {} otherwise."""
+    if detail_before_phone(tracker) != slot:
+        return {}
+    value = PARSERS[slot](str((tracker.latest_message or {}).get("text") or ""))
+    return {slot: value} if value else {}

@@ -162,3 +162,44 @@ def test_what_now_read_as_a_question_in_a_form_is_told_what_the_form_does() -> N
     dispatcher, events = run(ActionAnswerFaq(), tracker)
     assert texts(dispatcher) == "I'm blocking your lost card for you; I just need the detail below."
     assert responses(dispatcher) == [] and events == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "slot", "value", "said"),
+    [
+        ("4821", "card_last4", "4821", "the card's last four digits"),
+        ("12/05/1990", "dob", "1990-05-12", "your date of birth"),
+    ],
+)
+def test_a_detail_given_where_the_phone_was_asked_is_kept_and_not_a_miss(
+    typed: str, slot: str, value: str, said: str
+) -> None:
+    # The form used to ask the card's digits and the birth date first: a customer who
+    # gives them where the phone is asked is told why the phone is still needed.
+    form = ValidateLostCardForm()
+    tracker = make_tracker(
+        [user("my card was stolen at the market", "report_lost_card"), user(typed, "inform")],
+        slots={"requested_slot": "phone", "language": "en"},
+        active_loop="lost_card_form",
+    )
+    extracted = getattr(form, f"extract_{slot}")
+    assert asyncio.run(extracted(CollectingDispatcher(), tracker, DOMAIN)) == {slot: value}
+    dispatcher = CollectingDispatcher()
+    update = asyncio.run(form.validate_phone(typed, dispatcher, tracker, DOMAIN))
+    assert update == {"phone": None}  # no miss counted
+    text = " ".join(m.get("text") or "" for m in dispatcher.messages)
+    assert said in text and "phone number registered" in text
+    assert "doesn't look like a valid" not in text
+
+
+def test_a_wrong_phone_number_is_still_a_wrong_phone_number() -> None:
+    form = ValidateLostCardForm()
+    tracker = make_tracker(
+        [user("my card was stolen", "report_lost_card"), user("091234567", "inform")],
+        slots={"requested_slot": "phone", "language": "en"},
+        active_loop="lost_card_form",
+    )
+    dispatcher = CollectingDispatcher()
+    update = asyncio.run(form.validate_phone("091234567", dispatcher, tracker, DOMAIN))
+    assert update["phone"] is None and update["invalid_answers"] == 1
+    assert "doesn't look like a valid" in dispatcher.messages[0]["text"]
