@@ -193,3 +193,20 @@ async def tell_position(
     conv.context = context
     await session.commit()
     return replies
+
+
+KEPT_NOTE = "kept_note_for"  # in a conversation's context: the wait already told so
+
+
+async def note_kept_for_agent(
+    hub: Hub, session: AsyncSession, conv: Conversation, reply_to: int
+) -> None:
+    """Tell a waiting customer, once per wait, that what they write is kept for the agent:
+    the first message after the hand-off that asks nothing of the hub (not a call-back,
+    not the person again) would otherwise get no reply until someone picks it up, which
+    reads as lost. Later ones in the same wait are not acknowledged one by one."""
+    since = conv.waiting_since.isoformat() if conv.waiting_since else "-"
+    if (conv.context or {}).get(KEPT_NOTE) == since:
+        return
+    conv.context = {**(conv.context or {}), KEPT_NOTE: since}
+    await hub.send(session, conv, "system", t("kept_for_agent", conv.language), reply_to=reply_to)

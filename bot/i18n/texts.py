@@ -38,6 +38,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Your case needs a person to check it, so I've kept your place in the queue; "
         "someone will be with you as soon as possible.",
     },
+    "kept_for_agent": {
+        "vi": "Mình đã chuyển tin nhắn của bạn cho nhân viên; nhân viên sẽ đọc ngay khi "
+        "tiếp nhận cuộc trò chuyện.",
+        "en": "I've passed your message on; the agent will read it as soon as they pick up "
+        "the conversation.",
+    },
     "person_noted": {
         "vi": "Mình đã ghi nhận. Bạn đang trong hàng chờ gặp nhân viên, bạn không cần gửi lại.",
         "en": "Noted. You are in the queue for a person; there is no need to ask again.",

@@ -294,10 +294,12 @@ class Router:
             if asked:  # from now on they stay with people when the bot comes back
                 conv.context = {**(conv.context or {}), "asked_for_person": True}
             replies = await callbacks.handle_waiting_message(core, session, conv, msg, body)
-            if not replies and not asked and conv.handoff_reason == "bot_unavailable":
-                # Queued only because the bot was down, with nobody answering yet: if the
-                # bot comes back before a person takes it, the bot answers this message.
-                list_unanswered(conv, msg.id)
+            if not replies and not asked:
+                if conv.handoff_reason == "bot_unavailable":
+                    # Queued only because the bot was down, with nobody answering yet: if
+                    # the bot comes back before a person takes it, it answers this message.
+                    list_unanswered(conv, msg.id)
+                await places.note_kept_for_agent(core, session, conv, msg.id)
             if not replies and asked:
                 if place is None:
                     raise Retry()  # it was not waiting when read: read it again
