@@ -83,17 +83,21 @@ _ENGLISH_OPENERS = frozenset("the a an my your one ones".split())
 
 
 def asks_of_a_sibling(subject: str, before: str) -> bool:
-    """True when a follow-up's subject stands in for part of the question before: it
-    begins or ends with a word of it ("thẻ ghi nợ quốc tế" for "thẻ tín dụng", "vay mua
-    xe" for "vay mua nhà", "6 tháng" for "12 tháng", "the debit card" for "a credit
-    card"), so the follow-up asks the same question of it. One that begins and ends with
-    words of its own ("hạn mức chuyển tối đa một ngày" after the transfer fee) asks a
-    question of its own."""
+    """True when a follow-up's subject stands in for the subject of the question before:
+    it begins or ends with a word that comes after what that question asked ("thẻ ghi nợ
+    quốc tế" for the "thẻ tín dụng" of "phí thường niên thẻ tín dụng", "vay mua xe" for
+    "vay mua nhà", "6 tháng" for "12 tháng", "the debit card" for "a credit card"), so
+    the follow-up asks the same question of it. One that begins and ends with words of its
+    own ("hạn mức chuyển tối đa một ngày" after the transfer fee), or replaces the
+    question's opening ("rút ở nước ngoài" after "rút tiền ATM ngân hàng khác mất phí"),
+    asks a question of its own."""
     words = [_singular(_fold(t)) for t in _tokens(subject)]
     words = [w for w in words if w not in _QUESTION_WORDS and w not in _HOW_MUCH]
     if detect_language(subject) == EN:
         words = [w for w in words if w not in _ENGLISH_OPENERS]
     if not words:
         return False
-    earlier = {_singular(_fold(t)) for t in _tokens(before)}
-    return words[0] in earlier or words[-1] in earlier
+    earlier = [_singular(_fold(t)) for t in _tokens(before)]
+    earlier = [w for w in earlier if w not in _QUESTION_WORDS and w not in _HOW_MUCH]
+    at = {w: i for i, w in reversed(list(enumerate(earlier)))}  # first place of each word
+    return at.get(words[0], 0) > 0 or at.get(words[-1], 0) > 0

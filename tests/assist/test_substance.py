@@ -257,6 +257,7 @@ def test_a_question_that_names_nothing_is_asked_about_the_turn_before() -> None:
             "phi chuyen khoan sang ngan hang khac la bao nhieu",
             False,
         ),
+        ("rút tiền ở Nhật", "rút tiền ở ATM ngân hàng khác có mất phí không", False),
     ],
 )
 def test_a_follow_up_asks_the_question_before_of_a_sibling(
