@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.clients.hub import HubError
 from actions.common import MAX_TURN_CHARS
+from actions.fallback import offer_human
 from actions.faq import looks_like_question
 from actions.knowledge import search
 
@@ -46,6 +47,22 @@ def other_subject(intent: str, hits: list[dict[str, Any]]) -> dict[str, Any] | N
     return top
 
 
+def answered_just_before(tracker: Tracker, intent: str) -> bool:
+    """True when the customer's turn before this one had the same fixed-text intent and
+    this action answered it."""
+    users = 0
+    answered = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+                return answered and name == intent
+        elif users == 1 and event.get("event") == "action":
+            answered = answered or event.get("name") == "action_answer_fixed_request"
+    return False
+
+
 class ActionAnswerFixedRequest(Action):
     """Answer a fixed-text request, unless the knowledge base is sure it asks another thing."""
 
@@ -66,5 +83,10 @@ class ActionAnswerFixedRequest(Action):
             if hit is not None:
                 dispatcher.utter_message(text=str(hit.get("answer", "")))
                 return []
+        if answered_just_before(tracker, intent) and not looks_like_question(text):
+            # Said again right after its answer, not as a question ("I still can't log
+            # in"): the same text again would not help, so a person is offered, as after
+            # two misses. A question ("how long until it shows up?") is answered again.
+            return offer_human(dispatcher, "fallback", "utter_offer_human")
         dispatcher.utter_message(response=f"utter_{intent}")
         return []
