@@ -26,7 +26,7 @@ cluster: setup ## Run 3 hubs and 2 Rasa servers on PostgreSQL and Redis behind H
 cluster-stop: ## Stop what `make cluster` started
 	@scripts/cluster.sh stop
 
-test: setup ## Run the whole test suite (installs Chromium and PostgreSQL when missing)
+test: setup ## Run the whole test suite (installs Chromium, PostgreSQL and Redis when missing)
 	@# Lint and types first: a renamed helper shows up here in seconds, not as timeouts.
 	@$(MAKE) --no-print-directory lint types
 	@$(APP)/tandem train

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System services the test suite uses for real: Debian's Chromium (browser tests) and a
-# PostgreSQL server (the hub's storage tests run against it as well as SQLite).
+# System services the test suite uses for real: Debian's Chromium (browser tests), a
+# PostgreSQL server (the hub's storage tests run against it as well as SQLite) and Redis
+# (the cluster tests start their own redis-server processes on free ports).
 # Installs them with apt when missing (CI runs as root on a clean machine), starts
 # PostgreSQL, and prints the URL of a throw-away test database on stdout.
 set -euo pipefail
@@ -8,6 +9,7 @@ set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "Missing system packages: ${need[*]} (install them with apt as root)." >&2
@@ -16,6 +18,8 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "==> Installing ${need[*]} from Debian" >&2
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+  # Debian starts the packaged Redis; the tests run their own.
+  systemctl disable --now redis-server >/dev/null 2>&1 || true
 fi
 
 version=$(ls /usr/lib/postgresql | sort -n | tail -1)

@@ -49,7 +49,9 @@ class RedisServer:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    require(REDIS is not None, "redis-server is not installed (scripts/cluster.sh installs it)")
+    require(
+        REDIS is not None, "redis-server is not installed (scripts/test_services.sh installs it)"
+    )
     server = RedisServer(tmp_path)
     server.start()
     yield server
