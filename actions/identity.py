@@ -119,7 +119,7 @@ class IdentitySlotsValidation:
             # form asked them first before): kept by their own slots, not a miss, and the
             # customer is told why the phone is still asked.
             lang = language(tracker)
-            detail = t(f"detail_{early}", lang)
+            detail = t(f"detail_{early[0]}", lang)
             dispatcher.utter_message(text=t("detail_noted_phone_needed", lang, detail=detail))
             return {"phone": None}
         return await self._checked(tracker, "phone", value, dispatcher, validate_phone_value)

@@ -126,23 +126,23 @@ def validate_dob_value(value: Any, dispatcher: CollectingDispatcher, lang: str) 
 _FOUR_DIGITS = re.compile(r"^\D*(?:\d\D{0,2}){4}$")
 
 
-def detail_before_phone(tracker: Tracker) -> str | None:
-    """The other detail ("card_last4" or "dob") the latest message gives where the phone
-    number was asked, when it holds no phone number; None otherwise."""
+def detail_before_phone(tracker: Tracker) -> tuple[str, str] | None:
+    """(slot, value) of the other detail ("card_last4" or "dob") the latest message gives
+    where the phone number was asked, when it holds no phone number; None otherwise."""
     if tracker.get_slot("requested_slot") != "phone":
         return None
     text = str((tracker.latest_message or {}).get("text") or "")
     if text.startswith("/") or parse_phone(text):
         return None
-    if _FOUR_DIGITS.match(text.strip()) and parse_card_last4(text):
-        return "card_last4"
-    return "dob" if parse_dob(text) else None
+    last4 = parse_card_last4(text) if _FOUR_DIGITS.match(text.strip()) else None
+    if last4:
+        return "card_last4", last4
+    dob = parse_dob(text)
+    return ("dob", dob) if dob else None
 
 
 def early_answer(tracker: Tracker, slot: str) -> dict[str, Any]:
     """{slot: value} when the latest message gives this detail where the phone was asked
     (`detail_before_phone`), so the form does not ask for it again; {} otherwise."""
-    if detail_before_phone(tracker) != slot:
-        return {}
-    value = PARSERS[slot](str((tracker.latest_message or {}).get("text") or ""))
-    return {slot: value} if value else {}
+    early = detail_before_phone(tracker)
+    return {slot: early[1]} if early is not None and early[0] == slot else {}

@@ -161,7 +161,10 @@ async def find_answer(tracker: Tracker) -> tuple[str, list[dict[str, Any]], dict
     5 năm được không?": the car loan's terms give its longest term)."""
     question = question_of(tracker)
     hits = await search(tracker, question) if question else []
-    keeps = _keeps_the_question(tracker)
+    # (its own subject, the question before) when the latest turn asks the question
+    # before of something new; read once for the filter and the last search.
+    found = follow_up_subject(_customer_texts(tracker))
+    keeps = _keeps_the_question(found)
     hit = keeps(answering_hit(tracker, question, hits))
     if hit is None and question:
         led = _second_query(tracker)
@@ -171,7 +174,7 @@ async def find_answer(tracker: Tracker) -> tuple[str, list[dict[str, Any]], dict
             hit = keeps(answering_hit(tracker, led, again, _just_said(tracker)))
             hit = hit or keeps(answering_hit(tracker, led, again))
     if hit is None and question:
-        hit = await _subject_answer(tracker, question)
+        hit = await _subject_answer(tracker, question, found)
     return question, hits, hit
 
 
@@ -180,14 +183,13 @@ def _entry_text(hit: dict[str, Any]) -> str:
 
 
 def _keeps_the_question(
-    tracker: Tracker,
+    found: tuple[str, str] | None,
 ) -> Callable[[dict[str, Any] | None], dict[str, Any] | None]:
     """A filter for the hits of a follow-up that asks the question before of a new
     subject ("thế còn thẻ ghi nợ quốc tế?" after the credit card's annual fee): an entry
     answers it only if it names what the question before asked ("phí thường niên"), as
     `_subject_answer` requires. The ATM-abroad entry, which names the debit card and a
     fee, answers another question. Any other turn keeps its hits."""
-    found = follow_up_subject(_customer_texts(tracker))
     if found is None or not asks_of_a_sibling(*found):
         return lambda hit: hit
     subject, before = found
@@ -200,12 +202,13 @@ def _keeps_the_question(
     return keep
 
 
-async def _subject_answer(tracker: Tracker, question: str) -> dict[str, Any] | None:
+async def _subject_answer(
+    tracker: Tracker, question: str, found: tuple[str, str] | None
+) -> dict[str, Any] | None:
     """Last, a follow-up that asks the question before of a new subject ("còn vay mua xe
     thì sao?" after the home loan's rate, where the two together find the home loan
     again) is searched on that subject alone; its best entry answers when it is confident
     and names what the question before asked ("lãi suất")."""
-    found = follow_up_subject(_customer_texts(tracker))
     if found is None or found[0] == question:
         return None
     subject, before = found
