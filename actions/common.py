@@ -86,6 +86,9 @@ def user_turns(tracker: Tracker) -> list[UserTurn]:
         elif kind == "user":
             intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             turns.append(UserTurn(str(event.get("text") or ""), intent, intent in FAILED_INTENTS))
+        elif kind == "rewind" and turns:
+            # A reverted turn (a typed "yes" replaced by the choice it took) is not a turn.
+            turns.pop()
         elif kind == "slot" and event.get("name") == FAQ_MISS_SLOT and event.get("value"):
             if turns:
                 turns[-1].failed = True

@@ -15,9 +15,17 @@ own reason, so a card is never left unblocked with nobody told.
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    EventType,
+    FollowupAction,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -25,8 +33,8 @@ from actions.clients.hub import HubError
 from actions.common import KB_ANSWER_SLOT, MAX_TURN_CHARS, call_hub, failed_streak, language
 from actions.handoff import hand_off
 from actions.knowledge import confident_answer
-from actions.texts import t
-from chattext.replies import read_reply
+from actions.texts import TEXTS, t
+from chattext.replies import chosen_index, read_reply
 from chattext.substance import is_substantive
 
 OFFER_AT = 2
@@ -198,3 +206,74 @@ class ActionDeclineHuman(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_anything_else")
         return [SlotSet("human_offered", False), SlotSet("offer_reason", None)]
+
+
+# The questions whose buttons are choices of what the customer meant: with one choice, a
+# typed "yes" takes it.
+_CHOICE_QUESTIONS = tuple(
+    TEXTS[key][lang] for key in ("did_you_mean", "faq_suggestions") for lang in ("vi", "en")
+)
+
+
+def offered_choices(tracker: Tracker) -> list[dict[str, Any]]:
+    """The buttons of the bot's last message, when that message asked which request or
+    question the customer meant; empty otherwise."""
+    answered = False  # the latest user turn (the reply) is passed once
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if answered:
+                return []
+            answered = True
+            continue
+        if event.get("event") != "bot":
+            continue
+        buttons = (event.get("data") or {}).get("buttons") or []
+        text = str(event.get("text") or "")
+        if any(q in text for q in _CHOICE_QUESTIONS):
+            return [dict(b) for b in buttons if str(b.get("payload") or "").strip()]
+        return []
+    return []
+
+
+def taken_choice(tracker: Tracker) -> dict[str, Any] | None:
+    """The choice a typed yes takes: the only one offered, or the one it names ("yes,
+    the first one", "ừ câu đầu")."""
+    choices = offered_choices(tracker)
+    index = chosen_index(str((tracker.latest_message or {}).get("text") or ""))
+    if index is not None and -len(choices) <= index < len(choices):
+        return choices[index]
+    return choices[0] if len(choices) == 1 and index is None else None
+
+
+def pressed(button: dict[str, Any]) -> dict[str, Any]:
+    """What the NLU would make of a press of ``button``: a request's payload ("/report_fraud")
+    names its intent; a suggested question is a question for the knowledge base."""
+    payload = str(button.get("payload") or "")
+    name = payload[1:].split("{")[0] if payload.startswith("/") else "ask_faq"
+    intent = {"name": name, "confidence": 1.0}
+    return {"text": payload, "intent": intent, "intent_ranking": [intent], "entities": []}
+
+
+class ActionAffirmWithoutOffer(Action):
+    """A typed "yes" with no offer of a person open. After "Did you mean: Reset my
+    password" with one button, the yes presses it ("yes, the second one" presses the
+    second of two): the yes is reverted and the choice takes its place, as Rasa's own
+    two-stage fallback does with an affirmed intent. Otherwise the customer is asked
+    what they need."""
+
+    def name(self) -> str:
+        return "action_affirm_without_offer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        button = taken_choice(tracker)
+        if button is None:
+            dispatcher.utter_message(response="utter_ask_how_help")
+            return []
+        parse = pressed(button)
+        return [
+            UserUtteranceReverted(),
+            ActionExecuted("action_listen"),
+            UserUttered(parse["text"], parse, input_channel=tracker.get_latest_input_channel()),
+        ]

@@ -111,7 +111,8 @@ def answering_hit(
 ) -> dict[str, Any] | None:
     """The first confident hit that answers the question (hits whose answer is in `skip`
     left out). A follow-up searched with the topic of the question before is not answered
-    by an entry that never mentions what the follow-up adds (`entry_misses_follow_up`)."""
+    by an entry that never mentions what the follow-up adds (`entry_misses_follow_up`):
+    the next confident one is tried."""
     latest = str((tracker.latest_message or {}).get("text") or "").strip()
     led = bool(latest) and question != latest and question.endswith(latest)
     for hit in hits:
@@ -120,7 +121,10 @@ def answering_hit(
         if str(hit.get("answer") or "").strip() in skip:
             continue
         if led and entry_misses_follow_up(latest, question[: -len(latest)], _entry_text(hit)):
-            return None
+            # The topic before found its own entry first; a confident one after it may
+            # name what the follow-up asks ("còn thẻ ghi nợ thì sao?" after the credit
+            # card's annual fee: the debit card's annual fee).
+            continue
         return hit
     return None
 

@@ -195,6 +195,44 @@ def read_reply(text: str, accept_action: bool = False) -> Reply | None:
     return "yes" if yes else None
 
 
+# Which of the choices offered a short reply picks, on folded words: "câu đầu", "the
+# first one", "số 2", "cái thứ hai", "the last one".
+_ORDINALS = (
+    ("dau tien", 0),
+    ("dau", 0),
+    ("thu nhat", 0),
+    ("so 1", 0),
+    ("first", 0),
+    ("1", 0),
+    ("thu hai", 1),
+    ("so 2", 1),
+    ("second", 1),
+    ("2", 1),
+    ("cuoi", -1),
+    ("last", -1),
+)
+
+
+def chosen_index(text: str) -> int | None:
+    """The choice a short reply points at (0 the first, 1 the second, -1 the last), or
+    None when it names none or more than one."""
+    raw, folded = _words(text)
+    if not raw or len(raw) > MAX_WORDS:
+        return None
+    picked: set[int] = set()
+    i = 0
+    while i < len(folded):
+        for phrase, index in _ORDINALS:
+            parts = phrase.split()
+            # "đầu" (the first) folds like "đâu" (where; "không phải đâu", not at all).
+            if folded[i : i + len(parts)] == parts and raw[i] != "đâu":
+                picked.add(index)
+                i += len(parts) - 1
+                break
+        i += 1
+    return picked.pop() if len(picked) == 1 else None
+
+
 # A change of mind said first, whatever follows ("thôi khỏi, để tôi tự gọi tổng đài",
 # "never mind, I'll do it in the app"): the customer is stopping what is under way.
 _REFUSAL_LEADS = (

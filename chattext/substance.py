@@ -228,11 +228,28 @@ NEW_QUESTION_WORDS = 2
 _SAME_TOPIC_OPENING = re.compile(r"^(?:the con|vay con)\b")
 
 
+# Words that point back at what was asked before, on folded text: "what documents do I
+# need for that?", "cần giấy tờ gì cho việc đó?". A bare "it" is left out: "can you block
+# it?" names its own subject as often as not.
+_POINTS_BACK = re.compile(
+    r"\b(?:for|about|with|does|do|is) (?:that|this)\b|\bthat (?:take|cost)\b"
+    r"|\b(?:viec|cai|dieu|vu|khoan|truong hop) (?:do|nay)\b|\bnhu vay\b"
+)
+
+
 def asks_about_the_same(text: str) -> bool:
     """True for the explicit follow-ups: "… thì sao?", "what about …?", "and if …?",
     "thế còn …?"."""
     folded = " ".join(_fold(t) for t in _tokens(text))
     return _SAME_TOPIC.search(folded) is not None or _SAME_TOPIC_OPENING.match(folded) is not None
+
+
+def points_back(text: str) -> bool:
+    """True for a turn that asks its question of what was said before: "what documents
+    do I need for that?", "làm việc đó mất bao lâu?". In "what about paying late, is
+    there a fee for that?" the "that" is the turn's own new subject: not pointing back."""
+    folded = " ".join(_fold(t) for t in _tokens(text))
+    return _POINTS_BACK.search(folded) is not None and not asks_about_the_same(text)
 
 
 def without_framing(text: str) -> str:
@@ -306,10 +323,12 @@ def _follow_up_parts(texts: Sequence[str], follow_up_words: int) -> tuple[str, s
     # says so in so many words ("còn rút trước hạn thì sao?", "and what about the
     # Platinum one?") does up to twice that length, while "and where is the nearest
     # branch?" asks something new.
-    limit = 2 * follow_up_words if asks_about_the_same(last) else follow_up_words
+    says_so = asks_about_the_same(last) or points_back(last)
+    limit = 2 * follow_up_words if says_so else follow_up_words
     # One that names nothing of its own asks about the turn before however long it is
     # ("h e làm gì đc ạ", "vậy thì bây giờ em phải làm thế nào đây ạ").
-    if not asks_nothing_new(last) and (word_count(last) >= limit or not is_follow_up(last)):
+    follows = is_follow_up(last) or points_back(last)
+    if not asks_nothing_new(last) and (word_count(last) >= limit or not follows):
         return None
     earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
     if not earlier:
@@ -350,7 +369,8 @@ def contextual_query(
             return texts[-1].strip()
         earlier, last = parts
         asked = without_framing(last)
-        if not asks_nothing_new(last) and len(new_words(asked, earlier)) >= NEW_QUESTION_WORDS:
+        own_question = len(new_words(asked, earlier)) >= NEW_QUESTION_WORDS
+        if own_question and not asks_nothing_new(last) and not points_back(last):
             # A new question on the same subject: searched with the topic it would be
             # buried under the question before (whose entry then comes first again), and
             # with its framing it finds entries phrased alike; its own words find it.
@@ -360,6 +380,6 @@ def contextual_query(
     if not substantive:
         return ""
     last = substantive[-1]
-    if word_count(last) < follow_up_words and len(substantive) > 1:
+    if (word_count(last) < follow_up_words or points_back(last)) and len(substantive) > 1:
         return f"{substantive[-2][:TOPIC_CHARS]} {last}"
     return last

@@ -6,13 +6,24 @@ import pytest
 
 pytest.importorskip("rasa_sdk")
 
-from actions.common import failed_streak  # noqa: E402
+from actions.common import failed_streak, user_turns  # noqa: E402
 from actions.fallback import (  # noqa: E402
+    ActionAffirmWithoutOffer,
     ActionDeclineHuman,
     ActionHandleFallback,
     ActionOfferHuman,
 )
-from tests.actions.trackers import action, make_tracker, responses, run, slot, slot_events, user  # noqa: E402
+from actions.texts import t  # noqa: E402
+from tests.actions.trackers import (
+    action,
+    bot,
+    make_tracker,
+    responses,
+    run,
+    slot,
+    slot_events,
+    user,
+)  # noqa: E402
 
 
 def test_first_failure_asks_to_rephrase() -> None:
@@ -220,3 +231,101 @@ def test_a_turn_the_knowledge_base_answered_is_not_a_failure() -> None:
         ]
     )
     assert failed_streak(tracker) == 1
+
+
+def _did_you_mean(buttons: list[dict[str, str]], lang: str = "en") -> dict[str, object]:
+    return bot(t("did_you_mean", lang), buttons)
+
+
+def test_a_typed_yes_takes_the_one_choice_a_did_you_mean_offered() -> None:
+    # Rasa's two-stage fallback does the same with an affirmed intent: the yes is reverted
+    # and the choice is the customer's turn.
+    reset = {"title": "Reset my password", "payload": "/reset_password"}
+    tracker = make_tracker(
+        [
+            user("still the same after reinstalling", "nlu_fallback"),
+            action("action_handle_fallback"),
+            _did_you_mean([reset]),
+            action("action_listen"),
+            user("yes", "affirm"),
+        ]
+    )
+    dispatcher, events = run(ActionAffirmWithoutOffer(), tracker)
+    assert dispatcher.messages == []
+    assert [e["event"] for e in events] == ["rewind", "action", "user"]
+    assert events[1]["name"] == "action_listen"
+    assert events[2]["text"] == "/reset_password"
+    assert events[2]["parse_data"]["intent"] == {"name": "reset_password", "confidence": 1.0}
+
+
+def test_a_typed_yes_takes_the_one_suggested_question() -> None:
+    question = "Thẻ ghi nợ có mất phí thường niên không?"
+    tracker = make_tracker(
+        [
+            user("phi the", "ask_faq"),
+            bot(
+                f"{t('faq_not_sure', 'vi')} {t('faq_suggestions', 'vi')}",
+                [{"title": question, "payload": question}],
+            ),
+            user("ừ đúng rồi", "affirm"),
+        ]
+    )
+    _, events = run(ActionAffirmWithoutOffer(), tracker)
+    assert events[2]["text"] == question
+    assert events[2]["parse_data"]["intent"]["name"] == "ask_faq"
+
+
+def test_a_yes_to_two_choices_or_to_an_answer_asks_what_the_customer_needs() -> None:
+    fraud = {"title": "Report fraud", "payload": "/report_fraud"}
+    cancel = {"title": "Cancel a card", "payload": "/cancel_card"}
+    person = {"title": "Talk to a person", "payload": "/request_human"}
+    for before in (
+        _did_you_mean([fraud, cancel]),  # which one? the yes does not say
+        bot("To reset your password, tap Forgot password.", [person]),  # not a choice
+    ):
+        tracker = make_tracker([user("x", "nlu_fallback"), before, user("yes", "affirm")])
+        dispatcher, events = run(ActionAffirmWithoutOffer(), tracker)
+        assert responses(dispatcher) == ["utter_ask_how_help"]
+        assert events == []
+
+
+def test_a_choice_offered_turns_ago_is_not_taken() -> None:
+    reset = {"title": "Reset my password", "payload": "/reset_password"}
+    tracker = make_tracker(
+        [
+            user("hmm", "nlu_fallback"),
+            _did_you_mean([reset]),
+            user("no", "deny"),
+            user("yes", "affirm"),
+        ]
+    )
+    dispatcher, events = run(ActionAffirmWithoutOffer(), tracker)
+    assert responses(dispatcher) == ["utter_ask_how_help"]
+    assert events == []
+
+
+def test_a_reverted_turn_is_not_counted() -> None:
+    tracker = make_tracker(
+        [
+            user("hmm", "nlu_fallback"),
+            user("yes", "affirm"),
+            {"event": "rewind"},
+            user("/reset_password", "reset_password"),
+        ]
+    )
+    assert [turn.text for turn in user_turns(tracker)] == ["hmm", "/reset_password"]
+
+
+def test_a_yes_that_names_one_of_two_choices_takes_it() -> None:
+    first = "Tôi chuyển khoản nhầm người thì làm sao lấy lại?"
+    second = "Chuyển khoản báo lỗi nhưng tài khoản vẫn bị trừ tiền"
+    suggestions = bot(
+        f"{t('faq_not_sure', 'vi')} {t('faq_suggestions', 'vi')}",
+        [{"title": q, "payload": q} for q in (first, second)],
+    )
+    for reply, question in (("ừ câu đầu", first), ("cái thứ hai", second), ("ok cái cuối", second)):
+        tracker = make_tracker(
+            [user("ck nham tk r", "ask_faq"), suggestions, user(reply, "affirm")]
+        )
+        _, events = run(ActionAffirmWithoutOffer(), tracker)
+        assert events[2]["text"] == question, reply

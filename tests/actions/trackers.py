@@ -29,8 +29,8 @@ def user(text: str, intent: str, metadata: dict[str, Any] | None = None) -> dict
     }
 
 
-def bot(text: str) -> dict[str, Any]:
-    return {"event": "bot", "text": text}
+def bot(text: str, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"event": "bot", "text": text, "data": {"buttons": buttons or []}}
 
 
 def action(name: str) -> dict[str, Any]:

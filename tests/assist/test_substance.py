@@ -17,6 +17,7 @@ from chattext.substance import (
     follow_up_subject,
     is_substantive,
     looks_like_gibberish,
+    points_back,
 )
 
 
@@ -120,6 +121,29 @@ def test_the_bot_answers_a_marked_follow_up_with_the_topic_before_it() -> None:
     # A new, full question stands alone.
     new = "How do I set up fingerprint login in the app on my new phone?"
     assert contextual_query([question, new], answer_latest=True) == new
+
+
+def test_a_question_that_points_back_is_asked_of_the_topic_before() -> None:
+    # "for that" / "cho việc đó" name no subject: the one before is the subject, for the
+    # bot's answer and for the agent's suggestions.
+    loan = "I want to apply for a loan"
+    docs = "what documents do I need for that?"
+    assert contextual_query([loan, docs], answer_latest=True) == f"{loan} {docs}"
+    assert contextual_query([loan, docs]) == f"{loan} {docs}"
+    vi = "Tôi muốn mở tài khoản tiết kiệm online"
+    how_long = "làm việc đó mất bao lâu vậy?"
+    assert contextual_query([vi, how_long], answer_latest=True) == f"{vi} {how_long}"
+    # "it" alone points nowhere in particular, and a long new question stands alone.
+    block = "I lost my card, can you block it?"
+    assert contextual_query([loan, block], answer_latest=True) == block
+    assert points_back("is that free?") and points_back("cái đó có mất phí không")
+    assert points_back("can I do that online?") and not points_back("can you block it?")
+    # Here "that" is the follow-up's own new subject, which it asks about alone.
+    late = "And what about paying late, is there a fee for that?"
+    assert not points_back(late)
+    assert (
+        contextual_query([loan, late], answer_latest=True) == "paying late is there a fee for that"
+    )
 
 
 def test_a_new_question_that_starts_with_and_stands_alone() -> None:

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from chattext.replies import read_reply
+from chattext.replies import chosen_index, read_reply
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,22 @@ def test_a_remark_about_the_conversation_is_no_reply() -> None:
 def test_who_a_reply_is_addressed_to_does_not_change_it() -> None:
     assert read_reply("ko cần đâu shop") == "no"
     assert read_reply("oke admin") == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("ừ câu đầu", 0),
+        ("yes the first one", 0),
+        ("cai dau tien", 0),
+        ("số 2 ad", 1),
+        ("cái thứ hai", 1),
+        ("the second", 1),
+        ("ok cái cuối", -1),
+        ("yes", None),  # names no choice
+        ("không phải đâu", None),  # "đâu" (at all) is not "đầu" (the first)
+        ("cái đầu hay cái thứ hai", None),  # names two
+    ],
+)
+def test_the_choice_a_short_reply_names(text: str, index: int | None) -> None:
+    assert chosen_index(text) == index
