@@ -26,6 +26,7 @@ from chattext.substance import (
     contextual_query,
     follow_up_subject,
     is_substantive,
+    points_back,
     topic_led_query,
     word_count,
 )
@@ -115,12 +116,15 @@ def answering_hit(
     the next confident one is tried."""
     latest = str((tracker.latest_message or {}).get("text") or "").strip()
     led = bool(latest) and question != latest and question.endswith(latest)
+    # A turn that points back ("which papers should I prepare for that?") asks its own
+    # question of the subject before, in words an entry may not share ("documents").
+    checked = led and not points_back(latest)
     for hit in hits:
         if not hit.get("confident"):
             return None
         if str(hit.get("answer") or "").strip() in skip:
             continue
-        if led and entry_misses_follow_up(latest, question[: -len(latest)], _entry_text(hit)):
+        if checked and entry_misses_follow_up(latest, question[: -len(latest)], _entry_text(hit)):
             # The topic before found its own entry first; a confident one after it may
             # name what the follow-up asks ("còn thẻ ghi nợ thì sao?" after the credit
             # card's annual fee: the debit card's annual fee).
