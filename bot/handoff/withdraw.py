@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 # cần nữa", "never mind"), as the whole message or before a comma or a particle, not "không
 # cần gửi lại" or "cancel my card"; or that says the customer will ask the bot instead.
 _CALLED_OFF = re.compile(
-    r"^(?:thoi |vay )?(?:khoi|khong can(?: gap)?(?: nguoi that| nguoi| nhan vien)?(?: nua)?"
+    # An opener may come first: "actually no, never mind", "à thôi khỏi".
+    r"^(?:(?:actually|oh|ah|um|hmm|no|nah|well|ok|a|o)[\s,.!]+){0,2}"
+    r"(?:thoi |vay )?(?:khoi|khong can(?: gap)?(?: nguoi that| nguoi| nhan vien)?(?: nua)?"
     r"(?: dau)?|never ?mind|forget it|no need|cancel(?: that| it| the request)?)"
     r"(?=\s*$|\s*[.,!?;]|\s+(?:nha|nhe|a|ad|ok|oi|roi|de|i'?ll|i will)\b)"
 )

@@ -18,6 +18,10 @@ from tests.support.clients import Agent, Customer, wait_for
         ("không cần gặp nhân viên nữa đâu", True),
         ("never mind, I'll ask the bot", True),
         ("Forget it", True),
+        # An opener before it: "actually", "no", "à".
+        ("actually no, never mind", True),
+        ("à thôi khỏi", True),
+        ("ok cancel my card", False),
         # Staying after all, or saying something else that starts alike.
         ("never mind, I'll wait", False),
         ("thôi khỏi, em chờ", False),
