@@ -222,14 +222,15 @@ def chosen_index(text: str) -> int | None:
     picked: set[int] = set()
     i = 0
     while i < len(folded):
-        for phrase, index in _ORDINALS:
-            parts = phrase.split()
-            # "đầu" (the first) folds like "đâu" (where; "không phải đâu", not at all).
-            if folded[i : i + len(parts)] == parts and raw[i] != "đâu":
-                picked.add(index)
-                i += len(parts) - 1
-                break
-        i += 1
+        step = 1
+        if raw[i] != "đâu":  # "đầu" (the first) folds like "đâu" ("không phải đâu")
+            for phrase, index in _ORDINALS:
+                matched = _match(folded, i, (phrase,))
+                if matched:
+                    picked.add(index)
+                    step = matched
+                    break
+        i += step
     return picked.pop() if len(picked) == 1 else None
 
 

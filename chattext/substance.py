@@ -323,11 +323,11 @@ def _follow_up_parts(texts: Sequence[str], follow_up_words: int) -> tuple[str, s
     # says so in so many words ("còn rút trước hạn thì sao?", "and what about the
     # Platinum one?") does up to twice that length, while "and where is the nearest
     # branch?" asks something new.
-    says_so = asks_about_the_same(last) or points_back(last)
-    limit = 2 * follow_up_words if says_so else follow_up_words
+    back = points_back(last)
+    limit = 2 * follow_up_words if back or asks_about_the_same(last) else follow_up_words
     # One that names nothing of its own asks about the turn before however long it is
     # ("h e làm gì đc ạ", "vậy thì bây giờ em phải làm thế nào đây ạ").
-    follows = is_follow_up(last) or points_back(last)
+    follows = back or is_follow_up(last)
     if not asks_nothing_new(last) and (word_count(last) >= limit or not follows):
         return None
     earlier = [t.strip() for t in texts[:-1] if is_substantive(t)]
